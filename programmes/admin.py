@@ -1,0 +1,152 @@
+from django.contrib import admin
+
+from cpdash.admin import FoldedSearchMixin
+from programmes.models import (
+    Attendance,
+    CPOption,
+    DemonstrationModel,
+    OutreachActivity,
+    Phase,
+    Programme,
+    Replication,
+    ResourceSaving,
+    Solution,
+    Specialist,
+    Survey,
+    TechnicalSupport,
+)
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "starts_on", "ends_on")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name", "slug")
+    inlines = [PhaseInline]
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = ("name", "programme", "starts_on", "ends_on")
+    list_filter = ("programme",)
+    list_select_related = ("programme",)
+
+
+@admin.register(Specialist)
+class SpecialistAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ("name", "unit", "position", "appointed_on", "left_on")
+    list_filter = ("unit", ("left_on", admin.EmptyFieldListFilter))
+    list_select_related = ("unit",)
+    date_hierarchy = "appointed_on"
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 1
+    autocomplete_fields = ("facility",)
+
+
+@admin.register(OutreachActivity)
+class OutreachActivityAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ("title", "kind", "held_on", "organiser", "unit", "participants", "quantity")
+    list_filter = ("kind", "unit")
+    list_select_related = ("unit",)
+    date_hierarchy = "held_on"
+    inlines = [AttendanceInline]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ("facility", "activity", "people")
+    list_select_related = ("facility", "activity")
+    autocomplete_fields = ("facility", "activity")
+    search_fields = ("facility__search_text", "activity__search_text")
+    show_full_result_count = False
+
+
+class CPOptionInline(admin.TabularInline):
+    model = CPOption
+    extra = 1
+
+
+class TechnicalSupportInline(admin.TabularInline):
+    model = TechnicalSupport
+    extra = 0
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ("facility", "surveyed_on", "surveyors")
+    list_select_related = ("facility",)
+    date_hierarchy = "surveyed_on"
+    autocomplete_fields = ("facility",)
+    search_fields = ("facility__search_text", "surveyors")
+    inlines = [CPOptionInline, TechnicalSupportInline]
+
+
+@admin.register(CPOption)
+class CPOptionAdmin(admin.ModelAdmin):
+    list_display = ("description", "category", "state", "survey")
+    list_filter = ("category", "state")
+    list_select_related = ("survey__facility",)
+    autocomplete_fields = ("survey",)
+
+
+@admin.register(TechnicalSupport)
+class TechnicalSupportAdmin(admin.ModelAdmin):
+    list_display = ("survey", "kind", "given_on")
+    list_filter = ("kind",)
+    list_select_related = ("survey__facility",)
+    autocomplete_fields = ("survey",)
+
+
+class ResourceSavingInline(admin.TabularInline):
+    model = ResourceSaving
+    extra = 1
+    readonly_fields = ("saving_percent",)
+
+
+@admin.register(Solution)
+class SolutionAdmin(admin.ModelAdmin):
+    list_display = ("description", "facility", "category", "implemented_on", "investment")
+    list_filter = ("category",)
+    list_select_related = ("facility",)
+    date_hierarchy = "implemented_on"
+    autocomplete_fields = ("facility", "survey", "demonstration")
+    search_fields = ("facility__search_text", "description")
+    inlines = [ResourceSavingInline]
+
+
+@admin.register(ResourceSaving)
+class ResourceSavingAdmin(admin.ModelAdmin):
+    list_display = ("solution", "resource", "unit", "baseline", "after", "saving_percent")
+    list_filter = ("resource", "unit")
+    list_select_related = ("solution__facility",)
+    readonly_fields = ("saving_percent",)
+    autocomplete_fields = ("solution",)
+
+
+class ReplicationInline(admin.TabularInline):
+    model = Replication
+    extra = 0
+    autocomplete_fields = ("facility",)
+
+
+@admin.register(DemonstrationModel)
+class DemonstrationModelAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ("name", "host", "technology", "started_on")
+    list_select_related = ("host",)
+    autocomplete_fields = ("host",)
+    inlines = [ReplicationInline]
+
+
+@admin.register(Replication)
+class ReplicationAdmin(admin.ModelAdmin):
+    list_display = ("model", "facility", "replicated_on")
+    list_select_related = ("model", "facility")
+    autocomplete_fields = ("model", "facility")

@@ -1,0 +1,443 @@
+"""What the programme does: its periods, outreach, surveys, support, CP
+solutions with their measured savings, demonstration models, specialists.
+
+Every record is dated so that indicators can be computed as of any day.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from cpdash.models import Searchable
+from facilities.models import AdministrativeUnit, Facility
+
+
+def _ends_after_starts(prefix: str, start: str, end: str, message) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": F(start)}),
+        name=f"{prefix}_{end}_after_{start}",
+        violation_error_message=message,
+    )
+
+
+class Programme(models.Model):
+    """A cleaner-production programme, e.g. Hanoi's CP programme 2011–2020."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-starts_on"]
+        constraints = [
+            _ends_after_starts("programme", "starts_on", "ends_on", _("A programme cannot end before it starts."))
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.Model):
+    """A phase of a programme (e.g. “to 2015”, “2016–2020”) that targets belong to."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="phases", verbose_name=_("programme")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["programme", "starts_on"]
+        constraints = [
+            _ends_after_starts("phase", "starts_on", "ends_on", _("A phase cannot end before it starts.")),
+            models.UniqueConstraint(fields=["programme", "name"], name="phase_unique_name_in_programme"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme}: {self.name}"
+
+
+class SpecialistQuerySet(models.QuerySet):
+    def in_post_on(self, day: datetime.date) -> "SpecialistQuerySet":
+        """Specialists appointed on or before ``day`` who had not left by it."""
+        return self.filter(Q(appointed_on__lte=day), Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
+class Specialist(Searchable):
+    """A CP specialist in a unit's People's Committee."""
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, related_name="specialists", verbose_name=_("administrative unit")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    position = models.CharField(_("position"), max_length=150, blank=True)
+    appointed_on = models.DateField(_("appointed on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = SpecialistQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("CP specialist")
+        verbose_name_plural = _("CP specialists")
+        ordering = ["unit", "-appointed_on"]
+        constraints = [
+            _ends_after_starts(
+                "specialist", "appointed_on", "left_on", _("A specialist cannot leave before being appointed.")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.unit}"
+
+
+class OutreachActivity(Searchable):
+    """An awareness-raising activity; facilities that took part are its attendance."""
+
+    SEARCH_SOURCE = ("title", "organiser", "venue")
+
+    class Kind(models.TextChoices):
+        SYMPOSIUM = "symposium", _("symposium")
+        WORKSHOP = "workshop", _("workshop")
+        TRAINING = "training", _("training")
+        LEAFLETS = "leaflets", _("leaflet distribution")
+        RESULTS_REPORT = "results_report", _("results report")
+        MEDIA = "media", _("media")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=255)
+    held_on = models.DateField(_("date"))
+    organiser = models.CharField(_("organiser"), max_length=200, blank=True)
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("administrative unit"),
+    )
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    participants = models.PositiveIntegerField(
+        _("participants"), null=True, blank=True, help_text=_("Number of people who took part.")
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"), null=True, blank=True, help_text=_("Copies issued, e.g. 5,000 leaflets.")
+    )
+
+    class Meta:
+        verbose_name = _("outreach activity")
+        verbose_name_plural = _("outreach activities")
+        ordering = ["-held_on", "title"]
+        indexes = [models.Index(fields=["held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on:%d/%m/%Y})"
+
+
+class Attendance(models.Model):
+    """A facility's part in an outreach activity (one row per facility)."""
+
+    activity = models.ForeignKey(
+        OutreachActivity, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("activity")
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("facility")
+    )
+    people = models.PositiveIntegerField(_("people"), default=1, help_text=_("People from this facility."))
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "facility"],
+                name="attendance_once_per_activity",
+                violation_error_message=_("This facility is already listed for this activity."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} @ {self.activity}"
+
+
+class OptionCategory(models.TextChoices):
+    """The eight UNEP/UNIDO categories of CP options."""
+
+    GOOD_HOUSEKEEPING = "good_housekeeping", _("good housekeeping")
+    INPUT_CHANGE = "input_change", _("input material change")
+    PROCESS_CONTROL = "process_control", _("better process control")
+    EQUIPMENT_MODIFICATION = "equipment_modification", _("equipment modification")
+    TECHNOLOGY_CHANGE = "technology_change", _("technology change")
+    RECOVERY_REUSE = "recovery_reuse", _("on-site recovery/reuse")
+    BY_PRODUCTS = "by_products", _("production of useful by-products")
+    PRODUCT_MODIFICATION = "product_modification", _("product modification")
+
+
+class Survey(models.Model):
+    """A CP survey (assessment) of one facility."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("facility"))
+    surveyed_on = models.DateField(_("date"))
+    surveyors = models.CharField(_("surveyors"), max_length=255, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+
+    class Meta:
+        verbose_name = _("CP survey")
+        verbose_name_plural = _("CP surveys")
+        ordering = ["-surveyed_on"]
+        indexes = [models.Index(fields=["surveyed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.facility} ({self.surveyed_on:%d/%m/%Y})"
+
+
+class CPOption(models.Model):
+    """A CP option found by a survey, and what became of it."""
+
+    class State(models.TextChoices):
+        IDENTIFIED = "identified", _("identified")
+        IMPLEMENTED = "implemented", _("implemented")
+        REJECTED = "rejected", _("rejected")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="options", verbose_name=_("survey"))
+    category = models.CharField(_("category"), max_length=30, choices=OptionCategory.choices)
+    description = models.CharField(_("description"), max_length=500)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.IDENTIFIED)
+
+    class Meta:
+        verbose_name = _("CP option")
+        verbose_name_plural = _("CP options")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class TechnicalSupport(models.Model):
+    """Support given to a surveyed facility: technique, technology, or process control."""
+
+    class Kind(models.TextChoices):
+        TECHNIQUE = "technique", _("technique")
+        TECHNOLOGY = "technology", _("technology")
+        PROCESS_CONTROL = "process_control", _("production-process control")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="supports", verbose_name=_("survey"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    given_on = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("technical support")
+        verbose_name_plural = _("technical support")
+        ordering = ["-given_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "kind"],
+                name="support_kind_once_per_survey",
+                violation_error_message=_("This kind of support is already recorded for this survey."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.survey}"
+
+
+class DemonstrationModel(Searchable):
+    """A demonstration model at a host facility, e.g. the gas-fired kiln at Kim Lan."""
+
+    SEARCH_SOURCE = ("name", "technology")
+
+    host = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="demonstrations", verbose_name=_("host facility")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    technology = models.CharField(_("technology"), max_length=200)
+    started_on = models.DateField(_("started on"))
+    results = models.TextField(_("results"), blank=True)
+
+    class Meta:
+        verbose_name = _("demonstration model")
+        verbose_name_plural = _("demonstration models")
+        ordering = ["-started_on"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Replication(models.Model):
+    """A demonstration model copied at another facility."""
+
+    model = models.ForeignKey(
+        DemonstrationModel, on_delete=models.CASCADE, related_name="replications", verbose_name=_("demonstration model")
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="replications", verbose_name=_("facility")
+    )
+    replicated_on = models.DateField(_("date"))
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("replication")
+        verbose_name_plural = _("replications")
+        ordering = ["-replicated_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "facility"],
+                name="replication_once_per_facility",
+                violation_error_message=_("This facility already replicates this model."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} → {self.facility}"
+
+    def clean(self) -> None:
+        if self.model_id and self.facility_id and self.model.host_id == self.facility_id:
+            raise ValidationError({"facility": _("The host facility cannot replicate its own model.")})
+        if self.model_id and self.replicated_on and self.replicated_on < self.model.started_on:
+            raise ValidationError({"replicated_on": _("A replication cannot predate the model it copies.")})
+
+
+class Solution(models.Model):
+    """A CP solution implemented at a facility, with its measured savings."""
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="solutions", verbose_name=_("facility")
+    )
+    implemented_on = models.DateField(_("implemented on"))
+    category = models.CharField(_("category"), max_length=30, choices=OptionCategory.choices)
+    description = models.CharField(_("description"), max_length=500)
+    investment = models.DecimalField(_("investment (VND)"), max_digits=16, decimal_places=0, null=True, blank=True)
+    annual_saving = models.DecimalField(
+        _("annual saving (VND)"), max_digits=16, decimal_places=0, null=True, blank=True
+    )
+    co2_avoided = models.DecimalField(_("CO₂ avoided (t/year)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    survey = models.ForeignKey(
+        Survey, on_delete=models.SET_NULL, null=True, blank=True, related_name="solutions", verbose_name=_("survey")
+    )
+    demonstration = models.ForeignKey(
+        DemonstrationModel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="solutions",
+        verbose_name=_("demonstration model"),
+    )
+
+    class Meta:
+        verbose_name = _("CP solution")
+        verbose_name_plural = _("CP solutions")
+        ordering = ["-implemented_on"]
+        indexes = [models.Index(fields=["implemented_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(investment__isnull=True) | Q(investment__gte=0),
+                name="solution_investment_not_negative",
+                violation_error_message=_("Investment cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(co2_avoided__isnull=True) | Q(co2_avoided__gte=0),
+                name="solution_co2_not_negative",
+                violation_error_message=_("CO₂ avoided cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} — {self.facility}"
+
+    @property
+    def payback_years(self) -> Decimal | None:
+        """Simple payback in years; None without both investment and a positive annual saving."""
+        if self.investment is None or not self.annual_saving or self.annual_saving <= 0:
+            return None
+        return (self.investment / self.annual_saving).quantize(Decimal("0.1"))
+
+
+class Resource(models.TextChoices):
+    ENERGY = "energy", _("energy")
+    RAW_MATERIAL = "raw_material", _("raw material")
+    FUEL = "fuel", _("fuel")
+    WATER = "water", _("water")
+
+
+class MeasureUnit(models.TextChoices):
+    """Units of consumption per unit of product; one unit for both values of a row."""
+
+    KWH = "kWh", "kWh"
+    MWH = "MWh", "MWh"
+    TOE = "TOE", "TOE"
+    GJ = "GJ", "GJ"
+    M3 = "m3", "m³"
+    TONNE = "t", "t"
+    KG = "kg", "kg"
+    LITRE = "L", "L"
+
+
+class ResourceSaving(models.Model):
+    """Consumption of one resource per unit of product, at baseline and after
+    implementation, at the same facility. ``saving_percent`` is computed by the
+    database from the two: percent 0–100 (negative when consumption rose),
+    NULL until both are measured.
+    """
+
+    solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="savings", verbose_name=_("solution"))
+    resource = models.CharField(_("resource"), max_length=20, choices=Resource.choices)
+    unit = models.CharField(_("unit"), max_length=10, choices=MeasureUnit.choices)
+    product_unit = models.CharField(
+        _("per unit of product"), max_length=50, blank=True, help_text=_("e.g. “t of ceramics”, “1,000 m of fabric”.")
+    )
+    baseline = models.DecimalField(
+        _("baseline per unit of product"), max_digits=18, decimal_places=6, null=True, blank=True
+    )
+    after = models.DecimalField(_("after per unit of product"), max_digits=18, decimal_places=6, null=True, blank=True)
+    saving_percent = models.GeneratedField(
+        expression=(
+            (
+                models.functions.Cast("baseline", models.FloatField())
+                - models.functions.Cast("after", models.FloatField())
+            )
+            * models.Value(100.0)
+            / models.functions.Cast("baseline", models.FloatField())
+        ),
+        output_field=models.FloatField(),
+        db_persist=True,
+        verbose_name=_("saving (%)"),
+    )
+
+    class Meta:
+        verbose_name = _("resource saving")
+        verbose_name_plural = _("resource savings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["solution", "resource"],
+                name="saving_once_per_resource",
+                violation_error_message=_("This resource is already measured for this solution."),
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline__isnull=True) | Q(baseline__gt=0),
+                name="saving_baseline_positive",
+                violation_error_message=_("Baseline consumption must be above zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(after__isnull=True) | Q(after__gte=0),
+                name="saving_after_not_negative",
+                violation_error_message=_("Consumption after implementation cannot be below zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(after__isnull=True) | Q(baseline__isnull=False),
+                name="saving_after_needs_baseline",
+                violation_error_message=_("An after-implementation value needs a baseline."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_resource_display()}: {self.baseline} → {self.after} {self.unit}"

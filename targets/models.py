@@ -1,0 +1,103 @@
+"""Programme targets, admin-managed so that a new phase needs no code.
+
+The indicators engine (targets/indicators.py and friends) computes the actual
+values; this module only says what the department aims for.
+"""
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import AdministrativeUnit, ProductionArea, Sector
+from programmes.models import Phase, Resource
+
+
+class Indicator(models.TextChoices):
+    """What a target measures. Definitions are in docs/indicators.md."""
+
+    AWARENESS = "awareness", _("facilities aware of CP")
+    APPLICATION = "application", _("facilities applying CP")
+    APPLICATION_WITH_SAVING = "application_with_saving", _("facilities applying CP with the target saving")
+    SAVING = "saving", _("saving per unit of product at applying facilities")
+    SPECIALIST_COVERAGE = "specialist_coverage", _("People's Committees with a CP specialist")
+
+
+class Target(models.Model):
+    """One target of a programme phase: a value, or a range min–max, by a deadline.
+
+    Values are percent 0–100. ``saving_min``/``saving_max`` qualify the
+    "applying with the target saving" indicator (e.g. 5–8% saving).
+    """
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="targets", verbose_name=_("phase"))
+    indicator = models.CharField(_("indicator"), max_length=30, choices=Indicator.choices)
+    target_min = models.DecimalField(_("target (min)"), max_digits=6, decimal_places=2)
+    target_max = models.DecimalField(
+        _("target (max)"), max_digits=6, decimal_places=2, null=True, blank=True, help_text=_("Only for a range.")
+    )
+    unit = models.CharField(_("unit"), max_length=10, default="%")
+    deadline = models.DateField(_("deadline"))
+    baseline_value = models.DecimalField(_("baseline value"), max_digits=6, decimal_places=2, null=True, blank=True)
+    baseline_on = models.DateField(_("baseline date"), null=True, blank=True)
+    saving_min = models.DecimalField(
+        _("qualifying saving (min %)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    saving_max = models.DecimalField(
+        _("qualifying saving (max %)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    resource = models.CharField(
+        _("resource"), max_length=20, choices=Resource.choices, blank=True, help_text=_("Empty: any resource.")
+    )
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, null=True, blank=True, related_name="targets", verbose_name=_("sector")
+    )
+    unit_scope = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("administrative unit"),
+    )
+    area_kind = models.CharField(_("area type"), max_length=20, choices=ProductionArea.Kind.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["phase", "deadline", "indicator"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_max__isnull=True) | Q(target_max__gte=F("target_min")),
+                name="target_max_not_below_min",
+                violation_error_message=_("The upper end of a range cannot be below its lower end."),
+            ),
+            models.CheckConstraint(
+                condition=Q(target_min__gte=0) & Q(target_min__lte=100),
+                name="target_min_is_percent",
+                violation_error_message=_("A target is a percentage between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(saving_max__isnull=True) | Q(saving_min__isnull=False) & Q(saving_max__gte=F("saving_min")),
+                name="target_saving_range_ordered",
+                violation_error_message=_("The qualifying saving range needs a minimum not above its maximum."),
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_on__isnull=True) | Q(baseline_on__lte=F("deadline")),
+                name="target_baseline_before_deadline",
+                violation_error_message=_("The baseline date must be before the deadline."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_indicator_display()} ≥ {self.range_label} ({self.deadline:%Y})"
+
+    @property
+    def range_label(self) -> str:
+        if self.target_max is not None and self.target_max != self.target_min:
+            return f"{self.target_min:g}–{self.target_max:g}{self.unit}"
+        return f"{self.target_min:g}{self.unit}"
+
+    def is_due_by(self, day: datetime.date) -> bool:
+        return self.deadline <= day

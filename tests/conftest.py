@@ -1,0 +1,34 @@
+"""Shared test base: named actors and small builders for domain objects.
+
+Actors: ``staff_user``, ``manager_user``, ``admin_user`` (a superuser) and
+``outsider`` (signed in, no role). Builders live in tests/builders.py.
+"""
+
+import pytest
+from django.contrib.auth.models import User
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_superuser("admin", "admin@example.test", "admin-pass-123")
+
+
+@pytest.fixture
+def staff_user(db) -> User:
+    return User.objects.create_user("staff", "staff@example.test", "staff-pass-123", is_staff=False)
+
+
+@pytest.fixture
+def manager_user(db) -> User:
+    return User.objects.create_user("manager", "manager@example.test", "manager-pass-123")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return User.objects.create_user("outsider", "outsider@example.test", "outsider-pass-123")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
