@@ -3,6 +3,7 @@ from django.contrib import admin
 from cpdash.admin import FoldedSearchMixin
 from programmes.models import (
     Attendance,
+    AwarenessRecord,
     CPOption,
     DemonstrationModel,
     OutreachActivity,
@@ -150,3 +151,12 @@ class ReplicationAdmin(admin.ModelAdmin):
     list_display = ("model", "facility", "replicated_on")
     list_select_related = ("model", "facility")
     autocomplete_fields = ("model", "facility")
+
+
+@admin.register(AwarenessRecord)
+class AwarenessRecordAdmin(admin.ModelAdmin):
+    list_display = ("facility", "recorded_on", "source")
+    list_select_related = ("facility",)
+    autocomplete_fields = ("facility",)
+    search_fields = ("facility__search_text", "source")
+    date_hierarchy = "recorded_on"

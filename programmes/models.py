@@ -170,6 +170,25 @@ class Attendance(models.Model):
         return f"{self.facility} @ {self.activity}"
 
 
+class AwarenessRecord(models.Model):
+    """Awareness of CP recorded at a facility by other means than an activity
+    (a questionnaire, a visit, a letter answered): one dated piece of evidence."""
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="awareness_records", verbose_name=_("facility")
+    )
+    recorded_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=200, help_text=_("How awareness was established."))
+
+    class Meta:
+        verbose_name = _("awareness record")
+        verbose_name_plural = _("awareness records")
+        ordering = ["-recorded_on"]
+
+    def __str__(self) -> str:
+        return f"{self.facility} ({self.recorded_on:%d/%m/%Y})"
+
+
 class OptionCategory(models.TextChoices):
     """The eight UNEP/UNIDO categories of CP options."""
 
