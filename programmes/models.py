@@ -425,7 +425,9 @@ class ResourceSaving(models.Model):
                 - models.functions.Cast("after", models.FloatField())
             )
             * models.Value(100.0)
-            / models.functions.Cast("baseline", models.FloatField())
+            # NullIf: PostgreSQL computes generated columns before CHECK constraints,
+            # so a zero baseline must give NULL here and fail the baseline > 0 check.
+            / models.functions.NullIf(models.functions.Cast("baseline", models.FloatField()), models.Value(0.0))
         ),
         output_field=models.FloatField(),
         db_persist=True,

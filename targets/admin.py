@@ -1,11 +1,19 @@
 from django.contrib import admin
 
+from programmes.models import Phase
 from targets.models import Target
+
+
+class PhaseFilter(admin.RelatedFieldListFilter):
+    """Phase choices with their programme in one query (Phase.__str__ shows it)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(phase.pk, str(phase)) for phase in Phase.objects.select_related("programme")]
 
 
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):
     list_display = ("__str__", "phase", "indicator", "target_min", "target_max", "deadline", "baseline_value")
-    list_filter = ("phase__programme", "phase", "indicator")
+    list_filter = ("phase__programme", ("phase", PhaseFilter), "indicator")
     list_select_related = ("phase__programme",)
     autocomplete_fields = ("sector", "unit_scope")

@@ -5,6 +5,7 @@ values; this module only says what the department aims for.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
@@ -12,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from programmes.models import Phase, Resource
+
+
+def _plain(value: Decimal) -> str:
+    """50.00 → "50", 7.50 → "7.5" (Decimal from the database keeps its scale)."""
+    return f"{Decimal(value).normalize():f}"
 
 
 class Indicator(models.TextChoices):
@@ -73,10 +79,13 @@ class Target(models.Model):
                 name="target_max_not_below_min",
                 violation_error_message=_("The upper end of a range cannot be below its lower end."),
             ),
-            models.CheckConstraint(
-                condition=Q(target_min__gte=0) & Q(target_min__lte=100),
-                name="target_min_is_percent",
-                violation_error_message=_("A target is a percentage between 0 and 100."),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 100}),
+                    name=f"target_{field}_is_percent",
+                    violation_error_message=_("Targets, baselines and savings are percentages between 0 and 100."),
+                )
+                for field in ("target_min", "target_max", "baseline_value", "saving_min", "saving_max")
             ),
             models.CheckConstraint(
                 condition=Q(saving_max__isnull=True) | Q(saving_min__isnull=False) & Q(saving_max__gte=F("saving_min")),
@@ -95,9 +104,10 @@ class Target(models.Model):
 
     @property
     def range_label(self) -> str:
+        low = _plain(self.target_min)
         if self.target_max is not None and self.target_max != self.target_min:
-            return f"{self.target_min:g}–{self.target_max:g}{self.unit}"
-        return f"{self.target_min:g}{self.unit}"
+            return f"{low}–{_plain(self.target_max)}{self.unit}"
+        return f"{low}{self.unit}"
 
     def is_due_by(self, day: datetime.date) -> bool:
         return self.deadline <= day

@@ -1,0 +1,118 @@
+"""cpdash.settings read from the environment. Each case imports the settings in
+a fresh interpreter with a clean environment, since they are read once at import."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cpdash.settings import env_bool, env_list
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+PRINT_SETTINGS = """
+import json
+from cpdash import settings as s
+db = s.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "SECRET_KEY": s.SECRET_KEY,
+    "ENGINE": db["ENGINE"],
+    "NAME": str(db["NAME"]),
+    "HOST": db.get("HOST", ""),
+    "PORT": db.get("PORT", ""),
+    "ATOMIC_REQUESTS": db["ATOMIC_REQUESTS"],
+    "SESSION_COOKIE_SECURE": getattr(s, "SESSION_COOKIE_SECURE", False),
+    "CSRF_COOKIE_SECURE": getattr(s, "CSRF_COOKIE_SECURE", False),
+    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+}))
+"""
+
+
+def _import_settings(code: str = "import cpdash.settings", **env: str) -> subprocess.CompletedProcess:
+    clean_env = {"PATH": os.environ.get("PATH", ""), **env}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean_env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def _settings(**env: str) -> dict:
+    result = _import_settings(PRINT_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_missing_secret_key_without_debug_is_refused():
+    result = _import_settings()
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+    assert "DEBUG=1" in result.stderr
+
+
+def test_empty_secret_key_is_refused_too():
+    result = _import_settings(SECRET_KEY="", DEBUG="0")
+    assert "ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+
+
+def test_debug_without_secret_key_uses_a_development_key():
+    settings = _settings(DEBUG="1")
+    assert settings["DEBUG"] is True
+    assert settings["SECRET_KEY"].startswith("insecure-")
+
+
+def test_default_database_is_sqlite_in_the_project():
+    settings = _settings(SECRET_KEY="k")
+    assert settings["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(settings["NAME"]) == PROJECT_ROOT / "db.sqlite3"
+    assert settings["ATOMIC_REQUESTS"] is True
+
+
+def test_database_url_selects_postgresql():
+    settings = _settings(SECRET_KEY="k", DATABASE_URL="postgres://u@h:5432/db")
+    assert settings["ENGINE"] == "django.db.backends.postgresql"
+    assert (settings["NAME"], settings["HOST"], settings["PORT"]) == ("db", "h", 5432)
+    assert settings["ATOMIC_REQUESTS"] is True
+
+
+def test_cookies_are_secure_unless_debug():
+    production = _settings(SECRET_KEY="k")
+    assert production["SESSION_COOKIE_SECURE"] is True
+    assert production["CSRF_COOKIE_SECURE"] is True
+    assert _settings(DEBUG="1")["SESSION_COOKIE_SECURE"] is False
+
+
+def test_allowed_hosts_from_the_environment():
+    assert _settings(SECRET_KEY="k", ALLOWED_HOSTS=" cp.example.vn , ,10.0.0.5")["ALLOWED_HOSTS"] == [
+        "cp.example.vn",
+        "10.0.0.5",
+    ]
+    assert _settings(SECRET_KEY="k")["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("TRUE", True), (" yes ", True), ("on", True), ("0", False), ("no", False), ("nonsense", False)],
+)
+def test_env_bool(monkeypatch, value, expected):
+    monkeypatch.setenv("CPDASH_TEST_FLAG", value)
+    assert env_bool("CPDASH_TEST_FLAG") is expected
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_env_bool_default_when_unset_or_empty(monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("CPDASH_TEST_FLAG", raising=False)
+    else:
+        monkeypatch.setenv("CPDASH_TEST_FLAG", value)
+    assert env_bool("CPDASH_TEST_FLAG", default=True) is True
+    assert env_bool("CPDASH_TEST_FLAG") is False
+
+
+def test_env_list(monkeypatch):
+    monkeypatch.delenv("CPDASH_TEST_LIST", raising=False)
+    assert env_list("CPDASH_TEST_LIST", "a,b") == ["a", "b"]
+    monkeypatch.setenv("CPDASH_TEST_LIST", "x, y ,,")
+    assert env_list("CPDASH_TEST_LIST", "a,b") == ["x", "y"]

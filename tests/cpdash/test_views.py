@@ -1,0 +1,137 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError, connection
+from django.urls import reverse
+
+from cpdash import views
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.django_db
+
+
+# --- /healthz ------------------------------------------------------------
+
+
+def test_healthz(client, django_assert_num_queries):
+    with django_assert_num_queries(1):  # SELECT 1, outside any request transaction
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok", "database": True}
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(connection, "ensure_connection", refuse)
+
+
+def test_healthz_view_reports_an_unreachable_database(rf, database_down):
+    response = views.healthz(rf.get("/healthz"))
+    assert response.status_code == 503
+    assert json.loads(response.content) == {"status": "unavailable", "database": False}
+
+
+def test_healthz_reports_an_unreachable_database(client, database_down):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+
+
+# --- Home and sign-in ----------------------------------------------------
+
+
+def test_home_requires_sign_in(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={reverse('home')}"
+
+
+def test_home_for_a_signed_in_user(client, outsider, django_assert_num_queries):
+    client.force_login(outsider)
+    with django_assert_num_queries(4):  # session, user, SAVEPOINT, RELEASE
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert "home.html" in [t.name for t in response.templates]
+    content = response.content.decode()
+    assert outsider.username in content
+    assert reverse("admin:index") not in content  # no admin links without staff status
+
+
+def test_home_links_staff_to_the_admin(admin_client, django_assert_num_queries):
+    with django_assert_num_queries(4):
+        response = admin_client.get(reverse("home"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert reverse("admin:facilities_facility_changelist") in content
+    assert reverse("admin:targets_target_changelist") in content
+
+
+def test_login_page_renders(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "registration/login.html" in [t.name for t in response.templates]
+    content = response.content.decode()
+    assert 'name="username"' in content
+    assert 'name="password"' in content
+    assert 'name="csrfmiddlewaretoken"' in content
+
+
+def test_sign_in_leads_home(client, outsider):
+    response = client.post(reverse("login"), {"username": "outsider", "password": "outsider-pass-123"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_sign_in_with_a_wrong_password_shows_an_error(client, outsider):
+    response = client.post(reverse("login"), {"username": "outsider", "password": "wrong"})
+    assert response.status_code == 200
+    assert 'class="error"' in response.content.decode()
+
+
+# --- No CDN: every asset is served by cpdash itself -----------------------
+
+REMOTE_ASSET = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//""", re.I
+)
+
+
+def _asset_files() -> list[Path]:
+    files = [p for folder in ("templates", "static") for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file()]
+    assert any(p.name == "base.html" for p in files), "the scan must cover templates/base.html"
+    return files
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '<script src="https://cdn.plot.ly/plotly.min.js">',
+        "<link href='http://example.com/x.css'>",
+        '<script src="//cdn.example.com/x.js">',
+        '@import url("https://fonts.googleapis.com/css")',
+        "@import 'http://example.com/x.css';",
+    ],
+)
+def test_remote_asset_pattern_catches_cdn_links(snippet):
+    assert REMOTE_ASSET.search(snippet)
+
+
+@pytest.mark.parametrize("snippet", ["<link href=\"{% static 'css/cpdash.css' %}\">", '<a href="/admin/">'])
+def test_remote_asset_pattern_allows_local_links(snippet):
+    assert not REMOTE_ASSET.search(snippet)
+
+
+def test_templates_and_static_files_load_nothing_from_other_sites():
+    offenders = []
+    for path in _asset_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # images, fonts
+        offenders += [f"{path.relative_to(PROJECT_ROOT)}: {m.group(0)}" for m in REMOTE_ASSET.finditer(text)]
+    assert offenders == []
