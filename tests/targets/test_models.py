@@ -84,7 +84,6 @@ def test_full_clean_reports_min_outside_percent(phase):
 # --- Labels --------------------------------------------------------------
 
 
-
 @pytest.mark.parametrize(
     ("target_min", "target_max", "label"),
     [(50, None, "50%"), (50, 50, "50%"), (50, 70, "50–70%"), (5.5, 8, "5.5–8%")],

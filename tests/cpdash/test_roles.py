@@ -1,0 +1,86 @@
+"""The role groups: who may record, who may only look, who keeps the register."""
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission, User
+
+from cpdash.roles import ADMINS, MANAGERS, STAFF, STAFF_RECORDS, ensure_groups
+
+
+def join(user: User, group_name: str) -> User:
+    """The user in the group, fetched again: permissions are cached per instance."""
+    user.groups.add(Group.objects.get(name=group_name))
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def groups(db) -> None:
+    ensure_groups()
+
+
+def test_ensure_groups_creates_the_three_roles(groups):
+    assert set(Group.objects.values_list("name", flat=True)) == {STAFF, MANAGERS, ADMINS}
+
+
+def test_ensure_groups_twice_gives_the_same_groups_and_undoes_edits(groups):
+    managers = Group.objects.get(name=MANAGERS)
+    before = set(managers.permissions.values_list("pk", flat=True))
+    managers.permissions.add(Permission.objects.get(codename="delete_facility"))
+
+    ensure_groups()
+
+    assert Group.objects.count() == 3
+    assert set(managers.permissions.values_list("pk", flat=True)) == before
+
+
+def test_staff_record_programme_work_and_see_the_register(groups, staff_user):
+    user = join(staff_user, STAFF)
+
+    assert user.has_perm("programmes.add_survey")
+    assert user.has_perm("programmes.change_resourcesaving")
+    assert user.has_perm("programmes.add_attendance")
+    assert user.has_perm("facilities.view_facility")
+    assert user.has_perm("targets.view_target")
+    assert not user.has_perm("programmes.delete_survey")
+    assert not user.has_perm("facilities.change_facility")
+    assert not user.has_perm("targets.add_target")
+    assert not user.has_perm("programmes.change_programme")
+    assert not user.has_perm("auth.change_user")
+
+
+def test_managers_see_everything_and_change_nothing(groups, manager_user):
+    user = join(manager_user, MANAGERS)
+
+    assert user.has_perm("facilities.view_facility")
+    assert user.has_perm("programmes.view_survey")
+    assert user.has_perm("targets.view_target")
+    assert not user.has_perm("programmes.change_survey")
+    assert all(codename.split(".")[1].startswith("view_") for codename in user.get_all_permissions())
+
+
+def test_admins_keep_register_targets_and_users(groups, outsider):
+    user = join(outsider, ADMINS)
+
+    for perm in (
+        "facilities.delete_facility",
+        "facilities.add_administrativeunit",
+        "programmes.change_programme",
+        "programmes.delete_solution",
+        "targets.change_target",
+        "auth.add_user",
+        "auth.change_group",
+    ):
+        assert user.has_perm(perm), perm
+    assert not user.has_perm("sessions.delete_session")
+
+
+def test_every_model_of_the_apps_is_visible_to_managers(groups):
+    visible = set(Group.objects.get(name=MANAGERS).permissions.values_list("codename", flat=True))
+    for label in ("facilities", "programmes", "targets"):
+        for model in apps.get_app_config(label).get_models():
+            assert f"view_{model._meta.model_name}" in visible
+
+
+def test_staff_records_name_real_models():
+    names = {model._meta.model_name for model in apps.get_app_config("programmes").get_models()}
+    assert set(STAFF_RECORDS) <= names

@@ -1,0 +1,293 @@
+"""load_demo: idempotent, and shaped like the interview's year (2012).
+
+Shares are computed in the database, as the dashboard would: facilities in
+scope and open on the day; reached = attended an activity, was surveyed, or
+has an awareness record by then; applying = has a CP solution by then.
+"""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.test import TestCase
+
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from programmes.models import (
+    Attendance,
+    AwarenessRecord,
+    CPOption,
+    DemonstrationModel,
+    OutreachActivity,
+    Phase,
+    Programme,
+    Replication,
+    ResourceSaving,
+    Solution,
+    Specialist,
+    Survey,
+    TechnicalSupport,
+)
+from targets.models import Target
+from tests import builders
+
+SMALL = 800  # facilities: enough for the 2012 shape, quick to load
+END_2012, END_2015 = dt.date(2012, 12, 31), dt.date(2015, 12, 31)
+DEMO_MODELS = (
+    AdministrativeUnit,
+    Sector,
+    ProductionArea,
+    Facility,
+    Programme,
+    Phase,
+    Target,
+    Specialist,
+    OutreachActivity,
+    Attendance,
+    AwarenessRecord,
+    Survey,
+    CPOption,
+    TechnicalSupport,
+    DemonstrationModel,
+    Replication,
+    Solution,
+    ResourceSaving,
+    User,
+    Group,
+)
+
+
+def load(**options) -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in DEMO_MODELS}
+
+
+def open_in_scope(day: dt.date):
+    return Facility.objects.in_scope().open_on(day)
+
+
+def reached(day: dt.date):
+    return open_in_scope(day).filter(
+        Exists(Attendance.objects.filter(facility=OuterRef("pk"), activity__held_on__lte=day))
+        | Exists(Survey.objects.filter(facility=OuterRef("pk"), surveyed_on__lte=day))
+        | Exists(AwarenessRecord.objects.filter(facility=OuterRef("pk"), recorded_on__lte=day))
+    )
+
+
+def applying(day: dt.date):
+    return open_in_scope(day).filter(Exists(Solution.objects.filter(facility=OuterRef("pk"), implemented_on__lte=day)))
+
+
+def percent(queryset, day: dt.date) -> float:
+    return 100 * queryset.count() / open_in_scope(day).count()
+
+
+def median_saving(day: dt.date) -> float:
+    """Median saving_percent of the savings measured at applying facilities by ``day``."""
+    savings = ResourceSaving.objects.filter(
+        solution__implemented_on__lte=day, solution__facility__in=applying(day), saving_percent__isnull=False
+    ).order_by("saving_percent")
+    return savings.values_list("saving_percent", flat=True)[savings.count() // 2]
+
+
+def specialist_coverage(day: dt.date) -> float:
+    units = AdministrativeUnit.objects.valid_on(day)
+    covered = units.filter(Exists(Specialist.objects.in_post_on(day).filter(unit=OuterRef("pk"))))
+    return 100 * covered.count() / units.count()
+
+
+def in_2012(queryset, kind: str):
+    return queryset.filter(kind=kind, held_on__year=2012)
+
+
+@pytest.mark.django_db
+def test_a_second_run_changes_nothing():
+    load(facilities=SMALL)
+    before = counts()
+
+    output = load(facilities=SMALL)
+
+    assert counts() == before
+    assert "0 records new, 0 updated" in output
+
+
+@pytest.mark.django_db
+def test_rows_outside_the_demo_are_kept_unless_reset():
+    load(facilities=SMALL)
+    by_hand = builders.facility(sector=Sector.objects.first(), unit=AdministrativeUnit.objects.first())
+
+    kept = load(facilities=SMALL)
+    assert Facility.objects.filter(pk=by_hand.pk).exists()
+    assert "not part of the demo" in kept
+
+    load(facilities=SMALL, reset=True)
+    assert not Facility.objects.filter(pk=by_hand.pk).exists()
+    assert Facility.objects.count() == SMALL
+
+
+@pytest.mark.django_db
+def test_once_skips_when_the_programme_exists():
+    load(facilities=SMALL)
+    before = counts()
+
+    output = load(once=True)
+
+    assert "nothing done" in output
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_once_loads_an_empty_database():
+    load(once=True, facilities=SMALL)
+
+    assert Programme.objects.filter(slug="hanoi-cp").exists()
+
+
+@pytest.mark.django_db
+def test_a_register_too_small_for_the_demo_is_refused():
+    with pytest.raises(CommandError):
+        load(facilities=100)
+
+
+@pytest.mark.django_db
+def test_a_small_register_keeps_the_2012_shape():
+    load(facilities=SMALL)
+
+    assert Facility.objects.count() == SMALL
+    assert 13 <= percent(reached(END_2012), END_2012) <= 17
+    assert 5 <= percent(applying(END_2012), END_2012) <= 7
+    assert Survey.objects.filter(surveyed_on__year=2012).count() == 30
+
+
+class DemoShapeTests(TestCase):
+    """The default demo, loaded once for all the checks below."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load()
+
+    def test_units_begin_and_end(self):
+        assert AdministrativeUnit.objects.valid_on(dt.date(2013, 6, 1)).count() == 29
+        assert AdministrativeUnit.objects.valid_on(dt.date(2014, 6, 1)).count() == 30
+        assert not AdministrativeUnit.objects.valid_on(dt.date(2025, 7, 1)).exists()
+        assert AdministrativeUnit.objects.get(name="Sơn Tây").committee_name == "UBND thị xã Sơn Tây"
+
+    def test_register_size_and_variety(self):
+        assert Facility.objects.count() == 3000
+        assert 90 <= 100 * Facility.objects.in_scope().count() / 3000 < 100
+        assert Facility.objects.filter(closed_on__gt=F("opened_on")).exists()
+        assert Facility.objects.filter(opened_on__year__gte=2011, opened_on__year__lte=2015).count() > 100
+        assert set(Facility.objects.values_list("kind", flat=True).distinct()) == set(Facility.Kind)
+
+    def test_craft_villages_make_their_craft(self):
+        for village, sector in (
+            ("Làng gốm Bát Tràng", "Gốm sứ"),
+            ("Làng gốm Kim Lan", "Gốm sứ"),
+            ("Làng lụa Vạn Phúc", "Dệt may"),
+        ):
+            in_village = Facility.objects.filter(area__name=village)
+            assert in_village.exists()
+            assert not in_village.exclude(sector__name=sector).exists()
+
+    def test_tu_liem_facilities_follow_the_split(self):
+        successors = ("Bắc Từ Liêm", "Nam Từ Liêm")
+        assert not Facility.objects.filter(unit__name="Từ Liêm", opened_on__gte=dt.date(2014, 1, 1)).exists()
+        assert not Facility.objects.filter(unit__name__in=successors, opened_on__lt=dt.date(2014, 1, 1)).exists()
+
+    def test_2012_outreach_as_in_the_interview(self):
+        activities = OutreachActivity.objects.all()
+        assert in_2012(activities, "leaflets").aggregate(n=Sum("quantity"))["n"] == 5000
+        assert in_2012(activities, "results_report").count() == 3
+        assert in_2012(activities, "symposium").count() == 3
+        assert in_2012(activities, "symposium").aggregate(n=Sum("participants"))["n"] > 300
+        assert in_2012(activities, "workshop").aggregate(n=Sum("participants"))["n"] > 600
+        assert Attendance.objects.filter(activity__held_on__year=2012, activity__kind="symposium").exists()
+
+    def test_no_event_lists_more_people_than_took_part(self):
+        overfull = OutreachActivity.objects.annotate(listed=Sum("attendances__people")).filter(
+            listed__gt=F("participants")
+        )
+        assert not overfull.exists()
+
+    def test_2012_surveys_in_quang_minh_tu_liem_and_craft_villages(self):
+        surveys = Survey.objects.filter(surveyed_on__year=2012)
+        assert surveys.count() == 30
+        where = Q(facility__area__name__in=("KCN Quang Minh", "CCN vừa và nhỏ Từ Liêm")) | Q(
+            facility__area__kind="craft_village"
+        )
+        assert not surveys.exclude(where).exists()
+        assert not surveys.filter(options__isnull=True).exists()
+        assert not surveys.filter(supports__isnull=True).exists()
+        assert CPOption.objects.values("category").distinct().count() == 8
+        assert CPOption.objects.values("state").distinct().count() == 3
+
+    def test_about_15_percent_reached_by_end_2012(self):
+        assert 13 <= percent(reached(END_2012), END_2012) <= 17
+
+    def test_about_6_percent_applying_by_end_2012(self):
+        assert 5 <= percent(applying(END_2012), END_2012) <= 7
+
+    def test_applying_facilities_were_reached_first(self):
+        assert not applying(END_2015).exclude(pk__in=reached(END_2015)).exists()
+
+    def test_median_saving_in_2012_within_5_to_8_percent(self):
+        assert 5 <= median_saving(END_2012) <= 8
+        outside = ResourceSaving.objects.exclude(saving_percent__range=(5, 8))
+        assert outside.filter(saving_percent__isnull=False).exists()
+
+    def test_demonstration_kiln_at_kim_lan(self):
+        model = DemonstrationModel.objects.get()
+        assert "Đào Viết Bình" in model.host.name
+        assert (model.host.area.name, model.host.unit.name) == ("Làng gốm Kim Lan", "Gia Lâm")
+        assert model.started_on.year == 2012
+        replications = model.replications.all()
+        assert replications.exists()
+        assert not replications.exclude(replicated_on__year__in=(2013, 2014, 2015)).exists()
+        assert not replications.exclude(facility__area__name__in=("Làng gốm Kim Lan", "Làng gốm Bát Tràng")).exists()
+
+    def test_specialists_cover_40_percent_of_units_in_2012_and_two_thirds_in_2015(self):
+        assert 35 <= specialist_coverage(END_2012) <= 45
+        assert 60 <= specialist_coverage(END_2015) <= 70
+        assert Specialist.objects.filter(left_on__isnull=False).exists()
+
+    def test_2015_progress_short_of_the_targets(self):
+        assert 35 <= percent(reached(END_2015), END_2015) <= 45
+        assert 15 <= percent(applying(END_2015), END_2015) <= 20
+
+    def test_programme_phases_and_targets(self):
+        programme = Programme.objects.get(slug="hanoi-cp")
+        assert list(programme.phases.values_list("name", flat=True)) == ["Đến 2015", "2016–2020"]
+        to_2015 = Target.objects.get(phase__name="Đến 2015", indicator="application_with_saving")
+        assert (to_2015.target_min, to_2015.saving_min, to_2015.saving_max) == (25, 5, 8)
+        saving = Target.objects.get(phase__name="2016–2020", indicator="saving")
+        assert (saving.target_min, saving.target_max, saving.deadline) == (8, 13, dt.date(2020, 12, 31))
+        assert Target.objects.filter(indicator="specialist_coverage").count() == 1
+
+    def test_demo_users_sign_in_with_their_roles(self):
+        for username, password, group in (
+            ("admin", "admin-demo-2015", "Admins"),
+            ("manager", "manager-demo-2015", "Managers"),
+            ("staff", "staff-demo-2015", "Staff"),
+        ):
+            user = authenticate(username=username, password=password)
+            assert user is not None, username
+            assert list(user.groups.values_list("name", flat=True)) == [group]
+        assert User.objects.get(username="admin").is_superuser
+        assert not User.objects.get(username="manager").is_staff
+        assert User.objects.get(username="staff").is_staff
+
+    def test_demo_staff_record_and_managers_only_look(self):
+        staff, manager = User.objects.get(username="staff"), User.objects.get(username="manager")
+        assert staff.has_perm("programmes.add_survey")
+        assert manager.has_perm("facilities.view_facility")
+        assert not manager.has_perm("programmes.change_survey")
+        assert not manager.has_perm("facilities.change_facility")
