@@ -1,10 +1,23 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
+from import_export.results import Result
 
 from cpdash.admin import FoldedSearchMixin
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
-from facilities.resources import FacilityResource
+from facilities.resources import (
+    FacilityCSV,
+    FacilityFileError,
+    FacilityResource,
+    FacilityXLSX,
+    row_problems,
+    template_dataset,
+)
 
 
 @admin.register(AdministrativeUnit)
@@ -29,6 +42,8 @@ class ProductionAreaAdmin(FoldedSearchMixin, admin.ModelAdmin):
 @admin.register(Facility)
 class FacilityAdmin(FoldedSearchMixin, ImportExportModelAdmin):
     resource_classes = [FacilityResource]
+    import_formats = [FacilityCSV, FacilityXLSX]
+    import_template_name = "admin/facilities/facility/import.html"
     list_display = ("code", "name", "sector", "unit", "area", "kind", "employees", "in_scope", "opened_on", "closed_on")
     list_filter = ("in_scope", "kind", "sector", "unit", "area__kind")
     list_select_related = ("sector", "unit", "area")
@@ -40,3 +55,52 @@ class FacilityAdmin(FoldedSearchMixin, ImportExportModelAdmin):
         (_("Where"), {"fields": ("sector", "unit", "area")}),
         (_("Status"), {"fields": ("in_scope", "opened_on", "closed_on")}),
     )
+
+    # --- Import (see facilities/resources.py and docs/import.md) ---
+
+    def get_urls(self) -> list[URLPattern]:
+        template = path(
+            "import/template/",
+            self.admin_site.admin_view(self.import_template_view),
+            name="facilities_facility_import_template",
+        )
+        return [template, *super().get_urls()]
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        """The header row and one example row; ``?format=xlsx`` for a workbook, else CSV."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        dataset = template_dataset()
+        if request.GET.get("format") == "xlsx":
+            body, extension = dataset.export("xlsx"), "xlsx"
+            content_type = FacilityXLSX.CONTENT_TYPE
+        else:
+            # With a BOM, Excel opens the file as UTF-8 and shows the diacritics.
+            body, extension = "\ufeff" + dataset.export("csv"), "csv"
+            content_type = "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="facilities-template.{extension}"'
+        return response
+
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        """import-export's upload and preview, with every problem listed by row."""
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and response.context_data.get("result"):
+            response.context_data["problems"] = row_problems(response.context_data["result"])
+        return response
+
+    def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
+        if isinstance(e, FacilityFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
+        """After "Confirm import": the resource rolled back any invalid file
+        (data can change after the preview), so say so instead of "finished"."""
+        problems = row_problems(result)
+        if not problems:
+            return super().process_result(result, request)
+        listed = "; ".join(str(p) for p in problems[:5])
+        messages.error(request, gettext("Nothing was imported: %(problems)s") % {"problems": listed})
+        return HttpResponseRedirect(reverse("admin:facilities_facility_import", current_app=self.admin_site.name))

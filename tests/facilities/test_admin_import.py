@@ -1,0 +1,147 @@
+"""The facility import in the admin: upload, preview, confirm, template download."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from facilities.models import Facility, Sector
+from facilities.resources import COLUMNS
+from tests.facilities.conftest import csv_bytes, good_row, rows_of, xlsx_bytes
+
+IMPORT_URL = "admin:facilities_facility_import"
+CSV, XLSX = "0", "1"  # positions in FacilityAdmin.import_formats
+
+
+def upload(client, data: bytes, name: str = "list.csv", file_format: str = CSV):
+    file = SimpleUploadedFile(name, data)
+    return client.post(reverse(IMPORT_URL), {"import_file": file, "format": file_format, "resource": "0"})
+
+
+def confirm(client, preview):
+    """Posts the preview's confirm form, as the "Confirm import" button does."""
+    form = preview.context["confirm_form"]
+    return client.post(reverse("admin:facilities_facility_process_import"), form.initial)
+
+
+def test_import_page_links_the_templates(admin_client):
+    response = admin_client.get(reverse(IMPORT_URL))
+
+    template_url = reverse("admin:facilities_facility_import_template")
+    assert response.status_code == 200
+    assert f'href="{template_url}"' in response.content.decode()
+    assert f'href="{template_url}?format=xlsx"' in response.content.decode()
+
+
+def test_csv_template_has_the_header_and_an_example(admin_client):
+    response = admin_client.get(reverse("admin:facilities_facility_import_template"))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="facilities-template.csv"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # so that Excel reads it as UTF-8
+    header, example = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert tuple(header) == COLUMNS
+    assert example[:4] == ["0101234567", "Cơ sở gốm Minh Long", "Gốm sứ", "Gia Lâm"]
+
+
+def test_xlsx_template_has_the_header(admin_client):
+    response = admin_client.get(reverse("admin:facilities_facility_import_template"), {"format": "xlsx"})
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert tuple(cell.value for cell in sheet[1]) == COLUMNS
+    assert sheet.max_row == 2
+
+
+def test_template_needs_the_import_permission(client, db):
+    clerk = User.objects.create_user("clerk", "clerk@example.test", "clerk-pass-123", is_staff=True)
+    client.force_login(clerk)
+
+    assert client.get(reverse("admin:facilities_facility_import_template")).status_code == 403
+
+
+def test_invalid_file_shows_every_problem_and_no_confirm_button(admin_client, register):
+    rows = [good_row("F1"), good_row("F2", unit="Quận 1"), good_row("F1"), good_row("F4", opened_on="2014-02-30")]
+
+    response = upload(admin_client, csv_bytes(rows))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "confirm_form" not in response.context
+    assert "Confirm import" not in page
+    assert "3 problems: nothing can be imported" in page
+    problems = [(p.row, p.column, p.message) for p in response.context["problems"]]
+    assert problems == [
+        (3, "unit", "Unknown administrative unit “Quận 1”."),
+        (4, "code", "Code “F1” is also in row 2: list each facility once."),
+        (5, "opened_on", "“2014-02-30” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+    ]
+    assert "<td>Unknown administrative unit “Quận 1”.</td>" in page
+    assert not Facility.objects.exists()
+
+
+def test_missing_column_is_shown_as_a_file_problem(admin_client, register):
+    response = upload(admin_client, csv_bytes([good_row()], header=("code", "name", "unit")))
+
+    assert "confirm_form" not in response.context
+    assert [str(p) for p in response.context["problems"]] == ["File: Missing column(s): sector."]
+
+
+def test_valid_file_previews_then_imports_on_confirm(admin_client, register):
+    preview = upload(admin_client, csv_bytes(rows_of(3)))
+
+    assert preview.status_code == 200
+    assert "Confirm import" in preview.content.decode()
+    assert not Facility.objects.exists()  # the preview is a dry run
+
+    response = confirm(admin_client, preview)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:facilities_facility_changelist")
+    assert Facility.objects.count() == 3
+    assert Facility.objects.get(code="F00001").search_text == "f00001 co so f00001"
+    assert LogEntry.objects.count() == 3
+
+
+def test_xlsx_upload_imports(admin_client, register):
+    preview = upload(admin_client, xlsx_bytes(rows_of(2)), name="list.xlsx", file_format=XLSX)
+
+    confirm(admin_client, preview)
+
+    assert Facility.objects.count() == 2
+
+
+def test_confirm_refuses_a_file_that_became_invalid(admin_client, register):
+    """Data can change between preview and confirm: nothing is written then."""
+    preview = upload(admin_client, csv_bytes([good_row("F1"), good_row("F2", sector="Cơ khí")]))
+    Sector.objects.filter(name="Cơ khí").delete()
+    response = admin_client.get(confirm(admin_client, preview)["Location"])
+
+    assert not Facility.objects.exists()
+    assert "Nothing was imported: Row 3, sector: Unknown sector “Cơ khí”." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "file_format", "message"),
+    [
+        (
+            csv_bytes([good_row(name="Café", sector="x", unit="x", production_area="")]).decode().encode("cp1252"),
+            "list.csv",
+            CSV,
+            "The file is not UTF-8 text",
+        ),
+        (b"not a workbook", "list.xlsx", XLSX, "This file is not an Excel workbook (.xlsx)."),
+    ],
+    ids=["cp1252-csv", "csv-as-xlsx"],
+)
+def test_unreadable_file_gives_a_form_error_not_a_crash(admin_client, register, data, name, file_format, message):
+    response = upload(admin_client, data, name=name, file_format=file_format)
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["import_file"])
+    assert not Facility.objects.exists()
