@@ -1,0 +1,596 @@
+"""Forms to record the programme's work outside the admin.
+
+Every form validates everything before anything is written. A record with
+rows (a survey's options and support, a solution's savings, an activity's
+attendance) is one form that owns its rows: it is valid only when all rows
+are, and ``save()`` writes the record and its rows in one transaction.
+
+Facilities are typed by code (helped by the search script), never picked
+from a <select> of the whole register: a city holds 10⁴–10⁵ of them.
+"""
+
+import datetime
+import re
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from facilities.models import Facility
+from programmes.models import (
+    Attendance,
+    CPOption,
+    OutreachActivity,
+    Replication,
+    Resource,
+    ResourceSaving,
+    Solution,
+    Specialist,
+    Survey,
+    TechnicalSupport,
+)
+
+# --- Plain helpers (no database) -----------------------------------------
+
+_CODE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def parse_codes(text: str | None) -> list[str]:
+    """Facility codes from pasted text (a spreadsheet column, a list typed by hand).
+
+    Codes are separated by line breaks, spaces, tabs, commas or semicolons;
+    blanks are dropped and a repeated code is kept once, in first-seen order.
+    """
+    codes = (code for code in _CODE_SEPARATORS.split(text or "") if code)
+    return list(dict.fromkeys(codes))
+
+
+def saving_percent(baseline: Decimal | None, after: Decimal | None) -> float | None:
+    """The relative drop in consumption, percent: (baseline − after) / baseline × 100.
+
+    The database's ``ResourceSaving.saving_percent`` formula; None until both
+    values are known and the baseline is above zero.
+    """
+    if baseline is None or after is None or baseline <= 0:
+        return None
+    return float((baseline - after) * 100 / baseline)
+
+
+def _decimal(text: object) -> Decimal | None:
+    """``text`` as a Decimal (comma or point as separator); None when it is not a number."""
+    try:
+        value = Decimal(str(text).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def not_in_future(day: datetime.date) -> None:
+    """Refuse a day after today in the site's time zone; today is allowed."""
+    today = timezone.localdate()
+    if day > today:
+        raise ValidationError(
+            _("%(day)s is in the future: enter today (%(today)s) or an earlier date."),
+            code="future",
+            params={"day": _day(day), "today": _day(today)},
+        )
+
+
+def opening_problem(facility: Facility, day: datetime.date) -> str | None:
+    """Why ``facility`` could not take part in anything on ``day``; None when it was open."""
+    if facility.is_open_on(day):
+        return None
+    if facility.opened_on and day < facility.opened_on:
+        return _("%(facility)s had not opened yet on %(day)s (it opened on %(opened)s).") % {
+            "facility": facility,
+            "day": _day(day),
+            "opened": _day(facility.opened_on),
+        }
+    return _("%(facility)s had closed by %(day)s (it closed on %(closed)s).") % {
+        "facility": facility,
+        "day": _day(day),
+        "closed": _day(facility.closed_on),
+    }
+
+
+# --- Fields and widgets ----------------------------------------------------
+
+
+class DayInput(forms.DateInput):
+    """<input type="date">: the browser's date picker; values travel as ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class FacilityField(forms.ModelChoiceField):
+    """A facility typed by its code in a text input that the search script
+    completes; cleans to the Facility in one query."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid_choice": gettext_lazy("No facility has the code “%(value)s”.")}
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", gettext_lazy("facility (code)"))
+        kwargs.setdefault("help_text", gettext_lazy("Type part of the facility's name or its code to search."))
+        super().__init__(Facility.objects.all(), to_field_name="code", **kwargs)
+        self.widget.attrs.update(
+            {"data-facility-search": "", "list": "facility-options", "autocomplete": "off", "maxlength": 20}
+        )
+
+    def to_python(self, value):
+        return super().to_python(value.strip() if isinstance(value, str) else value)
+
+
+# --- Base forms ----------------------------------------------------------------
+
+
+class RecordForm(forms.ModelForm):
+    """Base of the record forms.
+
+    ``past_dates`` names date fields that refuse days after today (their
+    pickers stop at today); ``open_on`` names the date on which the form's
+    ``facility`` must be open (neither closed nor not yet opened).
+    """
+
+    past_dates: tuple[str, ...] = ()
+    open_on: str = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate().isoformat()
+        for name in self.past_dates:
+            field = self.fields[name]
+            field.widget = DayInput(attrs={"max": today})
+            field.widget.is_required = field.required
+            field.validators.append(not_in_future)
+        if "facility" in self.fields and self.instance.pk:
+            # The text input shows the code, not the primary key; the help text names it.
+            facility = self.instance.facility
+            self.initial["facility"] = facility.code
+            self.fields["facility"].help_text = _("Now: %(facility)s. Type part of a name or a code to change it.") % {
+                "facility": facility
+            }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        facility, day = cleaned.get("facility"), cleaned.get(self.open_on)
+        if self.open_on and facility and day:
+            problem = opening_problem(facility, day)
+            if problem:
+                self.add_error("facility", problem)
+        return cleaned
+
+
+class OneRowPerValueFormSet(forms.BaseInlineFormSet):
+    """Rows of a record where ``unique_field`` may appear once (one saving per
+    resource, one support per kind); a repeat is refused with a message that
+    names the repeated values."""
+
+    unique_field = ""
+    repeated_message = ""
+
+    def kept_forms(self) -> list[forms.Form]:
+        """Rows that will be kept: stored or filled in, not marked for deletion
+        (an untouched blank row has empty ``cleaned_data``)."""
+        return [
+            form for form in self.forms if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
+        ]
+
+    def clean(self) -> None:
+        counts = Counter(form.cleaned_data.get(self.unique_field) for form in self.kept_forms())
+        repeated = [value for value, count in counts.items() if value and count > 1]
+        if repeated:
+            labels = dict(self.model._meta.get_field(self.unique_field).flatchoices)
+            raise ValidationError(
+                str(self.repeated_message) % {"values": ", ".join(str(labels.get(v, v)) for v in repeated)},
+                code="repeated",
+            )
+        super().clean()
+
+
+class RecordWithRowsForm(RecordForm):
+    """A record and its rows (inline formsets in ``rowset_classes``, by prefix),
+    valid together and saved together in one transaction."""
+
+    rowset_classes: dict[str, type[forms.BaseInlineFormSet]] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        data = self.data if self.is_bound else None
+        self.rowsets = {
+            prefix: rowset_class(data, instance=self.instance, prefix=prefix)
+            for prefix, rowset_class in self.rowset_classes.items()
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        valid = [rowset.is_valid() for rowset in self.rowsets.values()]  # every rowset gets its errors
+        if not all(valid):
+            raise ValidationError(_("Some rows need correcting: see the messages next to them."), code="rows")
+        return cleaned
+
+    def save(self, commit: bool = True):
+        """Save the record and all its rows, or nothing (``commit`` is ignored: rows need a saved record)."""
+        with transaction.atomic():
+            record = super().save()
+            for rowset in self.rowsets.values():
+                rowset.instance = record
+                rowset.save()
+        return record
+
+
+# --- CP surveys ----------------------------------------------------------------
+
+
+class CPOptionForm(RecordForm):
+    class Meta:
+        model = CPOption
+        fields = ("category", "description", "state")
+
+
+class TechnicalSupportForm(RecordForm):
+    past_dates = ("given_on",)
+
+    class Meta:
+        model = TechnicalSupport
+        fields = ("kind", "given_on", "description")
+
+
+class TechnicalSupportFormSet(OneRowPerValueFormSet):
+    unique_field = "kind"
+    repeated_message = gettext_lazy("Each kind of support is recorded once per survey; repeated: %(values)s.")
+
+
+CPOptionFormSet = forms.inlineformset_factory(Survey, CPOption, form=CPOptionForm, extra=3, can_delete=True)
+SupportFormSet = forms.inlineformset_factory(
+    Survey,
+    TechnicalSupport,
+    form=TechnicalSupportForm,
+    formset=TechnicalSupportFormSet,
+    extra=1,
+    max_num=len(TechnicalSupport.Kind.choices),
+    can_delete=True,
+)
+
+
+class SurveyForm(RecordWithRowsForm):
+    """A CP survey of one facility, with the options it found and the support given."""
+
+    facility = FacilityField()
+    past_dates = ("surveyed_on",)
+    open_on = "surveyed_on"
+    rowset_classes = {"options": CPOptionFormSet, "supports": SupportFormSet}
+
+    class Meta:
+        model = Survey
+        fields = ("facility", "surveyed_on", "surveyors", "findings")
+        widgets = {"findings": forms.Textarea(attrs={"rows": 4})}
+
+
+# --- CP solutions ----------------------------------------------------------------
+
+
+class ResourceSavingForm(RecordForm):
+    """Consumption of one resource per unit of product, before and after."""
+
+    class Meta:
+        model = ResourceSaving
+        fields = ("resource", "unit", "product_unit", "baseline", "after")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("baseline", "after"):
+            value = self.initial.get(name)
+            if isinstance(value, Decimal):
+                # 94 rather than the column's 94.000000
+                self.initial[name] = f"{value.normalize():f}"
+
+    def clean_baseline(self) -> Decimal | None:
+        baseline = self.cleaned_data["baseline"]
+        if baseline is not None and baseline <= 0:
+            raise ValidationError(_("Baseline consumption must be above zero."), code="baseline_not_positive")
+        return baseline
+
+    def clean_after(self) -> Decimal | None:
+        after = self.cleaned_data["after"]
+        if after is not None and after < 0:
+            raise ValidationError(
+                _("Consumption after implementation cannot be below zero: that would be a saving over 100%."),
+                code="after_negative",
+            )
+        return after
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("after") is not None and cleaned.get("baseline") is None and "baseline" not in self.errors:
+            self.add_error(
+                "baseline",
+                ValidationError(
+                    _("Enter the baseline too: a value after implementation needs one to compare with."),
+                    code="after_needs_baseline",
+                ),
+            )
+        return cleaned
+
+    def saving(self) -> float | None:
+        """Percent saving of the row as typed (bound) or as stored; None until measurable."""
+        if self.is_bound:
+            return saving_percent(_decimal(self["baseline"].value()), _decimal(self["after"].value()))
+        return self.instance.saving_percent if self.instance.pk else None
+
+
+class ResourceSavingFormSet(OneRowPerValueFormSet):
+    unique_field = "resource"
+    repeated_message = gettext_lazy("Each resource is measured once per solution; repeated: %(values)s.")
+
+
+SavingFormSet = forms.inlineformset_factory(
+    Solution,
+    ResourceSaving,
+    form=ResourceSavingForm,
+    formset=ResourceSavingFormSet,
+    extra=len(Resource.choices),
+    max_num=len(Resource.choices),
+    can_delete=True,
+)
+
+
+class SolutionForm(RecordWithRowsForm):
+    """A CP solution implemented at a facility, with its measured savings.
+
+    The survey it came from is chosen among the facility's own surveys.
+    """
+
+    facility = FacilityField()
+    past_dates = ("implemented_on",)
+    open_on = "implemented_on"
+    rowset_classes = {"savings": SavingFormSet}
+
+    class Meta:
+        model = Solution
+        fields = (
+            "facility",
+            "implemented_on",
+            "category",
+            "description",
+            "investment",
+            "annual_saving",
+            "co2_avoided",
+            "survey",
+            "demonstration",
+        )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        survey = self.fields["survey"]
+        same_facility = self._facility_filter()
+        survey.queryset = (
+            Survey.objects.filter(same_facility).select_related("facility") if same_facility else Survey.objects.none()
+        )
+        survey.help_text = _(
+            "Only the facility's own surveys are listed: they appear once the facility is saved, "
+            "or when the solution is recorded from its survey."
+        )
+
+    def _facility_filter(self) -> Q | None:
+        """Surveys of the facility typed in, stored, or of the survey given as initial."""
+        if self.is_bound:
+            code = str(self.data.get(self.add_prefix("facility"), "")).strip()
+            return Q(facility__code=code) if code else None
+        if self.instance.pk:
+            return Q(facility_id=self.instance.facility_id)
+        initial_survey = self.initial.get("survey")
+        return Q(facility_id=initial_survey.facility_id) if isinstance(initial_survey, Survey) else None
+
+
+# --- Outreach activities and their attendance ------------------------------------
+
+
+class AttendanceRowForm(forms.Form):
+    """One facility's attendance, by code; the activity form resolves all codes at once."""
+
+    facility = forms.CharField(
+        label=gettext_lazy("facility code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"readonly": True, "class": "code"}),
+    )
+    people = forms.IntegerField(label=gettext_lazy("people"), min_value=0, initial=1)
+
+    #: The resolved facility, for display; set by OutreachActivityForm.
+    facility_obj: Facility | None = None
+
+    def clean_facility(self) -> str:
+        return self.cleaned_data["facility"].strip()
+
+
+# A few hundred rows at most: each row posts two fields and Django refuses a
+# post of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000); larger lists are pasted.
+AttendanceRowFormSet = forms.formset_factory(
+    AttendanceRowForm, extra=0, can_delete=True, max_num=450, validate_max=True, absolute_max=450
+)
+
+
+class OutreachActivityForm(RecordForm):
+    """An outreach activity with the facilities that attended.
+
+    Rows come from the search script or from codes pasted in ``paste`` (each
+    pasted facility sends one person; codes already listed are skipped). All
+    codes are resolved in one query; while any is unknown, listed twice, or
+    names a facility not open on the activity's date, nothing is saved.
+    """
+
+    past_dates = ("held_on",)
+    paste = forms.CharField(
+        label=gettext_lazy("Paste facility codes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "code"}),
+        help_text=gettext_lazy(
+            "One code per line, e.g. a column copied from a spreadsheet. Blank lines, spaces, tabs, "
+            "commas, semicolons and repeated codes are ignored."
+        ),
+    )
+
+    class Meta:
+        model = OutreachActivity
+        fields = ("kind", "title", "held_on", "organiser", "unit", "venue", "participants", "quantity")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.existing = self._existing_attendance()
+        initial = [{"facility": a.facility.code, "people": a.people} for a in self.existing.values()]
+        self.attendance = AttendanceRowFormSet(
+            self.data if self.is_bound else None, prefix="attendance", initial=initial
+        )
+        by_code = {a.facility.code: a.facility for a in self.existing.values()}
+        for row in self.attendance:
+            row.facility_obj = by_code.get(row["facility"].value())
+        self.plan: list[tuple[Facility, int]] = []
+
+    def _existing_attendance(self) -> dict[int, Attendance]:
+        """Stored attendance by facility id (one query; none for a new activity)."""
+        if not self.instance.pk:
+            return {}
+        rows = self.instance.attendances.select_related("facility").order_by("facility__name", "facility__code")
+        return {a.facility_id: a for a in rows}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.attendance.is_valid()
+        rows = self._kept_rows()
+        listed = {code for _row, code, _people in rows}
+        pasted = [code for code in parse_codes(cleaned.get("paste")) if code not in listed]
+        found = Facility.objects.in_bulk([*listed, *pasted], field_name="code")
+        self._check_rows(rows, found)
+        self._check_pasted(pasted, found)
+        plan = [(found[code], people) for _row, code, people in rows if code in found]
+        plan += [(found[code], 1) for code in pasted if code in found]
+        self._check_open(plan, cleaned.get("held_on"))
+        if not self.attendance.is_valid():
+            self.add_error(None, _("Some attendance rows need correcting: see the messages next to them."))
+        self.plan = plan
+        return cleaned
+
+    def _kept_rows(self) -> list[tuple[AttendanceRowForm, str, int]]:
+        """(row, code, people) of rows that are filled in, valid so far and not marked for deletion."""
+        return [
+            (row, row.cleaned_data["facility"], row.cleaned_data["people"])
+            for row in self.attendance
+            if row.is_valid() and "facility" in row.cleaned_data and not self.attendance._should_delete_form(row)
+        ]
+
+    def _check_rows(self, rows: list, found: dict[str, Facility]) -> None:
+        """Mark rows whose code is unknown; refuse a facility listed twice, by name."""
+        for row, code, _people in rows:
+            row.facility_obj = found.get(code)
+            if code not in found:
+                row.add_error("facility", _("No facility has the code “%(value)s”.") % {"value": code})
+        counts = Counter(code for _row, code, _people in rows if code in found)
+        twice = [str(found[code]) for code, count in counts.items() if count > 1]
+        if twice:
+            self.add_error(
+                None,
+                _("These facilities are listed more than once: %(names)s. Keep one row for each.")
+                % {"names": "; ".join(twice)},
+            )
+
+    def _check_pasted(self, pasted: list[str], found: dict[str, Facility]) -> None:
+        unknown = [code for code in pasted if code not in found]
+        if unknown:
+            message = ngettext(
+                "Unknown facility code: %(codes)s. Nothing was saved: correct or remove it and save again.",
+                "Unknown facility codes: %(codes)s. Nothing was saved: correct or remove them and save again.",
+                len(unknown),
+            )
+            self.add_error("paste", message % {"codes": ", ".join(unknown)})
+
+    def _check_open(self, plan: list[tuple[Facility, int]], day: datetime.date | None) -> None:
+        if not day:
+            return
+        problems = [problem for facility, _people in plan if (problem := opening_problem(facility, day))]
+        for problem in problems:
+            self.add_error(None, problem)
+
+    def save(self, commit: bool = True) -> OutreachActivity:
+        """Save the activity and make its attendance match the rows, or save nothing
+        (``commit`` is ignored: attendance needs a saved activity)."""
+        with transaction.atomic():
+            activity = super().save()
+            self._save_attendance(activity)
+        return activity
+
+    def _save_attendance(self, activity: OutreachActivity) -> None:
+        wanted = {facility.pk: people for facility, people in self.plan}
+        gone = [a.pk for facility_id, a in self.existing.items() if facility_id not in wanted]
+        if gone:
+            Attendance.objects.filter(pk__in=gone).delete()
+        changed = [a for fid, a in self.existing.items() if fid in wanted and a.people != wanted[fid]]
+        for attendance in changed:
+            attendance.people = wanted[attendance.facility_id]
+        if changed:
+            Attendance.objects.bulk_update(changed, ["people"])
+        Attendance.objects.bulk_create(
+            Attendance(activity=activity, facility_id=fid, people=people)
+            for fid, people in wanted.items()
+            if fid not in self.existing
+        )
+
+
+# --- Specialists, demonstration models ------------------------------------------
+
+
+class AppointmentForm(RecordForm):
+    """A CP specialist appointed in a unit's People's Committee."""
+
+    past_dates = ("appointed_on",)
+
+    class Meta:
+        model = Specialist
+        fields = ("unit", "name", "position", "appointed_on")
+
+
+class DepartureForm(RecordForm):
+    """The day a specialist left the post (empty while in post)."""
+
+    past_dates = ("left_on",)
+
+    class Meta:
+        model = Specialist
+        fields = ("left_on",)
+        help_texts = {"left_on": gettext_lazy("Leave empty while the specialist is in post.")}
+
+    def clean_left_on(self) -> datetime.date | None:
+        left_on = self.cleaned_data["left_on"]
+        appointed_on = self.instance.appointed_on
+        if left_on and appointed_on and left_on < appointed_on:
+            raise ValidationError(
+                _("A specialist cannot leave before being appointed (on %(day)s)."),
+                code="left_before_appointed",
+                params={"day": _day(appointed_on)},
+            )
+        return left_on
+
+
+class ReplicationForm(RecordForm):
+    """A demonstration model copied at another facility."""
+
+    facility = FacilityField()
+    past_dates = ("replicated_on",)
+    open_on = "replicated_on"
+
+    class Meta:
+        model = Replication
+        fields = ("model", "facility", "replicated_on", "notes")

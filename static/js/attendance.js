@@ -1,0 +1,146 @@
+/* Facility search for the recording forms: suggestions while typing a name or
+ * a code (the server ignores diacritics: "bat trang" finds "Bát Tràng").
+ *
+ * Markup: an <input data-facility-search list="ID"> inside a form with
+ * data-search-url (JSON {"results": [{id, code, name, unit}]}) fills the
+ * <datalist id="ID"> as the user types. Picking a suggestion puts the code
+ * in the input and shows the facility's name next to it.
+ *
+ * In an attendance editor ([data-attendance]), the input marked data-add-row
+ * adds a row cloned from <template data-row-template> (the formset's empty
+ * form, "__prefix__" replaced by the next index) and clears itself. Messages
+ * come translated from the server in data-msg-* attributes.
+ */
+(function () {
+  "use strict";
+  var DELAY_MS = 200;
+  var MIN_LENGTH = 2;
+
+  function search(url, term) {
+    return fetch(url + "?q=" + encodeURIComponent(term), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) { return data.results || []; })
+      .catch(function () { return []; });
+  }
+
+  function label(facility) {
+    return facility.unit ? facility.name + " — " + facility.unit : facility.name;
+  }
+
+  function fill(list, results) {
+    list.replaceChildren();
+    results.forEach(function (facility) {
+      var option = document.createElement("option");
+      option.value = facility.code;
+      option.label = label(facility);
+      option.textContent = label(facility);
+      list.appendChild(option);
+    });
+  }
+
+  function showName(input, facility) {
+    var name = input.parentNode.querySelector("[data-facility-name]");
+    if (!name) {
+      name = document.createElement("span");
+      name.className = "facility-name";
+      name.setAttribute("data-facility-name", "");
+      input.insertAdjacentElement("afterend", name);
+    }
+    name.textContent = label(facility);
+  }
+
+  function notify(editor, text) {
+    var notice = editor.querySelector("[data-notice]");
+    if (notice) { notice.textContent = text || ""; }
+  }
+
+  function listedCodes(editor) {
+    var codes = {};
+    editor.querySelectorAll("[data-rows] input[name$='-facility']").forEach(function (input) {
+      codes[input.value.trim()] = true;
+    });
+    return codes;
+  }
+
+  function addRow(editor, facility) {
+    if (listedCodes(editor)[facility.code]) {
+      notify(editor, editor.dataset.msgListed + " " + label(facility));
+      return;
+    }
+    var total = editor.querySelector("input[name$='-TOTAL_FORMS']");
+    var index = parseInt(total.value, 10) || 0;
+    var template = editor.querySelector("template[data-row-template]");
+    var rows = editor.querySelector("[data-rows]");
+    rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)).trim());
+    var row = rows.lastElementChild;
+    row.querySelector("input[name$='-facility']").value = facility.code;
+    row.querySelector("[data-facility-name]").textContent = label(facility);
+    total.value = String(index + 1);
+    var count = editor.querySelector("[data-row-count]");
+    if (count) { count.textContent = String(index + 1); }
+    notify(editor, "");
+  }
+
+  function attach(input) {
+    var form = input.form;
+    var list = document.getElementById(input.getAttribute("list"));
+    var url = form && form.dataset.searchUrl;
+    var editor = input.closest("[data-attendance]");
+    var found = {};
+    var timer = null;
+    if (!list || !url) { return; }
+
+    function picked() {
+      var facility = found[input.value.trim()];
+      if (!facility) { return false; }
+      if (editor && input.hasAttribute("data-add-row")) {
+        addRow(editor, facility);
+        input.value = "";
+        list.replaceChildren();
+        found = {};
+      } else {
+        showName(input, facility);
+      }
+      return true;
+    }
+
+    input.addEventListener("input", function () {
+      if (picked()) { return; }
+      window.clearTimeout(timer);
+      var term = input.value.trim();
+      if (term.length < MIN_LENGTH) { return; }
+      timer = window.setTimeout(function () {
+        search(url, term).then(function (results) {
+          if (input.value.trim() !== term) { return; }  // a later keystroke wins
+          found = {};
+          results.forEach(function (facility) { found[facility.code] = facility; });
+          fill(list, results);
+          if (editor) { notify(editor, results.length ? "" : editor.dataset.msgNone); }
+        });
+      }, DELAY_MS);
+    });
+
+    if (editor) {
+      // Enter adds the facility whose code is typed in full instead of submitting the form.
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          picked();
+        }
+      });
+    }
+  }
+
+  function init() {
+    document.querySelectorAll("input[data-facility-search][list]").forEach(attach);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

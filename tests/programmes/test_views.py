@@ -1,0 +1,378 @@
+"""The recording pages: access, lists (query counts pinned), create and edit
+through the browser's posts, messages and redirects."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.context_processors import PermWrapper
+from django.contrib.auth.models import User
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from programmes.models import (
+    OutreachActivity,
+    Replication,
+    ResourceSaving,
+    Solution,
+    Specialist,
+    Survey,
+    TechnicalSupport,
+)
+from tests import builders
+from tests.programmes.conftest import grant, rows, tomorrow
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date(2015, 6, 30)
+
+
+# --- Access ---------------------------------------------------------------------
+
+# (URL name, needs an object of this kind, the permission the page needs)
+PAGES: list[tuple[str, str | None, str]] = [
+    ("survey_list", None, "programmes.view_survey"),
+    ("survey_create", None, "programmes.add_survey"),
+    ("survey_edit", "survey", "programmes.change_survey"),
+    ("activity_list", None, "programmes.view_outreachactivity"),
+    ("activity_create", None, "programmes.add_outreachactivity"),
+    ("activity_edit", "activity", "programmes.change_outreachactivity"),
+    ("solution_list", None, "programmes.view_solution"),
+    ("solution_create", None, "programmes.add_solution"),
+    ("solution_edit", "solution", "programmes.change_solution"),
+    ("specialist_list", None, "programmes.view_specialist"),
+    ("specialist_appoint", None, "programmes.add_specialist"),
+    ("specialist_departure", "specialist", "programmes.change_specialist"),
+    ("replication_list", None, "programmes.view_replication"),
+    ("replication_create", None, "programmes.add_replication"),
+    ("replication_edit", "replication", "programmes.change_replication"),
+]
+
+OBJECTS: dict[str, Callable] = {
+    "survey": builders.survey,
+    "activity": builders.activity,
+    "solution": lambda: builders.solution(savings={"energy": (100, 94)}),
+    "specialist": builders.specialist,
+    "replication": lambda: builders.demonstration(replicated_at=[builders.facility()]).replications.get(),
+}
+
+
+def page_url(name: str, kind: str | None) -> str:
+    if kind is None:
+        return reverse(f"programmes:{name}")
+    return reverse(f"programmes:{name}", args=[OBJECTS[kind]().pk])
+
+
+@pytest.mark.parametrize(("name", "kind", "perm"), PAGES)
+def test_anonymous_is_sent_to_sign_in(client, name, kind, perm):
+    url = page_url(name, kind)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+@pytest.mark.parametrize(("name", "kind", "perm"), PAGES)
+def test_signed_in_without_permission_is_forbidden(client, outsider, name, kind, perm):
+    client.force_login(outsider)
+    assert client.get(page_url(name, kind)).status_code == 403
+    assert client.post(page_url(name, kind), {}).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "kind", "perm"), PAGES)
+def test_the_one_permission_opens_the_page(client, staff_user, name, kind, perm):
+    client.force_login(grant(staff_user, perm))
+    response = client.get(page_url(name, kind))
+    assert response.status_code == 200
+    assert "css/forms.css" in response.content.decode()
+
+
+@pytest.mark.parametrize(("name", "kind", "perm"), PAGES)
+def test_superuser_passes(admin_client, name, kind, perm):
+    assert admin_client.get(page_url(name, kind)).status_code == 200
+
+
+def test_view_permission_does_not_allow_writing(client, staff_user):
+    client.force_login(grant(staff_user, "programmes.view_survey"))
+    assert client.get(reverse("programmes:survey_list")).status_code == 200
+    assert client.get(reverse("programmes:survey_create")).status_code == 403
+    assert client.post(reverse("programmes:survey_create"), {}).status_code == 403
+
+
+def test_add_permission_does_not_allow_editing(client, staff_user):
+    survey = builders.survey()
+    client.force_login(grant(staff_user, "programmes.add_survey"))
+    assert client.get(reverse("programmes:survey_edit", args=[survey.pk])).status_code == 403
+
+
+def test_list_links_follow_permissions(client, staff_user):
+    survey = builders.survey()
+    client.force_login(grant(staff_user, "programmes.view_survey"))
+    page = client.get(reverse("programmes:survey_list")).content.decode()
+    assert reverse("programmes:survey_edit", args=[survey.pk]) not in page
+    assert reverse("programmes:survey_create") not in page
+
+
+def test_missing_record_is_404(recorder_client):
+    assert recorder_client.get(reverse("programmes:survey_edit", args=[999999])).status_code == 404
+
+
+def test_nav_shows_only_permitted_lists(staff_user):
+    user = grant(staff_user, "programmes.view_survey", "programmes.view_solution")
+    html = render_to_string("programmes/_nav.html", {"perms": PermWrapper(user)})
+    assert reverse("programmes:survey_list") in html
+    assert reverse("programmes:solution_list") in html
+    assert reverse("programmes:activity_list") not in html
+    assert reverse("programmes:replication_list") not in html
+
+
+# --- Lists: the last 50, newest first, one query count whatever the rows -------------
+
+
+def make_surveys(n: int) -> None:
+    for i in range(n):
+        survey = builders.survey(builders.facility(), surveyed_on=D - dt.timedelta(days=i))
+        survey.options.create(category="good_housekeeping", description="Fix leaks")
+        TechnicalSupport.objects.create(survey=survey, kind="technique", given_on=D)
+
+
+def make_activities(n: int) -> None:
+    for i in range(n):
+        builders.activity(
+            facilities=[builders.facility(), builders.facility()],
+            unit=builders.unit(),
+            held_on=D - dt.timedelta(days=i),
+        )
+
+
+def make_solutions(n: int) -> None:
+    for i in range(n):
+        builders.solution(implemented_on=D - dt.timedelta(days=i), savings={"energy": (100, 94), "water": (10, 9)})
+
+
+def make_specialists(n: int) -> None:
+    for i in range(n):
+        builders.specialist(appointed_on=D - dt.timedelta(days=i))
+
+
+def make_replications(n: int) -> None:
+    for i in range(n):
+        model = builders.demonstration()
+        Replication.objects.create(model=model, facility=builders.facility(), replicated_on=D - dt.timedelta(days=i))
+
+
+# session, user, SAVEPOINT, user permissions, group permissions, the list (+ savings), RELEASE
+LISTS = [
+    ("survey_list", make_surveys, 7),
+    ("activity_list", make_activities, 7),
+    ("solution_list", make_solutions, 8),
+    ("specialist_list", make_specialists, 7),
+    ("replication_list", make_replications, 7),
+]
+
+
+@pytest.mark.parametrize("n", [3, 30])
+@pytest.mark.parametrize(("name", "make", "queries"), LISTS)
+def test_list_query_count_does_not_grow_with_rows(recorder_client, django_assert_num_queries, name, make, queries, n):
+    make(n)
+    with django_assert_num_queries(queries):
+        response = recorder_client.get(reverse(f"programmes:{name}"))
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/record/') >= n  # an edit link per row
+
+
+def test_list_shows_the_last_50_newest_first(recorder_client):
+    make_specialists(55)
+    specialists = recorder_client.get(reverse("programmes:specialist_list")).context["specialists"]
+    days = [s.appointed_on for s in specialists]
+    assert len(days) == 50
+    assert days == sorted(days, reverse=True)
+    assert days[0] == D
+
+
+def test_solution_list_shows_savings(recorder_client):
+    builders.solution(savings={"energy": (100, 94), "water": (10, 9.2)})
+    page = recorder_client.get(reverse("programmes:solution_list")).content.decode()
+    assert 'Energy: <span class="num">6.0 %</span>' in page
+    assert 'Water: <span class="num">8.0 %</span>' in page
+
+
+# --- Create and edit ---------------------------------------------------------------
+
+
+def test_survey_create_saves_and_redirects_with_a_message(recorder_client):
+    facility = builders.facility(name="Gốm Bát Tràng")
+    data = {
+        "facility": facility.code,
+        "surveyed_on": D.isoformat(),
+        "surveyors": "ECC",
+        "findings": "",
+        **rows("options", {"category": "good_housekeeping", "description": "Fix leaks", "state": "identified"}),
+        **rows("supports", {"kind": "technology", "given_on": D.isoformat(), "description": ""}),
+    }
+    response = recorder_client.post(reverse("programmes:survey_create"), data, follow=True)
+    assert response.redirect_chain == [(reverse("programmes:survey_list"), 302)]
+    survey = Survey.objects.get()
+    assert (survey.options.count(), survey.supports.count()) == (1, 1)
+    assert [str(m) for m in response.context["messages"]] == [f"CP survey “{survey}” was created."]
+
+
+def test_survey_refused_post_shows_errors_and_writes_nothing(recorder_client):
+    data = {
+        "facility": builders.facility().code,
+        "surveyed_on": tomorrow().isoformat(),
+        **rows("options"),
+        **rows("supports"),
+    }
+    response = recorder_client.post(reverse("programmes:survey_create"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nothing was saved. Please correct the errors below." in page
+    assert "is in the future" in page
+    assert Survey.objects.count() == 0
+
+
+def test_survey_form_page_has_date_inputs_capped_at_today(recorder_client):
+    page = recorder_client.get(reverse("programmes:survey_create")).content.decode()
+    assert 'type="date" name="surveyed_on"' in page
+    assert 'max="' in page
+    assert "data-facility-search" in page
+    assert "<script>" not in page  # scripts are files, loaded with defer
+
+
+def test_survey_edit_updates_with_a_message(recorder_client):
+    survey = builders.survey(surveyors="before")
+    data = {
+        "facility": survey.facility.code,
+        "surveyed_on": survey.surveyed_on.isoformat(),
+        "surveyors": "after",
+        "findings": "",
+        **rows("options"),
+        **rows("supports"),
+    }
+    response = recorder_client.post(reverse("programmes:survey_edit", args=[survey.pk]), data, follow=True)
+    survey.refresh_from_db()
+    assert survey.surveyors == "after"
+    assert [str(m) for m in response.context["messages"]] == [f"CP survey “{survey}” was updated."]
+
+
+def saving_row(resource: str, baseline: str, after: str, **extra) -> dict:
+    return {"resource": resource, "unit": "kWh", "product_unit": "", "baseline": baseline, "after": after, **extra}
+
+
+def solution_post(facility, *savings, **fields) -> dict:
+    return {
+        "facility": facility.code,
+        "implemented_on": D.isoformat(),
+        "category": "technology_change",
+        "description": "Gas-fired kiln",
+        **fields,
+        **rows("savings", *savings),
+    }
+
+
+def test_solution_create_saves_its_savings(recorder_client):
+    data = solution_post(builders.facility(), saving_row("energy", "100", "94"), saving_row("fuel", "2", "1.8"))
+    response = recorder_client.post(reverse("programmes:solution_create"), data)
+    assert response.status_code == 302
+    assert dict(ResourceSaving.objects.values_list("resource", "saving_percent")) == pytest.approx(
+        {"energy": 6.0, "fuel": 10.0}
+    )
+
+
+def test_solution_refused_post_writes_nothing_and_shows_the_typed_saving(recorder_client):
+    data = solution_post(builders.facility(), saving_row("energy", "80", "76"), saving_row("water", "10", "-1"))
+    response = recorder_client.post(reverse("programmes:solution_create"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "that would be a saving over 100%" in page
+    assert "5.0 %" in page  # the first row's saving, as typed
+    assert "110.0 %" in page
+    assert (Solution.objects.count(), ResourceSaving.objects.count()) == (0, 0)
+
+
+def test_solution_edit_shows_the_stored_saving(recorder_client):
+    solution = builders.solution(savings={"energy": (100, 94)})
+    response = recorder_client.get(reverse("programmes:solution_edit", args=[solution.pk]))
+    page = response.content.decode()
+    assert '<output data-saving aria-live="polite">6.0 %</output>' in page
+    assert "js/saving.js" in page
+    assert "defer" in page
+
+
+def test_solution_edit_replaces_a_saving(recorder_client):
+    solution = builders.solution(savings={"energy": (100, 94)})
+    stored = solution.savings.get()
+    data = solution_post(solution.facility)
+    data.update(rows("savings", saving_row("energy", "100", "90", id=stored.pk, solution=solution.pk), initial=1))
+    response = recorder_client.post(reverse("programmes:solution_edit", args=[solution.pk]), data)
+    assert response.status_code == 302
+    stored.refresh_from_db()
+    assert stored.saving_percent == pytest.approx(10.0)
+
+
+def test_solution_after_a_survey_starts_with_its_facility(recorder_client):
+    survey = builders.survey()
+    response = recorder_client.get(reverse("programmes:solution_create") + f"?survey={survey.pk}")
+    form = response.context["form"]
+    assert form["facility"].value() == survey.facility.code
+    assert list(form.fields["survey"].queryset) == [survey]
+
+
+def test_specialist_appointment_and_departure(recorder_client):
+    unit = builders.unit("Gia Lâm")
+    data = {"unit": unit.pk, "name": "Trần Thị B", "position": "CP officer", "appointed_on": "2012-02-01"}
+    response = recorder_client.post(reverse("programmes:specialist_appoint"), data)
+    assert response.status_code == 302
+    specialist = Specialist.objects.get()
+    url = reverse("programmes:specialist_departure", args=[specialist.pk])
+    assert recorder_client.post(url, {"left_on": tomorrow().isoformat()}).status_code == 200
+    response = recorder_client.post(url, {"left_on": "2016-03-31"}, follow=True)
+    specialist.refresh_from_db()
+    assert specialist.left_on == dt.date(2016, 3, 31)
+    assert [str(m) for m in response.context["messages"]] == [f"CP specialist “{specialist}” was updated."]
+
+
+def test_replication_create_and_refusal(recorder_client):
+    model, facility = builders.demonstration(), builders.facility()
+    data = {"model": model.pk, "facility": facility.code, "replicated_on": D.isoformat(), "notes": "Kim Lan"}
+    assert recorder_client.post(reverse("programmes:replication_create"), data).status_code == 302
+    response = recorder_client.post(reverse("programmes:replication_create"), data)
+    assert response.status_code == 200
+    assert "This facility already replicates this model." in response.content.decode()
+    assert Replication.objects.count() == 1
+
+
+def test_replication_edit(recorder_client):
+    replication = builders.demonstration(replicated_at=[builders.facility()]).replications.get()
+    data = {
+        "model": replication.model_id,
+        "facility": replication.facility.code,
+        "replicated_on": replication.replicated_on.isoformat(),
+        "notes": "second kiln",
+    }
+    response = recorder_client.post(reverse("programmes:replication_edit", args=[replication.pk]), data)
+    assert response.status_code == 302
+    replication.refresh_from_db()
+    assert replication.notes == "second kiln"
+
+
+def test_activity_create_redirects_to_the_list(recorder_client):
+    facility = builders.facility()
+    data = {
+        "kind": "symposium",
+        "title": "CP symposium",
+        "held_on": D.isoformat(),
+        "paste": facility.code,
+        **rows("attendance"),
+    }
+    response = recorder_client.post(reverse("programmes:activity_create"), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("programmes:activity_list")
+    assert OutreachActivity.objects.get().attendances.get().facility == facility
+
+
+def test_user_only_with_permissions_from_the_database(client):
+    """Permissions come from Permission rows given here, not from cpdash/roles.py groups."""
+    user = User.objects.create_user("clerk")
+    client.force_login(grant(user, "programmes.view_replication"))
+    assert client.get(reverse("programmes:replication_list")).status_code == 200
