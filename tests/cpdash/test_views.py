@@ -54,7 +54,7 @@ def test_home_requires_sign_in(client):
 
 def test_home_for_a_signed_in_user(client, outsider, django_assert_num_queries):
     client.force_login(outsider)
-    with django_assert_num_queries(4):  # session, user, SAVEPOINT, RELEASE
+    with django_assert_num_queries(6):  # session, user, SAVEPOINT, user and group permissions (nav), RELEASE
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "home.html" in [t.name for t in response.templates]
