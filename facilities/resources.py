@@ -1,5 +1,6 @@
-"""Facility-list import: reading the file, reading each cell, and the resource
-shared by the admin import and ``manage.py import_facilities``.
+"""Facility-list import: the resource shared by the admin import and
+``manage.py import_facilities``. Reading the file, the cell readers shared
+with other imports and the problem list live in cpdash/imports.py.
 
 An import is all or nothing: one transaction, rolled back if any row is
 invalid (see ``FacilityResource.import_data``). Row numbers in messages are
@@ -7,25 +8,32 @@ spreadsheet rows: the header is row 1, the first facility row 2.
 Columns and accepted values are documented in docs/import.md.
 """
 
-import codecs
 import copy
-import csv
 import datetime
-import io
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Model
-from django.utils.translation import gettext, ngettext
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
 from import_export.fields import Field
-from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
+from cpdash import imports
+from cpdash.imports import (
+    FORMATS_BY_EXTENSION,  # noqa: F401 (import_facilities reads it from here)
+    AliasWidget,
+    DayWidget,
+    NameIndex,
+    NameWidget,
+    RowProblem,
+    TextWidget,
+    WholeNumberWidget,
+    file_row,
+    normalize_header,
+)
+from cpdash.imports import cell_text as _cell_text
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 
@@ -67,7 +75,6 @@ AREA_TYPE_ALIASES = {
     "lang nghe": ProductionArea.Kind.CRAFT_VILLAGE,
 }
 YES_NO = {"yes": True, "true": True, "1": True, "co": True, "no": False, "false": False, "0": False, "khong": False}
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, then the Vietnamese day-first convention
 
 # One example row for the downloadable template (docs/import.md shows the same).
 TEMPLATE_EXAMPLE = {
@@ -85,264 +92,10 @@ TEMPLATE_EXAMPLE = {
 }
 
 
-class FacilityFileError(ValueError):
-    """The uploaded file cannot be read as a table; the message says how to fix it."""
-
-
-# --- Reading the file -------------------------------------------------------
-
-
-def file_row(number: int) -> int:
-    """Spreadsheet row of import-export's data-row ``number`` (which counts from 1
-    under the header, so the first facility is spreadsheet row 2)."""
-    return number + 1
-
-
-def _cell_text(value: object) -> str:
-    """A cell as stripped text; whole XLSX numbers lose their ".0" (12.0 → "12")."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def normalize_header(value: object) -> str:
-    """``" Opened on "`` → ``"opened_on"``: headers match case- and accent-insensitively."""
-    return fold(_cell_text(value)).replace(" ", "_").replace("-", "_")
-
-
-def _decode(data: bytes) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM) or UTF-16 with a BOM.
-
-    Legacy 8-bit encodings (Windows-1258, cp1252) are refused rather than
-    guessed: both decode any byte, so a wrong guess would import mojibake.
-    """
-    if data.startswith(b"PK\x03\x04"):
-        raise FacilityFileError(_("This is an Excel workbook, not a CSV file: choose the xlsx format."))
-    try:
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16")
-        if b"\x00" in data:  # UTF-16 without a byte-order mark
-            raise UnicodeDecodeError("utf-8", data, data.index(b"\x00"), len(data), "NUL byte")
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FacilityFileError(
-            _(
-                "The file is not UTF-8 text (first unreadable character on line %(line)d). "
-                "In Excel use “Save As → CSV UTF-8 (Comma delimited)”, or save it as UTF-8 "
-                "in your editor, then upload it again."
-            )
-            % {"line": line}
-        ) from error
-
-
-def _delimiter(first_line: str) -> str:
-    """Comma, or semicolon/tab when the header uses those (Excel with a Vietnamese
-    locale writes semicolons, since the comma is its decimal separator)."""
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] else ","
-
-
-def _tabulate(header: Sequence[object], rows: Iterable[Sequence[object]]) -> tablib.Dataset:
-    """A Dataset with one row per file row after the header (blank rows kept, so
-    row numbers stay those of the file; trailing blank rows dropped).
-
-    Raises FacilityFileError for an empty file or rows longer than the header.
-    """
-    names = [normalize_header(h) for h in header]
-    while names and not names[-1]:
-        names.pop()
-    if not names:
-        raise FacilityFileError(_("The file is empty: the first row must hold the column names."))
-    width = len(names)
-    data: list[list[object]] = []
-    too_long: list[int] = []
-    for number, row in enumerate(rows, start=2):
-        cells = list(row)
-        if any(_cell_text(v) for v in cells[width:]):
-            too_long.append(number)
-        data.append(cells[:width] + [None] * (width - len(cells)))
-    while data and not any(_cell_text(v) for v in data[-1]):
-        data.pop()
-    if too_long:
-        listed = ", ".join(str(n) for n in too_long[:10])
-        raise FacilityFileError(
-            ngettext(
-                "Row %(rows)s has more cells than the header row (often a comma inside an unquoted name).",
-                "Rows %(rows)s have more cells than the header row (often a comma inside an unquoted name).",
-                len(too_long),
-            )
-            % {"rows": listed}
-        )
-    return tablib.Dataset(*data, headers=names)
-
-
-class FacilityCSV(base_formats.CSV):
-    """CSV read from bytes, so that the encoding is checked here with a clear
-    message instead of failing inside import-export's text-mode temp file."""
-
-    def is_binary(self) -> bool:
-        return True
-
-    def get_read_mode(self) -> str:
-        return "rb"
-
-    def create_dataset(self, in_stream: bytes | str, **kwargs) -> tablib.Dataset:
-        text = in_stream if isinstance(in_stream, str) else _decode(in_stream)
-        first_line = text.split("\n", 1)[0]
-        rows = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-        header = next(rows, [])
-        return _tabulate(header, rows)
-
-
-class FacilityXLSX(base_formats.XLSX):
-    """First sheet of a workbook; date cells arrive as dates."""
-
-    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
-        import openpyxl  # import-export keeps format dependencies local (its issue 2004)
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-        except Exception as error:
-            raise FacilityFileError(
-                _("This file is not an Excel workbook (.xlsx). Choose the format that matches the file.")
-            ) from error
-        try:
-            rows = book.active.iter_rows(values_only=True)
-            return _tabulate(next(rows, ()), rows)
-        finally:
-            book.close()
-
-
-FORMATS_BY_EXTENSION: dict[str, type[base_formats.Format]] = {".csv": FacilityCSV, ".xlsx": FacilityXLSX}
-
-
-# --- Reading one cell -------------------------------------------------------
-
-
-def _exact_key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
-
-
-@dataclass
-class NameIndex:
-    """Objects by name: an exact match (ignoring case and spacing) wins, else a
-    match with diacritics folded ("Gia Lam" → "Gia Lâm")."""
-
-    exact: dict[str, list[Model]]
-    folded: dict[str, list[Model]]
-
-    @classmethod
-    def build(cls, objects: Iterable[Model]) -> "NameIndex":
-        index = cls({}, {})
-        for obj in objects:
-            index.exact.setdefault(_exact_key(obj.name), []).append(obj)
-            index.folded.setdefault(fold(obj.name), []).append(obj)
-        return index
-
-    def find(self, text: str) -> list[Model]:
-        """Candidates for ``text``: one on a match, none or several otherwise."""
-        return self.exact.get(_exact_key(text)) or self.folded.get(fold(text), [])
-
-
-class NameWidget(widgets.Widget):
-    """A sector, unit or production area named in a cell; ``index`` is filled
-    once per import (FacilityResource.before_import), so no query per row."""
-
-    def __init__(self, unknown: str, missing: str | None = None):
-        super().__init__()
-        self.unknown = unknown
-        self.missing = missing  # None: the cell may be empty
-        self.index = NameIndex({}, {})
-
-    def clean(self, value, row=None, **kwargs) -> Model | None:
-        text = _cell_text(value)
-        if not text:
-            if self.missing:
-                raise ValueError(self.missing)
-            return None
-        matches = self.index.find(text)
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise ValueError(self.unknown % {"value": text})
-        names = ", ".join(sorted(f"“{m.name}”" for m in matches))
-        raise ValueError(
-            _("“%(value)s” matches %(names)s: write it with its diacritics.") % {"value": text, "names": names}
-        )
-
-    def render(self, value, obj=None, **kwargs) -> str:
-        return "" if value is None else value.name
-
-
-class TextWidget(widgets.Widget):
-    """Stripped text; ``missing`` is the message when the cell is empty."""
-
-    def __init__(self, missing: str):
-        super().__init__()
-        self.missing = missing
-
-    def clean(self, value, row=None, **kwargs) -> str:
-        text = _cell_text(value)
-        if not text:
-            raise ValueError(self.missing)
-        return text
-
-
-class AliasWidget(widgets.Widget):
-    """A choice written as its value or a folded alias (``KIND_ALIASES``)."""
-
-    def __init__(self, aliases: dict[str, str], invalid: str, default: str | None = None):
-        super().__init__()
-        self.aliases = aliases
-        self.invalid = invalid
-        self.default = default
-
-    def clean(self, value, row=None, **kwargs) -> str | None:
-        text = _cell_text(value)
-        if not text:
-            return self.default
-        key = fold(text).replace("_", " ").replace("-", " ")
-        if key not in self.aliases:
-            raise ValueError(self.invalid % {"value": text})
-        return self.aliases[key]
-
-
-class DayWidget(widgets.Widget):
-    """A date cell, or text as YYYY-MM-DD or DD/MM/YYYY."""
-
-    def clean(self, value, row=None, **kwargs) -> datetime.date | None:
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        text = _cell_text(value)
-        if not text:
-            return None
-        for date_format in DATE_FORMATS:
-            try:
-                return datetime.datetime.strptime(text, date_format).date()
-            except ValueError:
-                continue
-        raise ValueError(_("“%(value)s” is not a date: write YYYY-MM-DD or DD/MM/YYYY.") % {"value": text})
-
-    def render(self, value, obj=None, **kwargs) -> str:
-        return value.isoformat() if value else ""
-
-
-class WholeNumberWidget(widgets.Widget):
-    """A count ≥ 0, or None for an empty cell."""
-
-    def clean(self, value, row=None, **kwargs) -> int | None:
-        text = _cell_text(value)
-        if not text:
-            return None
-        if not text.isdigit():
-            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
-        return int(text)
+# The readers are shared with the programme-record imports (cpdash/imports.py).
+FacilityFileError = imports.ImportFileError
+FacilityCSV = imports.CSVFormat
+FacilityXLSX = imports.XLSXFormat
 
 
 class YesNoWidget(widgets.Widget):
@@ -585,57 +338,15 @@ class FacilityResource(resources.ModelResource):
 
 def _header_problem(headers: Sequence[str]) -> str:
     """A message about missing, unknown, repeated or blank column names; "" if none."""
-    problems = []
-    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-    if missing:
-        problems.append(gettext("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
-    unknown = [h for h in headers if h and h not in COLUMNS]
-    if unknown:
-        problems.append(
-            gettext("Unknown column(s): %(columns)s. The columns are: %(known)s.")
-            % {"columns": ", ".join(unknown), "known": ", ".join(COLUMNS)}
-        )
-    repeated = sorted({h for h in headers if h and headers.count(h) > 1})
-    if repeated:
-        problems.append(gettext("Repeated column(s): %(columns)s.") % {"columns": ", ".join(repeated)})
-    blank = [str(i) for i, h in enumerate(headers, start=1) if not h]
-    if blank:
-        problems.append(gettext("Column(s) %(positions)s have no name.") % {"positions": ", ".join(blank)})
-    return " ".join(problems)
+    return imports.header_problem(headers, REQUIRED_COLUMNS, COLUMNS)
 
 
 # --- Reporting --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    """One reason an import was refused. ``row`` is the spreadsheet row (header
-    = 1), None for the file as a whole; ``column`` is "" when not one column."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return gettext("File: %(message)s") % {"message": self.message}
-        if not self.column:
-            return gettext("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
-        return gettext("Row %(row)d, %(column)s: %(message)s") % vars(self)
-
-
 def row_problems(result: Result) -> list[RowProblem]:
-    """Every problem of an import result (import-export's "errors" and "invalid
-    rows" alike), by row then column order."""
-    problems = [RowProblem(None, "", str(e.error)) for e in result.base_errors]
-    for error_row in result.error_rows:
-        problems += [RowProblem(file_row(error_row.number), "", str(e.error)) for e in error_row.errors]
-    for invalid in result.invalid_rows:
-        for key, messages in invalid.error_dict.items():
-            column = "" if key == NON_FIELD_ERRORS else key
-            problems += [RowProblem(file_row(invalid.number), column, str(m)) for m in messages]
-    order = {column: i for i, column in enumerate(COLUMNS)}
-    return sorted(problems, key=lambda p: (p.row or 0, order.get(p.column, -1)))
+    """Every problem of an import result, by row then column order."""
+    return imports.row_problems(result, COLUMNS)
 
 
 def template_dataset() -> tablib.Dataset:

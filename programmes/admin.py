@@ -1,6 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
+from import_export.admin import ImportMixin
 
 from cpdash.admin import FoldedSearchMixin
+from cpdash.imports import CSVFormat, ImportFileError, XLSXFormat
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -16,6 +25,102 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
 )
+from programmes.resources import (
+    OutreachActivityResource,
+    RecordResource,
+    RecordResult,
+    SolutionResource,
+    SpecialistResource,
+    SurveyResource,
+    row_problems,
+)
+
+
+class RecordImportMixin(ImportMixin):
+    """Import of past records from a spreadsheet (programmes/resources.py,
+    docs/import.md): import-export's upload, preview and confirm pages, every
+    problem listed by spreadsheet row, and a template to download."""
+
+    import_formats = [CSVFormat, XLSXFormat]
+    import_template_name = "admin/programmes/import.html"
+
+    @property
+    def record_resource(self) -> type[RecordResource]:
+        return self.resource_classes[0]
+
+    def get_urls(self) -> list[URLPattern]:
+        name = "{}_{}_import_template".format(*self.get_model_info())
+        template = path("import/template/", self.admin_site.admin_view(self.import_template_view), name=name)
+        return [template, *super().get_urls()]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """Adding and changing every model the import writes (an import also
+        updates records it finds again)."""
+        perms = [
+            f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
+            for model in self.record_resource.written_models()
+            for action in ("add", "change")
+        ]
+        return super().has_import_permission(request) and request.user.has_perms(perms)
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        """The header row and example rows; ``?format=xlsx`` for a workbook, else CSV."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        dataset = self.record_resource.template_dataset()
+        if request.GET.get("format") == "xlsx":
+            body, extension, content_type = dataset.export("xlsx"), "xlsx", XLSXFormat.CONTENT_TYPE
+        else:
+            # With a BOM, Excel opens the file as UTF-8 and shows the diacritics.
+            body, extension = "\ufeff" + dataset.export("csv"), "csv"
+            content_type = "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        filename = f"{self.opts.model_name}-template.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def get_import_context_data(self, **kwargs) -> dict:
+        return {**super().get_import_context_data(**kwargs), "import_notes": self.record_resource.notes}
+
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and response.context_data.get("result"):
+            result = response.context_data["result"]
+            response.context_data["problems"] = row_problems(result, self.record_resource)
+        return response
+
+    def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def process_result(self, result: RecordResult, request: HttpRequest) -> HttpResponse:
+        """After "Confirm import": nothing is written if the file became invalid
+        since the preview (data can change meanwhile), so say so."""
+        problems = row_problems(result, self.record_resource)
+        if not problems:
+            return super().process_result(result, request)
+        listed = "; ".join(str(p) for p in problems[:5])
+        messages.error(request, gettext("Nothing was imported: %(problems)s") % {"problems": listed})
+        url = reverse("admin:{}_{}_import".format(*self.get_model_info()), current_app=self.admin_site.name)
+        return HttpResponseRedirect(url)
+
+    def generate_log_entries(self, result: RecordResult, request: HttpRequest) -> None:
+        """One history entry per record added or changed, not one per row."""
+        if self.get_skip_admin_log():
+            return
+        for objects, flag, message in (
+            (result.added, ADDITION, gettext("Added by import.")),
+            (result.changed, CHANGE, gettext("Changed by import.")),
+        ):
+            if objects:
+                LogEntry.objects.log_actions(request.user.pk, objects, flag, message, single_object=len(objects) == 1)
+
+    def add_success_message(self, result: RecordResult, request: HttpRequest) -> None:
+        counts = {"added": len(result.added), "changed": len(result.changed), "records": self.opts.verbose_name_plural}
+        message = gettext("Import finished: %(added)d %(records)s added, %(changed)d changed.")
+        messages.success(request, message % counts)
 
 
 class PhaseInline(admin.TabularInline):
@@ -39,7 +144,8 @@ class PhaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Specialist)
-class SpecialistAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class SpecialistAdmin(FoldedSearchMixin, RecordImportMixin, admin.ModelAdmin):
+    resource_classes = [SpecialistResource]
     list_display = ("name", "unit", "position", "appointed_on", "left_on")
     list_filter = ("unit", ("left_on", admin.EmptyFieldListFilter))
     list_select_related = ("unit",)
@@ -53,7 +159,8 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(OutreachActivity)
-class OutreachActivityAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class OutreachActivityAdmin(FoldedSearchMixin, RecordImportMixin, admin.ModelAdmin):
+    resource_classes = [OutreachActivityResource]
     list_display = ("title", "kind", "held_on", "organiser", "unit", "participants", "quantity")
     list_filter = ("kind", "unit")
     list_select_related = ("unit",)
@@ -81,7 +188,8 @@ class TechnicalSupportInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(RecordImportMixin, admin.ModelAdmin):
+    resource_classes = [SurveyResource]
     list_display = ("facility", "surveyed_on", "surveyors")
     list_select_related = ("facility",)
     date_hierarchy = "surveyed_on"
@@ -113,7 +221,8 @@ class ResourceSavingInline(admin.TabularInline):
 
 
 @admin.register(Solution)
-class SolutionAdmin(admin.ModelAdmin):
+class SolutionAdmin(RecordImportMixin, admin.ModelAdmin):
+    resource_classes = [SolutionResource]
     list_display = ("description", "facility", "category", "implemented_on", "investment")
     list_filter = ("category",)
     list_select_related = ("facility",)
