@@ -1,0 +1,264 @@
+"""Filters of the facility pages, and the queries they filter.
+
+Both lists filter querysets annotated by the indicators engine
+(targets/queries.py): ``aware_since`` is a facility's first awareness contact
+of any kind, ``applying_since`` its first CP solution, each ``queries.NEVER``
+when there is none. A facility's status on a day D is the one the indicators
+count: in scope, open on D, and aware (applying) when its ``aware_since``
+(``applying_since``) is on or before D; "never reached" when it had no
+contact at all by D. Closed and out-of-scope facilities have no status on D.
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db import models
+from django.db.models import Case, Count, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget
+
+from cpdash.text import fold
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from targets.models import Indicator, Target
+from targets.queries import applying_since, aware_since, counted_q, facilities_in_scope, open_q
+from targets.selectors import facilities_never_reached, records_behind
+
+
+class Status(models.TextChoices):
+    """A facility's status on a day, as the awareness and application indicators count it."""
+
+    AWARE = "aware", _("aware")
+    APPLYING = "applying", _("applying")
+    NEVER_REACHED = "never_reached", _("never reached")
+    NOT_COUNTED = "not_counted", _("not counted (closed, not yet open or out of scope)")
+
+
+#: The statuses a list can be filtered by (a facility that is applying is also aware).
+FILTER_STATUSES = [(s.value, s.label) for s in (Status.AWARE, Status.APPLYING, Status.NEVER_REACHED)]
+
+
+def counted_on(day: datetime.date) -> Q:
+    """In scope and open on ``day``: the facilities the indicators count on that day."""
+    return Q(in_scope=True) & open_q(day)
+
+
+def status_q(status: str, day: datetime.date) -> Q:
+    """Facilities (annotated as by facility_register()) with ``status`` on ``day``:
+    aware, applying or never reached (see the module docstring)."""
+    if status == Status.AWARE:
+        return Q(in_scope=True) & counted_q(day, "aware_since")
+    if status == Status.APPLYING:
+        return Q(in_scope=True) & counted_q(day, "applying_since")
+    if status == Status.NEVER_REACHED:
+        return counted_on(day) & Q(aware_since__gt=day)
+    raise ValueError(status)
+
+
+def status_on(day: datetime.date) -> Case:
+    """Each facility's Status value on ``day`` (applying rather than aware: it is both)."""
+    return Case(
+        When(status_q(Status.APPLYING, day), then=Value(Status.APPLYING.value)),
+        When(status_q(Status.AWARE, day), then=Value(Status.AWARE.value)),
+        When(status_q(Status.NEVER_REACHED, day), then=Value(Status.NEVER_REACHED.value)),
+        default=Value(Status.NOT_COUNTED.value),
+        output_field=models.CharField(),
+    )
+
+
+def facility_register() -> QuerySet[Facility]:
+    """Every facility, with what the register list shows: sector, unit and area
+    loaded, ``aware_since`` and ``applying_since`` annotated; ordered by code."""
+    return (
+        Facility.objects.select_related("sector", "unit", "area")
+        .annotate(aware_since=aware_since(), applying_since=applying_since())
+        .order_by("code")
+    )
+
+
+def status_counts(facilities: QuerySet[Facility], day: datetime.date) -> dict[str, int]:
+    """How many of ``facilities`` (from facility_register()) there are, and how many
+    are aware, applying and never reached on ``day``: {"total", "counted", "aware",
+    "applying", "never_reached"}. 1 query."""
+    return facilities.order_by().aggregate(
+        total=Count("pk"),
+        counted=Count("pk", filter=counted_on(day)),
+        **{status: Count("pk", filter=status_q(status, day)) for status, _label in FILTER_STATUSES},
+    )
+
+
+def awareness_coverage_by(field: str, day: datetime.date) -> QuerySet:
+    """Awareness coverage per value of ``field`` (e.g. "sector_id"): rows of
+    {field: value, "coverage": percent 0–100 of the group's in-scope facilities
+    open on ``day`` that are aware by then} — the awareness indicator per group."""
+    return (
+        facilities_in_scope()
+        .filter(open_q(day))
+        .alias(group_aware_since=aware_since())
+        .values(field)
+        .annotate(
+            coverage=Cast(Count("pk", filter=Q(group_aware_since__lte=day)), FloatField())
+            * Value(100.0)
+            / Cast(Count("pk"), FloatField())
+        )
+        .order_by()
+    )
+
+
+def awareness_coverage(field: str, day: datetime.date) -> Case:
+    """Each facility's group coverage from awareness_coverage_by(): 1 query, whatever the number
+    of facilities; None for a group with no facility counted on ``day``.
+
+    Why not a correlated subquery: it would count the whole group again for every
+    facility listed (seconds for a few thousand facilities); here each facility's
+    first contact is worked out once, and the few group figures (one per sector or
+    unit) are joined to the list in SQL by a CASE expression.
+    """
+    groups = awareness_coverage_by(field, day)
+    whens = [When(**{field: row[field]}, then=Value(row["coverage"])) for row in groups]
+    return Case(*whens, default=Value(None), output_field=FloatField())
+
+
+def reach_next(
+    *, as_of: datetime.date, sector_id: int | None = None, unit_id: int | None = None, area_kind: str = ""
+) -> QuerySet[Facility]:
+    """In-scope facilities open on ``as_of`` and never reached by then
+    (selectors.facilities_never_reached), those of the sector, then the unit,
+    with the lowest awareness coverage first; ties by code.
+
+    Annotated with ``sector_coverage`` and ``unit_coverage`` (percent 0–100,
+    see awareness_coverage_by()): the coverages are of whole sectors and units,
+    whatever the filters. 2 queries to build (the coverages), 1 to list.
+    """
+    return (
+        facilities_never_reached(as_of=as_of, sector_id=sector_id, unit_id=unit_id, area_kind=area_kind)
+        .annotate(
+            sector_coverage=awareness_coverage("sector_id", as_of),
+            unit_coverage=awareness_coverage("unit_id", as_of),
+        )
+        .order_by("sector_coverage", "unit_coverage", "code")
+    )
+
+
+# --- Filter sets ------------------------------------------------------------------------------
+
+
+class AnyYesNo(BooleanWidget):
+    """A yes/no select whose empty choice reads "any" (accepts true/false and 1/0)."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
+
+
+class _AsOfFilterSet(django_filters.FilterSet):
+    """A filter set whose other filters read the day ``as_of`` (default: today)."""
+
+    as_of = django_filters.DateFilter(
+        label=_("as of"),
+        method="keep",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Status on this day; empty: today."),
+    )
+
+    @property
+    def as_of_day(self) -> datetime.date:
+        """The day asked for, or today when none (or an invalid one) was given."""
+        cleaned = getattr(self.form, "cleaned_data", None) or {}
+        return cleaned.get("as_of") or timezone.localdate()
+
+    def keep(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        """Filters that only parameterise others leave the queryset as it is."""
+        return queryset
+
+
+def _sector_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        queryset=Sector.objects.order_by("name"), label=_("sector"), empty_label=_("any")
+    )
+
+
+def _unit_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        queryset=AdministrativeUnit.objects.order_by("name"), label=_("administrative unit"), empty_label=_("any")
+    )
+
+
+def _area_kind_filter() -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        field_name="area__kind", choices=ProductionArea.Kind.choices, label=_("area type"), empty_label=_("any")
+    )
+
+
+class FacilityFilter(_AsOfFilterSet):
+    """The register list's filters. Query parameters: ``q`` (code or name, diacritics
+    ignored), ``sector``, ``unit``, ``area`` (ids), ``area_kind``, ``kind``,
+    ``in_scope`` (true/false), ``as_of`` (YYYY-MM-DD), ``status`` (aware, applying,
+    never_reached on ``as_of``), ``target`` (id: the facilities behind that target's
+    numerator on ``as_of``)."""
+
+    q = django_filters.CharFilter(label=_("search"), method="search", help_text=_("Code or name."))
+    sector = _sector_filter()
+    unit = _unit_filter()
+    area = django_filters.ModelChoiceFilter(
+        queryset=ProductionArea.objects.order_by("name"), label=_("production area"), empty_label=_("any")
+    )
+    area_kind = _area_kind_filter()
+    kind = django_filters.ChoiceFilter(choices=Facility.Kind.choices, label=_("kind"), empty_label=_("any"))
+    in_scope = django_filters.BooleanFilter(label=_("counts toward targets"), widget=AnyYesNo)
+    status = django_filters.ChoiceFilter(
+        choices=FILTER_STATUSES, label=_("status"), method="filter_status", empty_label=_("any")
+    )
+    target = django_filters.ModelChoiceFilter(
+        queryset=Target.objects.exclude(indicator=Indicator.SPECIALIST_COVERAGE).select_related(
+            "phase", "sector", "unit_scope"
+        ),
+        method="filter_target",
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("There is no such target, or it does not count facilities.")},
+    )
+
+    class Meta:
+        model = Facility
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet[Facility]) -> QuerySet[Facility]:
+        return super().filter_queryset(queryset.annotate(status=status_on(self.as_of_day)))
+
+    def search(self, queryset: QuerySet[Facility], name: str, value: str) -> QuerySet[Facility]:
+        term = fold(value)
+        return queryset.filter(search_text__icontains=term) if term else queryset
+
+    def filter_status(self, queryset: QuerySet[Facility], name: str, value: str) -> QuerySet[Facility]:
+        return queryset.filter(status_q(value, self.as_of_day))
+
+    def filter_target(self, queryset: QuerySet[Facility], name: str, value: Target) -> QuerySet[Facility]:
+        behind = records_behind(target=value, as_of=self.as_of_day)
+        return queryset.filter(pk__in=behind.values("pk"))
+
+
+class ReachNextFilter(_AsOfFilterSet):
+    """Filters of the "who to reach next" list: ``as_of``, ``sector``, ``unit``, ``area_kind``.
+
+    The list itself is reach_next() for those values; the queryset given to the
+    filter set is not used.
+    """
+
+    sector = _sector_filter()
+    unit = _unit_filter()
+    area_kind = _area_kind_filter()
+
+    class Meta:
+        model = Facility
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet[Facility]) -> QuerySet[Facility]:
+        data = self.form.cleaned_data
+        return reach_next(
+            as_of=self.as_of_day,
+            sector_id=data["sector"].pk if data.get("sector") else None,
+            unit_id=data["unit"].pk if data.get("unit") else None,
+            area_kind=data.get("area_kind") or "",
+        )

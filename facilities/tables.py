@@ -1,0 +1,95 @@
+"""Tables of the facility pages (django-tables2): the register list and the
+"who to reach next" invitation list. They show querysets as the filters
+(facilities/filters.py) annotate them and run no query of their own.
+"""
+
+import datetime
+
+import django_tables2 as tables
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from facilities.filters import Status
+from facilities.models import Facility
+from targets.queries import NEVER
+
+#: Rows per page.
+PER_PAGE = 50
+#: django-tables2's plain template: the project ships no Bootstrap CSS.
+TEMPLATE = "django_tables2/table.html"
+#: Where a number is right-aligned.
+NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+
+class SinceColumn(tables.Column):
+    """A "since" date from the indicators engine: a short date, empty for NEVER;
+    exported as a date (a real date cell in XLSX)."""
+
+    empty_values = (None, "", NEVER)
+
+    def render(self, value: datetime.date) -> str:
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+    def value(self, value: datetime.date) -> datetime.date:
+        return value
+
+
+class PercentColumn(tables.Column):
+    """A percent 0–100 shown to one decimal place, e.g. "12.5 %"."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: float) -> str:
+        return f"{formats.number_format(round(value, 1), 1)} %"
+
+    def value(self, value: float) -> float:
+        return round(value, 1)
+
+
+def _code_column() -> tables.Column:
+    return tables.Column(linkify=("facilities:detail", {"code": tables.A("code")}))
+
+
+class FacilityTable(tables.Table):
+    """The register: one row per facility, sortable; status as of the list's day."""
+
+    code = _code_column()
+    sector = tables.Column(order_by=("sector__name", "code"))
+    unit = tables.Column(order_by=("unit__name", "code"))
+    area = tables.Column(order_by=("area__name", "code"))
+    kind = tables.Column(order_by=("kind", "code"))
+    employees = tables.Column(attrs=NUMBER, order_by=("employees", "code"))
+    aware_since = SinceColumn(verbose_name=_("Aware since"), order_by=("aware_since", "code"))
+    applying_since = SinceColumn(verbose_name=_("Applying since"), order_by=("applying_since", "code"))
+    status = tables.Column(verbose_name=_("Status"), orderable=False)
+
+    class Meta:
+        model = Facility
+        fields = ("code", "name", "sector", "unit", "area", "kind", "employees")
+        sequence = (*fields, "aware_since", "applying_since", "status")
+        template_name = TEMPLATE
+        attrs = {"class": "data"}
+        empty_text = _("No facility matches these filters.")
+
+    def render_status(self, value: str) -> str:
+        return Status(value).label
+
+
+class ReachNextTable(tables.Table):
+    """The invitation list, in the order reach_next() gives; coverages shown, not exported."""
+
+    code = _code_column()
+    employees = tables.Column(attrs=NUMBER)
+    sector_coverage = PercentColumn(verbose_name=_("Aware in sector"), exclude_from_export=True)
+    unit_coverage = PercentColumn(verbose_name=_("Aware in unit"), exclude_from_export=True)
+
+    class Meta:
+        model = Facility
+        fields = ("code", "name", "sector", "unit", "area", "kind", "employees")
+        sequence = (*fields, "sector_coverage", "unit_coverage")
+        template_name = TEMPLATE
+        orderable = False
+        attrs = {"class": "data"}
+        empty_text = _("Every facility counted on this day has been reached.")

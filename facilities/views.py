@@ -1,0 +1,170 @@
+"""The facility pages: the register list, one facility's page, who to reach next.
+
+Thin views: read the query parameters through a filter set
+(facilities/filters.py), build a table (facilities/tables.py), render or
+export it. Query counts are fixed, whatever the number of facilities.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig, Table
+
+from cpdash.exports import export_format, export_response
+from facilities.filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
+from facilities.models import Facility
+from facilities.tables import PER_PAGE, FacilityTable, ReachNextTable
+from programmes.models import Attendance, DemonstrationModel, Replication, Solution, Survey
+from targets.queries import NEVER, earliest, facility_saving
+from targets.selectors import target_scope_label
+
+VIEW = "facilities.view_facility"
+
+
+def _sort(table: Table, request: HttpRequest) -> None:
+    """Sort ``table`` as ``?sort=`` asks (a column name, "-" in front for descending)."""
+    RequestConfig(request, paginate=False).configure(table)
+
+
+def _paginate(table: Table, request: HttpRequest) -> None:
+    """Show page ``?page=`` of PER_PAGE rows (the first for a bad page number, the last past the end)."""
+    try:
+        table.paginate(page=request.GET.get("page") or 1, per_page=PER_PAGE)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=PER_PAGE)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
+
+
+def _bad_filters() -> HttpResponse:
+    return HttpResponseBadRequest(_("The filters are not valid: correct them on the page before exporting."))
+
+
+# --- The register -----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def facility_list(request: HttpRequest) -> HttpResponse:
+    """The register, filtered (FacilityFilter's parameters), sorted (``sort``), paginated
+    (``page``), or exported as filtered and sorted (``_export=csv|xlsx``)."""
+    filterset = FacilityFilter(request.GET, queryset=facility_register())
+    valid = filterset.is_valid()
+    facilities = filterset.qs if valid else Facility.objects.none()
+    as_of = filterset.as_of_day
+    table = FacilityTable(facilities)
+    _sort(table, request)
+    fmt = export_format(request.GET)
+    if fmt:
+        if not valid:
+            return _bad_filters()
+        return export_response(table, fmt, f"facilities-{as_of:%Y-%m-%d}", title=_("Facilities"))
+    _paginate(table, request)
+    target = filterset.form.cleaned_data.get("target") if valid else None
+    context = {
+        "filter": filterset,
+        "table": table,
+        "as_of": as_of,
+        "counts": status_counts(facilities, as_of) if valid else None,
+        "target": target,
+        "target_scope": target_scope_label(target) if target else "",
+    }
+    return render(request, "facilities/facility_list.html", context)
+
+
+# --- One facility -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated contact on a facility's timeline; ``kind`` tells the template how to show ``record``."""
+
+    day: datetime.date
+    kind: str
+    record: object
+
+
+#: Timeline kinds; on the same day, later kinds are listed first.
+EVENT_KINDS = ("attendance", "awareness", "survey", "solution", "demonstration", "replication")
+
+
+def _facility_with_history(day: datetime.date) -> QuerySet[Facility]:
+    """Facilities with their status on ``day`` (``aware_since``, ``applying_since``,
+    ``surveyed_since``: NEVER when none; ``saving``: percent or None; ``status``)
+    and every contact prefetched: at most 11 queries for one facility."""
+    surveys = Survey.objects.prefetch_related("options", "supports").order_by("-surveyed_on", "-pk")
+    demonstrations = DemonstrationModel.objects.prefetch_related(
+        Prefetch("replications", Replication.objects.select_related("facility").order_by("replicated_on", "pk"))
+    )
+    return (
+        facility_register()
+        .annotate(
+            surveyed_since=earliest(Survey.objects.all(), "facility", "surveyed_on"),
+            saving=facility_saving(day),
+            status=status_on(day),
+        )
+        .prefetch_related(
+            Prefetch("attendances", Attendance.objects.select_related("activity")),
+            "awareness_records",
+            Prefetch("surveys", surveys),
+            Prefetch("solutions", Solution.objects.prefetch_related("savings")),
+            Prefetch("demonstrations", demonstrations),
+            Prefetch("replications", Replication.objects.select_related("model__host")),
+        )
+    )
+
+
+def timeline(facility: Facility) -> list[Event]:
+    """``facility``'s contacts (prefetched by _facility_with_history()), newest first."""
+    events = [
+        *(Event(a.activity.held_on, "attendance", a) for a in facility.attendances.all()),
+        *(Event(r.recorded_on, "awareness", r) for r in facility.awareness_records.all()),
+        *(Event(s.surveyed_on, "survey", s) for s in facility.surveys.all()),
+        *(Event(s.implemented_on, "solution", s) for s in facility.solutions.all()),
+        *(Event(d.started_on, "demonstration", d) for d in facility.demonstrations.all()),
+        *(Event(r.replicated_on, "replication", r) for r in facility.replications.all()),
+    ]
+    return sorted(events, key=lambda e: (e.day, EVENT_KINDS.index(e.kind), e.record.pk), reverse=True)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A facility's register data, its status today and the timeline of its contacts."""
+    today = timezone.localdate()
+    facility = get_object_or_404(_facility_with_history(today), code=code)
+    return render(
+        request,
+        "facilities/facility_detail.html",
+        {"facility": facility, "today": today, "timeline": timeline(facility), "never": NEVER},
+    )
+
+
+# --- Who to reach next ------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def reach_next(request: HttpRequest) -> HttpResponse:
+    """Facilities never reached on ``as_of`` (default today), those of the sectors and units
+    with the lowest awareness coverage first; ``sector``, ``unit``, ``area_kind`` filters;
+    ``_export=csv|xlsx`` gives the whole list as an invitation list."""
+    filterset = ReachNextFilter(request.GET, queryset=Facility.objects.none())
+    valid = filterset.is_valid()
+    facilities = filterset.qs if valid else Facility.objects.none()
+    as_of = filterset.as_of_day
+    table = ReachNextTable(facilities)
+    fmt = export_format(request.GET)
+    if fmt:
+        if not valid:
+            return _bad_filters()
+        return export_response(table, fmt, f"invitations-{as_of:%Y-%m-%d}", title=_("Invitation list"))
+    _paginate(table, request)
+    return render(request, "facilities/reach_next.html", {"filter": filterset, "table": table, "as_of": as_of})

@@ -1,0 +1,244 @@
+"""The register list at /facilities/: filters from the query string (the
+dashboard's links), the target drill-down, sorting, pages, counts, exports
+equal to the filtered rows, and pinned query counts."""
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from facilities.filters import FacilityFilter, facility_register
+from tests import builders as b
+from tests.facilities.test_filters import build_register
+from tests.programmes.conftest import grant
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("facilities:list")
+
+
+@pytest.fixture
+def viewer_client(client, staff_user):
+    client.force_login(grant(staff_user, "facilities.view_facility"))
+    return client
+
+
+@pytest.fixture
+def register():
+    return build_register()
+
+
+def listed(response) -> list[str]:
+    """Codes of the facilities in the page's table, in order."""
+    return [row.record.code for row in response.context["table"].paginated_rows]
+
+
+def csv_codes(response) -> list[str]:
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return [row[0] for row in rows[1:]]
+
+
+def xlsx_rows(response) -> list[list[object]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+class TestPage:
+    def test_lists_every_facility_with_counts(self, viewer_client, register):
+        response = viewer_client.get(URL, {"as_of": "2015-12-31"})
+        assert response.status_code == 200
+        assert listed(response) == ["A001", "B002", "C003", "D004", "E005", "F006"]
+        page = response.content.decode()
+        assert "6 facilities match." in page
+        assert "4 of them count toward targets: 2 aware, 1 applying, 2 never reached." in page
+        assert "Xưởng gốm Bát Tràng" in page
+        assert reverse("facilities:detail", args=["A001"]) in page
+
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            ({"as_of": "2015-12-31", "status": "aware"}, ["A001", "B002"]),
+            ({"as_of": "2015-12-31", "status": "applying"}, ["B002"]),
+            ({"as_of": "2015-12-31", "status": "never_reached"}, ["C003", "D004"]),
+            ({"area_kind": "craft_village"}, ["A001"]),
+            ({"q": "bat trang"}, ["A001"]),
+            ({"kind": "cooperative"}, ["C003"]),
+            ({"in_scope": "false"}, ["F006"]),
+        ],
+    )
+    def test_query_string_filters(self, viewer_client, register, params, expected):
+        assert listed(viewer_client.get(URL, params)) == expected
+
+    def test_dashboard_links_by_sector_and_unit(self, viewer_client, register):
+        by_sector = {"as_of": "2015-12-31", "status": "aware", "sector": register.sectors.textile.pk}
+        assert listed(viewer_client.get(URL, by_sector)) == ["B002"]
+        by_unit = {"as_of": "2015-12-31", "status": "aware", "unit": register.units.gia_lam.pk}
+        assert listed(viewer_client.get(URL, by_unit)) == ["A001"]
+
+    def test_sort_by_a_column(self, viewer_client, register):
+        assert listed(viewer_client.get(URL, {"sort": "-code"}))[0] == "F006"
+        by_aware = listed(viewer_client.get(URL, {"sort": "aware_since"}))
+        # First contacts: E005 2013, A001 and F006 2014, B002 2015, D004 2016; C003 never (last).
+        assert by_aware == ["E005", "A001", "F006", "B002", "D004", "C003"]
+        assert listed(viewer_client.get(URL, {"sort": "-applying_since"}))[-1] == "B002"
+
+    def test_pages_of_fifty(self, viewer_client):
+        sector, unit = b.sector(), b.unit()
+        for i in range(55):
+            b.facility(code=f"P{i:03d}", sector=sector, unit=unit)
+        first = viewer_client.get(URL)
+        assert len(listed(first)) == 50
+        assert "55 facilities match." in first.content.decode()
+        assert listed(viewer_client.get(URL, {"page": 2})) == [f"P{i:03d}" for i in range(50, 55)]
+        assert listed(viewer_client.get(URL, {"page": 99})) == listed(viewer_client.get(URL, {"page": 2}))
+        assert listed(viewer_client.get(URL, {"page": "x"})) == listed(first)
+
+    def test_bad_filters_show_the_error_and_no_rows(self, viewer_client, register):
+        response = viewer_client.get(URL, {"as_of": "31/12/2015"})
+        assert response.status_code == 200
+        assert listed(response) == []
+        assert "errorlist" in response.content.decode()
+
+    def test_export_links_keep_the_filters(self, viewer_client, register):
+        page = viewer_client.get(URL, {"status": "aware", "page": "1"}).content.decode()
+        assert "?status=aware&amp;_export=csv" in page
+        assert "?status=aware&amp;_export=xlsx" in page
+
+
+class TestTargetDrillDown:
+    def test_lists_exactly_the_numerator(self, viewer_client, register):
+        target = b.target(indicator="awareness", target_min=50)
+        response = viewer_client.get(URL, {"target": target.pk, "as_of": "2015-12-31"})
+        assert listed(response) == ["A001", "B002"]
+        page = response.content.decode()
+        assert "Facilities counted for the target “facilities aware of CP ≥ 50% (2015)” on 12/31/2015" in page
+        assert f'name="target" value="{target.pk}"' in page  # kept when the filters change
+
+    def test_application_target_with_scope(self, viewer_client, register):
+        target = b.target(indicator="application", target_min=25, sector=register.sectors.textile)
+        response = viewer_client.get(URL, {"target": target.pk, "as_of": "2015-12-31"})
+        assert listed(response) == ["B002"]
+        assert "Dệt may" in response.content.decode()
+
+    def test_export_of_the_numerator(self, viewer_client, register):
+        target = b.target(indicator="awareness")
+        response = viewer_client.get(URL, {"target": target.pk, "as_of": "2015-12-31", "_export": "csv"})
+        assert csv_codes(response) == ["A001", "B002"]
+
+    def test_unknown_target(self, viewer_client, register):
+        response = viewer_client.get(URL, {"target": 999999})
+        assert listed(response) == []
+        assert "There is no such target" in response.content.decode()
+
+
+class TestExport:
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {},
+            {"as_of": "2015-12-31", "status": "aware"},
+            {"as_of": "2015-12-31", "status": "never_reached", "sort": "-code"},
+            {"q": "dan phuong"},
+            {"in_scope": "true", "sort": "-aware_since"},
+        ],
+    )
+    def test_csv_rows_are_the_filtered_rows(self, viewer_client, register, params):
+        response = viewer_client.get(URL, {**params, "_export": "csv"})
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        assert response["Content-Disposition"].startswith('attachment; filename="facilities-')
+        expected = listed(viewer_client.get(URL, params))
+        assert csv_codes(response) == expected
+        filterset = FacilityFilter(params, queryset=facility_register())
+        assert filterset.is_valid()
+        assert sorted(csv_codes(response)) == sorted(filterset.qs.values_list("code", flat=True))
+
+    def test_xlsx_rows_are_the_filtered_rows(self, viewer_client, register):
+        params = {"as_of": "2015-12-31", "status": "aware"}
+        response = viewer_client.get(URL, {**params, "_export": "xlsx"})
+        assert response["Content-Disposition"] == 'attachment; filename="facilities-2015-12-31.xlsx"'
+        rows = xlsx_rows(response)
+        assert rows[0][:3] == ["Code", "Name", "Sector"]
+        assert rows[1:] == [
+            ["A001", "Xưởng gốm Bát Tràng", "Gốm sứ", "Gia Lâm", "Bát Tràng", "craft household", None,
+             dt.datetime(2014, 5, 1), None, "aware"],
+            ["B002", "Công ty Dệt Hà Đông", "Dệt may", "Hà Đông", "Quang Minh", "enterprise", None,
+             dt.datetime(2015, 3, 1), dt.datetime(2015, 3, 1), "applying"],
+        ]  # fmt: skip
+
+    def test_whole_list_not_only_the_page(self, viewer_client):
+        sector, unit = b.sector(), b.unit()
+        for i in range(55):
+            b.facility(code=f"P{i:03d}", sector=sector, unit=unit)
+        assert len(csv_codes(viewer_client.get(URL, {"_export": "csv", "page": 2}))) == 55
+
+    def test_formula_injection_escaped(self, viewer_client):
+        b.facility(code="=1+1", name='=HYPERLINK("http://evil.test","click")', sector=b.sector("@Ngành"))
+        csv_response = viewer_client.get(URL, {"_export": "csv"})
+        row = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))[1]
+        assert row[:3] == ["'=1+1", '\'=HYPERLINK("http://evil.test","click")', "'@Ngành"]
+        xlsx_row = xlsx_rows(viewer_client.get(URL, {"_export": "xlsx"}))[1]
+        assert xlsx_row[:3] == ["'=1+1", '\'=HYPERLINK("http://evil.test","click")', "'@Ngành"]
+
+    def test_bad_filters_refuse_to_export(self, viewer_client, register):
+        response = viewer_client.get(URL, {"as_of": "yesterday", "_export": "csv"})
+        assert response.status_code == 400
+
+    def test_unknown_format_shows_the_page(self, viewer_client, register):
+        response = viewer_client.get(URL, {"_export": "json"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+
+
+# --- Query counts ---------------------------------------------------------------------------------
+
+#: Per request: the savepoint and its release (ATOMIC_REQUESTS inside the test's transaction),
+#: session, user, the user's permissions, their groups' permissions.
+SIGNED_IN = 6
+#: The page: the sector, unit and area choices, the count, the rows, the status counts.
+PAGE = SIGNED_IN + 6
+#: With ``sector`` and ``target``: each value checked once more.
+PAGE_FILTERED = PAGE + 2
+#: An export: the rows.
+EXPORT = SIGNED_IN + 1
+
+
+def many_facilities(n: int) -> None:
+    """n facilities in varied sectors, units and areas, each with contacts."""
+    sectors = [b.sector() for _ in range(3)]
+    units = [b.unit() for _ in range(3)]
+    area = b.area(unit=units[0])
+    for i in range(n):
+        facility = b.facility(sector=sectors[i % 3], unit=units[i % 3], area=area if i % 2 else None)
+        b.activity([facility], held_on=dt.date(2014, 1 + i % 12, 1))
+        if i % 3 == 0:
+            b.solution(facility, implemented_on=dt.date(2015, 1, 1), savings={"energy": (100, 94)})
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_page_query_count_does_not_grow(viewer_client, django_assert_num_queries, n):
+    many_facilities(n)
+    with django_assert_num_queries(PAGE):
+        response = viewer_client.get(URL, {"as_of": "2015-12-31", "status": "aware", "sort": "-aware_since"})
+    assert len(listed(response)) == n
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_filtered_page_query_count_does_not_grow(viewer_client, django_assert_num_queries, n):
+    many_facilities(n)
+    sector = b.sector()
+    target = b.target(indicator="awareness")
+    with django_assert_num_queries(PAGE_FILTERED):
+        viewer_client.get(URL, {"as_of": "2015-12-31", "target": target.pk, "sector": sector.pk})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("n", [3, 30])
+def test_export_query_count_does_not_grow(viewer_client, django_assert_num_queries, n, fmt):
+    many_facilities(n)
+    with django_assert_num_queries(EXPORT):
+        response = viewer_client.get(URL, {"_export": fmt, "sort": "sector"})
+    assert response.status_code == 200
