@@ -1,0 +1,151 @@
+"""JSON API of the indicators engine (login required). Thin: read parameters,
+call a selector, return JSON; 400 with {"error": message} for bad parameters."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from programmes.models import Programme
+from targets import report, selectors
+from targets.models import Target
+
+#: Records listed by the "behind" endpoint per page, by default and at most.
+BEHIND_PAGE = 500
+BEHIND_PAGE_MAX = 5000
+
+
+class _BadParameter(Exception):
+    """A query parameter the endpoint cannot use; the message is for the user."""
+
+
+def _json(payload: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _date(request: HttpRequest, name: str, default: datetime.date | None) -> datetime.date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return default
+    day = report.parse_date(value)
+    if day is None:
+        raise _BadParameter(report.bad_date_message(name, value))
+    return day
+
+
+def _choice(request: HttpRequest, name: str, choices) -> str | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    if value not in choices:
+        raise _BadParameter(
+            _("Unknown %(name)s “%(value)s”: use one of %(choices)s.")
+            % {"name": name, "value": value, "choices": ", ".join(choices)}
+        )
+    return value
+
+
+def _programme(request: HttpRequest, as_of: datetime.date) -> Programme | None:
+    slug = request.GET.get("programme", "").strip()
+    if not slug:
+        return selectors.default_programme(as_of)
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        raise _BadParameter(_("Unknown programme “%(slug)s”.") % {"slug": slug})
+    return programme
+
+
+def _int(request: HttpRequest, name: str, default: int, maximum: int) -> int:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise _BadParameter(_("%(name)s must be a whole number.") % {"name": name})
+    return min(int(value), maximum)
+
+
+@login_required
+@require_GET
+def indicators(request: HttpRequest) -> JsonResponse:
+    """GET /api/indicators.json?as_of=YYYY-MM-DD&programme=SLUG&by=sector|unit|area_type|kind&from=YYYY-MM-DD
+
+    Every target of the programme as of the date (default today; programme
+    default: the one running then), data completeness, and outputs from
+    ``from`` to ``as_of`` when given. Shape: report.indicators_report().
+    """
+    try:
+        as_of = _date(request, "as_of", timezone.localdate())
+        programme = _programme(request, as_of)
+        by = _choice(request, "by", selectors.BREAKDOWNS)
+        outputs_from = _date(request, "from", None)
+    except _BadParameter as exc:
+        return _json(report.error(str(exc)), status=400)
+    return _json(report.indicators_report(programme=programme, as_of=as_of, by=by, outputs_from=outputs_from))
+
+
+@login_required
+@require_GET
+def series(request: HttpRequest) -> JsonResponse:
+    """GET /api/indicators/series.json?as_of=…&programme=…&freq=month|quarter|year
+
+    {"as_of", "freq", "targets": [{"target_id", "indicator", "label", "scope",
+    "points": [{"day", "numerator", "denominator", "value"}, …]}]}, each series
+    from the target's baseline to ``as_of``.
+    """
+    try:
+        as_of = _date(request, "as_of", timezone.localdate())
+        programme = _programme(request, as_of)
+        freq = _choice(request, "freq", selectors.FREQUENCIES) or "month"
+        targets = list(selectors.programme_targets(programme)) if programme else []
+        points = selectors.series_for_targets(targets=targets, as_of=as_of, freq=freq)
+    except ValueError:
+        return _json(report.error(_("Too many periods: choose a longer period or a later date.")), status=400)
+    except _BadParameter as exc:
+        return _json(report.error(str(exc)), status=400)
+    return _json(
+        {
+            "as_of": as_of.isoformat(),
+            "freq": freq,
+            "targets": [
+                {
+                    "target_id": target.pk,
+                    "indicator": target.indicator,
+                    "label": str(target.get_indicator_display()),
+                    "scope": selectors.target_scope_label(target),
+                    "points": [point.as_dict() for point in points[target.pk]],
+                }
+                for target in targets
+            ],
+        }
+    )
+
+
+@login_required
+@require_GET
+def behind(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET /api/targets/<id>/behind.json?as_of=…&denominator=1&limit=…&offset=…
+
+    The facilities (units for specialist coverage) in the target's numerator
+    (its denominator with ``denominator=1``) as of the date: {"target_id",
+    "as_of", "count", "results": [report.describe_record(), …]}, by code.
+    """
+    target = get_object_or_404(Target.objects.select_related("phase"), pk=pk)
+    try:
+        as_of = _date(request, "as_of", timezone.localdate())
+        limit = _int(request, "limit", BEHIND_PAGE, BEHIND_PAGE_MAX)
+        offset = _int(request, "offset", 0, 10**9)
+    except _BadParameter as exc:
+        return _json(report.error(str(exc)), status=400)
+    records = selectors.records_behind(target=target, as_of=as_of, denominator=request.GET.get("denominator") == "1")
+    return _json(
+        {
+            "target_id": target.pk,
+            "as_of": as_of.isoformat(),
+            "count": records.count(),
+            "results": [report.describe_record(r, target, as_of) for r in records[offset : offset + limit]],
+        }
+    )
