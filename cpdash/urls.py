@@ -12,6 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("record/", include("programmes.urls")),
-    path("api/", include("targets.urls")),
+    path("", include("targets.urls")),
     path("facilities/", include("facilities.urls")),
 ]

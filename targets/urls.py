@@ -5,7 +5,9 @@ from targets import views
 app_name = "targets"
 
 urlpatterns = [
-    path("indicators.json", views.indicators, name="indicators"),
-    path("indicators/series.json", views.series, name="series"),
-    path("targets/<int:pk>/behind.json", views.behind, name="behind"),
+    path("dashboard/", views.dashboard_page, name="dashboard"),
+    path("dashboard/export.<str:fmt>", views.dashboard_export, name="dashboard_export"),
+    path("api/indicators.json", views.indicators, name="indicators"),
+    path("api/indicators/series.json", views.series, name="series"),
+    path("api/targets/<int:pk>/behind.json", views.behind, name="behind"),
 ]

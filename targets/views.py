@@ -1,18 +1,21 @@
-"""JSON API of the indicators engine (login required). Thin: read parameters,
-call a selector, return JSON; 400 with {"error": message} for bad parameters."""
+"""The indicators as JSON (API) and as the managers' dashboard (HTML). Thin: read
+parameters, call a selector, render; 400 with a clear message for bad parameters."""
 
 import datetime
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from programmes.models import Programme
-from targets import report, selectors
+from targets import dashboard, exports, report, selectors
+from targets.forms import DashboardForm
 from targets.models import Target
+from targets.tables import UnitsTable
 
 #: Records listed by the "behind" endpoint per page, by default and at most.
 BEHIND_PAGE = 500
@@ -149,3 +152,50 @@ def behind(request: HttpRequest, pk: int) -> JsonResponse:
             "results": [report.describe_record(r, target, as_of) for r in records[offset : offset + limit]],
         }
     )
+
+
+# --- The managers' dashboard (HTML) and its exports -------------------------------------------------
+
+
+def _dashboard_filters(request: HttpRequest) -> tuple[DashboardForm, dict]:
+    """The filter form and, when valid, {"phase", "as_of", "scope"} ("phase" None when none exists)."""
+    form = DashboardForm(request.GET)
+    if not form.is_valid():
+        return form, {}
+    phase = form.chosen_phase()
+    return form, {"phase": phase, "as_of": form.chosen_as_of(phase), "scope": form.scope()}
+
+
+@login_required
+@permission_required("targets.view_target", raise_exception=True)
+@require_GET
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """Every target of a phase against where the city stands as of a date."""
+    form, filters = _dashboard_filters(request)
+    query = request.GET.copy()
+    query.pop("focus", None)
+    context = {"form": form, "phase": None, "query_without_focus": query.urlencode(), **filters}
+    if filters.get("phase"):
+        data = dashboard.dashboard_data(**filters, focus_id=form.cleaned_data["focus"], language=get_language())
+        context.update(data, scope_label=filters["scope"].label())
+        if "units" in data:
+            context["units_table"] = UnitsTable(data["units"], order_by=request.GET.get("sort"))
+    return render(request, "targets/dashboard.html", context, status=200 if form.is_valid() else 400)
+
+
+@login_required
+@permission_required("targets.view_target", raise_exception=True)
+@require_GET
+def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Target against actual, one row per target with breakdown columns, as CSV or XLSX."""
+    if fmt not in exports.FORMATS:
+        raise Http404
+    form, filters = _dashboard_filters(request)
+    if not form.is_valid():
+        return HttpResponse(_("Invalid filters."), status=400, content_type="text/plain; charset=utf-8")
+    if not filters["phase"]:
+        raise Http404
+    targets = dashboard.scoped_targets(dashboard.phase_targets(filters["phase"]), filters["scope"])
+    results = selectors.targets_as_of(targets=targets, as_of=filters["as_of"])
+    dataset = exports.targets_dataset(results, dashboard.breakdowns(targets, as_of=filters["as_of"]))
+    return exports.dataset_response(dataset, fmt, f"cpdash-targets-{filters['as_of']:%Y-%m-%d}")

@@ -1,0 +1,45 @@
+/* Draw every Plotly figure on the page from its JSON data island.
+ *
+ * Markup: <div class="chart" data-figure="ID"></div> and
+ * <script type="application/json" id="ID">{...figure...}</script> (Django's
+ * json_script: data, not code, so a CSP with no inline script allows it).
+ * A bar or point whose customdata holds a URL drills down to that URL.
+ */
+(function () {
+  "use strict";
+  var config = {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ["select2d", "lasso2d"],
+    locale: document.documentElement.lang || "en"
+  };
+
+  function draw(el) {
+    var source = document.getElementById(el.dataset.figure);
+    if (!source) { return; }
+    var figure = JSON.parse(source.textContent);
+    window.Plotly.newPlot(el, figure.data, figure.layout || {}, config).then(function () {
+      el.classList.add("chart-drawn");
+    });
+    el.on("plotly_click", function (event) {
+      var point = event.points && event.points[0];
+      var url = point && point.customdata && (Array.isArray(point.customdata) ? point.customdata[0] : point.customdata);
+      if (typeof url === "string" && url.charAt(0) === "/") { window.location.href = url; }
+    });
+  }
+
+  function drawAll() {
+    if (!window.Plotly) { return; }
+    document.querySelectorAll(".chart[data-figure]").forEach(draw);
+  }
+
+  // Charts resize to the paper width when printed.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".chart-drawn").forEach(function (el) { window.Plotly.Plots.resize(el); });
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+}());

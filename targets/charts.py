@@ -1,0 +1,185 @@
+"""Plotly figures for the dashboard and the annual report.
+
+Each function takes plain data (the dataclasses of targets/results.py, lists,
+dicts) and returns a ``plotly.graph_objects.Figure``: no request, no query, so
+every figure is tested without a database. ``figure_json`` turns one into the
+JSON the page's static/js/charts.js draws.
+
+Colours are the Okabe–Ito palette, safe for the common colour-vision
+deficiencies; status is never told by colour alone (labels carry it too).
+"""
+
+import datetime
+import json
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from targets.arithmetic import Status
+from targets.results import BreakdownRow, SeriesPoint, TargetResult
+
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, GREY, BLACK = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#8C8C8C",
+    "#000000",
+)
+STATUS_COLOURS = {
+    Status.MET: BLUE,
+    Status.ON_TRACK: GREEN,
+    Status.AT_RISK: ORANGE,
+    Status.OFF_TRACK: VERMILLION,
+    Status.NO_DATA: GREY,
+}
+# Plotly's "separators": decimal mark then thousands mark, per language.
+SEPARATORS = {"vi": ",.", "en": ".,"}
+
+
+def base_layout(language: str, *, height: int = 320) -> dict:
+    """Layout shared by every figure: legible on screen and on A4 paper."""
+    return {
+        "height": height,
+        "margin": {"l": 48, "r": 16, "t": 40, "b": 40},
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif", "size": 13},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "separators": SEPARATORS.get(language, SEPARATORS["en"]),
+        "legend": {"orientation": "h", "y": -0.18},
+        "hovermode": "closest",
+    }
+
+
+def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, language: str = "en") -> go.Figure:
+    """Actual values over time, the straight line to the target, and the
+    projection from the as-of date to the deadline. Percent on the y axis."""
+    fig = go.Figure()
+    if result.target_max is not None and result.target_max != result.target_min:
+        fig.add_hrect(
+            y0=result.target_min, y1=result.target_max, fillcolor=SKY, opacity=0.2, line_width=0, layer="below"
+        )
+    fig.add_trace(
+        go.Scatter(
+            name=_("actual"),
+            x=[p.day for p in points],
+            y=[p.value for p in points],
+            customdata=[[p.numerator, p.denominator] for p in points],
+            hovertemplate="%{x|%d/%m/%Y}: %{y:.1f}% (%{customdata[0]:,}/%{customdata[1]:,})<extra></extra>",
+            mode="lines+markers",
+            line={"color": BLUE, "width": 3},
+            marker={"size": 5},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name=_("path to target"),
+            x=[result.baseline_on, result.deadline],
+            y=[result.baseline, result.target_min],
+            mode="lines",
+            line={"color": BLACK, "dash": "dash", "width": 1.5},
+            hovertemplate="%{x|%d/%m/%Y}: %{y:.1f}%<extra></extra>",
+        )
+    )
+    if result.projected_at_deadline is not None and result.value is not None and result.as_of < result.deadline:
+        fig.add_trace(
+            go.Scatter(
+                name=_("projection"),
+                x=[result.as_of, result.deadline],
+                y=[result.value, result.projected_at_deadline],
+                mode="lines+markers",
+                line={"color": VERMILLION, "dash": "dot", "width": 2},
+                marker={"symbol": "diamond", "size": 8},
+                hovertemplate="%{x|%d/%m/%Y}: %{y:.1f}%<extra></extra>",
+            )
+        )
+    top = max([result.target_max or result.target_min, *(p.value or 0 for p in points), 10.0])
+    fig.update_layout(
+        **base_layout(language, height=260),
+        title={"text": capfirst(result.label), "font": {"size": 14}},
+        yaxis={"title": "%", "range": [0, min(100.0, top * 1.15)], "gridcolor": "#e5e5e5"},
+        xaxis={"gridcolor": "#f0f0f0"},
+    )
+    return fig
+
+
+def breakdown_figure(
+    result: TargetResult,
+    rows: Sequence[BreakdownRow],
+    *,
+    title: str,
+    urls: Sequence[str] | None = None,
+    language: str = "en",
+) -> go.Figure:
+    """Horizontal bars sorted by value, with the target and expected-now lines.
+
+    ``urls``: one per row, the list of facilities behind the bar; a click on
+    the bar opens it. Rows without data (no facilities) are left out.
+    """
+    kept = [(row, url) for row, url in zip(rows, urls or [""] * len(rows), strict=True) if row.value is not None]
+    kept.sort(key=lambda pair: pair[0].value)
+    colours = [GREEN if row.value >= result.expected_now else VERMILLION for row, _url in kept]
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            x=[row.value for row, _url in kept],
+            y=[row.label for row, _url in kept],
+            text=[f"{row.value:.1f}% ({row.numerator:,}/{row.denominator:,})" for row, _url in kept],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[url for _row, url in kept],
+            marker={"color": colours},
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+            name=_("actual"),
+        )
+    )
+    fig.add_vline(x=result.target_min, line={"color": BLACK, "dash": "dash"})
+    fig.add_vline(x=result.expected_now, line={"color": GREY, "dash": "dot"})
+    fig.add_annotation(x=result.target_min, y=1.02, yref="paper", text=_("target"), showarrow=False, font={"size": 11})
+    fig.update_layout(
+        **base_layout(language, height=max(220, 26 * len(kept) + 90)),
+        title={"text": title, "font": {"size": 14}},
+        xaxis={"title": "%", "range": [0, 100], "gridcolor": "#e5e5e5"},
+        yaxis={"automargin": True},
+        showlegend=False,
+    )
+    return fig
+
+
+def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, language: str = "en") -> go.Figure:
+    """Grouped bars per year of the output counts named in ``keys`` (key → label)."""
+    years = sorted(by_year)
+    colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, GREY]
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=label,
+                x=[str(year) for year in years],
+                y=[by_year[year].get(key, 0) for year in years],
+                marker={"color": colours[i % len(colours)]},
+                hovertemplate="%{x}: %{y:,}<extra>" + label + "</extra>",
+            )
+            for i, (key, label) in enumerate(keys.items())
+        ]
+    )
+    fig.update_layout(**base_layout(language, height=300), barmode="group", yaxis={"gridcolor": "#e5e5e5"})
+    return fig
+
+
+def figure_json(fig: go.Figure) -> dict:
+    """The figure as plain JSON data, for Django's json_script."""
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, GREY)
+
+
+def as_date(value: datetime.date | str) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)

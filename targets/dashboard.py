@@ -1,0 +1,286 @@
+"""Selectors for the managers' dashboard, on top of the indicators engine.
+
+Everything here counts in the database; the number of queries depends on
+the number of targets and years shown, never on the number of facilities.
+"""
+
+import copy
+import dataclasses
+import datetime
+from collections.abc import Sequence
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from programmes.models import Phase, Specialist
+from targets import charts, selectors
+from targets.models import Indicator, Target
+from targets.queries import applying_since, aware_since
+from targets.results import TargetResult
+
+#: The breakdowns the dashboard draws, in order.
+DASHBOARD_BREAKDOWNS = ("sector", "unit", "area_type")
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """The dashboard's filters on facilities: empty means the whole city."""
+
+    sector: Sector | None = None
+    unit: AdministrativeUnit | None = None
+    area_kind: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.sector or self.unit or self.area_kind)
+
+    @property
+    def sector_id(self) -> int | None:
+        return self.sector.pk if self.sector else None
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit.pk if self.unit else None
+
+    def label(self) -> str:
+        """ "Cơ khí · Gia Lâm · craft village" — empty for the whole city."""
+        kind = ProductionArea.Kind(self.area_kind).label if self.area_kind else ""
+        return " · ".join(str(part) for part in (self.sector, self.unit, kind) if part)
+
+    def query(self) -> dict[str, str]:
+        """The filters as query-string parameters of the facility list."""
+        params = {"sector": self.sector_id, "unit": self.unit_id, "area_kind": self.area_kind}
+        return {key: str(value) for key, value in params.items() if value}
+
+
+def phase_targets(phase: Phase) -> list[Target]:
+    """The phase's targets in display order, with what their labels need. 1 query."""
+    return list(selectors.programme_targets(phase.programme).filter(phase=phase))
+
+
+def scoped_targets(targets: Sequence[Target], scope: Scope) -> list[Target]:
+    """Copies of ``targets`` narrowed to ``scope`` where the target itself is not
+    already narrower (in memory, nothing saved), so every figure on a filtered
+    dashboard answers "this target, for these facilities"."""
+    if not scope:
+        return list(targets)
+    narrowed = []
+    for target in targets:
+        clone = copy.copy(target)
+        clone._state = copy.copy(target._state)
+        clone._state.fields_cache = dict(target._state.fields_cache)
+        # Assigning the objects (not ids) keeps labels free of extra queries.
+        if not target.sector_id and scope.sector:
+            clone.sector = scope.sector
+        if not target.unit_scope_id and scope.unit:
+            clone.unit_scope = scope.unit
+        clone.area_kind = target.area_kind or scope.area_kind
+        narrowed.append(clone)
+    return narrowed
+
+
+def breakdowns(targets: Sequence[Target], *, as_of: datetime.date) -> dict[str, dict[int, TargetResult]]:
+    """{breakdown name: {target id: result with breakdown rows}} for DASHBOARD_BREAKDOWNS.
+
+    A few queries per breakdown (targets_as_of), independent of data size.
+    """
+    return {
+        by: {result.target_id: result for result in selectors.targets_as_of(targets=targets, as_of=as_of, by=by)}
+        for by in DASHBOARD_BREAKDOWNS
+    }
+
+
+def _count_per_unit(facilities: QuerySet[Facility]) -> Coalesce:
+    """Correlated count of ``facilities`` in the outer unit (0 when none)."""
+    counted = facilities.filter(unit=OuterRef("pk")).order_by().values("unit").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def units_overview(*, as_of: datetime.date, scope: Scope = Scope()) -> QuerySet[AdministrativeUnit]:
+    """Units valid on ``as_of``, each annotated with, over its in-scope facilities
+    open then (narrowed by ``scope``): ``facility_count``, ``aware_count`` (at
+    least one contact by then), ``applying_count`` (a CP solution by then), and
+    ``has_specialist`` (a CP specialist in post in its People's Committee). One query.
+    """
+    facilities = Facility.objects.in_scope().open_on(as_of)
+    if scope.sector_id:
+        facilities = facilities.filter(sector_id=scope.sector_id)
+    if scope.area_kind:
+        facilities = facilities.filter(area__kind=scope.area_kind)
+    units = AdministrativeUnit.objects.valid_on(as_of)
+    if scope.unit_id:
+        units = units.filter(pk=scope.unit_id)
+    return units.annotate(
+        facility_count=_count_per_unit(facilities),
+        aware_count=_count_per_unit(facilities.alias(since=aware_since()).filter(since__lte=as_of)),
+        applying_count=_count_per_unit(facilities.alias(since=applying_since()).filter(since__lte=as_of)),
+        has_specialist=Exists(Specialist.objects.in_post_on(as_of).filter(unit=OuterRef("pk"))),
+    ).order_by("name")
+
+
+def years_of(phase: Phase, as_of: datetime.date) -> list[int]:
+    """Calendar years of ``phase`` up to ``as_of`` (at least the as-of year's, if in the phase)."""
+    last = min(phase.ends_on, as_of).year
+    return list(range(phase.starts_on.year, last + 1))
+
+
+def outputs_by_year(years: Sequence[int], *, as_of: datetime.date) -> dict[int, dict[str, int]]:
+    """{year: outputs_for_period(...)} for each year, the last one cut at ``as_of``.
+    5 queries per year."""
+    return {
+        year: selectors.outputs_for_period(start=datetime.date(year, 1, 1), end=min(datetime.date(year, 12, 31), as_of))
+        for year in years
+    }
+
+
+def is_unit_indicator(indicator: str) -> bool:
+    """Specialist coverage counts units, not facilities: its evidence is the units table."""
+    return indicator == Indicator.SPECIALIST_COVERAGE
+
+
+def status_counts(results: Sequence[TargetResult]) -> dict[str, int]:
+    """How many targets are in each status (for the summary line)."""
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    return counts
+
+
+# --- The page -------------------------------------------------------------------------------------
+
+#: Output counts shown per year, in order (key of outputs_for_period → label).
+OUTPUT_LABELS = {
+    "leaflets": _("Leaflets issued"),
+    "results_reports": _("Results reports"),
+    "symposia": _("Symposia"),
+    "workshops": _("Workshops"),
+    "trainings": _("Trainings"),
+    "participants": _("Participants"),
+    "facilities_reached": _("Facilities reached"),
+    "facilities_newly_reached": _("Facilities newly reached"),
+    "surveys": _("CP surveys"),
+    "facilities_supported": _("Facilities given technical support"),
+    "demonstration_models": _("Demonstration models"),
+    "replications": _("Replications"),
+}
+#: The outputs drawn as a chart (events and surveys; leaflets would dwarf them).
+CHARTED_OUTPUTS = ("symposia", "workshops", "trainings", "results_reports", "surveys", "replications")
+#: A monthly series up to this many months, quarterly beyond.
+MONTHLY_UP_TO = 36
+
+
+@dataclasses.dataclass(frozen=True)
+class Card:
+    """One target on the dashboard: its result, its trend figure, where its evidence is."""
+
+    result: TargetResult
+    colour: str
+    figure_id: str
+    figure: dict
+    evidence_url: str
+
+    @property
+    def range_width(self) -> float:
+        """Width of a range target's band on the 0–100 bullet (0 for a single value)."""
+        if self.result.target_max is None:
+            return 0.0
+        return self.result.target_max - self.result.target_min
+
+
+@dataclasses.dataclass(frozen=True)
+class BreakdownChart:
+    by: str
+    title: str
+    figure_id: str
+    figure: dict
+
+
+def facility_list_url(**params) -> str:
+    """The facility list filtered by ``params`` (empty values dropped)."""
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return f"{reverse('facilities:list')}?{query}"
+
+
+def series_frequency(start: datetime.date, as_of: datetime.date) -> str:
+    months = (as_of.year - start.year) * 12 + as_of.month - start.month
+    return "month" if months <= MONTHLY_UP_TO else "quarter"
+
+
+def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id: int | None, language: str) -> dict:
+    """Everything the dashboard shows, as plain data and figure JSON.
+
+    Queries: fixed by the number of targets and years shown (see the pinned
+    count in tests/targets/test_views_dashboard.py), never by data size.
+    """
+    targets = scoped_targets(phase_targets(phase), scope)
+    if not targets:
+        return {"cards": [], "results": []}
+    results = selectors.targets_as_of(targets=targets, as_of=as_of)
+    start = min(selectors.series_start(t) for t in targets)
+    series = selectors.series_for_targets(targets=targets, as_of=as_of, freq=series_frequency(start, as_of))
+    cards = [
+        Card(
+            result=result,
+            colour=charts.status_colour(result.status),
+            figure_id=f"trend-{result.target_id}",
+            figure=charts.figure_json(charts.trend_figure(result, series[result.target_id], language=language)),
+            evidence_url=(
+                "#units"
+                if is_unit_indicator(result.indicator)
+                else facility_list_url(target=result.target_id, as_of=as_of.isoformat(), **scope.query())
+            ),
+        )
+        for result in results
+    ]
+    facility_results = [r for r in results if not is_unit_indicator(r.indicator)]
+    focus = next((r for r in facility_results if r.target_id == focus_id), None) or next(iter(facility_results), None)
+    years = years_of(phase, as_of)
+    outputs = outputs_by_year(years, as_of=as_of)
+    return {
+        "cards": cards,
+        "results": results,
+        "statuses": status_counts(results),
+        "focus": focus,
+        "focus_targets": facility_results,
+        "breakdown_charts": _breakdown_charts(targets, focus, as_of=as_of, scope=scope, language=language),
+        "completeness": selectors.data_completeness(
+            as_of=as_of, sector_id=scope.sector_id, unit_id=scope.unit_id, area_kind=scope.area_kind
+        ),
+        "units": units_overview(as_of=as_of, scope=scope),
+        "years": years,
+        "output_rows": [(label, [outputs[year].get(key, 0) for year in years]) for key, label in OUTPUT_LABELS.items()],
+        "outputs_figure": charts.figure_json(
+            charts.outputs_figure(outputs, {key: str(OUTPUT_LABELS[key]) for key in CHARTED_OUTPUTS}, language=language)
+        ),
+    }
+
+
+def _breakdown_charts(
+    targets: Sequence[Target], focus: TargetResult | None, *, as_of: datetime.date, scope: Scope, language: str
+) -> list[BreakdownChart]:
+    """The focus target by sector, unit and area type: sorted bars, each a link to its facilities."""
+    if focus is None:
+        return []
+    focus_targets = [t for t in targets if t.pk == focus.target_id]
+    titles = {"sector": _("By sector"), "unit": _("By administrative unit"), "area_type": _("By area type")}
+    params = {"sector": "sector", "unit": "unit", "area_type": "area_kind"}
+    found = []
+    for by, by_result in breakdowns(focus_targets, as_of=as_of).items():
+        result = by_result[focus.target_id]
+        rows = result.breakdown or []
+        urls = [
+            facility_list_url(
+                target=focus.target_id,
+                as_of=as_of.isoformat(),
+                **{**scope.query(), params[by]: row.key if row.key is not None else ""},
+            )
+            for row in rows
+        ]
+        figure = charts.breakdown_figure(result, rows, title=str(titles[by]), urls=urls, language=language)
+        found.append(
+            BreakdownChart(by=by, title=str(titles[by]), figure_id=f"by-{by}", figure=charts.figure_json(figure))
+        )
+    return found

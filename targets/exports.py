@@ -1,0 +1,77 @@
+"""Target-against-actual as a spreadsheet: one row per target, breakdown columns."""
+
+from collections.abc import Sequence
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from tablib import Dataset
+
+from cpdash.exports import escape_row
+from targets.results import TargetResult
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+#: The columns of TargetResult exported, in order.
+COLUMNS = (
+    "indicator",
+    "label",
+    "scope",
+    "phase",
+    "unit",
+    "as_of",
+    "value",
+    "numerator",
+    "denominator",
+    "target_min",
+    "target_max",
+    "deadline",
+    "baseline",
+    "baseline_on",
+    "expected_now",
+    "status",
+    "projected_at_deadline",
+    "needed_facilities",
+    "needed_per_month",
+    "current_per_month",
+    "q1",
+    "q3",
+    "share_reaching",
+)
+
+
+def targets_dataset(results: Sequence[TargetResult], by_breakdown: dict[str, dict[int, TargetResult]]) -> Dataset:
+    """One row per target; after COLUMNS, one column per breakdown group
+    ("sector: Cơ khí", …) holding that group's value (percent, blank when no data).
+    Text cells that a spreadsheet would run as formulas are escaped."""
+    groups: list[tuple[str, object, str]] = []
+    seen = set()
+    for by, per_target in by_breakdown.items():
+        for result in per_target.values():
+            for row in result.breakdown or []:
+                if (by, row.key) not in seen:
+                    seen.add((by, row.key))
+                    groups.append((by, row.key, f"{by}: {row.label}"))
+    dataset = Dataset(title=_("Targets"))
+    dataset.headers = escape_row([*COLUMNS, *(name for _by, _key, name in groups)])
+    for result in results:
+        values = result.as_dict()
+        cells = [values[column] for column in COLUMNS]
+        cells[COLUMNS.index("status")] = result.status
+        for by, key, _name in groups:
+            found = by_breakdown[by].get(result.target_id)
+            row = next((r for r in (found.breakdown or []) if r.key == key), None) if found else None
+            cells.append(row.value if row else None)
+        dataset.append(escape_row(cells))
+    return dataset
+
+
+def dataset_response(dataset: Dataset, fmt: str, stem: str) -> HttpResponse:
+    """``dataset`` as a download; CSV with a byte-order mark so spreadsheets read UTF-8."""
+    content = dataset.export(fmt)
+    if fmt == "csv":
+        content = "\ufeff" + content
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response

@@ -1,0 +1,55 @@
+"""The dashboard's filters, read from the query string so a link can be shared."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import AdministrativeUnit, ProductionArea, Sector
+from programmes.models import Phase
+from targets.dashboard import Scope
+
+
+class DashboardForm(forms.Form):
+    phase = forms.ModelChoiceField(
+        label=_("Programme phase"), queryset=Phase.objects.select_related("programme"), required=False
+    )
+    as_of = forms.DateField(
+        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.all(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Administrative unit"), queryset=AdministrativeUnit.objects.all(), required=False
+    )
+    area_kind = forms.ChoiceField(
+        label=_("Area type"), choices=[("", _("All")), *ProductionArea.Kind.choices], required=False
+    )
+    focus = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def clean_as_of(self) -> datetime.date | None:
+        as_of = self.cleaned_data["as_of"]
+        if as_of and as_of > timezone.localdate():
+            raise forms.ValidationError(_("The as-of date cannot be in the future."))
+        return as_of
+
+    def chosen_phase(self) -> Phase | None:
+        """The phase asked for, else the one running today, else the latest started."""
+        phase = self.cleaned_data.get("phase")
+        if phase:
+            return phase
+        today = timezone.localdate()
+        phases = Phase.objects.select_related("programme").filter(starts_on__lte=today).order_by("-starts_on")
+        return phases.filter(ends_on__gte=today).first() or phases.first()
+
+    def chosen_as_of(self, phase: Phase | None) -> datetime.date:
+        """The date asked for, else today — or the phase's end once it is over."""
+        as_of = self.cleaned_data.get("as_of")
+        if as_of:
+            return as_of
+        today = timezone.localdate()
+        return min(today, phase.ends_on) if phase else today
+
+    def scope(self) -> Scope:
+        data = self.cleaned_data
+        return Scope(sector=data.get("sector"), unit=data.get("unit"), area_kind=data.get("area_kind") or "")

@@ -1,0 +1,90 @@
+"""Figures are built from plain data: no request, no database."""
+
+import datetime as dt
+
+from targets import charts
+from targets.results import BreakdownRow, SeriesPoint, TargetResult
+
+
+def result(**overrides) -> TargetResult:
+    values = {
+        "target_id": 1,
+        "indicator": "awareness",
+        "label": "Facilities aware of CP",
+        "scope": "",
+        "phase": "to 2015",
+        "unit": "%",
+        "as_of": dt.date(2012, 12, 31),
+        "value": 15.0,
+        "numerator": 300,
+        "denominator": 2000,
+        "target_min": 50.0,
+        "target_max": None,
+        "deadline": dt.date(2015, 12, 31),
+        "baseline": 0.0,
+        "baseline_on": dt.date(2011, 1, 1),
+        "expected_now": 20.0,
+        "status": "at_risk",
+        "status_label": "at risk",
+        "value_year_ago": 5.0,
+        "projected_at_deadline": 45.0,
+        "needed_facilities": 700,
+        "needed_per_month": 19.4,
+        "current_per_month": 16.7,
+    }
+    return TargetResult(**{**values, **overrides})
+
+
+POINTS = [
+    SeriesPoint(day=dt.date(2011, 12, 31), numerator=100, denominator=2000, value=5.0),
+    SeriesPoint(day=dt.date(2012, 12, 31), numerator=300, denominator=2000, value=15.0),
+]
+
+
+def test_trend_has_actual_target_path_and_projection():
+    fig = charts.trend_figure(result(), POINTS, language="vi")
+    names = [trace.name for trace in fig.data]
+    assert names == ["actual", "path to target", "projection"]
+    actual, path, projection = fig.data
+    assert list(actual.y) == [5.0, 15.0]
+    assert list(path.y) == [0.0, 50.0]
+    assert list(projection.y) == [15.0, 45.0]
+    assert fig.layout.separators == ",."  # Vietnamese: decimal comma, thousands dot
+
+
+def test_trend_without_projection_after_deadline():
+    fig = charts.trend_figure(result(as_of=dt.date(2016, 1, 1)), POINTS)
+    assert [trace.name for trace in fig.data] == ["actual", "path to target"]
+
+
+def test_trend_shades_a_range_target():
+    fig = charts.trend_figure(result(indicator="saving", target_min=5.0, target_max=8.0), POINTS)
+    (band,) = fig.layout.shapes
+    assert (band.y0, band.y1) == (5.0, 8.0)
+
+
+def test_breakdown_sorted_with_links_and_empty_groups_dropped():
+    rows = [
+        BreakdownRow(key=1, label="Cơ khí", numerator=30, denominator=100, value=30.0),
+        BreakdownRow(key=2, label="Gốm sứ", numerator=5, denominator=100, value=5.0),
+        BreakdownRow(key=3, label="Giấy", numerator=0, denominator=0, value=None),
+    ]
+    fig = charts.breakdown_figure(result(), rows, title="By sector", urls=["/a", "/b", "/c"])
+    (bars,) = fig.data
+    assert list(bars.y) == ["Gốm sứ", "Cơ khí"]
+    assert list(bars.customdata) == ["/b", "/a"]
+    assert list(bars.marker.color) == [charts.VERMILLION, charts.GREEN]  # below / above expected 20%
+    assert [shape.x0 for shape in fig.layout.shapes] == [50.0, 20.0]
+
+
+def test_outputs_grouped_by_year():
+    fig = charts.outputs_figure({2012: {"surveys": 30}, 2011: {"surveys": 4}}, {"surveys": "Surveys"})
+    (bars,) = fig.data
+    assert list(bars.x) == ["2011", "2012"]
+    assert list(bars.y) == [4, 30]
+
+
+def test_figure_json_is_plain_data():
+    data = charts.figure_json(charts.trend_figure(result(), POINTS))
+    assert data["data"][0]["x"] == ["2011-12-31", "2012-12-31"]
+    assert data["layout"]["title"]["text"] == "Facilities aware of CP"  # capitalised

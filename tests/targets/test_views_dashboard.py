@@ -1,0 +1,167 @@
+"""The managers' dashboard and its exports."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from tests.programmes.conftest import grant
+from tests.targets.conftest import small_world
+
+DASHBOARD = "targets:dashboard"
+
+
+@pytest.fixture
+def manager(manager_user):
+    return grant(manager_user, "targets.view_target")
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def test_anonymous_is_sent_to_sign_in(client, db):
+    response = client.get(reverse(DASHBOARD))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_needs_the_view_target_permission(client, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse(DASHBOARD)).status_code == 403
+
+
+def test_empty_state_without_a_programme(manager_client):
+    response = manager_client.get(reverse(DASHBOARD))
+    assert response.status_code == 200
+    assert "No programme phase yet" in response.content.decode()
+
+
+def test_cards_show_the_interview_year(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    assert response.status_code == 200
+    cards = {card.result.indicator: card.result for card in response.context["cards"]}
+    assert cards["awareness"].value == 15.0
+    assert cards["application"].value == 6.0
+    assert (cards["awareness"].numerator, cards["awareness"].denominator) == (15, 100)
+    content = response.content.decode()
+    # One chart per card, a breakdown chart per dimension, and the outputs chart, each with its data island.
+    assert content.count('class="chart"') == len(cards) + 3 + 1
+    assert content.count('type="application/json"') == len(cards) + 3 + 1
+    # No inline executable script: plotly and the loader come from static files.
+    assert "<script>" not in content
+    assert "vendor/plotly/plotly.min.js" in content
+
+
+def test_card_counts_link_to_the_facilities_behind_them(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    awareness = next(c for c in response.context["cards"] if c.result.indicator == "awareness")
+    listed = manager_client.get(awareness.evidence_url)
+    # The list behind the count shows exactly the numerator.
+    assert listed.status_code in (200, 403)  # the facility list needs facilities.view_facility
+    grant(response.wsgi_request.user, "facilities.view_facility")
+    manager_client.force_login(response.wsgi_request.user)
+    listed = manager_client.get(awareness.evidence_url)
+    assert listed.status_code == 200
+    assert listed.context["table"].paginator.count == 15
+
+
+def test_sector_filter_narrows_every_figure(manager_client, interview_year):
+    sector = interview_year.sectors[0]
+    whole = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    narrowed = manager_client.get(
+        reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31", "sector": sector.pk}
+    )
+    whole_awareness = next(c.result for c in whole.context["cards"] if c.result.indicator == "awareness")
+    narrow_awareness = next(c.result for c in narrowed.context["cards"] if c.result.indicator == "awareness")
+    assert narrow_awareness.denominator < whole_awareness.denominator
+    assert f"sector={sector.pk}" in next(
+        c.evidence_url for c in narrowed.context["cards"] if c.result.indicator == "awareness"
+    )
+
+
+def test_bad_filters_are_explained_not_crashed(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"as_of": "31/13/2012", "sector": "nope"})
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    assert "errorlist" in response.content.decode()
+
+
+def test_future_date_refused(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"as_of": "2999-01-01"})
+    assert response.status_code == 400
+    assert "cannot be in the future" in response.content.decode()
+
+
+def test_units_table_sums_to_the_awareness_card(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    units = list(response.context["units"])
+    assert len(units) == 29  # Hanoi before the 2014 split
+    awareness = next(c.result for c in response.context["cards"] if c.result.indicator == "awareness")
+    assert sum(u.facility_count for u in units) == awareness.denominator
+    assert sum(u.aware_count for u in units) == awareness.numerator
+    specialist = next(c.result for c in response.context["cards"] if c.result.indicator == "specialist_coverage")
+    assert sum(u.has_specialist for u in units) == specialist.numerator
+
+
+def _queries(client, django_assert_num_queries, world, expected: int) -> None:
+    with django_assert_num_queries(expected):
+        response = client.get(reverse(DASHBOARD), {"phase": world.phase.pk, "as_of": "2012-12-31"})
+    assert response.status_code == 200
+
+
+DASHBOARD_QUERIES = 37  # 6 per request (session, user, perms, savepoint) + the page; fixed by targets and years shown
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_query_count_does_not_grow_with_data(manager_client, django_assert_num_queries, n):
+    world = small_world(n)
+    _queries(manager_client, django_assert_num_queries, world, DASHBOARD_QUERIES)
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+
+def test_csv_has_one_row_per_target_with_breakdown_columns(manager_client, interview_year):
+    response = manager_client.get(
+        reverse("targets:dashboard_export", args=["csv"]), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(interview_year.targets)
+    assert "value" in header and "status" in header
+    assert any(column.startswith("sector: ") for column in header)
+    awareness = next(row for row in body if row[header.index("indicator")] == "awareness")
+    assert float(awareness[header.index("value")]) == 15.0
+
+
+def test_xlsx_matches_csv(manager_client, interview_year):
+    params = {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
+    response = manager_client.get(reverse("targets:dashboard_export", args=["xlsx"]), params)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == len(interview_year.targets) + 1
+
+
+def test_unknown_export_format_is_404(manager_client, interview_year):
+    assert manager_client.get(reverse("targets:dashboard_export", args=["pdf"])).status_code == 404
+
+
+EXPORT_QUERIES = 29
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_export_query_count_does_not_grow(manager_client, django_assert_num_queries, n):
+    world = small_world(n)
+    with django_assert_num_queries(EXPORT_QUERIES):
+        response = manager_client.get(
+            reverse("targets:dashboard_export", args=["csv"]), {"phase": world.phase.pk, "as_of": "2012-12-31"}
+        )
+    assert response.status_code == 200
