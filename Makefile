@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint install demo bench messages clean
+.PHONY: run test lint install browser demo bench messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +16,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+## Debian's Chromium for the browser tests (Playwright drives it; it never downloads one)
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Chromium: sudo apt-get install chromium (they skip without it)" >&2; fi; }
+
 ## Install, migrate, load the demo data once, and serve on http://127.0.0.1:$(PORT)
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
@@ -22,7 +29,7 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) manage.py makemigrations --check --dry-run --settings=cpdash.test_settings
 	$(PY) -m pytest
 
