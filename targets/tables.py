@@ -1,26 +1,40 @@
 """Tables of the dashboard (django-tables2), fed by annotated querysets."""
 
+import datetime
+
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import AdministrativeUnit
 from targets.arithmetic import percent, round1
+from targets.dashboard import facility_list_url
 
 
-class PercentOfColumn(tables.Column):
-    """A count with its share of the row's ``facility_count``, e.g. "12 (15.0%)"."""
+class CountColumn(tables.Column):
+    """A unit's count of facilities, linked to the facility list behind it;
+    with ``share``, followed by its percent of the unit's ``facility_count``."""
 
-    def render(self, value, record):
-        share = round1(percent(value, record.facility_count))
-        return f"{value:,} ({share:.1f}%)" if share is not None else f"{value:,}"
+    def __init__(self, *args, status: str = "", share: bool = True, **kwargs):
+        super().__init__(*args, attrs={"td": {"class": "num"}}, **kwargs)
+        self.status = status
+        self.share = share
+
+    def render(self, value, record, table):
+        text = f"{value:,}"
+        share = round1(percent(value, record.facility_count)) if self.share else None
+        if share is not None:
+            text = f"{text} ({share:.1f}%)"
+        url = facility_list_url(unit=record.pk, status=self.status, as_of=table.as_of.isoformat(), **table.scope_query)
+        return format_html('<a href="{}">{}</a>', url, text)
 
 
 class UnitsTable(tables.Table):
     name = tables.Column(verbose_name=_("Administrative unit"))
     kind = tables.Column(verbose_name=_("Kind"))
-    facility_count = tables.Column(verbose_name=_("Facilities in scope"), attrs={"td": {"class": "num"}})
-    aware_count = PercentOfColumn(verbose_name=_("Aware"), attrs={"td": {"class": "num"}})
-    applying_count = PercentOfColumn(verbose_name=_("Applying"), attrs={"td": {"class": "num"}})
+    facility_count = CountColumn(verbose_name=_("Facilities in scope"), share=False)
+    aware_count = CountColumn(verbose_name=_("Aware"), status="aware")
+    applying_count = CountColumn(verbose_name=_("Applying"), status="applying")
     has_specialist = tables.BooleanColumn(verbose_name=_("CP specialist in post"), yesno=(_("yes"), _("no")))
 
     class Meta:
@@ -29,3 +43,8 @@ class UnitsTable(tables.Table):
         template_name = "django_tables2/table.html"
         orderable = True
         attrs = {"class": "data"}
+
+    def __init__(self, *args, as_of: datetime.date, scope_query: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.as_of = as_of
+        self.scope_query = {key: value for key, value in scope_query.items() if key != "unit"}

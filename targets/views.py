@@ -179,7 +179,12 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         data = dashboard.dashboard_data(**filters, focus_id=form.cleaned_data["focus"], language=get_language())
         context.update(data, scope_label=filters["scope"].label())
         if "units" in data:
-            context["units_table"] = UnitsTable(data["units"], order_by=request.GET.get("sort"))
+            context["units_table"] = UnitsTable(
+                data["units"],
+                order_by=request.GET.get("sort"),
+                as_of=filters["as_of"],
+                scope_query=filters["scope"].query(),
+            )
     return render(request, "targets/dashboard.html", context, status=200 if form.is_valid() else 400)
 
 

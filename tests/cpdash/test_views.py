@@ -68,8 +68,31 @@ def test_home_links_staff_to_the_admin(admin_client, django_assert_num_queries):
         response = admin_client.get(reverse("home"))
     assert response.status_code == 200
     content = response.content.decode()
-    assert reverse("admin:facilities_facility_changelist") in content
+    assert reverse("admin:facilities_facility_import") in content
     assert reverse("admin:targets_target_changelist") in content
+    assert reverse("targets:dashboard") in content
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("Managers", ["targets:dashboard", "facilities:list"], ["programmes:survey_create", "admin:index"]),
+        ("Staff", ["programmes:survey_create", "programmes:activity_create", "facilities:list"], []),
+    ],
+)
+def test_home_and_navigation_show_each_role_what_it_may_do(client, outsider, role, shown, hidden):
+    from django.contrib.auth.models import Group
+
+    from cpdash.roles import ensure_groups
+
+    ensure_groups()
+    outsider.groups.add(Group.objects.get(name=role))
+    client.force_login(outsider)
+    content = client.get(reverse("home")).content.decode()
+    for name in shown:
+        assert reverse(name) in content
+    for name in hidden:
+        assert reverse(name) not in content
 
 
 def test_login_page_renders(client):

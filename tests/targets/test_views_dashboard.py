@@ -165,3 +165,10 @@ def test_export_query_count_does_not_grow(manager_client, django_assert_num_quer
             reverse("targets:dashboard_export", args=["csv"]), {"phase": world.phase.pk, "as_of": "2012-12-31"}
         )
     assert response.status_code == 200
+
+
+def test_units_table_counts_link_to_their_facilities(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    content = response.content.decode()
+    gia_lam = interview_year.units["Gia Lâm"]
+    assert f"/facilities/?unit={gia_lam.pk}&amp;status=aware&amp;as_of=2012-12-31" in content
