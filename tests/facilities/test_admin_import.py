@@ -145,3 +145,33 @@ def test_unreadable_file_gives_a_form_error_not_a_crash(admin_client, register, 
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["import_file"])
     assert not Facility.objects.exists()
+
+
+def test_acceptance_thousand_row_xlsx_with_three_bad_rows(admin_client, register):
+    """Issue 2's scenario: 1,000 rows, three bad; each error shown with its row
+    number and nothing imported; the fixed file imports; importing it again
+    creates no duplicate."""
+    rows = rows_of(1000)
+    rows[9] = good_row(rows[9]["code"], sector="Không có")  # spreadsheet row 11
+    rows[499] = good_row(rows[499]["code"], opened_on="31/02/2012")  # row 501
+    rows[998] = good_row(rows[998]["code"], name="")  # row 1000
+
+    preview = upload(admin_client, xlsx_bytes(rows), name="list.xlsx", file_format=XLSX)
+
+    assert "confirm_form" not in preview.context
+    assert [(p.row, p.column) for p in preview.context["problems"]] == [
+        (11, "sector"),
+        (501, "opened_on"),
+        (1000, "name"),
+    ]
+    assert not Facility.objects.exists()
+
+    fixed = rows_of(1000)
+    confirm(admin_client, upload(admin_client, xlsx_bytes(fixed), name="list.xlsx", file_format=XLSX))
+    assert Facility.objects.count() == 1000
+
+    fixed[0] = good_row(fixed[0]["code"], name="Cơ sở đổi tên")
+    again = upload(admin_client, xlsx_bytes(fixed), name="list.xlsx", file_format=XLSX)
+    confirm(admin_client, again)
+    assert Facility.objects.count() == 1000
+    assert Facility.objects.get(code=fixed[0]["code"]).name == "Cơ sở đổi tên"
