@@ -1,5 +1,6 @@
 """Target-against-actual as a spreadsheet: one row per target, breakdown columns."""
 
+import dataclasses
 from collections.abc import Sequence
 
 from django.http import HttpResponse
@@ -13,31 +14,10 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-#: The columns of TargetResult exported, in order.
-COLUMNS = (
-    "indicator",
-    "label",
-    "scope",
-    "phase",
-    "unit",
-    "as_of",
-    "value",
-    "numerator",
-    "denominator",
-    "target_min",
-    "target_max",
-    "deadline",
-    "baseline",
-    "baseline_on",
-    "expected_now",
-    "status",
-    "projected_at_deadline",
-    "needed_facilities",
-    "needed_per_month",
-    "current_per_month",
-    "q1",
-    "q3",
-    "share_reaching",
+#: The columns exported: TargetResult's fields in order, less the nested breakdown
+#: (it becomes columns of its own) and the translated status label.
+COLUMNS = tuple(
+    field.name for field in dataclasses.fields(TargetResult) if field.name not in {"breakdown", "status_label"}
 )
 
 
@@ -58,7 +38,6 @@ def targets_dataset(results: Sequence[TargetResult], by_breakdown: dict[str, dic
     for result in results:
         values = result.as_dict()
         cells = [values[column] for column in COLUMNS]
-        cells[COLUMNS.index("status")] = result.status
         for by, key, _name in groups:
             found = by_breakdown[by].get(result.target_id)
             row = next((r for r in (found.breakdown or []) if r.key == key), None) if found else None
