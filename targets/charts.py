@@ -172,6 +172,152 @@ def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, 
     return fig
 
 
+# --- The annual results report (targets/annual.py): printed, so fixed sizes and no zooming ---------
+
+
+def _printable(fig: go.Figure) -> go.Figure:
+    """No drag-to-zoom: the report is read, and printed, as it is drawn."""
+    fig.update_layout(dragmode=False)
+    fig.update_xaxes(fixedrange=True)
+    fig.update_yaxes(fixedrange=True)
+    return fig
+
+
+def _bar_height(rows: int, per_row: int = 30) -> int:
+    """Height in pixels for ``rows`` horizontal bars: fixed by the data, not the screen."""
+    return max(220, per_row * rows + 110)
+
+
+def newly_aware_figure(
+    rows: Sequence[BreakdownRow], *, overall: float | None = None, title: str = "", language: str = "en"
+) -> go.Figure:
+    """Horizontal bars, one per sector, of the percent of its facilities newly aware,
+    the highest on top, with "newly aware/facilities"; a dotted line at ``overall``
+    (all sectors). Sectors without facilities are left out."""
+    kept = sorted((row for row in rows if row.value is not None), key=lambda row: (-row.value, row.label))
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            x=[row.value for row in kept],
+            y=[row.label for row in kept],
+            customdata=[[row.numerator, row.denominator] for row in kept],
+            texttemplate="%{x:.1f}% (%{customdata[0]:,}/%{customdata[1]:,})",
+            textposition="outside",
+            cliponaxis=False,
+            marker={"color": SKY},
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+            name=_("newly aware"),
+        )
+    )
+    if overall is not None:
+        fig.add_vline(x=overall, line={"color": BLACK, "dash": "dot", "width": 1.5}, layer="below")
+        fig.add_annotation(
+            x=overall,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            text=_("all sectors"),
+            showarrow=False,
+            font={"size": 11},
+        )
+    top = max([overall or 0, *(row.value for row in kept), 5.0])
+    layout = base_layout(language, height=_bar_height(len(kept), 26))
+    fig.update_layout(
+        **{**layout, "margin": {**layout["margin"], "t": 56}},
+        title={"text": title, "font": {"size": 14}},
+        xaxis={"ticksuffix": "%", "range": [0, min(100.0, top * 1.35)], "gridcolor": "#e5e5e5"},
+        yaxis={"automargin": True, "autorange": "reversed"},
+        showlegend=False,
+    )
+    return _printable(fig)
+
+
+def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", language: str = "en") -> go.Figure:
+    """Horizontal bars of the CP surveys per production area, ``rows`` being (label, surveys)
+    in the order to show them (top to bottom)."""
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            x=[count for _label, count in rows],
+            y=[label for label, _count in rows],
+            texttemplate="%{x:,}",
+            textposition="outside",
+            cliponaxis=False,
+            marker={"color": GREEN},
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+            name=_("CP surveys"),
+        )
+    )
+    top = max([count for _label, count in rows] or [1])
+    fig.update_layout(
+        **base_layout(language, height=_bar_height(len(rows))),
+        title={"text": title, "font": {"size": 14}},
+        xaxis={"range": [0, top * 1.2], "gridcolor": "#e5e5e5"},
+        yaxis={"automargin": True, "autorange": "reversed"},
+        showlegend=False,
+    )
+    return _printable(fig)
+
+
+def targets_progress_figure(
+    labels: Sequence[str], results: Sequence[TargetResult], *, title: str = "", language: str = "en"
+) -> go.Figure:
+    """One horizontal bar per target (``labels[i]`` for ``results[i]``, top to bottom; a label
+    carries the value and status in words, so that colour is never the only cue): its value
+    in its status colour, the target as a black tick (a range as a line from its lower to
+    its upper end), the value expected now as a grey diamond. Percent on the x axis; a
+    target without data has no bar."""
+    y = list(labels)
+    fig = go.Figure(
+        [
+            go.Bar(
+                orientation="h",
+                name=_("value"),
+                x=[r.value for r in results],
+                y=y,
+                marker={"color": [status_colour(r.status) for r in results]},
+                hovertemplate="%{y}: %{x:.1f}<extra></extra>",
+                showlegend=False,
+            ),
+            go.Scatter(
+                name=_("target"),
+                x=[r.target_min for r in results],
+                y=y,
+                mode="markers",
+                marker={"symbol": "line-ns-open", "size": 24, "color": BLACK, "line": {"width": 3}},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(r.target_max - r.target_min) if r.target_max is not None else 0 for r in results],
+                    "arrayminus": [0] * len(results),
+                    "color": BLACK,
+                    "thickness": 3,
+                    "width": 0,
+                },
+                hovertemplate="%{y}: %{x:.1f}<extra>" + _("target") + "</extra>",
+            ),
+            go.Scatter(
+                name=_("expected now"),
+                x=[r.expected_now for r in results],
+                y=y,
+                mode="markers",
+                marker={"symbol": "diamond", "size": 12, "color": "white", "line": {"width": 2, "color": BLACK}},
+                hovertemplate="%{y}: %{x:.1f}<extra>" + _("expected now") + "</extra>",
+            ),
+        ]
+    )
+    ends = [r.target_max or r.target_min for r in results]
+    top = max([*(r.value or 0 for r in results), *ends, *(r.expected_now for r in results), 10.0])
+    fig.update_layout(
+        **base_layout(language, height=_bar_height(len(results), 80)),
+        title={"text": title, "font": {"size": 14}},
+        xaxis={"ticksuffix": "%", "range": [0, min(100.0, top * 1.1)], "gridcolor": "#e5e5e5"},
+        yaxis={"automargin": True, "autorange": "reversed"},
+        bargap=0.35,
+    )
+    return _printable(fig)
+
+
 def figure_json(fig: go.Figure) -> dict:
     """The figure as plain JSON data, for Django's json_script."""
     return json.loads(pio.to_json(fig, validate=False))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from programmes.models import Programme
-from targets import dashboard, exports, report, selectors
+from targets import annual, dashboard, exports, report, selectors
 from targets.forms import DashboardForm
 from targets.models import Target
 from targets.tables import UnitsTable
@@ -72,6 +72,7 @@ def _int(request: HttpRequest, name: str, default: int, maximum: int) -> int:
 
 
 @login_required
+@permission_required("targets.view_target", raise_exception=True)
 @require_GET
 def indicators(request: HttpRequest) -> JsonResponse:
     """GET /api/indicators.json?as_of=YYYY-MM-DD&programme=SLUG&by=sector|unit|area_type|kind&from=YYYY-MM-DD
@@ -91,6 +92,7 @@ def indicators(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@permission_required("targets.view_target", raise_exception=True)
 @require_GET
 def series(request: HttpRequest) -> JsonResponse:
     """GET /api/indicators/series.json?as_of=…&programme=…&freq=month|quarter|year
@@ -128,6 +130,7 @@ def series(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@permission_required("targets.view_target", raise_exception=True)
 @require_GET
 def behind(request: HttpRequest, pk: int) -> JsonResponse:
     """GET /api/targets/<id>/behind.json?as_of=…&denominator=1&limit=…&offset=…
@@ -204,3 +207,37 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
     results = selectors.targets_as_of(targets=targets, as_of=filters["as_of"])
     dataset = exports.targets_dataset(results, dashboard.breakdowns(targets, as_of=filters["as_of"]))
     return exports.dataset_response(dataset, fmt, f"cpdash-targets-{filters['as_of']:%Y-%m-%d}")
+
+
+# --- The yearly results report (printable HTML) and its spreadsheet ---------------------------------
+
+
+def _refused(year: int) -> str | None:
+    """Why there is no report for ``year`` (future, or before any programme), or None."""
+    return annual.report_refusal(year=year, today=timezone.localdate())
+
+
+@login_required
+@permission_required("targets.view_target", raise_exception=True)
+@require_GET
+def report_page(request: HttpRequest, year: int) -> HttpResponse:
+    """The results of one year in the department's words, with its figures; A4 when printed."""
+    message = _refused(year)
+    if message:
+        return render(request, "targets/report.html", {"year": year, "refusal": message}, status=404)
+    report = annual.annual_report(year=year, today=timezone.localdate())
+    return render(request, "targets/report.html", {"year": year, "report": report})
+
+
+@login_required
+@permission_required("targets.view_target", raise_exception=True)
+@require_GET
+def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+    """The same figures as a workbook, one sheet per section."""
+    message = _refused(year)
+    if message:
+        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+    book = annual.report_databook(annual.annual_report(year=year, today=timezone.localdate()))
+    response = HttpResponse(book.export("xlsx"), content_type=exports.FORMATS["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="cpdash-report-{year}.xlsx"'
+    return response

@@ -88,3 +88,63 @@ def test_figure_json_is_plain_data():
     data = charts.figure_json(charts.trend_figure(result(), POINTS))
     assert data["data"][0]["x"] == ["2011-12-31", "2012-12-31"]
     assert data["layout"]["title"]["text"] == "Facilities aware of CP"  # capitalised
+
+
+# --- The annual results report ----------------------------------------------------------------------
+
+
+def test_newly_aware_bars_highest_first_with_the_overall_line():
+    rows = [
+        BreakdownRow(key="Cơ khí", label="Cơ khí", numerator=2, denominator=25, value=8.0),
+        BreakdownRow(key="Dệt may", label="Dệt may", numerator=3, denominator=25, value=12.0),
+        BreakdownRow(key="Giấy", label="Giấy", numerator=0, denominator=0, value=None),
+    ]
+    fig = charts.newly_aware_figure(rows, overall=10.0, title="Newly aware", language="vi")
+    (bars,) = fig.data
+    assert list(bars.y) == ["Dệt may", "Cơ khí"]
+    assert list(bars.x) == [12.0, 8.0]
+    assert [list(pair) for pair in bars.customdata] == [[3, 25], [2, 25]]
+    assert fig.layout.yaxis.autorange == "reversed"  # first row on top
+    assert [shape.x0 for shape in fig.layout.shapes] == [10.0]
+    assert fig.layout.separators == ",."
+    assert fig.layout.height and fig.layout.dragmode is False  # fixed size, nothing to zoom on paper
+
+
+def test_newly_aware_without_overall_has_no_line():
+    fig = charts.newly_aware_figure([], overall=None)
+    assert list(fig.layout.shapes) == []
+
+
+def test_surveys_by_area_bars_in_the_given_order():
+    fig = charts.surveys_by_area_figure([("Quang Minh", 12), ("Từ Liêm", 9), ("not in a production area", 2)])
+    (bars,) = fig.data
+    assert list(bars.y) == ["Quang Minh", "Từ Liêm", "not in a production area"]
+    assert list(bars.x) == [12, 9, 2]
+    assert fig.layout.height == 220  # at least
+    six = charts.surveys_by_area_figure([(f"Area {i}", i) for i in range(6)])
+    assert six.layout.height == 30 * 6 + 110  # fixed by the rows, not the screen
+
+
+def test_targets_progress_marks_target_and_expected_now():
+    results = [
+        result(),
+        result(
+            target_id=2,
+            indicator="saving",
+            value=None,
+            target_min=5.0,
+            target_max=8.0,
+            expected_now=2.0,
+            status="no_data",
+        ),
+    ]
+    fig = charts.targets_progress_figure(["Aware", "Saving"], results, title="Progress")
+    bars, target, expected = fig.data
+    assert list(bars.y) == ["Aware", "Saving"]
+    assert list(bars.x) == [15.0, None]  # no bar without data
+    assert list(bars.marker.color) == [charts.ORANGE, charts.GREY]  # at risk, no data
+    assert list(target.x) == [50.0, 5.0]
+    assert list(target.error_x.array) == [0, 3.0]  # a range reaches its upper end
+    assert list(expected.x) == [20.0, 2.0]
+    assert [trace.name for trace in (target, expected)] == ["target", "expected now"]
+    assert fig.layout.xaxis.range[1] <= 100
