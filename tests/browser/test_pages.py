@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from programmes.models import Phase
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,10 +18,7 @@ def demo(db) -> str:
 
 
 def _charts_drawn(page) -> tuple[int, int]:
-    page.wait_for_function(
-        "document.querySelectorAll('.chart').length === document.querySelectorAll('.chart-drawn').length",
-        timeout=15000,
-    )
+    wait_until(page, "document.querySelectorAll('.chart').length === document.querySelectorAll('.chart-drawn').length")
     return page.locator(".chart").count(), page.locator(".chart-drawn").count()
 
 
@@ -49,3 +46,15 @@ def test_a_bar_drills_down_to_its_facilities(live_server, page, demo):
     page.wait_for_url("**/facilities/**")
     assert "target=" in page.url and "sector=" in page.url
     assert page.console_problems == []
+
+
+def test_results_report_draws_every_chart(live_server, page, demo):
+    sign_in(page, live_server, "manager", "manager-demo-2015")
+    page.goto(f"{live_server.url}/reports/2012/")
+    total, drawn = _charts_drawn(page)
+    assert total == 3
+    assert drawn == total
+    assert page.console_problems == []
+    # Printed on A4, the charts keep their place in the one-column report.
+    page.emulate_media(media="print")
+    assert page.locator("article.report").is_visible()
