@@ -2,22 +2,33 @@
 
 Thin views: check access, fetch, hand the post to a form (which validates
 everything and saves in one transaction), redirect after a successful post.
-Lists are simple for now: the last ``LIST_SIZE`` records, newest first.
+The survey, activity and solution lists are filtered (programmes/filters.py),
+sortable, paginated tables (programmes/tables.py) that export as filtered, in a
+fixed number of queries; the other lists show the last ``LIST_SIZE`` records,
+newest first.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, F, Model
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db.models import F, Model
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django_filters import FilterSet
+from django_tables2 import RequestConfig, Table
 
+from cpdash.exports import export_format, export_response
 from cpdash.text import fold
 from facilities.models import Facility
+from facilities.tables import PER_PAGE
 from programmes import forms
+from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
 from programmes.models import OutreachActivity, Replication, Solution, Specialist, Survey
+from programmes.tables import ActivityTable, SolutionTable, SurveyTable
 
 LIST_SIZE = 50
 SEARCH_SIZE = 20
@@ -54,6 +65,7 @@ def _record(
 
 
 @login_required
+@permission_required("facilities.view_facility", raise_exception=True)
 def facility_search(request: HttpRequest) -> JsonResponse:
     """Up to SEARCH_SIZE facilities whose name or code contains ``q``, diacritics
     ignored: ``{"results": [{"id", "code", "name", "unit"}]}``, in one query."""
@@ -69,18 +81,66 @@ def facility_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": results})
 
 
+# --- Filtered lists -------------------------------------------------------------------
+
+
+def _paginate(table: Table, request: HttpRequest) -> None:
+    """Show page ``?page=`` of PER_PAGE rows (the first for a bad page number, the last past the end)."""
+    try:
+        table.paginate(page=request.GET.get("page") or 1, per_page=PER_PAGE)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=PER_PAGE)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
+
+
+def _filtered_list(
+    request: HttpRequest,
+    filterset: FilterSet,
+    table_class: type[Table],
+    *,
+    change_perm: str,
+    template: str,
+    export_name: str,
+    title: str,
+) -> HttpResponse:
+    """``filterset``'s records in ``table_class``, sorted (``sort``) and paginated (``page``),
+    or all of them exported as filtered and sorted (``_export=csv|xlsx``, refused with 400
+    while the filters are not valid). The edit links show only with ``change_perm``.
+
+    Context: ``filter``, ``table``, ``total`` (records matching; None for invalid filters).
+    """
+    valid = filterset.is_valid()
+    records = filterset.qs if valid else filterset.queryset.none()
+    exclude = () if request.user.has_perm(change_perm) else ("edit",)
+    table = table_class(records, exclude=exclude)
+    RequestConfig(request, paginate=False).configure(table)
+    fmt = export_format(request.GET)
+    if fmt:
+        if not valid:
+            return HttpResponseBadRequest(_("The filters are not valid: correct them on the page before exporting."))
+        return export_response(table, fmt, f"{export_name}-{timezone.localdate():%Y-%m-%d}", title=title)
+    _paginate(table, request)
+    total = table.paginator.count if valid else None
+    return render(request, template, {"filter": filterset, "table": table, "total": total})
+
+
 # --- CP surveys ----------------------------------------------------------------
 
 
 @login_required
 @permission_required("programmes.view_survey", raise_exception=True)
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = (
-        Survey.objects.select_related("facility")
-        .annotate(option_count=Count("options", distinct=True), support_count=Count("supports", distinct=True))
-        .order_by("-surveyed_on", "-pk")[:LIST_SIZE]
+    """CP surveys, filtered by SurveyFilter's parameters, sorted, paginated or exported."""
+    return _filtered_list(
+        request,
+        SurveyFilter(request.GET, queryset=survey_rows()),
+        SurveyTable,
+        change_perm="programmes.change_survey",
+        template="programmes/survey_list.html",
+        export_name="cp-surveys",
+        title=_("CP surveys"),
     )
-    return render(request, "programmes/survey_list.html", {"surveys": surveys})
 
 
 @login_required
@@ -102,12 +162,16 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("programmes.view_outreachactivity", raise_exception=True)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    activities = (
-        OutreachActivity.objects.select_related("unit")
-        .annotate(facility_count=Count("attendances"))
-        .order_by("-held_on", "-pk")[:LIST_SIZE]
+    """Outreach activities, filtered by ActivityFilter's parameters, sorted, paginated or exported."""
+    return _filtered_list(
+        request,
+        ActivityFilter(request.GET, queryset=activity_rows()),
+        ActivityTable,
+        change_perm="programmes.change_outreachactivity",
+        template="programmes/activity_list.html",
+        export_name="outreach-activities",
+        title=_("Outreach activities"),
     )
-    return render(request, "programmes/activity_list.html", {"activities": activities})
 
 
 @login_required
@@ -137,12 +201,16 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("programmes.view_solution", raise_exception=True)
 def solution_list(request: HttpRequest) -> HttpResponse:
-    solutions = (
-        Solution.objects.select_related("facility")
-        .prefetch_related("savings")
-        .order_by("-implemented_on", "-pk")[:LIST_SIZE]
+    """CP solutions, filtered by SolutionFilter's parameters, sorted, paginated or exported."""
+    return _filtered_list(
+        request,
+        SolutionFilter(request.GET, queryset=solution_rows()),
+        SolutionTable,
+        change_perm="programmes.change_solution",
+        template="programmes/solution_list.html",
+        export_name="cp-solutions",
+        title=_("CP solutions"),
     )
-    return render(request, "programmes/solution_list.html", {"solutions": solutions})
 
 
 def _survey_initial(request: HttpRequest) -> dict | None:

@@ -1,0 +1,196 @@
+"""Tables of the recording lists (django-tables2): CP surveys, outreach activities,
+CP solutions. They show the querysets of programmes/filters.py as annotated there
+and run no query of their own (related rows are joined or prefetched).
+
+Exports (cpdash.exports) take each cell's ``value``: dates as dates, numbers as
+numbers, the facility as its name with its code in a column of its own, and no
+edit link.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+import django_tables2 as tables
+from django.db.models import F, Manager, QuerySet
+from django.utils import formats
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Facility
+from facilities.tables import NUMBER, TEMPLATE
+from programmes.models import ResourceSaving, TechnicalSupport
+
+
+def percent(value: float) -> str:
+    """A percent 0–100 to one decimal place in the current locale, e.g. "6.0 %"."""
+    return f"{formats.number_format(round(value, 1), 1)} %"
+
+
+class DayColumn(tables.Column):
+    """A date: shown short, exported as a date (a real date cell in XLSX)."""
+
+    def render(self, value: datetime.date) -> str:
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+    def value(self, value: datetime.date) -> datetime.date:
+        return value
+
+
+class NullsLastColumn(tables.Column):
+    """A column whose empty values sort last both ways, on SQLite and PostgreSQL alike
+    (they disagree on where NULL goes). Give ``order_by`` explicitly."""
+
+    def order(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        keys = []
+        for key in self.order_by:
+            expression = F(key.bare.replace(".", "__"))
+            descending = key.is_descending != is_descending
+            keys.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+        return queryset.order_by(*keys), True
+
+
+class NumberColumn(NullsLastColumn):
+    """A whole number, right-aligned and grouped ("5,000"); exported as a number."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: int) -> str:
+        return formats.number_format(value, force_grouping=True)
+
+    def value(self, value: int) -> int:
+        return value
+
+
+class PercentColumn(NumberColumn):
+    """A percent 0–100 shown to one decimal place ("6.0 %"); exported rounded, as a number."""
+
+    def render(self, value: float) -> str:
+        return percent(value)
+
+    def value(self, value: float) -> float:
+        return round(value, 1)
+
+
+class FacilityColumn(tables.Column):
+    """A record's facility: name and code, linked to the facility's page; exported as its
+    name (tables add a hidden ``facility_code`` column, which only exports show)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("linkify", ("facilities:detail", {"code": tables.A("facility__code")}))
+        kwargs.setdefault("order_by", ("facility__name", "facility__code", "pk"))
+        super().__init__(**kwargs)
+
+    def render(self, value: Facility) -> str:
+        return format_html('{} <span class="code">{}</span>', value.name, value.code)
+
+    def value(self, value: Facility) -> str:
+        return value.name
+
+
+def _facility_code() -> tables.Column:
+    return tables.Column(accessor="facility__code", verbose_name=_("Code"), visible=False)
+
+
+class EditColumn(tables.Column):
+    """A link to the record's edit page; views exclude it for users who may not change records."""
+
+    def __init__(self, viewname: str) -> None:
+        super().__init__(
+            accessor="pk",
+            verbose_name="",
+            linkify=(viewname, (tables.A("pk"),)),
+            orderable=False,
+            exclude_from_export=True,
+        )
+
+    def render(self, value: int) -> str:
+        return gettext("Edit")
+
+
+class _Meta:
+    template_name = TEMPLATE
+    attrs = {"class": "data"}
+
+
+class SurveyTable(tables.Table):
+    """CP surveys: one row per survey, sortable except for the support given."""
+
+    surveyed_on = DayColumn(order_by=("surveyed_on", "pk"))
+    facility = FacilityColumn()
+    facility_code = _facility_code()
+    unit = tables.Column(accessor="facility__unit", order_by=("facility__unit__name", "pk"))
+    surveyors = tables.Column(order_by=("surveyors", "pk"))
+    option_count = NumberColumn(verbose_name=_("Options found"), order_by=("option_count", "pk"))
+    implemented_count = NumberColumn(verbose_name=_("Options implemented"), order_by=("implemented_count", "pk"))
+    supports = tables.Column(verbose_name=_("Support"), orderable=False, empty_values=())
+    edit = EditColumn("programmes:survey_edit")
+
+    class Meta(_Meta):
+        empty_text = _("No survey matches these filters.")
+
+    def render_supports(self, value: Manager[TechnicalSupport]) -> str:
+        """The kinds of support given, in the order of TechnicalSupport.Kind ("" for none)."""
+        kinds = {support.kind for support in value.all()}
+        return ", ".join(str(kind.label) for kind in TechnicalSupport.Kind if kind in kinds)
+
+
+class ActivityTable(tables.Table):
+    """Outreach activities: one row per activity, sortable."""
+
+    held_on = DayColumn(order_by=("held_on", "pk"))
+    kind = tables.Column(order_by=("kind", "pk"))
+    title = tables.Column(order_by=("title", "pk"))
+    unit = NullsLastColumn(order_by=("unit__name", "pk"))
+    participants = NumberColumn(order_by=("participants", "pk"))
+    quantity = NumberColumn(order_by=("quantity", "pk"))
+    facility_count = NumberColumn(verbose_name=_("Facilities attending"), order_by=("facility_count", "pk"))
+    edit = EditColumn("programmes:activity_edit")
+
+    class Meta(_Meta):
+        empty_text = _("No outreach activity matches these filters.")
+
+
+class SolutionTable(tables.Table):
+    """CP solutions: one row per solution, sortable except for the resources measured."""
+
+    implemented_on = DayColumn(order_by=("implemented_on", "pk"))
+    facility = FacilityColumn()
+    facility_code = _facility_code()
+    category = tables.Column(order_by=("category", "pk"))
+    description = tables.Column(order_by=("description", "pk"))
+    investment = NumberColumn(order_by=("investment", "pk"))
+    best_saving = PercentColumn(verbose_name=_("Best saving"), order_by=("best_saving", "pk"))
+    savings = tables.Column(verbose_name=_("Resources measured"), orderable=False, empty_values=())
+    edit = EditColumn("programmes:solution_edit")
+
+    class Meta(_Meta):
+        empty_text = _("No CP solution matches these filters.")
+
+    def render_savings(self, value: Manager[ResourceSaving]) -> str:
+        """Each resource with its saving per unit of product, or "not measured yet"."""
+        return format_html(
+            '<ul class="savings">{}</ul>',
+            format_html_join("", "<li>{}: {}</li>", _savings(value.all(), html=True)),
+        )
+
+    def value_savings(self, value: Manager[ResourceSaving]) -> str:
+        """As shown, on one line: "Energy: 6.0 %; Water: not measured yet"."""
+        return "; ".join(f"{label}: {cell}" for label, cell in _savings(value.all(), html=False))
+
+
+def _savings(savings: Iterable[ResourceSaving], *, html: bool) -> list[tuple[str, str]]:
+    """(resource label, saving) pairs; the saving wrapped in a number span when ``html``."""
+    pairs = []
+    for saving in savings:
+        if saving.saving_percent is None:
+            cell = gettext("not measured yet")
+        elif html:
+            cell = format_html('<span class="num">{}</span>', percent(saving.saving_percent))
+        else:
+            cell = percent(saving.saving_percent)
+        pairs.append((capfirst(saving.get_resource_display()), cell))
+    return pairs
