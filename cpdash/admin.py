@@ -1,5 +1,16 @@
 """Admin pieces shared by the apps."""
 
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.translation import gettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from cpdash.concurrency import VersionedAdminMixin
 from cpdash.text import fold
 
 
@@ -12,3 +23,51 @@ class FoldedSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, fold(search_term))
+
+
+class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+    """Base of every model admin: the "History" page lists each change (who,
+    when, what) and reverts to an earlier version, also of a deleted record
+    (``<pk>/history/``); change forms refuse a save over someone else's newer
+    one (cpdash.concurrency). Combine as ``(…Mixin, HistoryAdmin, ImportExportModelAdmin)``.
+
+    ``deleted/`` lists the records deleted and not restored, each linking to
+    its history page, where the admin picks the version to restore."""
+
+    deleted_list_size = 100
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_deleted"
+        deleted = path("deleted/", self.admin_site.admin_view(self.deleted_view), name=name)
+        return [deleted, *super().get_urls()]
+
+    def deleted_view(self, request: HttpRequest) -> HttpResponse:
+        """The last ``deleted_list_size`` deletions of records that do not exist
+        any more, with who deleted them: two queries, whatever their number."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        pk = self.opts.pk.attname
+        alive = self.model._default_manager.filter(pk=OuterRef(pk))
+        entries = list(
+            self.model.history.filter(history_type="-")
+            .exclude(Exists(alive))
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[: self.deleted_list_size]
+        )
+        # The name each had when deleted, from the admin's log (deletions elsewhere show their id).
+        names = dict(
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(self.model),
+                action_flag=DELETION,
+                object_id__in=[str(getattr(e, pk)) for e in entries],
+            ).values_list("object_id", "object_repr")
+        )
+        for entry in entries:
+            entry.label = names.get(str(getattr(entry, pk))) or f"#{getattr(entry, pk)}"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Deleted %(records)s") % {"records": self.opts.verbose_name_plural},
+            "opts": self.opts,
+            "entries": entries,
+        }
+        return TemplateResponse(request, "admin/deleted_records.html", context)

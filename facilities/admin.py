@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
 
-from cpdash.admin import FoldedSearchMixin
+from cpdash.admin import FoldedSearchMixin, HistoryAdmin
+from cpdash.imports import ImportForm
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from facilities.resources import (
     FacilityCSV,
@@ -21,28 +22,29 @@ from facilities.resources import (
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class AdministrativeUnitAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = ("name", "kind", "committee_name", "valid_from", "valid_until")
     list_filter = ("kind", "valid_until")
     ordering = ("name",)
 
 
 @admin.register(Sector)
-class SectorAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class SectorAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = ("name",)
 
 
 @admin.register(ProductionArea)
-class ProductionAreaAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ProductionAreaAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = ("name", "kind", "unit", "products")
     list_filter = ("kind", "unit")
     list_select_related = ("unit",)
 
 
 @admin.register(Facility)
-class FacilityAdmin(FoldedSearchMixin, ImportExportModelAdmin):
+class FacilityAdmin(FoldedSearchMixin, HistoryAdmin, ImportExportModelAdmin):
     resource_classes = [FacilityResource]
     import_formats = [FacilityCSV, FacilityXLSX]
+    import_form_class = ImportForm  # refuses oversized files
     import_template_name = "admin/facilities/facility/import.html"
     list_display = ("code", "name", "sector", "unit", "area", "kind", "employees", "in_scope", "opened_on", "closed_on")
     list_filter = ("in_scope", "kind", "sector", "unit", "area__kind")

@@ -10,6 +10,7 @@ import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cpdash.models import Searchable
 
@@ -47,6 +48,8 @@ class AdministrativeUnit(Searchable):
 
     objects = AdministrativeUnitQuerySet.as_manager()
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
     class Meta:
         verbose_name = _("administrative unit")
         verbose_name_plural = _("administrative units")
@@ -71,6 +74,8 @@ class Sector(Searchable):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
     class Meta:
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
@@ -94,6 +99,8 @@ class ProductionArea(Searchable):
         AdministrativeUnit, on_delete=models.PROTECT, related_name="areas", verbose_name=_("administrative unit")
     )
     products = models.CharField(_("main products"), max_length=200, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = _("production area")
@@ -158,6 +165,8 @@ class Facility(Searchable):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     objects = FacilityQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = _("facility")

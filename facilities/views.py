@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig, Table
 
 from cpdash.exports import export_format, export_response
+from cpdash.history import recent_changes
 from facilities.filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
 from facilities.models import Facility
 from facilities.tables import PER_PAGE, FacilityTable, ReachNextTable
@@ -137,14 +138,18 @@ def timeline(facility: Facility) -> list[Event]:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """A facility's register data, its status today and the timeline of its contacts."""
+    """A facility's register data, its status today, the timeline of its contacts
+    and the last changes to its register entry (cpdash.history: one query)."""
     today = timezone.localdate()
     facility = get_object_or_404(_facility_with_history(today), code=code)
-    return render(
-        request,
-        "facilities/facility_detail.html",
-        {"facility": facility, "today": today, "timeline": timeline(facility), "never": NEVER},
-    )
+    context = {
+        "facility": facility,
+        "today": today,
+        "timeline": timeline(facility),
+        "never": NEVER,
+        "changes": recent_changes(facility.history.all()),
+    }
+    return render(request, "facilities/facility_detail.html", context)
 
 
 # --- Who to reach next ------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from import_export.admin import ImportMixin
 
-from cpdash.admin import FoldedSearchMixin
-from cpdash.imports import CSVFormat, ImportFileError, XLSXFormat
+from cpdash.admin import FoldedSearchMixin, HistoryAdmin
+from cpdash.imports import CSVFormat, ImportFileError, ImportForm, XLSXFormat
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -42,6 +42,7 @@ class RecordImportMixin(ImportMixin):
     problem listed by spreadsheet row, and a template to download."""
 
     import_formats = [CSVFormat, XLSXFormat]
+    import_form_class = ImportForm  # refuses oversized files
     import_template_name = "admin/programmes/import.html"
 
     @property
@@ -129,7 +130,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(HistoryAdmin):
     list_display = ("name", "slug", "starts_on", "ends_on")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name", "slug")
@@ -137,14 +138,14 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(HistoryAdmin):
     list_display = ("name", "programme", "starts_on", "ends_on")
     list_filter = ("programme",)
     list_select_related = ("programme",)
 
 
 @admin.register(Specialist)
-class SpecialistAdmin(FoldedSearchMixin, RecordImportMixin, admin.ModelAdmin):
+class SpecialistAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
     resource_classes = [SpecialistResource]
     list_display = ("name", "unit", "position", "appointed_on", "left_on")
     list_filter = ("unit", ("left_on", admin.EmptyFieldListFilter))
@@ -159,7 +160,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(OutreachActivity)
-class OutreachActivityAdmin(FoldedSearchMixin, RecordImportMixin, admin.ModelAdmin):
+class OutreachActivityAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
     resource_classes = [OutreachActivityResource]
     list_display = ("title", "kind", "held_on", "organiser", "unit", "participants", "quantity")
     list_filter = ("kind", "unit")
@@ -169,7 +170,7 @@ class OutreachActivityAdmin(FoldedSearchMixin, RecordImportMixin, admin.ModelAdm
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(HistoryAdmin):
     list_display = ("facility", "activity", "people")
     list_select_related = ("facility", "activity")
     autocomplete_fields = ("facility", "activity")
@@ -188,7 +189,7 @@ class TechnicalSupportInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(RecordImportMixin, admin.ModelAdmin):
+class SurveyAdmin(RecordImportMixin, HistoryAdmin):
     resource_classes = [SurveyResource]
     list_display = ("facility", "surveyed_on", "surveyors")
     list_select_related = ("facility",)
@@ -199,7 +200,7 @@ class SurveyAdmin(RecordImportMixin, admin.ModelAdmin):
 
 
 @admin.register(CPOption)
-class CPOptionAdmin(admin.ModelAdmin):
+class CPOptionAdmin(HistoryAdmin):
     list_display = ("description", "category", "state", "survey")
     list_filter = ("category", "state")
     list_select_related = ("survey__facility",)
@@ -207,7 +208,7 @@ class CPOptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TechnicalSupport)
-class TechnicalSupportAdmin(admin.ModelAdmin):
+class TechnicalSupportAdmin(HistoryAdmin):
     list_display = ("survey", "kind", "given_on")
     list_filter = ("kind",)
     list_select_related = ("survey__facility",)
@@ -221,7 +222,7 @@ class ResourceSavingInline(admin.TabularInline):
 
 
 @admin.register(Solution)
-class SolutionAdmin(RecordImportMixin, admin.ModelAdmin):
+class SolutionAdmin(RecordImportMixin, HistoryAdmin):
     resource_classes = [SolutionResource]
     list_display = ("description", "facility", "category", "implemented_on", "investment")
     list_filter = ("category",)
@@ -233,7 +234,7 @@ class SolutionAdmin(RecordImportMixin, admin.ModelAdmin):
 
 
 @admin.register(ResourceSaving)
-class ResourceSavingAdmin(admin.ModelAdmin):
+class ResourceSavingAdmin(HistoryAdmin):
     list_display = ("solution", "resource", "unit", "baseline", "after", "saving_percent")
     list_filter = ("resource", "unit")
     list_select_related = ("solution__facility",)
@@ -248,7 +249,7 @@ class ReplicationInline(admin.TabularInline):
 
 
 @admin.register(DemonstrationModel)
-class DemonstrationModelAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class DemonstrationModelAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = ("name", "host", "technology", "started_on")
     list_select_related = ("host",)
     autocomplete_fields = ("host",)
@@ -256,14 +257,14 @@ class DemonstrationModelAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Replication)
-class ReplicationAdmin(admin.ModelAdmin):
+class ReplicationAdmin(HistoryAdmin):
     list_display = ("model", "facility", "replicated_on")
     list_select_related = ("model", "facility")
     autocomplete_fields = ("model", "facility")
 
 
 @admin.register(AwarenessRecord)
-class AwarenessRecordAdmin(admin.ModelAdmin):
+class AwarenessRecordAdmin(HistoryAdmin):
     list_display = ("facility", "recorded_on", "source")
     list_select_related = ("facility",)
     autocomplete_fields = ("facility",)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cpdash.models import Searchable
 from facilities.models import AdministrativeUnit, Facility
@@ -33,6 +34,8 @@ class Programme(models.Model):
     ends_on = models.DateField(_("ends on"))
     description = models.TextField(_("description"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
@@ -54,6 +57,8 @@ class Phase(models.Model):
     name = models.CharField(_("name"), max_length=100)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("phase")
@@ -86,6 +91,8 @@ class Specialist(Searchable):
     left_on = models.DateField(_("left on"), null=True, blank=True)
 
     objects = SpecialistQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = _("CP specialist")
@@ -134,6 +141,8 @@ class OutreachActivity(Searchable):
         _("quantity"), null=True, blank=True, help_text=_("Copies issued, e.g. 5,000 leaflets.")
     )
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
     class Meta:
         verbose_name = _("outreach activity")
         verbose_name_plural = _("outreach activities")
@@ -154,6 +163,8 @@ class Attendance(models.Model):
         Facility, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("facility")
     )
     people = models.PositiveIntegerField(_("people"), default=1, help_text=_("People from this facility."))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("attendance")
@@ -179,6 +190,8 @@ class AwarenessRecord(models.Model):
     )
     recorded_on = models.DateField(_("date"))
     source = models.CharField(_("source"), max_length=200, help_text=_("How awareness was established."))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("awareness record")
@@ -210,6 +223,8 @@ class Survey(models.Model):
     surveyors = models.CharField(_("surveyors"), max_length=255, blank=True)
     findings = models.TextField(_("findings"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("CP survey")
         verbose_name_plural = _("CP surveys")
@@ -233,6 +248,8 @@ class CPOption(models.Model):
     description = models.CharField(_("description"), max_length=500)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.IDENTIFIED)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("CP option")
         verbose_name_plural = _("CP options")
@@ -253,6 +270,8 @@ class TechnicalSupport(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     given_on = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("technical support")
@@ -283,6 +302,8 @@ class DemonstrationModel(Searchable):
     started_on = models.DateField(_("started on"))
     results = models.TextField(_("results"), blank=True)
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
     class Meta:
         verbose_name = _("demonstration model")
         verbose_name_plural = _("demonstration models")
@@ -303,6 +324,8 @@ class Replication(models.Model):
     )
     replicated_on = models.DateField(_("date"))
     notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("replication")
@@ -351,6 +374,8 @@ class Solution(models.Model):
         related_name="solutions",
         verbose_name=_("demonstration model"),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("CP solution")
@@ -433,6 +458,8 @@ class ResourceSaving(models.Model):
         db_persist=True,
         verbose_name=_("saving (%)"),
     )
+
+    history = HistoricalRecords(excluded_fields=["saving_percent"])
 
     class Meta:
         verbose_name = _("resource saving")

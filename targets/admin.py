@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cpdash.admin import HistoryAdmin
 from programmes.models import Phase
 from targets.models import Target
 
@@ -12,7 +13,7 @@ class PhaseFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(HistoryAdmin):
     list_display = ("__str__", "phase", "indicator", "target_min", "target_max", "deadline", "baseline_value")
     list_filter = ("phase__programme", ("phase", PhaseFilter), "indicator")
     list_select_related = ("phase__programme",)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from programmes.models import Phase, Resource
@@ -68,6 +69,8 @@ class Target(models.Model):
         verbose_name=_("administrative unit"),
     )
     area_kind = models.CharField(_("area type"), max_length=20, choices=ProductionArea.Kind.choices, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("target")

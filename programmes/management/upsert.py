@@ -47,6 +47,8 @@ def upsert(model: type[models.Model], objs: Sequence[models.Model], key: Sequenc
         obj._state.adding = False
         if any(getattr(obj, f.attname) != row[f.attname] for f in fields):
             changed.append(obj)
+    # Plain bulk writes, no simple-history entries: demo data, loaded by a command
+    # with no user, would only bury real changes (imports and forms record theirs).
     model.objects.bulk_create(new, batch_size=BATCH_SIZE)
     if changed:
         model.objects.bulk_update(changed, [f.name for f in fields], batch_size=BATCH_SIZE)

@@ -1,10 +1,15 @@
 """The role groups: who may record, who may only look, who keeps the register."""
 
+import importlib
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
-from cpdash.roles import ADMINS, MANAGERS, STAFF, STAFF_RECORDS, ensure_groups
+from cpdash.roles import ADMINS, MANAGERS, STAFF, STAFF_RECORDS, ensure_groups, role_permissions
 
 
 def join(user: User, group_name: str) -> User:
@@ -84,3 +89,76 @@ def test_every_model_of_the_apps_is_visible_to_managers(groups):
 def test_staff_records_name_real_models():
     names = {model._meta.model_name for model in apps.get_app_config("programmes").get_models()}
     assert set(STAFF_RECORDS) <= names
+
+
+# --- The data migration (targets/migrations/0002_role_groups.py) ------------------------
+
+MIGRATION = ("targets", "0002_role_groups")
+
+
+def _migration_module():
+    return importlib.import_module("targets.migrations.0002_role_groups")
+
+
+def _historical_apps():
+    """The models as they stand right after the migration."""
+    return MigrationExecutor(connection).loader.project_state(MIGRATION).apps
+
+
+def _names(permissions) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
+def _held(name: str) -> set[str]:
+    return _names(Group.objects.get(name=name).permissions.select_related("content_type"))
+
+
+def _expected() -> dict[str, set[str]]:
+    return {name: _names(perms) for name, perms in role_permissions().items()}
+
+
+STALE = (
+    "The groups made by migrate differ from cpdash.roles.role_permissions() for {name}: "
+    "missing {missing}, extra {extra}. A migration that adds or removes models of facilities, "
+    "programmes or targets must bring the groups up to date, e.g. with "
+    'migrations.RunPython(importlib.import_module("targets.migrations.0002_role_groups").create_groups, '
+    "migrations.RunPython.noop)."
+)
+
+
+@pytest.mark.django_db
+def test_migrate_creates_the_three_groups_with_exactly_their_permissions():
+    # No ensure_groups() here: the test database was built by migrate.
+    assert set(Group.objects.values_list("name", flat=True)) >= {STAFF, MANAGERS, ADMINS}
+    for name, permissions in _expected().items():
+        held = _held(name)
+        assert held == permissions, STALE.format(name=name, missing=permissions - held, extra=held - permissions)
+
+
+@pytest.mark.django_db
+def test_after_migrate_a_manager_can_change_nothing(manager_user):
+    user = join(manager_user, MANAGERS)
+    assert user.has_perm("targets.view_target")
+    assert user.has_perm("facilities.view_facility")
+    assert user.has_perm("programmes.view_survey")
+    assert {p.split(".")[1].split("_")[0] for p in user.get_all_permissions()} == {"view"}
+
+
+@pytest.mark.django_db
+def test_the_migration_reverses_and_runs_again_on_a_database_without_permissions():
+    migration, historical = _migration_module(), _historical_apps()
+    migration.remove_groups(historical, None)
+    assert not Group.objects.filter(name__in=(STAFF, MANAGERS, ADMINS)).exists()
+
+    Permission.objects.all().delete()  # as on a fresh database, before post_migrate
+    migration.create_groups(historical, None)
+
+    for name, permissions in _expected().items():
+        assert permissions and _held(name) == permissions, name
+
+
+def test_the_migration_copies_the_roles_instead_of_importing_them():
+    source = Path(_migration_module().__file__).read_text(encoding="utf-8")
+    assert "cpdash.roles" not in source.replace('"""', "").split("class Migration")[1]
+    assert "import cpdash" not in source and "from cpdash" not in source
+    assert _migration_module().STAFF_RECORDS == STAFF_RECORDS

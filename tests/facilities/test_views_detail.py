@@ -121,8 +121,9 @@ def test_closed_facility_is_not_counted(viewer_client):
 
 #: Savepoint and release, session, user, the user's permissions and their groups' (as for the list),
 #: then the facility, attendance, awareness records, surveys, their options, their support,
-#: solutions, their savings, demonstration models hosted, their replications, replications.
-DETAIL = 6 + 11
+#: solutions, their savings, demonstration models hosted, their replications, replications,
+#: and the last changes of its register entry with their users (cpdash.history).
+DETAIL = 6 + 12
 
 
 @pytest.mark.parametrize("n", [3, 30])

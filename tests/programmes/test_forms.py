@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from cpdash.concurrency import current_version
 from programmes import forms
 from programmes.models import (
     Attendance,
@@ -245,6 +246,7 @@ def test_survey_edit_deletes_and_changes_rows():
         {"id": dropped.pk, "survey": survey.pk, **OPTION, "DELETE": "on"},
     ]
     data = {**survey_data(survey.facility), **rows("options", *options, initial=2)}
+    data["record_version"] = current_version(survey)
     form = forms.SurveyForm(data, instance=survey)
     assert form.is_valid(), all_errors(form)
     form.save()
@@ -487,6 +489,7 @@ def test_activity_edit_keeps_changes_and_removes_rows():
         paste=added.code,
         initial=2,
     )
+    data["record_version"] = form.initial["record_version"]  # as the page opened above carries it
     form = forms.OutreachActivityForm(data, instance=activity)
     assert form.is_valid(), all_errors(form)
     form.save()
@@ -539,7 +542,8 @@ def test_departure_before_appointment_is_refused():
 @pytest.mark.django_db
 def test_departure_is_saved():
     specialist = builders.specialist(appointed_on=dt.date(2012, 1, 1))
-    form = forms.DepartureForm({"left_on": "2012-01-01"}, instance=specialist)
+    data = {"left_on": "2012-01-01", "record_version": current_version(specialist)}
+    form = forms.DepartureForm(data, instance=specialist)
     assert form.is_valid(), all_errors(form)
     assert form.save().left_on == dt.date(2012, 1, 1)
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from cpdash.concurrency import current_version
 from programmes.models import (
     OutreachActivity,
     Replication,
@@ -160,11 +161,13 @@ def make_replications(n: int) -> None:
         Replication.objects.create(model=model, facility=builders.facility(), replicated_on=D - dt.timedelta(days=i))
 
 
-# session, user, SAVEPOINT, user permissions, group permissions, the list (+ savings), RELEASE
+# session, user, SAVEPOINT, user permissions, group permissions, the list (+ savings), RELEASE;
+# the filtered lists (programmes/filters.py): + the filter choices (surveys and solutions: sectors
+# and units; activities: units) + the count + the page's rows (+ support or savings).
 LISTS = [
-    ("survey_list", make_surveys, 7),
-    ("activity_list", make_activities, 7),
-    ("solution_list", make_solutions, 8),
+    ("survey_list", make_surveys, 11),
+    ("activity_list", make_activities, 9),
+    ("solution_list", make_solutions, 11),
     ("specialist_list", make_specialists, 7),
     ("replication_list", make_replications, 7),
 ]
@@ -246,6 +249,7 @@ def test_survey_edit_updates_with_a_message(recorder_client):
         "surveyed_on": survey.surveyed_on.isoformat(),
         "surveyors": "after",
         "findings": "",
+        "record_version": current_version(survey),
         **rows("options"),
         **rows("supports"),
     }
@@ -302,7 +306,7 @@ def test_solution_edit_shows_the_stored_saving(recorder_client):
 def test_solution_edit_replaces_a_saving(recorder_client):
     solution = builders.solution(savings={"energy": (100, 94)})
     stored = solution.savings.get()
-    data = solution_post(solution.facility)
+    data = solution_post(solution.facility, record_version=current_version(solution))
     data.update(rows("savings", saving_row("energy", "100", "90", id=stored.pk, solution=solution.pk), initial=1))
     response = recorder_client.post(reverse("programmes:solution_edit", args=[solution.pk]), data)
     assert response.status_code == 302
@@ -325,8 +329,9 @@ def test_specialist_appointment_and_departure(recorder_client):
     assert response.status_code == 302
     specialist = Specialist.objects.get()
     url = reverse("programmes:specialist_departure", args=[specialist.pk])
-    assert recorder_client.post(url, {"left_on": tomorrow().isoformat()}).status_code == 200
-    response = recorder_client.post(url, {"left_on": "2016-03-31"}, follow=True)
+    version = current_version(specialist)
+    assert recorder_client.post(url, {"left_on": tomorrow().isoformat(), "record_version": version}).status_code == 200
+    response = recorder_client.post(url, {"left_on": "2016-03-31", "record_version": version}, follow=True)
     specialist.refresh_from_db()
     assert specialist.left_on == dt.date(2016, 3, 31)
     assert [str(m) for m in response.context["messages"]] == [f"CP specialist “{specialist}” was updated."]
@@ -349,6 +354,7 @@ def test_replication_edit(recorder_client):
         "facility": replication.facility.code,
         "replicated_on": replication.replicated_on.isoformat(),
         "notes": "second kiln",
+        "record_version": current_version(replication),
     }
     response = recorder_client.post(reverse("programmes:replication_edit", args=[replication.pk]), data)
     assert response.status_code == 302

@@ -11,7 +11,7 @@ from django.urls import reverse
 from facilities.models import Facility
 from programmes.models import Attendance, OutreachActivity
 from tests import builders
-from tests.programmes.conftest import rows
+from tests.programmes.conftest import grant, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_search_ignores_diacritics_and_case(client, outsider):
     gia_lam = builders.unit("Gia Lâm")
     bat_trang = builders.facility(code="0101234567", name="Gốm sứ Bát Tràng", unit=gia_lam)
     builders.facility(name="Dệt Vạn Phúc")
-    client.force_login(outsider)
+    client.force_login(grant(outsider, "facilities.view_facility"))
     expected = [{"id": bat_trang.pk, "code": "0101234567", "name": "Gốm sứ Bát Tràng", "unit": "Gia Lâm"}]
     assert search(client, "bat trang") == expected
     assert search(client, "BÁT  TRÀNG") == expected
@@ -43,13 +43,13 @@ def test_search_ignores_diacritics_and_case(client, outsider):
 def test_search_finds_by_code(client, outsider):
     facility = builders.facility(code="0109876543")
     builders.facility(code="0200000000")
-    client.force_login(outsider)
+    client.force_login(grant(outsider, "facilities.view_facility"))
     assert [r["id"] for r in search(client, "98765")] == [facility.pk]
 
 
 def test_search_finds_d_with_stroke(client, outsider):
     facility = builders.facility(name="Cơ khí Đông Anh")
-    client.force_login(outsider)
+    client.force_login(grant(outsider, "facilities.view_facility"))
     assert [r["id"] for r in search(client, "dong anh")] == [facility.pk]
 
 
@@ -57,15 +57,15 @@ def test_search_returns_at_most_20_by_name(client, outsider):
     unit, sector = builders.unit(), builders.sector()
     for n in range(25):
         builders.facility(name=f"Làng gốm {n:02d}", unit=unit, sector=sector)
-    client.force_login(outsider)
+    client.force_login(grant(outsider, "facilities.view_facility"))
     names = [r["name"] for r in search(client, "lang gom")]
     assert names == [f"Làng gốm {n:02d}" for n in range(20)]
 
 
 def test_blank_search_returns_nothing_without_a_query(client, outsider, django_assert_num_queries):
     builders.facility()
-    client.force_login(outsider)
-    with django_assert_num_queries(4):  # session, user, SAVEPOINT, RELEASE
+    client.force_login(grant(outsider, "facilities.view_facility"))
+    with django_assert_num_queries(6):  # session, user, user and group permissions, SAVEPOINT, RELEASE
         assert search(client, "   ") == []
 
 
@@ -74,8 +74,9 @@ def test_search_is_one_query(client, outsider, django_assert_num_queries, n):
     unit, sector = builders.unit(), builders.sector()
     for i in range(n):
         builders.facility(name=f"Bát Tràng {i}", unit=builders.unit() if i % 2 else unit, sector=sector)
-    client.force_login(outsider)
-    with django_assert_num_queries(5):  # session, user, SAVEPOINT, the search, RELEASE
+    client.force_login(grant(outsider, "facilities.view_facility"))
+    # session, user, user and group permissions, SAVEPOINT, the search, RELEASE
+    with django_assert_num_queries(7):
         results = search(client, "bat trang")
     assert len(results) == min(n, 20)
 
@@ -114,8 +115,9 @@ def spreadsheet_column(codes: list[str]) -> str:
 
 def test_paste_80_codes_records_80_attendances(recorder_client, eighty, django_assert_max_num_queries):
     paste = spreadsheet_column([f.code for f in eighty])
-    # The codes are resolved in one query and written in one: the count does not grow with the paste.
-    with django_assert_max_num_queries(11):
+    # The codes are resolved in one query and written in one (and their history in one):
+    # the count does not grow with the paste.
+    with django_assert_max_num_queries(13):
         response = recorder_client.post(reverse("programmes:activity_create"), workshop(paste))
     assert response.status_code == 302
     activity = OutreachActivity.objects.get()
@@ -127,8 +129,9 @@ def test_paste_80_codes_records_80_attendances(recorder_client, eighty, django_a
 def test_paste_resolves_all_codes_in_one_query(recorder_client, eighty, django_assert_num_queries):
     paste = "\n".join(f.code for f in eighty)
     # SAVEPOINT (request), session, user, user perms, group perms, the codes (one query),
-    # SAVEPOINT (save), INSERT activity, INSERT attendance (all rows at once), RELEASE, RELEASE
-    with django_assert_num_queries(11):
+    # SAVEPOINT (save), INSERT activity, INSERT its history, INSERT attendance (all rows at once),
+    # INSERT their history (all rows at once), RELEASE, RELEASE
+    with django_assert_num_queries(13):
         response = recorder_client.post(reverse("programmes:activity_create"), workshop(paste))
     assert response.status_code == 302
     assert Attendance.objects.count() == 80

@@ -1,0 +1,226 @@
+"""The change history (django-simple-history): every domain model records
+creation, change and deletion with the user who made them, through the admin,
+the recording pages and the imports; the facility page lists the last changes
+in a fixed number of queries; an admin restores a deleted facility from it."""
+
+import datetime as dt
+import re
+
+import pytest
+import tablib
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cpdash.history import HISTORY_SIZE
+from facilities.models import Facility
+from facilities.resources import FacilityResource
+from programmes.models import Survey
+from programmes.resources import SpecialistResource
+from tests import builders
+from tests.cpdash.conftest import build
+from tests.programmes.conftest import grant, rows
+
+pytestmark = pytest.mark.django_db
+
+DOMAIN_MODELS = [
+    model
+    for model in apps.get_models()
+    if model._meta.app_label in {"facilities", "programmes", "targets"} and not hasattr(model, "instance_type")
+]
+RECORDED = [model for model in DOMAIN_MODELS if hasattr(model, "history")]
+
+
+def _url(model: type[Model], view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def _latest(model: type[Model], pk: int):
+    return model.history.filter(**{model._meta.pk.attname: pk}).order_by("-history_id").first()
+
+
+def _errors(response) -> object:
+    return response.context and (
+        response.context["adminform"].form.errors,
+        [inline.formset.errors for inline in response.context.get("inline_admin_formsets", [])],
+    )
+
+
+def change_form_data(response, *, inlines: bool = True) -> dict[str, object]:
+    """Post data of an admin change (or history) form as the page shows it;
+    ``inlines=False`` posts empty inline formsets (for the add page)."""
+    data: dict[str, object] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        stored = formset.initial_forms if inlines else []
+        forms += stored
+        data[f"{formset.prefix}-TOTAL_FORMS"] = data[f"{formset.prefix}-INITIAL_FORMS"] = len(stored)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+    return data
+
+
+def test_every_domain_model_has_history():
+    assert [m._meta.label for m in DOMAIN_MODELS if m not in RECORDED] == []
+    assert len(RECORDED) == 18
+
+
+@pytest.mark.parametrize("model", RECORDED, ids=lambda m: m._meta.label_lower)
+def test_admin_delete_add_and_change_are_recorded_with_the_user(admin_client, admin_user, model):
+    obj = build(model)
+    page = admin_client.get(_url(model, "change", obj.pk))
+    data = change_form_data(page, inlines=False)
+    data.pop("record_version", None)
+
+    response = admin_client.post(_url(model, "delete", obj.pk), {"post": "yes"})
+    assert response.status_code == 302
+    deleted = _latest(model, obj.pk)
+    assert (deleted.history_type, deleted.history_user) == ("-", admin_user)
+
+    response = admin_client.post(_url(model, "add"), data)
+    assert response.status_code == 302, _errors(response)
+    created = model.history.filter(history_type="+", history_user=admin_user).get()
+
+    page = admin_client.get(_url(model, "change", created.id))
+    response = admin_client.post(_url(model, "change", created.id), change_form_data(page))
+    assert response.status_code == 302, _errors(response)
+    changed = _latest(model, created.id)
+    assert (changed.history_type, changed.history_user) == ("~", admin_user)
+
+
+def test_recording_pages_record_the_staff_member(client, staff_user):
+    recorder = grant(staff_user, "programmes.add_survey", "programmes.change_survey", "programmes.view_survey")
+    client.force_login(recorder)
+    facility = builders.facility()
+    data = {
+        "facility": facility.code,
+        "surveyed_on": "2012-05-02",
+        "surveyors": "Lan",
+        **rows("options"),
+        **rows("supports"),
+    }
+    assert client.post(reverse("programmes:survey_create"), data).status_code == 302
+    survey = Survey.objects.get()
+    assert (_latest(Survey, survey.pk).history_type, _latest(Survey, survey.pk).history_user) == ("+", recorder)
+
+
+def test_imports_record_the_importing_user_and_the_reason(admin_user):
+    builders.sector("Gốm sứ"), builders.unit("Gia Lâm")
+    dataset = tablib.Dataset(["0101", "Lò gốm", "Gốm sứ", "Gia Lâm"], headers=["code", "name", "sector", "unit"])
+    result = FacilityResource().import_data(dataset, user=admin_user)
+    assert not result.has_errors() and not result.has_validation_errors()
+    entry = Facility.history.get()
+    assert (entry.history_type, entry.history_user, entry.history_change_reason) == ("+", admin_user, "import")
+
+    dataset = tablib.Dataset(["0101", "Lò gốm mới", "Gốm sứ", "Gia Lâm"], headers=dataset.headers)
+    FacilityResource().import_data(dataset, user=admin_user)
+    assert Facility.history.latest().history_type == "~"
+    assert Facility.history.latest().name == "Lò gốm mới"
+
+    data = tablib.Dataset(["Gia Lâm", "Trần B", "2012-02-01"], headers=["unit", "name", "appointed_on"])
+    result = SpecialistResource().import_data(data, user=admin_user)
+    assert not result.has_validation_errors()
+    specialist = result.added[0]
+    entry = specialist.history.get()
+    assert (entry.history_user, entry.history_change_reason) == (admin_user, "import")
+
+
+# --- The facility page ------------------------------------------------------------
+
+
+def _facility_with_changes(count: int, user: User) -> Facility:
+    facility = builders.facility(employees=0)
+    for n in range(1, count):
+        facility.employees = n
+        facility._history_user = user
+        facility.save()
+        del facility._history_user
+    return facility
+
+
+def _page_queries(client, facility: Facility) -> tuple[int, object]:
+    url = reverse("facilities:detail", args=[facility.code])
+    client.get(url)  # warm process-wide caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def test_facility_page_shows_the_last_changes_in_a_fixed_number_of_queries(admin_client, admin_user):
+    small, small_page = _page_queries(admin_client, _facility_with_changes(2, admin_user))
+    large, large_page = _page_queries(admin_client, _facility_with_changes(25, admin_user))
+
+    assert small == large
+    assert len(small_page.context["changes"]) == 2
+    changes = large_page.context["changes"]
+    assert len(changes) == HISTORY_SIZE
+    assert (changes[0].kind, changes[0].user, changes[0].fields) == ("~", admin_user, ("employees",))
+    html = large_page.content.decode()
+    assert "History" in html and "admin" in html and "employees" in html
+
+
+def test_facility_page_names_creation_and_no_user(admin_client):
+    facility = builders.facility()
+    html = admin_client.get(reverse("facilities:detail", args=[facility.code])).content.decode()
+    section = html[html.index('class="history"') :]
+    assert "created" in section and "no one signed in" in section
+
+
+# --- Restoring a deleted facility ---------------------------------------------------
+
+
+def test_admin_restores_a_deleted_facility_from_its_history(admin_client, admin_user):
+    facility = builders.facility(name="Lò gốm Kim Lan", employees=12, opened_on=dt.date(2010, 1, 1))
+    pk, code = facility.pk, facility.code
+    assert admin_client.post(_url(Facility, "delete", pk), {"post": "yes"}).status_code == 302
+    assert not Facility.objects.filter(pk=pk).exists()
+
+    history = admin_client.get(_url(Facility, "history", pk))  # the history of a deleted record still opens
+    assert history.status_code == 200
+    before = Facility.history.filter(id=pk, history_type="+").get()
+    revert_url = _url(Facility, "simple_history", pk, before.history_id)
+    assert revert_url in history.content.decode()
+
+    page = admin_client.get(revert_url)
+    assert page.status_code == 200
+    response = admin_client.post(revert_url, change_form_data(page))
+    assert response.status_code == 302, _errors(response)
+
+    restored = Facility.objects.get(pk=pk)
+    assert (restored.code, restored.name, restored.employees) == (code, "Lò gốm Kim Lan", 12)
+    assert "lo gom kim lan" in restored.search_text  # Searchable.save() ran again
+    assert _latest(Facility, pk).history_user == admin_user
+
+
+def test_deleted_records_are_listed_for_the_admin_to_restore(admin_client, admin_user):
+    kept, gone = builders.facility(name="Còn lại"), builders.facility(name="Lò gốm Kim Lan")
+    admin_client.post(_url(Facility, "delete", gone.pk), {"post": "yes"})
+    changelist = admin_client.get(_url(Facility, "changelist")).content.decode()
+    assert _url(Facility, "deleted") in changelist
+
+    html = admin_client.get(_url(Facility, "deleted")).content.decode()
+
+    assert str(gone) in html and _url(Facility, "history", gone.pk) in html
+    assert str(kept) not in html
+
+
+def test_deleted_records_need_the_change_permission(client, staff_user):
+    staff_user.is_staff = True
+    staff_user.save()
+    client.force_login(grant(staff_user, "facilities.view_facility"))
+    assert client.get(_url(Facility, "deleted")).status_code == 403
+
+
+def test_history_page_lists_the_user(admin_client, admin_user):
+    facility = _facility_with_changes(3, admin_user)
+    html = admin_client.get(_url(Facility, "history", facility.pk)).content.decode()
+    assert len(re.findall(r"/history/\d+/", html)) >= 3
