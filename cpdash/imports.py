@@ -15,13 +15,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from import_export import forms as import_forms
 from import_export import widgets
 from import_export.formats import base_formats
 from import_export.results import Result
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.text import fold
 
@@ -55,21 +58,52 @@ def normalize_header(value: object) -> str:
     return fold(cell_text(value)).replace(" ", "_").replace("-", "_")
 
 
-def _decode(data: bytes) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+#: Letters of the Vietnamese alphabet beyond ASCII, lower case.
+VIETNAMESE_LETTERS = frozenset("àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
+#: Other non-ASCII characters a Windows-1258 spreadsheet commonly holds.
+WINDOWS_1258_PUNCTUATION = frozenset("\u00a0“”‘’–—…•°€×")
 
-    Legacy 8-bit encodings (Windows-1258, cp1252) are refused rather than
-    guessed: both decode any byte, so a wrong guess would import mojibake.
+
+def _windows_1258(data: bytes) -> str | None:
+    """``data`` read as Windows-1258 (the Vietnamese Windows code page) when that
+    gives plausible Vietnamese text, else None.
+
+    Windows-1258 writes most accented letters as a base letter and a combining
+    tone mark ("ố" is "ô" + U+0301), so the text is NFC-normalised. Plausible:
+    every non-ASCII character is then a Vietnamese letter or common punctuation,
+    so no C1 control (U+0080–U+009F) either. A cp1252 file with letters
+    Vietnamese lacks (ü, ñ, ç…) fails this test and is refused; one whose only
+    accents are shared with Vietnamese ("Café") decodes the same in both.
+    """
+    try:
+        text = unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError:
+        return None
+    allowed = VIETNAMESE_LETTERS | WINDOWS_1258_PUNCTUATION
+    if all(ch.isascii() or ch.lower() in allowed for ch in text):
+        return text
+    return None
+
+
+def _decode(data: bytes) -> str:
+    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with a BOM, or
+    Windows-1258 when the bytes are not UTF-8 and read as Vietnamese in it.
+
+    Other legacy 8-bit encodings (cp1252…) are refused rather than guessed: they
+    decode any byte, so a wrong guess would import mojibake.
     """
     if data.startswith(b"PK\x03\x04"):
         raise ImportFileError(_("This is an Excel workbook, not a CSV file: choose the xlsx format."))
     try:
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16")
+            return _without_nul(data.decode("utf-16"))
         if b"\x00" in data:  # UTF-16 without a byte-order mark
             raise UnicodeDecodeError("utf-8", data, data.index(b"\x00"), len(data), "NUL byte")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        text = None if b"\x00" in data else _windows_1258(data)
+        if text is not None:
+            return text
         line = data[: error.start].count(b"\n") + 1
         raise ImportFileError(
             _(
@@ -79,6 +113,18 @@ def _decode(data: bytes) -> str:
             )
             % {"line": line}
         ) from error
+
+
+def _without_nul(text: str) -> str:
+    """``text``, refused when it holds a NUL character: no real cell has one, and
+    PostgreSQL cannot store it, so the file is damaged rather than data."""
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportFileError(
+            _("The file holds a NUL character on line %(line)d: it looks damaged. Save it again and upload it.")
+            % {"line": line}
+        )
+    return text
 
 
 def _delimiter(first_line: str) -> str:
@@ -134,7 +180,7 @@ class CSVFormat(base_formats.CSV):
         return "rb"
 
     def create_dataset(self, in_stream: bytes | str, **kwargs) -> tablib.Dataset:
-        text = in_stream if isinstance(in_stream, str) else _decode(in_stream)
+        text = _without_nul(in_stream) if isinstance(in_stream, str) else _decode(in_stream)
         first_line = text.split("\n", 1)[0]
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
         header = next(rows, [])
@@ -161,6 +207,53 @@ class XLSXFormat(base_formats.XLSX):
 
 
 FORMATS_BY_EXTENSION: dict[str, type[base_formats.Format]] = {".csv": CSVFormat, ".xlsx": XLSXFormat}
+
+
+class ImportForm(import_forms.ImportForm):
+    """import-export's upload form, refusing a file larger than
+    ``settings.IMPORT_MAX_FILE_SIZE`` (bytes) before it is read: import-export
+    itself reads any upload whole into memory."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.IMPORT_MAX_FILE_SIZE
+        if upload.size > limit:
+            raise ValidationError(
+                _("The file is %(size)s MB; files up to %(limit)s MB can be imported. Split it and import each part.")
+                % {"size": f"{upload.size / 2**20:.1f}", "limit": f"{limit / 2**20:g}"},
+                code="too_large",
+            )
+        return upload
+
+
+# --- Writing with history ---------------------------------------------------
+
+IMPORT_REASON = "import"  # change reason of the history entries an import writes
+
+
+def create_with_history(objs: Sequence[Model], model: type[Model], user, batch_size: int | None = None) -> None:
+    """``bulk_create`` plus one history entry per object ("+", by ``user``,
+    reason "import"): a second INSERT per batch, so queries stay flat. ``user``
+    None: the signed-in user of the request, if any."""
+    if objs:
+        bulk_create_with_history(
+            list(objs), model, batch_size=batch_size, default_user=user, default_change_reason=IMPORT_REASON
+        )
+
+
+def update_with_history(
+    objs: Sequence[Model], model: type[Model], fields: Sequence[str], user, batch_size: int | None = None
+) -> None:
+    """``bulk_update`` of ``fields`` plus one history entry per object ("~"), as create_with_history."""
+    if objs:
+        bulk_update_with_history(
+            list(objs),
+            model,
+            list(fields),
+            batch_size=batch_size,
+            default_user=user,
+            default_change_reason=IMPORT_REASON,
+        )
 
 
 # --- Reading one cell -------------------------------------------------------

@@ -21,6 +21,7 @@ from import_export.fields import Field
 from import_export.results import Result, RowResult
 
 from cpdash import imports
+from cpdash.exports import escape_formula
 from cpdash.imports import (
     FORMATS_BY_EXTENSION,  # noqa: F401 (import_facilities reads it from here)
     AliasWidget,
@@ -191,11 +192,13 @@ class FacilityResource(resources.ModelResource):
         self._loaded: dict[str, dict[str, object]] = {}  # code → stored values, see get_bulk_update_fields
         self._first_row_of_code: dict[str, int] = {}
         self._failed = False
+        self._user = None
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs) -> Result:
         """All or nothing, whoever calls: import-export rolls back on exceptions by
         default but keeps the valid rows of a file with invalid ones."""
         kwargs["rollback_on_validation_errors"] = True
+        self._user = kwargs.get("user")  # import-export passes the admin's user; None from the command
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs)
 
     def before_import(self, dataset: tablib.Dataset, **kwargs) -> None:
@@ -313,17 +316,26 @@ class FacilityResource(resources.ModelResource):
         }
         return sorted(changed) or list(UPDATABLE_FIELDS)
 
-    def bulk_create(self, using_transactions, dry_run, *args, **kwargs) -> None:
-        if self._skip_writes(dry_run):
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None) -> None:
+        """import-export's bulk_create, with a history entry per facility (cpdash.imports)."""
+        try:
+            if not self._skip_writes(dry_run):
+                imports.create_with_history(self.create_instances, Facility, self._user, batch_size)
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        finally:
             self.create_instances.clear()
-            return
-        super().bulk_create(using_transactions, dry_run, *args, **kwargs)
 
-    def bulk_update(self, using_transactions, dry_run, *args, **kwargs) -> None:
-        if self._skip_writes(dry_run):
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None) -> None:
+        """import-export's bulk_update, with a history entry per facility (cpdash.imports)."""
+        try:
+            if not self._skip_writes(dry_run) and self.update_instances:
+                fields = self.get_bulk_update_fields()
+                imports.update_with_history(self.update_instances, Facility, fields, self._user, batch_size)
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        finally:
             self.update_instances.clear()
-            return
-        super().bulk_update(using_transactions, dry_run, *args, **kwargs)
 
     def _skip_writes(self, dry_run: bool) -> bool:
         """No batch is written when it would be rolled back anyway: after a bad
@@ -334,6 +346,11 @@ class FacilityResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs) -> None:
         """Skips import-export's sequence reset: imports never set ids."""
+
+    def export_field(self, field, instance, **kwargs) -> object:
+        """A cell of the admin's export, escaped so that a spreadsheet shows a
+        name like "=HYPERLINK(…)" as text instead of running it (cpdash/exports.py)."""
+        return escape_formula(super().export_field(field, instance, **kwargs))
 
 
 def _header_problem(headers: Sequence[str]) -> str:

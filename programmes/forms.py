@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from cpdash.concurrency import VersionedFormMixin
 from facilities.models import Facility
 from programmes.models import (
     Attendance,
@@ -267,7 +269,7 @@ SupportFormSet = forms.inlineformset_factory(
 )
 
 
-class SurveyForm(RecordWithRowsForm):
+class SurveyForm(VersionedFormMixin, RecordWithRowsForm):
     """A CP survey of one facility, with the options it found and the support given."""
 
     facility = FacilityField()
@@ -349,7 +351,7 @@ SavingFormSet = forms.inlineformset_factory(
 )
 
 
-class SolutionForm(RecordWithRowsForm):
+class SolutionForm(VersionedFormMixin, RecordWithRowsForm):
     """A CP solution implemented at a facility, with its measured savings.
 
     The survey it came from is chosen among the facility's own surveys.
@@ -390,7 +392,8 @@ class SolutionForm(RecordWithRowsForm):
         """Surveys of the facility typed in, stored, or of the survey given as initial."""
         if self.is_bound:
             code = str(self.data.get(self.add_prefix("facility"), "")).strip()
-            return Q(facility__code=code) if code else None
+            # A NUL cannot be sent to PostgreSQL; the facility field refuses the code itself.
+            return Q(facility__code=code) if code and "\x00" not in code else None
         if self.instance.pk:
             return Q(facility_id=self.instance.facility_id)
         initial_survey = self.initial.get("survey")
@@ -408,7 +411,8 @@ class AttendanceRowForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"readonly": True, "class": "code"}),
     )
-    people = forms.IntegerField(label=gettext_lazy("people"), min_value=0, initial=1)
+    # At most the column's range (PostgreSQL integer): a larger count failed the save with a 500.
+    people = forms.IntegerField(label=gettext_lazy("people"), min_value=0, max_value=2_147_483_647, initial=1)
 
     #: The resolved facility, for display; set by OutreachActivityForm.
     facility_obj: Facility | None = None
@@ -424,7 +428,7 @@ AttendanceRowFormSet = forms.formset_factory(
 )
 
 
-class OutreachActivityForm(RecordForm):
+class OutreachActivityForm(VersionedFormMixin, RecordForm):
     """An outreach activity with the facilities that attended.
 
     Rows come from the search script or from codes pasted in ``paste`` (each
@@ -540,13 +544,17 @@ class OutreachActivityForm(RecordForm):
         changed = [a for fid, a in self.existing.items() if fid in wanted and a.people != wanted[fid]]
         for attendance in changed:
             attendance.people = wanted[attendance.facility_id]
+        # The *_with_history writes record the change with the signed-in user (from
+        # simple-history's middleware); the delete above records it through signals.
         if changed:
-            Attendance.objects.bulk_update(changed, ["people"])
-        Attendance.objects.bulk_create(
+            bulk_update_with_history(changed, Attendance, ["people"])
+        added = [
             Attendance(activity=activity, facility_id=fid, people=people)
             for fid, people in wanted.items()
             if fid not in self.existing
-        )
+        ]
+        if added:
+            bulk_create_with_history(added, Attendance)
 
 
 # --- Specialists, demonstration models ------------------------------------------
@@ -562,7 +570,7 @@ class AppointmentForm(RecordForm):
         fields = ("unit", "name", "position", "appointed_on")
 
 
-class DepartureForm(RecordForm):
+class DepartureForm(VersionedFormMixin, RecordForm):
     """The day a specialist left the post (empty while in post)."""
 
     past_dates = ("left_on",)
@@ -584,7 +592,7 @@ class DepartureForm(RecordForm):
         return left_on
 
 
-class ReplicationForm(RecordForm):
+class ReplicationForm(VersionedFormMixin, RecordForm):
     """A demonstration model copied at another facility."""
 
     facility = FacilityField()

@@ -41,10 +41,12 @@ from cpdash.imports import (
     RowProblem,
     alias_key,
     cell_text,
+    create_with_history,
     exact_key,
     file_row,
     header_problem,
     normalize_header,
+    update_with_history,
 )
 from cpdash.imports import row_problems as _row_problems
 from cpdash.models import Searchable
@@ -494,6 +496,7 @@ class RecordResource(resources.Resource):
     def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs):
         """Reads and checks every row; writes only when the whole file is valid and
         ``dry_run`` is false. Always all or nothing, whatever the caller asks."""
+        self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
         result = self.get_result_class()()
         result.diff_headers = self.columns()
         headers = [normalize_header(h) for h in dataset.headers or []]
@@ -540,7 +543,10 @@ class RecordResource(resources.Resource):
             if column not in self.present:
                 continue
             if isinstance(widget, FacilityCell):
+                # A code with a NUL character cannot be stored (PostgreSQL refuses it even
+                # in a query): leave it out, and its row reports an unknown facility.
                 codes = {cell_text(row.cells.get(column)) for row in rows} - {""}
+                codes = {code for code in codes if "\x00" not in code}
                 widget.index = Facility.objects.order_by().in_bulk(codes, field_name="code")
             elif isinstance(widget, NameWidget):
                 widget.index = NameIndex.build(AdministrativeUnit.objects.all())
@@ -719,15 +725,14 @@ class RecordResource(resources.Resource):
         for obj in new:
             if isinstance(obj, Searchable):
                 obj.refresh_search_text()  # bulk_create skips Searchable.save()
-        self.model.objects.bulk_create(new)
+        create_with_history(new, self.model, self._user)
         changed = [r for r in records if r.status == UPDATE]
         if changed:
             fields = sorted(set().union(*(r.changed for r in changed)))
-            self.model.objects.bulk_update([r.obj for r in changed], fields)
+            update_with_history([r.obj for r in changed], self.model, fields, self._user)
         for model, children in pending.items():
-            model.objects.bulk_create(children.create)
-            if children.update:
-                model.objects.bulk_update(children.update, sorted(children.fields))
+            create_with_history(children.create, model, self._user)
+            update_with_history(children.update, model, sorted(children.fields), self._user)
 
 
 class OutreachActivityResource(RecordResource):

@@ -130,7 +130,7 @@ def test_confirm_refuses_a_file_that_became_invalid(admin_client, register):
     ("data", "name", "file_format", "message"),
     [
         (
-            csv_bytes([good_row(name="Café", sector="x", unit="x", production_area="")]).decode().encode("cp1252"),
+            csv_bytes([good_row(name="Müller", sector="x", unit="x", production_area="")]).decode().encode("cp1252"),
             "list.csv",
             CSV,
             "The file is not UTF-8 text",

@@ -92,7 +92,7 @@ def test_missing_column_is_reported_for_the_file(register, tmp_path):
 
 
 def test_non_utf8_file_gives_a_clear_message(register, tmp_path):
-    data = csv_bytes([good_row("F1", name="Café", sector="Gom su", unit="Gia Lam", production_area="Bat Trang")])
+    data = csv_bytes([good_row("F1", name="Müller", sector="Gom su", unit="Gia Lam", production_area="Bat Trang")])
     path = write(tmp_path, "list.csv", data.decode().encode("cp1252"))
 
     with pytest.raises(CommandError, match="not UTF-8 text"):

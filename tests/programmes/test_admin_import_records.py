@@ -213,7 +213,7 @@ def test_confirm_refuses_a_file_that_became_invalid(admin_client, records_regist
 @pytest.mark.parametrize(
     ("data", "name", "file_format", "message"),
     [
-        ("kind,title\nworkshop,Café\n".encode("cp1252"), "a.csv", CSV, "The file is not UTF-8 text"),
+        ("kind,title\nworkshop,Müller\n".encode("cp1252"), "a.csv", CSV, "The file is not UTF-8 text"),
         (b"not a workbook", "a.xlsx", XLSX, "This file is not an Excel workbook (.xlsx)."),
     ],
     ids=["cp1252-csv", "csv-as-xlsx"],
