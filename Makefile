@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint install browser demo bench messages clean
+.PHONY: run serve test lint install browser demo bench messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo --once
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## Production (after pip install -r requirements.txt): migrate, collectstatic, gunicorn on 127.0.0.1:$(PORT).
+## Needs SECRET_KEY and ALLOWED_HOSTS; see README.md, "Production"
+serve:
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (50+ random characters)" >&2; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS (e.g. cp.example.vn)" >&2; exit 1; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 ## The whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: $(STAMP) browser

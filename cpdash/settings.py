@@ -4,10 +4,12 @@ Zero configuration gives a local SQLite database with DEBUG off; set
 ``DATABASE_URL`` for PostgreSQL (production). See README.md, "Production".
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "import_export",
+    "axes",
+    "simple_history",
     "facilities",
     "programmes",
     "targets",
@@ -58,7 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cpdash.middleware.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +72,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made each change (the signed-in user) in the models' history.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cpdash.urls"
@@ -107,6 +117,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -141,13 +156,17 @@ STORAGES = {
 # Uploads: a facility list of 10^5 rows is a few MB; refuse anything far larger.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-IMPORT_EXPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
+# Enforced by cpdash.imports.ImportForm (import-export has no limit of its own).
+IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
 
 # Import is all-or-nothing: one transaction, rolled back on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Not import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: it only drops a
+# leading "=" (not +, -, @) and turns every cell into text. The resources escape
+# their exports with cpdash.exports.escape_formula instead (FacilityResource.export_field).
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
@@ -155,13 +174,47 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # One year, as `check --deploy` asks; set 0 while trying HTTPS out for the first time.
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 if os.environ.get("SECURE_PROXY_SSL_HEADER"):
     # e.g. "HTTP_X_FORWARDED_PROTO,https" — only when a trusted proxy sets it.
     SECURE_PROXY_SSL_HEADER = tuple(os.environ["SECURE_PROXY_SSL_HEADER"].split(",", 1))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+
+# Content-Security-Policy (django-csp): no inline script anywhere, nothing from other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # The one inline handler cpdash serves, import-export's "Select all" on the
+        # admin's export page, allowed by its hash: no other inline script runs.
+        "script-src": [SELF, UNSAFE_HASHES, "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+        # 'unsafe-inline' for styles only: plotly.js adds <style> elements of its own
+        # at run time (modebar, hover labels), which 'self' alone refuses and whose
+        # hashes change with each plotly release. Styles cannot run code; the admin
+        # and our templates would do with 'self'.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Sign-in throttling (django-axes): 5 failures per username and address lock
+# that pair out for 15 minutes; the admin's sign-in counts too.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/login.html"
+# A lockout ends by itself; to lift one sooner: manage.py axes_reset_username <name>.
+AXES_ENABLE_ADMIN = False
 
 LOGGING = {
     "version": 1,

@@ -13,3 +13,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+# django-axes needs the request at authenticate(), which Client.login() does not
+# pass; the sign-in throttling tests turn it on (tests/cpdash/test_login.py).
+AXES_ENABLED = False
+# The test client speaks plain HTTP; production redirects it to HTTPS.
+SECURE_SSL_REDIRECT = False

@@ -7,6 +7,7 @@ Without Chromium these tests skip, unless CPDASH_REQUIRE_BROWSER=1 (as in
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -65,3 +66,13 @@ def sign_in(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click(".signin button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is truthy. page.wait_for_function would
+    evaluate it with eval() in the page, which cpdash's Content-Security-Policy refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from programmes.models import Attendance, Phase
 from targets import selectors
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +35,7 @@ def test_staff_records_a_day_and_the_dashboard_moves_by_exactly_that(live_server
     # A workshop: search-as-you-type offers facilities, then 80 codes pasted from a spreadsheet column.
     page.goto(f"{live_server.url}/record/activities/new/")
     page.fill("#attendance-search", "gom")
-    page.wait_for_function("document.querySelectorAll('#attendance-options option').length > 0")
+    wait_until(page, "document.querySelectorAll('#attendance-options option').length > 0")
     page.select_option("#id_kind", "workshop")
     page.fill("#id_title", "Hội thảo SXSH ngành gốm")
     page.fill("#id_held_on", today.isoformat())
@@ -64,7 +64,7 @@ def test_staff_records_a_day_and_the_dashboard_moves_by_exactly_that(live_server
     page.fill("#id_savings-0-baseline", "100")
     page.fill("#id_savings-0-after", "94")
     saving = page.locator("[data-saving]").first
-    page.wait_for_function("el => el.textContent.includes('6')", arg=saving.element_handle())
+    wait_until(page, "document.querySelector('[data-saving]').textContent.includes('6')")
     assert "6" in saving.inner_text()
     _submit(page)
 

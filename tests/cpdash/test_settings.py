@@ -116,3 +116,89 @@ def test_env_list(monkeypatch):
     assert env_list("CPDASH_TEST_LIST", "a,b") == ["a", "b"]
     monkeypatch.setenv("CPDASH_TEST_LIST", "x, y ,,")
     assert env_list("CPDASH_TEST_LIST", "a,b") == ["x", "y"]
+
+
+# --- Security: HTTPS, sessions, passwords ----------------------------------------
+
+PRINT_SECURITY = """
+import json
+from cpdash import settings as s
+names = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
+         "SESSION_COOKIE_AGE", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "SECURE_PROXY_SSL_HEADER"]
+print(json.dumps({n: getattr(s, n, None) for n in names}))
+"""
+
+
+def _security(**env: str) -> dict:
+    result = _import_settings(PRINT_SECURITY, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_redirects_to_https_with_a_year_of_hsts():
+    settings = _security(SECRET_KEY="k")
+    assert settings["SECURE_SSL_REDIRECT"] is True
+    assert settings["SECURE_HSTS_SECONDS"] == 31536000
+    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert settings["SECURE_HSTS_PRELOAD"] is True
+    assert settings["SECURE_PROXY_SSL_HEADER"] is None
+
+
+def test_hsts_and_https_redirect_from_the_environment():
+    settings = _security(
+        SECRET_KEY="k",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="3600",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="0",
+        SECURE_HSTS_PRELOAD="no",
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+    )
+    assert settings["SECURE_SSL_REDIRECT"] is False
+    assert settings["SECURE_HSTS_SECONDS"] == 3600
+    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert settings["SECURE_HSTS_PRELOAD"] is False
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_development_has_no_https_redirect():
+    settings = _security(DEBUG="1")
+    # Unset, so Django's defaults (off) apply: `make run` serves plain HTTP.
+    assert settings["SECURE_SSL_REDIRECT"] is None
+    assert settings["SECURE_HSTS_SECONDS"] is None
+
+
+def test_sessions_last_a_working_day_and_end_with_the_browser():
+    settings = _security(SECRET_KEY="k")
+    assert settings["SESSION_COOKIE_AGE"] == 8 * 60 * 60
+    assert settings["SESSION_EXPIRE_AT_BROWSER_CLOSE"] is True
+    changed = _security(SECRET_KEY="k", SESSION_EXPIRE_AT_BROWSER_CLOSE="0", SESSION_COOKIE_AGE="3600")
+    assert changed["SESSION_EXPIRE_AT_BROWSER_CLOSE"] is False
+    assert changed["SESSION_COOKIE_AGE"] == 3600
+
+
+def test_password_validators():
+    from django.conf import settings
+
+    names = [v["NAME"].rsplit(".", 1)[1] for v in settings.AUTH_PASSWORD_VALIDATORS]
+    assert names == [
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    ]
+
+
+@pytest.mark.parametrize("password", ["short1", "password123", "12345678901", "outsider-x"])
+def test_weak_passwords_are_refused(password):
+    from django.contrib.auth.models import User
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password(password, User(username="outsider-x"))
+
+
+def test_a_long_unusual_password_is_accepted():
+    from django.contrib.auth.password_validation import validate_password
+
+    assert validate_password("Bát Tràng gốm 2015 xanh") is None

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_table_by_sector(interview_year):
 
 def test_json_is_the_api_payload(interview_year, client, manager_user):
     data = json.loads(run("--as-of", "2012-12-31", "--format", "json", "--by", "kind"))
-    client.force_login(manager_user)
+    client.force_login(grant(manager_user, "targets.view_target"))
     assert data == client.get("/api/indicators.json", {"as_of": "2012-12-31", "by": "kind"}).json()
 
 

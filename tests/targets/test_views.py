@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import builders as b
+from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
 
 pytestmark = pytest.mark.django_db
@@ -42,14 +43,14 @@ TARGET_FIELDS = {
     "breakdown",
     "explain_url",
 }
-#: Session, user, savepoint and release (ATOMIC_REQUESTS), programme, targets, facility counts,
-#: unit counts, quartiles, completeness.
-INDICATORS_QUERIES = 10
+#: Session, user, user and group permissions (targets.view_target), savepoint and release
+#: (ATOMIC_REQUESTS), programme, targets, facility counts, unit counts, quartiles, completeness.
+INDICATORS_QUERIES = 12
 
 
 @pytest.fixture
 def manager(client, manager_user):
-    client.force_login(manager_user)
+    client.force_login(grant(manager_user, "targets.view_target"))
     return client
 
 
@@ -221,8 +222,8 @@ class TestExplain:
     def test_query_count(self, manager, django_assert_num_queries, n):
         world = small_world(n)
         url = reverse("targets:behind", args=[world.targets["awareness"].pk])
-        # Session, user, savepoint, target, count, page, release.
-        with django_assert_num_queries(7):
+        # Session, user, user and group permissions, savepoint, target, count, page, release.
+        with django_assert_num_queries(9):
             assert len(manager.get(url, {"as_of": "2012-12-31"}).json()["results"]) == n
 
 
@@ -248,8 +249,9 @@ class TestSeries:
     @pytest.mark.parametrize("n", [3, 30])
     def test_query_count(self, manager, django_assert_num_queries, n):
         small_world(n)
-        # Session, user, savepoint, programme, targets, facility counts, unit counts, medians, release.
-        with django_assert_num_queries(9):
+        # Session, user, user and group permissions, savepoint, programme, targets, facility counts,
+        # unit counts, medians, release.
+        with django_assert_num_queries(11):
             data = manager.get(self.URL, {"as_of": "2015-12-31"}).json()
         assert all(len(row["points"]) == 60 for row in data["targets"])
 
