@@ -14,7 +14,6 @@ from facilities.models import Facility
 from targets.queries import NEVER
 
 #: Rows per page.
-PER_PAGE = 50
 #: django-tables2's plain template: the project ships no Bootstrap CSS.
 TEMPLATE = "django_tables2/table.html"
 #: Where a number is right-aligned.

@@ -9,7 +9,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
@@ -19,9 +18,10 @@ from django_tables2 import RequestConfig, Table
 
 from cpdash.exports import export_format, export_response
 from cpdash.history import recent_changes
+from cpdash.tables import paginate
 from facilities.filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
 from facilities.models import Facility
-from facilities.tables import PER_PAGE, FacilityTable, ReachNextTable
+from facilities.tables import FacilityTable, ReachNextTable
 from programmes.models import Attendance, DemonstrationModel, Replication, Solution, Survey
 from targets.queries import NEVER, earliest, facility_saving
 from targets.selectors import target_scope_label
@@ -32,16 +32,6 @@ VIEW = "facilities.view_facility"
 def _sort(table: Table, request: HttpRequest) -> None:
     """Sort ``table`` as ``?sort=`` asks (a column name, "-" in front for descending)."""
     RequestConfig(request, paginate=False).configure(table)
-
-
-def _paginate(table: Table, request: HttpRequest) -> None:
-    """Show page ``?page=`` of PER_PAGE rows (the first for a bad page number, the last past the end)."""
-    try:
-        table.paginate(page=request.GET.get("page") or 1, per_page=PER_PAGE)
-    except PageNotAnInteger:
-        table.paginate(page=1, per_page=PER_PAGE)
-    except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
 
 
 def _bad_filters() -> HttpResponse:
@@ -67,7 +57,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         if not valid:
             return _bad_filters()
         return export_response(table, fmt, f"facilities-{as_of:%Y-%m-%d}", title=_("Facilities"))
-    _paginate(table, request)
+    paginate(table, request)
     target = filterset.form.cleaned_data.get("target") if valid else None
     context = {
         "filter": filterset,
@@ -171,5 +161,5 @@ def reach_next(request: HttpRequest) -> HttpResponse:
         if not valid:
             return _bad_filters()
         return export_response(table, fmt, f"invitations-{as_of:%Y-%m-%d}", title=_("Invitation list"))
-    _paginate(table, request)
+    paginate(table, request)
     return render(request, "facilities/reach_next.html", {"filter": filterset, "table": table, "as_of": as_of})

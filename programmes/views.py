@@ -10,7 +10,6 @@ newest first.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import F, Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -22,9 +21,9 @@ from django_filters import FilterSet
 from django_tables2 import RequestConfig, Table
 
 from cpdash.exports import export_format, export_response
+from cpdash.tables import paginate
 from cpdash.text import fold
 from facilities.models import Facility
-from facilities.tables import PER_PAGE
 from programmes import forms
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
 from programmes.models import OutreachActivity, Replication, Solution, Specialist, Survey
@@ -84,16 +83,6 @@ def facility_search(request: HttpRequest) -> JsonResponse:
 # --- Filtered lists -------------------------------------------------------------------
 
 
-def _paginate(table: Table, request: HttpRequest) -> None:
-    """Show page ``?page=`` of PER_PAGE rows (the first for a bad page number, the last past the end)."""
-    try:
-        table.paginate(page=request.GET.get("page") or 1, per_page=PER_PAGE)
-    except PageNotAnInteger:
-        table.paginate(page=1, per_page=PER_PAGE)
-    except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
-
-
 def _filtered_list(
     request: HttpRequest,
     filterset: FilterSet,
@@ -120,7 +109,7 @@ def _filtered_list(
         if not valid:
             return HttpResponseBadRequest(_("The filters are not valid: correct them on the page before exporting."))
         return export_response(table, fmt, f"{export_name}-{timezone.localdate():%Y-%m-%d}", title=title)
-    _paginate(table, request)
+    paginate(table, request)
     total = table.paginator.count if valid else None
     return render(request, template, {"filter": filterset, "table": table, "total": total})
 
