@@ -98,9 +98,10 @@ TEMPLATES = [
 ]
 
 # SQLite file by default so a checkout simply runs; PostgreSQL in production.
+# An empty DATABASE_URL counts as unset (a blank line in an environment file).
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

@@ -63,6 +63,11 @@ def test_debug_without_secret_key_uses_a_development_key():
     assert settings["SECRET_KEY"].startswith("insecure-")
 
 
+def test_empty_database_url_counts_as_unset():
+    settings = _settings(SECRET_KEY="k", DATABASE_URL="")
+    assert settings["ENGINE"] == "django.db.backends.sqlite3"
+
+
 def test_default_database_is_sqlite_in_the_project():
     settings = _settings(SECRET_KEY="k")
     assert settings["ENGINE"] == "django.db.backends.sqlite3"
