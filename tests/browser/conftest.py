@@ -10,8 +10,27 @@ import shutil
 import time
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+class SerialWSGIServer(WSGIServer):
+    """The live server answering one request at a time.
+
+    pytest-django's live server is threaded, and on in-memory SQLite all its
+    threads share the test's one connection: two requests at once (a page and
+    the search-as-you-type calls) would collide on it. LiveServerThread.run()
+    already gives its own thread the shared connection.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = SerialWSGIServer
+
 # Chromium with no network beyond the machine: no background fetches that would fail.
 CHROMIUM_ARGS = [
     "--no-sandbox",
