@@ -45,16 +45,45 @@ def _settings(**env: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_missing_secret_key_without_debug_is_refused():
-    result = _import_settings()
+def test_missing_secret_key_without_debug_stops_the_wsgi_application():
+    result = _import_settings("import cpdash.wsgi")
     assert result.returncode != 0
     assert "django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
     assert "DEBUG=1" in result.stderr
 
 
 def test_empty_secret_key_is_refused_too():
-    result = _import_settings(SECRET_KEY="", DEBUG="0")
+    result = _import_settings("import cpdash.wsgi", SECRET_KEY="", DEBUG="0")
     assert "ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+
+
+def test_missing_secret_key_stops_runserver_before_it_listens():
+    clean_env = {"PATH": os.environ.get("PATH", "")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "runserver", "127.0.0.1:0", "--noreload"],
+        env=clean_env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set." in result.stderr
+
+
+def test_commands_that_serve_nothing_run_without_a_key():
+    """makemigrations --check needs no secret: only serving does."""
+    clean_env = {"PATH": os.environ.get("PATH", "")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        env=clean_env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_debug_without_secret_key_uses_a_development_key():
