@@ -6,9 +6,11 @@ a facility with ``closed_on`` 2014-03-01 is no longer open on that day.
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -190,3 +192,22 @@ class Facility(Searchable):
 
     def is_open_on(self, day: datetime.date) -> bool:
         return (self.opened_on is None or self.opened_on <= day) and (self.closed_on is None or self.closed_on > day)
+
+    def not_open_reason(
+        self, day: datetime.date, format_day: Callable[[datetime.date], str] = datetime.date.isoformat
+    ) -> str | None:
+        """Why nothing can be recorded here on ``day`` (not yet opened, or closed);
+        None when the facility was open. ``format_day`` writes the dates."""
+        if self.is_open_on(day):
+            return None
+        if self.opened_on and day < self.opened_on:
+            return gettext("%(facility)s had not opened yet on %(day)s (it opened on %(opened)s).") % {
+                "facility": self,
+                "day": format_day(day),
+                "opened": format_day(self.opened_on),
+            }
+        return gettext("%(facility)s had closed by %(day)s (it closed on %(closed)s).") % {
+            "facility": self,
+            "day": format_day(day),
+            "closed": format_day(self.closed_on),
+        }

@@ -89,23 +89,6 @@ def not_in_future(day: datetime.date) -> None:
         )
 
 
-def opening_problem(facility: Facility, day: datetime.date) -> str | None:
-    """Why ``facility`` could not take part in anything on ``day``; None when it was open."""
-    if facility.is_open_on(day):
-        return None
-    if facility.opened_on and day < facility.opened_on:
-        return _("%(facility)s had not opened yet on %(day)s (it opened on %(opened)s).") % {
-            "facility": facility,
-            "day": _day(day),
-            "opened": _day(facility.opened_on),
-        }
-    return _("%(facility)s had closed by %(day)s (it closed on %(closed)s).") % {
-        "facility": facility,
-        "day": _day(day),
-        "closed": _day(facility.closed_on),
-    }
-
-
 # --- Fields and widgets ----------------------------------------------------
 
 
@@ -171,7 +154,7 @@ class RecordForm(forms.ModelForm):
         cleaned = super().clean()
         facility, day = cleaned.get("facility"), cleaned.get(self.open_on)
         if self.open_on and facility and day:
-            problem = opening_problem(facility, day)
+            problem = facility.not_open_reason(day, _day)
             if problem:
                 self.add_error("facility", problem)
         return cleaned
@@ -524,7 +507,7 @@ class OutreachActivityForm(VersionedFormMixin, RecordForm):
     def _check_open(self, plan: list[tuple[Facility, int]], day: datetime.date | None) -> None:
         if not day:
             return
-        problems = [problem for facility, _people in plan if (problem := opening_problem(facility, day))]
+        problems = [problem for facility, _people in plan if (problem := facility.not_open_reason(day, _day))]
         for problem in problems:
             self.add_error(None, problem)
 

@@ -422,23 +422,6 @@ def _apply(obj: Model, values: dict[str, object]) -> set[str]:
     return changed
 
 
-def not_open_message(facility: Facility, day: datetime.date) -> str | None:
-    """Why ``facility`` cannot have a record on ``day``; None when it was open."""
-    if facility.is_open_on(day):
-        return None
-    if facility.opened_on and day < facility.opened_on:
-        return gettext("%(facility)s had not opened yet on %(day)s (it opened on %(opened)s).") % {
-            "facility": facility,
-            "day": day.isoformat(),
-            "opened": facility.opened_on.isoformat(),
-        }
-    return gettext("%(facility)s had closed by %(day)s (it closed on %(closed)s).") % {
-        "facility": facility,
-        "day": day.isoformat(),
-        "closed": facility.closed_on.isoformat(),
-    }
-
-
 # --- The resources ----------------------------------------------------------
 
 
@@ -827,7 +810,7 @@ class OutreachActivityResource(RecordResource):
     def check_row(self, row: _Row) -> None:
         facility, day = row.values.get("facility_code"), row.values.get("held_on")
         if facility and day:
-            problem = not_open_message(facility, day)
+            problem = facility.not_open_reason(day)
             if problem:
                 row.add_error("facility_code", problem)
 
@@ -932,7 +915,7 @@ class SurveyResource(RecordResource):
 
     def check_row(self, row: _Row) -> None:
         if row.read("facility_code", "surveyed_on"):
-            problem = not_open_message(row.values["facility_code"], row.values["surveyed_on"])
+            problem = row.values["facility_code"].not_open_reason(row.values["surveyed_on"])
             if problem:
                 row.add_error("facility_code", problem)
         given_on = row.values.get("support_given_on")
@@ -943,7 +926,7 @@ class SurveyResource(RecordResource):
                 % {"given": given_on.isoformat(), "surveyed": row.values["surveyed_on"].isoformat()},
             )
         elif given_on and row.read("facility_code"):
-            problem = not_open_message(row.values["facility_code"], given_on)
+            problem = row.values["facility_code"].not_open_reason(given_on)
             if problem:
                 row.add_error("support_given_on", problem)
 
@@ -1050,7 +1033,7 @@ class SolutionResource(RecordResource):
 
     def check_row(self, row: _Row) -> None:
         if row.read("facility_code", "implemented_on"):
-            problem = not_open_message(row.values["facility_code"], row.values["implemented_on"])
+            problem = row.values["facility_code"].not_open_reason(row.values["implemented_on"])
             if problem:
                 row.add_error("facility_code", problem)
         baseline, after = row.values.get("baseline"), row.values.get("after")
