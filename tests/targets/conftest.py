@@ -19,6 +19,7 @@ import pytest
 from facilities.models import AdministrativeUnit, Facility, ProductionArea
 from programmes.models import AwarenessRecord, OutreachActivity, TechnicalSupport
 from tests import builders as b
+from tests.programmes.conftest import grant
 
 D = dt.date
 AS_OF = D(2012, 12, 31)
@@ -188,3 +189,15 @@ def small_world(n: int) -> SimpleNamespace:
         b.specialist(unit)
         facilities.append(facility)
     return SimpleNamespace(programme=programme, phase=phase, targets=targets, facilities=facilities)
+
+
+@pytest.fixture
+def manager(manager_user):
+    """A signed-in manager's permission: the dashboard and the reports."""
+    return grant(manager_user, "targets.view_target")
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client

@@ -13,17 +13,6 @@ from tests.targets.conftest import small_world
 DASHBOARD = "targets:dashboard"
 
 
-@pytest.fixture
-def manager(manager_user):
-    return grant(manager_user, "targets.view_target")
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
-
-
 def test_anonymous_is_sent_to_sign_in(client, db):
     response = client.get(reverse(DASHBOARD))
     assert response.status_code == 302

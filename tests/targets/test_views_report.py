@@ -7,22 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
 
 REPORT = "targets:report"
 XLSX = "targets:report_xlsx"
-
-
-@pytest.fixture
-def manager(manager_user):
-    return grant(manager_user, "targets.view_target")
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 @pytest.mark.parametrize("name", [REPORT, XLSX])
