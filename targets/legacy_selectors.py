@@ -1,0 +1,828 @@
+"""Selectors: every figure a manager sees, as of any date, computed in the database.
+
+Public functions are keyword-only and return plain data (targets/results.py)
+or querysets (for tracing). The number of queries each makes is fixed: it
+depends on the targets configured, never on the number of facilities or
+records. Counting happens in SQL (conditional aggregates over per-facility
+"since" dates, window functions for quartiles, see targets/queries.py); the
+arithmetic on the counts is targets/arithmetic.py. Definitions:
+docs/indicators.md.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.utils.translation import gettext as _
+
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from programmes.models import (
+    Attendance,
+    AwarenessRecord,
+    DemonstrationModel,
+    OutreachActivity,
+    Programme,
+    Replication,
+    Resource,
+    Solution,
+    Specialist,
+    Survey,
+    TechnicalSupport,
+)
+from targets import arithmetic
+from targets.arithmetic import Status
+from targets.legacy_queries import (
+    applying_since,
+    aware_since,
+    contact_dates,
+    earliest,
+    entered_on,
+    facilities_in_scope,
+    facility_saving,
+    left_on,
+    open_q,
+    ranked_savings,
+    saving_measured_since,
+    saving_reached_since,
+    scope_q,
+    specialist_on,
+    unit_valid_q,
+    units_in_scope,
+)
+from targets.models import Indicator, Target
+from targets.results import BreakdownRow, Completeness, SavingStats, SeriesPoint, TargetResult
+
+#: Breakdown name (the API's and command's ``by``) → the facility field it groups by.
+BREAKDOWNS: dict[str, str] = {
+    "sector": "sector_id",
+    "unit": "unit_id",
+    "area_type": "area__kind",
+    "kind": "kind",
+}
+#: Series frequencies accepted by indicator_series().
+FREQUENCIES = ("month", "quarter", "year")
+#: At most this many periods in a series (SQLite allows 500 terms in a UNION).
+MAX_PERIODS = 240
+#: At most this many conditional counts in one SELECT (PostgreSQL allows 1,664 columns).
+MAX_AGGREGATES = 600
+#: At most this many ranked subqueries in one UNION (SQLite allows 500).
+MAX_UNION = 200
+#: A LIMIT no table reaches. Counting over ``qs[:ALL_ROWS]`` makes the per-facility dates a
+#: subquery the planner cannot flatten (PostgreSQL and SQLite both would otherwise copy each
+#: correlated date subquery into every conditional count that uses it, and run it again there).
+ALL_ROWS = 10**15
+#: Resources a saving is reported for by savings_by_resource().
+SAVING_RESOURCES = (Resource.ENERGY, Resource.RAW_MATERIAL, Resource.FUEL)
+
+
+# --- How a target counts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FacilityCounting:
+    """A facility-based target: a facility counts on day D when its ``entered``
+    annotation (queries.entered_on(): in scope, open, and counted by then) is ≤ D
+    and its ``left`` annotation (closing day, or NEVER) is > D; likewise for the
+    denominator with ``denominator_entered``. The ``scope`` is kept for the
+    quartile queries and tracing."""
+
+    scope: Q
+    entered: str
+    denominator_entered: str
+
+    def numerator_q(self, day: datetime.date) -> Q:
+        return Q(**{f"{self.entered}__lte": day, f"{LEFT}__gt": day})
+
+    def denominator_q(self, day: datetime.date) -> Q:
+        return Q(**{f"{self.denominator_entered}__lte": day, f"{LEFT}__gt": day})
+
+    def kept_q(self, day: datetime.date, earlier: datetime.date) -> Q:
+        """Counted both on ``earlier`` and on ``day`` (so not newly counted on ``day``)."""
+        return Q(**{f"{self.entered}__lte": earlier, f"{LEFT}__gt": day})
+
+
+@dataclass(frozen=True)
+class _UnitCounting:
+    """Specialist coverage: a unit counts on day D when valid on D and annotation
+    ``specialist[D]`` (a specialist in post on D) is true."""
+
+    scope: Q
+    specialist: dict[datetime.date, str]
+
+    def numerator_q(self, day: datetime.date) -> Q:
+        return self.denominator_q(day) & Q(**{self.specialist[day]: True})
+
+    def denominator_q(self, day: datetime.date) -> Q:
+        return self.scope & unit_valid_q(day)
+
+    def kept_q(self, day: datetime.date, earlier: datetime.date) -> Q:
+        return self.numerator_q(day) & self.numerator_q(earlier)
+
+
+#: Annotation holding the day a facility closed (NEVER while open).
+LEFT = "left"
+
+
+class _Plan:
+    """Collects what a batch of targets needs (annotations, conditional counts),
+    then runs it in a fixed number of queries.
+
+    Per facility, one ``entered`` date per distinct (scope, "since" dates)
+    and one ``left`` date are computed once, in an inner query; the
+    conditional counts then only compare those dates with each day.
+    """
+
+    def __init__(self) -> None:
+        self.facility_annotations: dict[str, object] = {LEFT: left_on()}
+        self.unit_annotations: dict[str, object] = {}
+        self.facility_counts: dict[str, Q] = {}
+        self.unit_counts: dict[str, Q] = {}
+        self._aliases: dict[tuple, str] = {}
+
+    def _alias(self, key: tuple, registry: dict[str, object], factory) -> str:
+        if key not in self._aliases:
+            alias = f"a{len(self._aliases)}"
+            self._aliases[key] = alias
+            registry[alias] = factory()
+        return self._aliases[key]
+
+    def _entered(self, scope: Q, sinces: tuple[tuple, ...]) -> str:
+        """Alias of queries.entered_on() for ``scope`` and the "since" dates keyed by ``sinces``."""
+        return self._alias(
+            ("entered", scope, sinces),
+            self.facility_annotations,
+            lambda: entered_on([_since(key) for key in sinces], scope),
+        )
+
+    def counting(self, target: Target, days: Iterable[datetime.date]) -> _FacilityCounting | _UnitCounting:
+        if target.indicator == Indicator.SPECIALIST_COVERAGE:
+            specialist = {
+                day: self._alias(("specialist", day), self.unit_annotations, lambda day=day: specialist_on(day))
+                for day in days
+            }
+            return _UnitCounting(Q(pk=target.unit_scope_id) if target.unit_scope_id else Q(), specialist)
+        scope = scope_q(sector_id=target.sector_id, unit_id=target.unit_scope_id, area_kind=target.area_kind)
+        numerator, denominator = _since_keys(target)
+        return _FacilityCounting(
+            scope, self._entered(scope, tuple(sorted({*numerator, *denominator}))), self._entered(scope, denominator)
+        )
+
+    def count(self, target: Target, counting, name: str, condition: Q) -> str:
+        alias = f"t{target.pk}_{name}"
+        registry = self.unit_counts if isinstance(counting, _UnitCounting) else self.facility_counts
+        registry[alias] = condition
+        return alias
+
+    def run(self) -> dict[str, int]:
+        """One query for facility counts and one for unit counts (more only past MAX_AGGREGATES)."""
+        counts = _aggregate(facilities_in_scope(), self.facility_annotations, self.facility_counts)
+        counts.update(_aggregate(units_in_scope(), self.unit_annotations, self.unit_counts))
+        return counts
+
+    def run_by(self, field: str, only: set[str]) -> tuple[list[dict], list[dict]]:
+        """The counts named in ``only``, grouped by ``field``: (facility rows, unit rows);
+        unit rows only by unit. One query each."""
+        facility_counts = {alias: q for alias, q in self.facility_counts.items() if alias in only}
+        unit_counts = {alias: q for alias, q in self.unit_counts.items() if alias in only}
+        facility_rows = _aggregate_by(facilities_in_scope(), self.facility_annotations, field, facility_counts)
+        unit_rows = (
+            _aggregate_by(units_in_scope(), self.unit_annotations, "pk", unit_counts) if field == "unit_id" else []
+        )
+        return facility_rows, unit_rows
+
+
+def _aggregate(base: QuerySet, annotations: dict, conditions: dict[str, Q]) -> dict[str, int]:
+    """Count the rows of ``base`` meeting each condition, in one query per MAX_AGGREGATES conditions."""
+    if set(annotations) & set(conditions):
+        raise ValueError("An aggregate cannot share its name with an annotation it filters on.")
+    items = list(conditions.items())
+    counts: dict[str, int] = {}
+    for start in range(0, len(items), MAX_AGGREGATES):
+        chunk = items[start : start + MAX_AGGREGATES]
+        rows = base.annotate(**annotations)[:ALL_ROWS]
+        counts.update(rows.aggregate(**{alias: Count("pk", filter=q) for alias, q in chunk}))
+    return counts
+
+
+def _aggregate_by(base: QuerySet, annotations: dict, field: str, conditions: dict[str, Q]) -> list[dict]:
+    """The counts of _aggregate() per value of ``field``: rows of {"bucket": value, alias: count, ...}."""
+    if not conditions:
+        return []
+    counts = {alias: Count("pk", filter=q) for alias, q in conditions.items()}
+    return list(
+        base.annotate(**annotations).annotate(bucket=F(field)).values("bucket").annotate(**counts).order_by("bucket")
+    )
+
+
+def _since_keys(target: Target) -> tuple[tuple[tuple, ...], tuple[tuple, ...]]:
+    """Keys of the "since" dates a facility-based target needs: (numerator's, denominator's).
+
+    A facility counts in the numerator from the latest of both, in the
+    denominator from the latest of the denominator's (none: all open facilities).
+    """
+    if target.indicator == Indicator.AWARENESS:
+        return (("aware",),), ()
+    if target.indicator == Indicator.APPLICATION:
+        return (("applying",),), ()
+    reached = ("reached", qualifying_saving(target), target.resource)
+    if target.indicator == Indicator.APPLICATION_WITH_SAVING:
+        return (reached,), ()
+    return (reached,), (("measured", target.resource),)
+
+
+def _since(key: tuple):
+    """The "since" date expression (targets.queries) a _since_keys() key stands for."""
+    kind, *args = key
+    if kind == "aware":
+        return aware_since()
+    if kind == "applying":
+        return applying_since()
+    if kind == "reached":
+        return saving_reached_since(*args)
+    return saving_measured_since(*args)
+
+
+def qualifying_saving(target: Target) -> Decimal:
+    """The saving (percent) a facility must reach to count for ``target``.
+
+    Saving targets: their lower end (target_min). "Applying with the target
+    saving": saving_min, or 0 when not set.
+    """
+    if target.indicator == Indicator.SAVING:
+        return target.target_min
+    return target.saving_min if target.saving_min is not None else Decimal(0)
+
+
+# --- Quartiles ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _QuartileRequest:
+    """Quartiles of facility savings on ``day`` among facilities in ``scope`` (open on ``day``)."""
+
+    day: datetime.date
+    resource: str
+    scope: Q
+
+
+def _quartiles(
+    requests: Sequence[_QuartileRequest], bucket: str | None = None
+) -> list[dict[object, tuple[int, tuple[float | None, float | None, float | None]]]]:
+    """For each request, {bucket value (None without ``bucket``): (count, (q1, median, q3))}.
+
+    One UNION query per MAX_UNION requests; every part returns at most 6 rows per bucket.
+    """
+    answers: list[dict] = [{} for _ in requests]
+    for start in range(0, len(requests), MAX_UNION):
+        parts = [
+            ranked_savings(
+                facilities_in_scope().filter(request.scope & open_q(request.day)),
+                as_of=request.day,
+                resource=request.resource,
+                part=index,
+                bucket=bucket,
+            )
+            for index, request in enumerate(requests[start : start + MAX_UNION], start=start)
+        ]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        ranked: dict[tuple, dict[int, float]] = defaultdict(dict)
+        sizes: dict[tuple, int] = {}
+        for row in rows:
+            key = (row["part"], row["bucket"])
+            ranked[key][row["rank"]] = row["saving"]
+            sizes[key] = row["count"]
+        for (part, key), values in ranked.items():
+            answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))
+    return answers
+
+
+_NO_QUARTILES: tuple[int, tuple[None, None, None]] = (0, (None, None, None))
+
+
+# --- Targets as of a date -----------------------------------------------------------------------
+
+
+def programme_targets(programme: Programme) -> QuerySet[Target]:
+    """The programme's targets, in phase and deadline order, then in the order of Indicator
+    (awareness, application, …), with what their labels need."""
+    indicator_order = Case(
+        *(When(indicator=value, then=Value(i)) for i, value in enumerate(Indicator.values)), default=Value(99)
+    )
+    return (
+        Target.objects.filter(phase__programme=programme)
+        .select_related("phase", "sector", "unit_scope")
+        .order_by("phase__starts_on", "deadline", indicator_order, "pk")
+    )
+
+
+def indicators_as_of(*, programme: Programme, as_of: datetime.date, by: str | None = None) -> list[TargetResult]:
+    """Every target of ``programme`` as of ``as_of``, with breakdown rows when ``by`` is given.
+
+    ``by``: one of BREAKDOWNS ("sector", "unit", "area_type", "kind"). Queries:
+    1 for the targets, then targets_as_of()'s.
+    """
+    return targets_as_of(targets=list(programme_targets(programme)), as_of=as_of, by=by)
+
+
+def targets_as_of(*, targets: Sequence[Target], as_of: datetime.date, by: str | None = None) -> list[TargetResult]:
+    """Each target as of ``as_of``: value, status, projection and what it will take.
+
+    ``targets`` need phase, sector and unit_scope loaded (programme_targets()).
+    Queries, whatever the data: 1 for facility counts if any target counts
+    facilities, 1 for unit counts if any counts units, 1 for quartiles if any
+    is a saving target; with ``by``, as many again for the breakdown.
+    """
+    if by is not None and by not in BREAKDOWNS:
+        raise ValueError(by)
+    year_ago = arithmetic.add_months(as_of, -arithmetic.TREND_MONTHS)
+    plan = _Plan()
+    aliases: dict[int, dict[str, str]] = {}
+    countings = {}
+    for target in targets:
+        counting = plan.counting(target, (as_of, year_ago))
+        countings[target.pk] = counting
+        aliases[target.pk] = {
+            "num": plan.count(target, counting, "num", counting.numerator_q(as_of)),
+            "den": plan.count(target, counting, "den", counting.denominator_q(as_of)),
+            "num_ago": plan.count(target, counting, "num_ago", counting.numerator_q(year_ago)),
+            "den_ago": plan.count(target, counting, "den_ago", counting.denominator_q(year_ago)),
+            "kept": plan.count(target, counting, "kept", counting.kept_q(as_of, year_ago)),
+        }
+    counts = plan.run()
+
+    savings = [t for t in targets if t.indicator == Indicator.SAVING]
+    requests = [_QuartileRequest(day, t.resource, countings[t.pk].scope) for t in savings for day in (as_of, year_ago)]
+    answers = _quartiles(requests) if requests else []
+    quartiles = {
+        t.pk: (answers[2 * i].get(None, _NO_QUARTILES), answers[2 * i + 1].get(None, _NO_QUARTILES))
+        for i, t in enumerate(savings)
+    }
+    breakdowns = _breakdowns(plan, aliases, targets, savings, countings, as_of, by) if by else {}
+
+    results = []
+    for target in targets:
+        found = {name: counts[alias] for name, alias in aliases[target.pk].items()}
+        results.append(_result(target, as_of, found, quartiles.get(target.pk), breakdowns.get(target.pk)))
+    return results
+
+
+def target_as_of(*, target: Target, as_of: datetime.date, by: str | None = None) -> TargetResult:
+    """One target as of ``as_of`` (see targets_as_of())."""
+    return targets_as_of(targets=[target], as_of=as_of, by=by)[0]
+
+
+def _result(
+    target: Target,
+    as_of: datetime.date,
+    counts: dict[str, int],
+    quartiles: tuple | None,
+    breakdown: list[BreakdownRow] | None,
+) -> TargetResult:
+    numerator, denominator = counts["num"], counts["den"]
+    saving = target.indicator == Indicator.SAVING
+    q1 = q3 = share = None
+    if saving:
+        (_, (q1, value, q3)), (_, (_, value_ago, _)) = quartiles
+        share = arithmetic.percent(numerator, denominator)
+        needed = arithmetic.needed_for_median(measured=denominator, reaching=numerator)
+    else:
+        value = arithmetic.percent(numerator, denominator)
+        value_ago = arithmetic.percent(counts["num_ago"], counts["den_ago"])
+        needed = arithmetic.needed_count(target=target.target_min, numerator=numerator, denominator=denominator)
+    baseline_on, baseline = target_baseline(target)
+    expected = arithmetic.expected_now(
+        as_of=as_of,
+        baseline_on=baseline_on,
+        baseline_value=baseline,
+        deadline=target.deadline,
+        target=target.target_min,
+    )
+    status = arithmetic.status(value=value, expected=expected, target=float(target.target_min))
+    projected = arithmetic.project(value_now=value, value_year_ago=value_ago, as_of=as_of, deadline=target.deadline)
+    r = arithmetic.round1
+    return TargetResult(
+        target_id=target.pk,
+        indicator=target.indicator,
+        label=str(Indicator(target.indicator).label),
+        scope=target_scope_label(target),
+        phase=target.phase.name,
+        unit=target.unit,
+        as_of=as_of,
+        value=r(value),
+        numerator=numerator,
+        denominator=denominator,
+        target_min=float(target.target_min),
+        target_max=float(target.target_max) if target.target_max is not None else None,
+        deadline=target.deadline,
+        baseline=float(baseline),
+        baseline_on=baseline_on,
+        expected_now=r(expected),
+        status=status.value,
+        status_label=str(Status(status).label),
+        value_year_ago=r(value_ago),
+        projected_at_deadline=r(projected),
+        needed_facilities=needed,
+        needed_per_month=r(arithmetic.needed_per_month(needed=needed, as_of=as_of, deadline=target.deadline)),
+        current_per_month=r(arithmetic.current_per_month(numerator - counts["kept"])),
+        q1=r(q1),
+        q3=r(q3),
+        share_reaching=r(share),
+        breakdown=breakdown,
+    )
+
+
+def target_baseline(target: Target) -> tuple[datetime.date, Decimal]:
+    """(baseline date, baseline value): the target's, else its phase's start and 0."""
+    baseline_on = target.baseline_on or target.phase.starts_on
+    baseline = target.baseline_value if target.baseline_value is not None else Decimal(0)
+    return baseline_on, baseline
+
+
+def target_scope_label(target: Target) -> str:
+    """What restricts the target, e.g. "Textile, craft village (làng nghề), energy saving ≥ 5%"; "" for none."""
+    parts = []
+    if target.sector_id:
+        parts.append(target.sector.name)
+    if target.unit_scope_id:
+        parts.append(target.unit_scope.name)
+    if target.area_kind:
+        parts.append(str(ProductionArea.Kind(target.area_kind).label))
+    if target.indicator in (Indicator.SAVING, Indicator.APPLICATION_WITH_SAVING):
+        resource = str(Resource(target.resource).label) if target.resource else _("any resource")
+        minimum = f"{float(qualifying_saving(target)):g}"
+        parts.append(_("%(resource)s saving ≥ %(minimum)s%%") % {"resource": resource, "minimum": minimum})
+    return ", ".join(parts)
+
+
+# --- Breakdowns ---------------------------------------------------------------------------------
+
+
+def _breakdowns(
+    plan: _Plan,
+    aliases: dict[int, dict[str, str]],
+    targets: Sequence[Target],
+    savings: Sequence[Target],
+    countings: dict,
+    as_of: datetime.date,
+    by: str,
+) -> dict[int, list[BreakdownRow]]:
+    """Per target, its rows grouped ``by``: 1 query for facilities, 1 for units (by unit only),
+    1 for the medians of saving targets. Groups outside a target's scope are left out."""
+    field = BREAKDOWNS[by]
+    wanted = {aliases[t.pk][name] for t in targets for name in ("num", "den")}
+    facility_rows, unit_rows = plan.run_by(field, wanted)
+    labels = _bucket_labels(by, [row["bucket"] for row in facility_rows] + [row["bucket"] for row in unit_rows])
+    requests = [_QuartileRequest(as_of, t.resource, countings[t.pk].scope) for t in savings]
+    medians = dict(zip([t.pk for t in savings], _quartiles(requests, bucket=field), strict=True)) if requests else {}
+    breakdowns: dict[int, list[BreakdownRow]] = {}
+    for target in targets:
+        units = target.indicator == Indicator.SPECIALIST_COVERAGE
+        if units and by != "unit":
+            breakdowns[target.pk] = []
+            continue
+        num, den = aliases[target.pk]["num"], aliases[target.pk]["den"]
+        rows = []
+        for row in unit_rows if units else facility_rows:
+            if not row[den]:
+                continue
+            if target.pk in medians:
+                value = medians[target.pk].get(row["bucket"], _NO_QUARTILES)[1][1]
+            else:
+                value = arithmetic.percent(row[num], row[den])
+            rows.append(
+                BreakdownRow(row["bucket"], labels[row["bucket"]], row[num], row[den], arithmetic.round1(value))
+            )
+        breakdowns[target.pk] = sorted(rows, key=lambda row: (row.key is None, row.label))
+    return breakdowns
+
+
+def _bucket_labels(by: str, keys: list) -> dict:
+    """Display label of each group key (one query for sector or unit names, none for choices)."""
+    if by in ("sector", "unit"):
+        model = Sector if by == "sector" else AdministrativeUnit
+        names = dict(model.objects.filter(pk__in={k for k in keys if k is not None}).values_list("pk", "name"))
+        return {key: names.get(key, "") for key in keys}
+    choices = ProductionArea.Kind if by == "area_type" else Facility.Kind
+    return {key: str(choices(key).label) if key else _("not in a production area") for key in keys}
+
+
+# --- Series -------------------------------------------------------------------------------------
+
+
+def series_start(target: Target) -> datetime.date:
+    """Where a target's series starts: its baseline date, else its phase's start."""
+    return target_baseline(target)[0]
+
+
+def indicator_series(
+    *, target: Target, as_of: datetime.date, freq: str = "month", start: datetime.date | None = None
+) -> list[SeriesPoint]:
+    """One target's indicator at each period end from ``start`` (default: baseline) to ``as_of``.
+
+    ``freq``: "month", "quarter" or "year"; the last point is ``as_of`` itself.
+    Queries: see series_for_targets() (1, plus 1 for a saving target).
+    """
+    return series_for_targets(targets=[target], as_of=as_of, freq=freq, start=start)[target.pk]
+
+
+def series_for_targets(
+    *,
+    targets: Sequence[Target],
+    as_of: datetime.date,
+    freq: str = "month",
+    start: datetime.date | None = None,
+) -> dict[int, list[SeriesPoint]]:
+    """Series for several targets at once: {target id: [SeriesPoint, …]} in period order.
+
+    Queries, whatever the data: 1 for all facility counts, 1 for all unit
+    counts, 1 for the medians of saving targets (more only past MAX_AGGREGATES
+    counts or MAX_UNION medians). Raises ValueError for an unknown ``freq`` or
+    more than MAX_PERIODS periods.
+    """
+    if freq not in FREQUENCIES:
+        raise ValueError(freq)
+    days_by_target = {t.pk: arithmetic.period_ends(start or series_start(t), as_of, freq) for t in targets}
+    if any(len(days) > MAX_PERIODS for days in days_by_target.values()):
+        raise ValueError(freq)
+    plan = _Plan()
+    aliases: dict[int, list[tuple[str, str]]] = {}
+    requests: list[_QuartileRequest] = []
+    request_index: dict[int, int] = {}
+    for target in targets:
+        days = days_by_target[target.pk]
+        counting = plan.counting(target, days)
+        aliases[target.pk] = [
+            (
+                plan.count(target, counting, f"num{i}", counting.numerator_q(day)),
+                plan.count(target, counting, f"den{i}", counting.denominator_q(day)),
+            )
+            for i, day in enumerate(days)
+        ]
+        if target.indicator == Indicator.SAVING:
+            request_index[target.pk] = len(requests)
+            requests.extend(_QuartileRequest(day, target.resource, counting.scope) for day in days)
+    counts = plan.run()
+    answers = _quartiles(requests) if requests else []
+    series: dict[int, list[SeriesPoint]] = {}
+    for target in targets:
+        points = []
+        for i, (day, (num, den)) in enumerate(zip(days_by_target[target.pk], aliases[target.pk], strict=True)):
+            if target.pk in request_index:
+                value = answers[request_index[target.pk] + i].get(None, _NO_QUARTILES)[1][1]
+            else:
+                value = arithmetic.percent(counts[num], counts[den])
+            points.append(SeriesPoint(day, counts[num], counts[den], arithmetic.round1(value)))
+        series[target.pk] = points
+    return series
+
+
+# --- Savings, completeness, outputs -------------------------------------------------------------
+
+
+def savings_by_resource(
+    *,
+    as_of: datetime.date,
+    minimum: Decimal | float = 5,
+    resources: Sequence[str] = SAVING_RESOURCES,
+    sector_id: int | None = None,
+    unit_id: int | None = None,
+    area_kind: str = "",
+) -> list[SavingStats]:
+    """Per resource ("" = any), the savings of in-scope facilities open on ``as_of``:
+    quartiles, and how many reach ``minimum`` percent. 2 queries."""
+    scope = scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind)
+    annotations, conditions = {}, {}
+    for i, resource in enumerate(resources):
+        annotations[f"measured_since{i}"] = saving_measured_since(resource)
+        annotations[f"reached_since{i}"] = saving_reached_since(minimum, resource)
+        conditions[f"measured{i}"] = scope & open_q(as_of) & Q(**{f"measured_since{i}__lte": as_of})
+        conditions[f"reached{i}"] = scope & open_q(as_of) & Q(**{f"reached_since{i}__lte": as_of})
+    counts = _aggregate(facilities_in_scope(), annotations, conditions)
+    answers = _quartiles([_QuartileRequest(as_of, resource, scope) for resource in resources])
+    stats = []
+    for i, resource in enumerate(resources):
+        _, (q1, median, q3) = answers[i].get(None, _NO_QUARTILES)
+        measured, reaching = counts[f"measured{i}"], counts[f"reached{i}"]
+        r = arithmetic.round1
+        stats.append(
+            SavingStats(
+                resource=resource,
+                measured=measured,
+                q1=r(q1),
+                median=r(median),
+                q3=r(q3),
+                minimum=float(minimum),
+                reaching=reaching,
+                share_reaching=r(arithmetic.percent(reaching, measured)),
+            )
+        )
+    return stats
+
+
+def data_completeness(
+    *, as_of: datetime.date, sector_id: int | None = None, unit_id: int | None = None, area_kind: str = ""
+) -> Completeness:
+    """How many in-scope facilities open on ``as_of`` were never reached, or never surveyed. 1 query."""
+    scope = scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind) & open_q(as_of)
+    counts = _aggregate(
+        facilities_in_scope(),
+        {"aware_since": aware_since(), "surveyed_since": earliest(Survey.objects.all(), "facility", "surveyed_on")},
+        {
+            "facilities": scope,
+            "reached": scope & Q(aware_since__lte=as_of),
+            "surveyed": scope & Q(surveyed_since__lte=as_of),
+        },
+    )
+    total = counts["facilities"]
+    never_reached, never_surveyed = total - counts["reached"], total - counts["surveyed"]
+    return Completeness(
+        as_of=as_of,
+        facilities=total,
+        reached=counts["reached"],
+        never_reached=never_reached,
+        never_reached_percent=arithmetic.round1(arithmetic.percent(never_reached, total)),
+        surveyed=counts["surveyed"],
+        never_surveyed=never_surveyed,
+        never_surveyed_percent=arithmetic.round1(arithmetic.percent(never_surveyed, total)),
+    )
+
+
+def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """What the programme produced from ``start`` to ``end`` (both inclusive). 5 queries.
+
+    Keys: leaflets (copies issued), leaflet_distributions, results_reports,
+    symposia, workshops, trainings, media, participants (people at symposia,
+    workshops and trainings, as recorded on the activities),
+    facilities_reached (distinct facilities with any awareness contact in the
+    period, in scope or not), facilities_newly_reached (of those, first ever
+    contact in the period), surveys, facilities_supported (distinct facilities
+    given technical support), demonstration_models (started),
+    replications. Counts of facilities are of distinct facilities.
+    """
+    period = {"held_on__gte": start, "held_on__lte": end}
+    kinds = OutreachActivity.Kind
+    events = (kinds.SYMPOSIUM, kinds.WORKSHOP, kinds.TRAINING)
+    activities = OutreachActivity.objects.filter(**period).aggregate(
+        leaflets=Sum("quantity", filter=Q(kind=kinds.LEAFLETS), default=0),
+        leaflet_distributions=Count("pk", filter=Q(kind=kinds.LEAFLETS)),
+        results_reports=Count("pk", filter=Q(kind=kinds.RESULTS_REPORT)),
+        symposia=Count("pk", filter=Q(kind=kinds.SYMPOSIUM)),
+        workshops=Count("pk", filter=Q(kind=kinds.WORKSHOP)),
+        trainings=Count("pk", filter=Q(kind=kinds.TRAINING)),
+        media=Count("pk", filter=Q(kind=kinds.MEDIA)),
+        participants=Sum("participants", filter=Q(kind__in=events), default=0),
+    )
+    facilities = _facility_outputs(start, end)
+    surveys = Survey.objects.filter(surveyed_on__range=(start, end)).count()
+    demonstration_models = DemonstrationModel.objects.filter(started_on__range=(start, end)).count()
+    replications = Replication.objects.filter(replicated_on__range=(start, end)).count()
+    return {
+        **activities,
+        **facilities,
+        "surveys": surveys,
+        "demonstration_models": demonstration_models,
+        "replications": replications,
+    }
+
+
+def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """Distinct facilities reached, newly reached and given technical support in [start, end]: 1 query."""
+    reached = (
+        Exists(Attendance.objects.filter(facility=OuterRef("pk"), activity__held_on__range=(start, end)))
+        | Exists(Survey.objects.filter(facility=OuterRef("pk"), surveyed_on__range=(start, end)))
+        | Exists(AwarenessRecord.objects.filter(facility=OuterRef("pk"), recorded_on__range=(start, end)))
+        | Exists(DemonstrationModel.objects.filter(host=OuterRef("pk"), started_on__range=(start, end)))
+        | Exists(Replication.objects.filter(facility=OuterRef("pk"), replicated_on__range=(start, end)))
+        | Exists(_solutions_in(start, end))
+    )
+    supported = Exists(TechnicalSupport.objects.filter(survey__facility=OuterRef("pk"), given_on__range=(start, end)))
+    return (
+        Facility.objects.order_by()
+        .annotate(first=aware_since(), reached=reached, supported=supported)
+        .aggregate(
+            facilities_reached=Count("pk", filter=Q(reached=True)),
+            facilities_newly_reached=Count("pk", filter=Q(first__gte=start, first__lte=end)),
+            facilities_supported=Count("pk", filter=Q(supported=True)),
+        )
+    )
+
+
+def _solutions_in(start: datetime.date, end: datetime.date) -> QuerySet:
+    return Solution.objects.filter(facility=OuterRef("pk"), implemented_on__range=(start, end))
+
+
+# --- Tracing ------------------------------------------------------------------------------------
+
+
+def facilities_behind(
+    *,
+    indicator: str,
+    as_of: datetime.date,
+    sector_id: int | None = None,
+    unit_id: int | None = None,
+    area_kind: str = "",
+    saving_min: Decimal | float | None = None,
+    resource: str = "",
+    denominator: bool = False,
+) -> QuerySet[Facility]:
+    """The facilities in a facility-based indicator's numerator (or denominator) on ``as_of``.
+
+    Annotated with ``since`` (the day the facility first counted) and, for
+    awareness, ``first_<source>`` for each CONTACT_SOURCES entry (NEVER when
+    none: see queries.NEVER); for savings, ``saving`` (percent as of
+    ``as_of``). ``saving_min``: the qualifying saving for "application with
+    saving" and "saving" (the target's lower end). Ordered by code.
+    """
+    facilities = (
+        Facility.objects.in_scope()
+        .open_on(as_of)
+        .filter(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind))
+        .select_related("sector", "unit", "area")
+        .order_by("code")
+    )
+    if indicator == Indicator.AWARENESS:
+        facilities = facilities.annotate(
+            since=aware_since(), **{f"first_{name}": date for name, date in contact_dates().items()}
+        )
+    elif indicator == Indicator.APPLICATION:
+        facilities = facilities.annotate(since=applying_since())
+    elif indicator in (Indicator.APPLICATION_WITH_SAVING, Indicator.SAVING):
+        since = (
+            saving_measured_since(resource)
+            if denominator and indicator == Indicator.SAVING
+            else saving_reached_since(saving_min or 0, resource)
+        )
+        facilities = facilities.annotate(since=since, saving=facility_saving(as_of, resource))
+    else:
+        raise ValueError(indicator)
+    if denominator and indicator != Indicator.SAVING:
+        return facilities
+    return facilities.filter(since__lte=as_of)
+
+
+def units_behind(*, as_of: datetime.date, unit_id: int | None = None, denominator: bool = False) -> QuerySet:
+    """Units valid on ``as_of`` with a CP specialist in post then (all valid units when ``denominator``).
+
+    Annotated with ``specialist`` (the name of one specialist in post, or None). Ordered by name.
+    """
+    in_post = Specialist.objects.in_post_on(as_of).filter(unit=OuterRef("pk")).order_by("appointed_on")
+    units = (
+        AdministrativeUnit.objects.valid_on(as_of)
+        .annotate(specialist=Subquery(in_post.values("name")[:1]))
+        .order_by("name")
+    )
+    if unit_id:
+        units = units.filter(pk=unit_id)
+    return units if denominator else units.filter(specialist__isnull=False)
+
+
+def records_behind(*, target: Target, as_of: datetime.date, denominator: bool = False) -> QuerySet:
+    """The facilities (units for specialist coverage) behind ``target``'s numerator on ``as_of``."""
+    if target.indicator == Indicator.SPECIALIST_COVERAGE:
+        return units_behind(as_of=as_of, unit_id=target.unit_scope_id, denominator=denominator)
+    return facilities_behind(
+        indicator=target.indicator,
+        as_of=as_of,
+        sector_id=target.sector_id,
+        unit_id=target.unit_scope_id,
+        area_kind=target.area_kind,
+        saving_min=qualifying_saving(target),
+        resource=target.resource,
+        denominator=denominator,
+    )
+
+
+def facilities_never_reached(
+    *, as_of: datetime.date, sector_id: int | None = None, unit_id: int | None = None, area_kind: str = ""
+) -> QuerySet[Facility]:
+    """In-scope facilities open on ``as_of`` with no contact at all by then (data completeness)."""
+    return (
+        Facility.objects.in_scope()
+        .open_on(as_of)
+        .filter(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind))
+        .annotate(since=aware_since())
+        .filter(since__gt=as_of)
+        .select_related("sector", "unit", "area")
+        .order_by("code")
+    )
+
+
+def default_programme(as_of: datetime.date) -> Programme | None:
+    """The programme running on ``as_of`` (latest start first), else the latest; None when there is none."""
+    running = Case(When(starts_on__lte=as_of, ends_on__gte=as_of, then=Value(0)), default=Value(1))
+    return Programme.objects.order_by(running, "-starts_on", "pk").first()
