@@ -29,7 +29,6 @@ from programmes.models import Attendance, DemonstrationModel, Replication, Solut
 from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
 from targets.facility_tables import FacilityTable, ReachNextTable
 from targets.queries import NEVER, facility_saving, surveyed_since
-from targets.selectors import target_scope_label
 
 VIEW = "facilities.view_facility"
 
@@ -70,7 +69,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         "as_of": as_of,
         "counts": status_counts(facilities, as_of) if valid else None,
         "target": target,
-        "target_scope": target_scope_label(target) if target else "",
+        "target_scope": target.scope_label() if target else "",
     }
     return render(request, "facilities/facility_list.html", context)
 

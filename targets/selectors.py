@@ -325,21 +325,10 @@ def _since_keys(target: Target) -> tuple[tuple[tuple, ...], tuple[tuple, ...]]:
         return (("aware",),), ()
     if target.indicator == Indicator.APPLICATION:
         return (("applying",),), ()
-    reached = ("reached", qualifying_saving(target), target.resource)
+    reached = ("reached", target.qualifying_saving(), target.resource)
     if target.indicator == Indicator.APPLICATION_WITH_SAVING:
         return (reached,), ()
     return (reached,), (("measured", target.resource),)
-
-
-def qualifying_saving(target: Target) -> Decimal:
-    """The saving (percent) a facility must reach to count for ``target``.
-
-    Saving targets: their lower end (target_min). "Applying with the target
-    saving": saving_min, or 0 when not set.
-    """
-    if target.indicator == Indicator.SAVING:
-        return target.target_min
-    return target.saving_min if target.saving_min is not None else Decimal(0)
 
 
 # --- Quartiles ----------------------------------------------------------------------------------
@@ -478,7 +467,7 @@ def _result(
         value = arithmetic.percent(numerator, denominator)
         value_ago = arithmetic.percent(counts["num_ago"], counts["den_ago"])
         needed = arithmetic.needed_count(target=target.target_min, numerator=numerator, denominator=denominator)
-    baseline_on, baseline = target_baseline(target)
+    baseline_on, baseline = target.baseline()
     expected = arithmetic.expected_now(
         as_of=as_of,
         baseline_on=baseline_on,
@@ -493,7 +482,7 @@ def _result(
         target_id=target.pk,
         indicator=target.indicator,
         label=str(Indicator(target.indicator).label),
-        scope=target_scope_label(target),
+        scope=target.scope_label(),
         phase=target.phase.name,
         unit=target.unit,
         as_of=as_of,
@@ -518,29 +507,6 @@ def _result(
         share_reaching=r(share),
         breakdown=breakdown,
     )
-
-
-def target_baseline(target: Target) -> tuple[datetime.date, Decimal]:
-    """(baseline date, baseline value): the target's, else its phase's start and 0."""
-    baseline_on = target.baseline_on or target.phase.starts_on
-    baseline = target.baseline_value if target.baseline_value is not None else Decimal(0)
-    return baseline_on, baseline
-
-
-def target_scope_label(target: Target) -> str:
-    """What restricts the target, e.g. "Textile, craft village (làng nghề), energy saving ≥ 5%"; "" for none."""
-    parts = []
-    if target.sector_id:
-        parts.append(target.sector.name)
-    if target.unit_scope_id:
-        parts.append(target.unit_scope.name)
-    if target.area_kind:
-        parts.append(str(ProductionArea.Kind(target.area_kind).label))
-    if target.indicator in (Indicator.SAVING, Indicator.APPLICATION_WITH_SAVING):
-        resource = str(Resource(target.resource).label) if target.resource else _("any resource")
-        minimum = f"{float(qualifying_saving(target)):g}"
-        parts.append(_("%(resource)s saving ≥ %(minimum)s%%") % {"resource": resource, "minimum": minimum})
-    return ", ".join(parts)
 
 
 # --- Breakdowns ---------------------------------------------------------------------------------
@@ -600,7 +566,7 @@ def _bucket_labels(by: str, keys: list) -> dict:
 
 def series_start(target: Target) -> datetime.date:
     """Where a target's series starts: its baseline date, else its phase's start."""
-    return target_baseline(target)[0]
+    return target.baseline()[0]
 
 
 def indicator_series(
@@ -883,7 +849,7 @@ def records_behind(*, target: Target, as_of: datetime.date, denominator: bool = 
         sector_id=target.sector_id,
         unit_id=target.unit_scope_id,
         area_kind=target.area_kind,
-        saving_min=qualifying_saving(target),
+        saving_min=target.qualifying_saving(),
         resource=target.resource,
         denominator=denominator,
     )

@@ -123,7 +123,7 @@ def series(request: HttpRequest) -> JsonResponse:
                     "target_id": target.pk,
                     "indicator": target.indicator,
                     "label": str(target.get_indicator_display()),
-                    "scope": selectors.target_scope_label(target),
+                    "scope": target.scope_label(),
                     "points": [point.as_dict() for point in points[target.pk]],
                 }
                 for target in targets
