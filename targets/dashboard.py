@@ -105,7 +105,7 @@ def units_overview(*, as_of: datetime.date, scope: Scope = Scope()) -> QuerySet[
     least one contact by then), ``applying_count`` (a CP solution by then), and
     ``has_specialist`` (a CP specialist in post in its People's Committee). One query.
     """
-    facilities = Facility.objects.in_scope().open_on(as_of)
+    facilities = Facility.objects.counted_on(as_of)
     if scope.sector_id:
         facilities = facilities.filter(sector_id=scope.sector_id)
     if scope.area_kind:
