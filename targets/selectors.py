@@ -444,6 +444,25 @@ def targets_as_of(*, targets: Sequence[Target], as_of: datetime.date, by: str | 
     return results
 
 
+def breakdowns_as_of(*, targets: Sequence[Target], as_of: datetime.date, by: str) -> dict[int, list[BreakdownRow]]:
+    """Only the breakdown rows of targets_as_of(by=…): {target id: rows}, without the
+    city-wide counts a caller already has. Queries: see _breakdowns()."""
+    if by not in BREAKDOWNS:
+        raise ValueError(by)
+    plan = _Plan()
+    aliases: dict[int, dict[str, str]] = {}
+    countings = {}
+    for target in targets:
+        counting = plan.counting(target, (as_of,))
+        countings[target.pk] = counting
+        aliases[target.pk] = {
+            "num": plan.count(target, counting, "num", counting.numerator_q(as_of)),
+            "den": plan.count(target, counting, "den", counting.denominator_q(as_of)),
+        }
+    savings = [t for t in targets if t.indicator == Indicator.SAVING]
+    return _breakdowns(plan, aliases, targets, savings, countings, as_of, by)
+
+
 def target_as_of(*, target: Target, as_of: datetime.date, by: str | None = None) -> TargetResult:
     """One target as of ``as_of`` (see targets_as_of())."""
     return targets_as_of(targets=[target], as_of=as_of, by=by)[0]

@@ -211,7 +211,7 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     targets = dashboard.scoped_targets(dashboard.phase_targets(filters["phase"]), filters["scope"])
     results = selectors.targets_as_of(targets=targets, as_of=filters["as_of"])
-    dataset = exports.targets_dataset(results, dashboard.breakdowns(targets, as_of=filters["as_of"]))
+    dataset = exports.targets_dataset(results, dashboard.breakdowns(targets, results, as_of=filters["as_of"]))
     return exports.dataset_response(dataset, fmt, f"cpdash-targets-{filters['as_of']:%Y-%m-%d}")
 
 
