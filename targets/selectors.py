@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import (
     Case,
     Count,
@@ -46,6 +47,7 @@ from programmes.models import (
     Programme,
     Replication,
     Resource,
+    SavingStep,
     Solution,
     Specialist,
     Survey,
@@ -87,8 +89,6 @@ FREQUENCIES = tuple(TRUNC)
 MAX_PERIODS = 240
 #: At most this many conditional counts in one SELECT (PostgreSQL allows 1,664 columns).
 MAX_AGGREGATES = 600
-#: At most this many ranked subqueries in one UNION (SQLite allows 500).
-MAX_UNION = 200
 #: A LIMIT no table reaches. Counting over ``qs[:ALL_ROWS]`` makes the per-facility dates a
 #: subquery the planner cannot flatten (PostgreSQL and SQLite both would otherwise copy each
 #: correlated date subquery into every conditional count that uses it, and run it again there).
@@ -348,29 +348,22 @@ def _quartiles(
 ) -> list[dict[object, tuple[int, tuple[float | None, float | None, float | None]]]]:
     """For each request, {bucket value (None without ``bucket``): (count, (q1, median, q3))}.
 
-    One UNION query per MAX_UNION requests; every part returns at most 6 rows per bucket.
+    One query (queries.ranked_savings); at most 6 rows per request and bucket leave the database.
     """
     answers: list[dict] = [{} for _ in requests]
-    for start in range(0, len(requests), MAX_UNION):
-        parts = [
-            ranked_savings(
-                facilities_in_scope().filter(request.scope & counted_q(request.day)),
-                as_of=request.day,
-                resource=request.resource,
-                part=index,
-                bucket=bucket,
-            )
-            for index, request in enumerate(requests[start : start + MAX_UNION], start=start)
-        ]
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        ranked: dict[tuple, dict[int, float]] = defaultdict(dict)
-        sizes: dict[tuple, int] = {}
-        for row in rows:
-            key = (row["part"], row["bucket"])
-            ranked[key][row["rank"]] = row["saving"]
-            sizes[key] = row["count"]
-        for (part, key), values in ranked.items():
-            answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))
+    if not requests:
+        return answers
+    using = router.db_for_read(SavingStep)  # a raw cursor: the replica router's choice made here
+    sql, params = ranked_savings([(r.day, r.resource, r.scope) for r in requests], bucket, using=using)
+    ranked: dict[tuple, dict[int, float]] = defaultdict(dict)
+    sizes: dict[tuple, int] = {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        for part, key, rank, count, saving in cursor.fetchall():
+            ranked[(part, key)][rank] = saving
+            sizes[(part, key)] = count
+    for (part, key), values in ranked.items():
+        answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))
     return answers
 
 
@@ -610,7 +603,7 @@ def series_for_targets(
 
     Queries, whatever the data: 1 for all facility counts, 1 for all unit
     counts, 1 for the medians of saving targets (more only past MAX_AGGREGATES
-    counts or MAX_UNION medians). Raises ValueError for an unknown ``freq`` or
+    counts). Raises ValueError for an unknown ``freq`` or
     more than MAX_PERIODS periods.
     """
     if freq not in FREQUENCIES:
