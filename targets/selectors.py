@@ -23,7 +23,6 @@ from django.db import connections, router
 from django.db.models import (
     Case,
     Count,
-    DateField,
     F,
     FilteredRelation,
     OuterRef,
@@ -34,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, Trunc
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, unit_valid_q
@@ -231,23 +230,27 @@ class _Plan:
         if not aliases:
             return {}
         kind = TRUNC[freq]
-        parts, signs = [], []
-        for alias in sorted(aliases):
-            base = self.facilities().annotate(**{alias: self.facility_annotations[alias], LEFT: left_on()})
-            for sign, day in ((1, F(alias)), (-1, Greatest(F(alias), F(LEFT)))):
-                parts.append(
-                    base.annotate(day=day)
-                    .filter(day__lte=as_of)
-                    .annotate(part=Value(len(signs)), bucket=Trunc("day", kind, output_field=DateField()))
-                    .values("part", "bucket")
-                    .annotate(n=Count("pk"))
-                    .order_by()
-                )
-                signs.append((alias, sign))
+        ordered = sorted(aliases)
+        dates = self.facilities().annotate(**{alias: self.facility_annotations[alias] for alias in ordered})
+        dates = dates.annotate(**{LEFT: left_on()}).annotate(
+            **{f"gone{i}": Greatest(F(alias), F(LEFT)) for i, alias in enumerate(ordered)}
+        )
+        # Names of their own: the plan's aliases are a0, a1, …
+        columns = [column for i in range(len(ordered)) for column in (f"came{i}", f"gone{i}")]
+        dates = dates.annotate(**{f"came{i}": F(alias) for i, alias in enumerate(ordered)})
+        # Every facility is read once (a CTE); each of its dates is then counted per day, and
+        # the days (a few thousand at most) summed into periods here.
+        using = router.db_for_read(Facility)
+        inner, params = dates.values(*columns).query.get_compiler(using=using).as_sql()
+        unpivot = " UNION ALL ".join(f"SELECT {n} AS part, {column} AS day FROM f" for n, column in enumerate(columns))
+        sql = f"WITH f AS ({inner}) SELECT part, day, COUNT(*) FROM ({unpivot}) days WHERE day <= %s GROUP BY part, day"
+        signs = [(alias, sign) for alias in ordered for sign in (1, -1)]
         changes: dict[str, dict[datetime.date, int]] = {alias: defaultdict(int) for alias in aliases}
-        for row in parts[0].union(*parts[1:], all=True):
-            alias, sign = signs[row["part"]]
-            changes[alias][_as_date(row["bucket"])] += sign * row["n"]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [*params, as_of])
+            for part, day, count in cursor.fetchall():
+                alias, sign = signs[part]
+                changes[alias][_period_start(_as_date(day), kind)] += sign * count
         return {alias: _running_count(changes[alias], kind) for alias in aliases}
 
     def run_by(self, field: str, only: set[str]) -> tuple[list[dict], list[dict]]:
