@@ -44,9 +44,11 @@ test: $(STAMP) browser
 	$(PY) manage.py makemigrations --check --dry-run --settings=cpdash.test_settings
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
+## Ruff, then the apps' layers (import-linter; the contract is in pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py load_demo
@@ -61,4 +63,4 @@ messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .import_linter_cache
