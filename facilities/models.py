@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -117,6 +118,12 @@ class ProductionArea(Searchable):
 
     def __str__(self) -> str:
         return self.name
+
+
+#: Sent after facilities were written in bulk (bulk_create/bulk_update send no post_save),
+#: with ``codes``: the codes of the facilities written. Apps that keep data derived from
+#: the register listen (programmes/pathway.py); the register knows nothing of them.
+facilities_written = Signal()
 
 
 def open_q(day: datetime.date, prefix: str = "") -> Q:

@@ -36,7 +36,7 @@ from cpdash.imports import (
 )
 from cpdash.imports import cell_text as _cell_text
 from cpdash.text import fold
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, facilities_written
 
 REQUIRED_COLUMNS = ("code", "name", "sector", "unit")
 OPTIONAL_COLUMNS = ("production_area", "area_type", "kind", "employees", "opened_on", "closed_on", "in_scope")
@@ -321,6 +321,7 @@ class FacilityResource(resources.ModelResource):
         try:
             if not self._skip_writes(dry_run):
                 imports.create_with_history(self.create_instances, Facility, self._user, batch_size)
+                facilities_written.send(Facility, codes=[f.code for f in self.create_instances])
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
@@ -332,6 +333,7 @@ class FacilityResource(resources.ModelResource):
             if not self._skip_writes(dry_run) and self.update_instances:
                 fields = self.get_bulk_update_fields()
                 imports.update_with_history(self.update_instances, Facility, fields, self._user, batch_size)
+                facilities_written.send(Facility, codes=[f.code for f in self.update_instances])
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:

@@ -495,18 +495,29 @@ class ResourceSaving(models.Model):
 
 
 class FacilityPathway(models.Model):
-    """The first day of each milestone of one facility on the CP pathway, from its records.
+    """Where one facility stands on the CP pathway: what the targets count it by, and the
+    first day of each milestone, from its register entry and its records.
 
-    A row exists for every facility with at least one record; a facility without
-    one has no row (no milestone). Every field is the earliest date of a kind of
-    record (NULL: none), so "aware on D" is ``aware_on <= D``. programmes/pathway.py
-    rewrites a facility's row in the same transaction as every write to its records;
-    nothing else writes here, and reads never do (docs/indicators.md, "The pathway").
+    One row per facility. The register fields (in scope, opened, closed, sector, unit,
+    area type, kind) are copied so that every count reads this narrow table alone,
+    never the wide register. Every milestone is the earliest date of a kind of record
+    (NULL: none), so "aware on D" is ``aware_on <= D``. programmes/pathway.py rewrites
+    a facility's row in the same transaction as every write to the facility or its
+    records; nothing else writes here, and reads never do (docs/indicators.md, "The
+    pathway"). Field names are the register's, so facilities.models.counted_q() and
+    the scope filters apply to both.
     """
 
     facility = models.OneToOneField(
         Facility, on_delete=models.CASCADE, primary_key=True, related_name="pathway", verbose_name=_("facility")
     )
+    in_scope = models.BooleanField(_("counts toward targets"))
+    opened_on = models.DateField(_("opened on"), null=True)
+    closed_on = models.DateField(_("closed on"), null=True)
+    sector_id = models.BigIntegerField(_("sector"))
+    unit_id = models.BigIntegerField(_("administrative unit"))
+    area_kind = models.CharField(_("area type"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=20)
     attended_on = models.DateField(_("first outreach activity"), null=True)
     awareness_recorded_on = models.DateField(_("first awareness record"), null=True)
     surveyed_on = models.DateField(_("first CP survey"), null=True)
@@ -520,7 +531,7 @@ class FacilityPathway(models.Model):
     class Meta:
         verbose_name = _("CP pathway")
         verbose_name_plural = _("CP pathways")
-        indexes = [models.Index(fields=["aware_on"]), models.Index(fields=["applying_on"])]
+        indexes = [models.Index(fields=["aware_on"]), models.Index(fields=["unit_id"])]
 
     def __str__(self) -> str:
         return str(self.facility_id)
@@ -537,8 +548,14 @@ class SavingStep(models.Model):
     its saving as of D is the step with ``since <= D < until``.
     """
 
+    # The facility's pathway row (whose key is the facility's id), so that counts join
+    # the steps to the narrow pathway table, not to the register.
     facility = models.ForeignKey(
-        Facility, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("facility")
+        FacilityPathway,
+        on_delete=models.CASCADE,
+        related_name="saving_steps",
+        db_column="facility_id",
+        verbose_name=_("facility"),
     )
     resource = models.CharField(_("resource"), max_length=20, blank=True)
     since = models.DateField(_("since"))

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
+from facilities.models import Facility, ProductionArea, facilities_written
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -43,7 +44,7 @@ from programmes.models import (
     TechnicalSupport,
 )
 
-#: Facilities refreshed per statement (SQLite allows 32,766 parameters; each id appears 8 times).
+#: Facilities refreshed per statement (SQLite allows 32,766 parameters; each id appears 9 times).
 CHUNK = 1000
 
 #: Per milestone column: the record rows (facility_id, day) it is the earliest of, as SQL.
@@ -85,9 +86,22 @@ _TABLES = {
 }
 
 
+#: The register's fields copied to the pathway: (pathway column, SQL over facility f and area a).
+_REGISTER = (
+    ("in_scope", "f.in_scope"),
+    ("opened_on", "f.opened_on"),
+    ("closed_on", "f.closed_on"),
+    ("sector_id", "f.sector_id"),
+    ("unit_id", "f.unit_id"),
+    ("area_kind", "COALESCE(a.kind, '')"),
+    ("kind", "f.kind"),
+)
+
+
 def _milestones_sql(ids: list[int] | None) -> tuple[str, list[int]]:
-    """INSERT … SELECT of the pathway rows of ``ids`` (every facility when None): one
-    pass over the records, grouped by facility, in SQL that SQLite and PostgreSQL share."""
+    """INSERT … SELECT of the pathway rows of the facilities ``ids`` (every facility when
+    None): their register fields, and one pass over their records grouped by facility,
+    in SQL that SQLite and PostgreSQL share."""
     qn = connection.ops.quote_name
     tables = {name: qn(model._meta.db_table) for name, model in _TABLES.items()}
     marks = ", ".join(["%s"] * len(ids)) if ids is not None else ""
@@ -107,14 +121,19 @@ def _milestones_sql(ids: list[int] | None) -> tuple[str, list[int]]:
         for kind, sql in enumerate(_SOURCES.values())
     )
     contacts = ", ".join(str(MILESTONES.index(name)) for name in CONTACTS)
-    columns = [f"MIN(CASE WHEN kind = {kind} THEN day END)" for kind in range(len(MILESTONES))]
-    columns.append(f"MIN(CASE WHEN kind IN ({contacts}) THEN day END)")
-    names = ", ".join(qn(name) for name in ("facility_id", *MILESTONES, "aware_on"))
-    sql = (
-        f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({names}) "
-        f"SELECT facility_id, {', '.join(columns)} FROM ({union}) AS records GROUP BY facility_id"
+    firsts = [f"MIN(CASE WHEN kind = {kind} THEN day END) AS m{kind}" for kind in range(len(MILESTONES))]
+    firsts.append(f"MIN(CASE WHEN kind IN ({contacts}) THEN day END) AS aware")
+    records = f"SELECT facility_id, {', '.join(firsts)} FROM ({union}) AS records GROUP BY facility_id"
+    names = ", ".join(qn(name) for name in ("facility_id", *(c for c, _ in _REGISTER), *MILESTONES, "aware_on"))
+    values = ", ".join(
+        ["f.id", *(sql for _, sql in _REGISTER), *(f"m.m{kind}" for kind in range(len(MILESTONES))), "m.aware"]
     )
-    return sql, (ids * len(_SOURCES) if ids is not None else [])
+    sql = (
+        f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({names}) SELECT {values} "
+        f"FROM {qn(Facility._meta.db_table)} f LEFT JOIN {qn(ProductionArea._meta.db_table)} a ON a.id = f.area_id "
+        f"LEFT JOIN ({records}) m ON m.facility_id = f.id {where('f.id')}"
+    )
+    return sql, (ids * (len(_SOURCES) + 1) if ids is not None else [])
 
 
 def _write_milestones(ids: list[int] | None) -> None:
@@ -170,6 +189,16 @@ def _write_steps(ids: list[int] | None) -> None:
     SavingStep.objects.bulk_create(_steps(rows.iterator()), batch_size=2000)
 
 
+def _delete_rows(ids: list[int] | None) -> None:
+    """Delete the saving steps and pathway rows of ``ids`` (all when None): one plain DELETE
+    each (Django's cascade would read the rows first; nothing else points at them)."""
+    qn = connection.ops.quote_name
+    where = f" WHERE facility_id IN ({', '.join(['%s'] * len(ids))})" if ids is not None else ""
+    with connection.cursor() as cursor:
+        for model in (SavingStep, FacilityPathway):
+            cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}{where}", ids or [])
+
+
 def refresh(facility_ids: Iterable[int]) -> None:
     """Write the pathway rows and saving steps of ``facility_ids`` again from their records."""
     ids = sorted({pk for pk in facility_ids if pk is not None})
@@ -179,8 +208,7 @@ def refresh(facility_ids: Iterable[int]) -> None:
     with transaction.atomic(savepoint=False):
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            FacilityPathway.objects.filter(facility_id__in=chunk).delete()
-            SavingStep.objects.filter(facility_id__in=chunk).delete()
+            _delete_rows(chunk)
             _write_milestones(chunk)
             _write_steps(chunk)
 
@@ -188,8 +216,7 @@ def refresh(facility_ids: Iterable[int]) -> None:
 def rebuild() -> None:
     """Write the whole pathway again from the records (manage.py rebuild_pathway)."""
     with transaction.atomic():
-        FacilityPathway.objects.all().delete()
-        SavingStep.objects.all().delete()
+        _delete_rows(None)
         _write_milestones(None)
         _write_steps(None)
 
@@ -306,8 +333,25 @@ def _changed(sender, instance, **kwargs) -> None:
     _remember(sender, instance)
 
 
+def _facility_saved(sender, instance, **kwargs) -> None:
+    if not kwargs.get("raw"):
+        touch([instance.pk])
+
+
+def _area_saved(sender, instance, **kwargs) -> None:
+    if not kwargs.get("raw"):  # its kind is copied to its facilities' rows
+        touch(Facility.objects.filter(area=instance).values_list("pk", flat=True))
+
+
+def _facilities_written(sender, codes, **kwargs) -> None:
+    touch(Facility.objects.filter(code__in=codes).values_list("pk", flat=True))
+
+
 def connect() -> None:
     """Called once from ProgrammesConfig.ready()."""
+    post_save.connect(_facility_saved, sender=Facility, dispatch_uid="pathway-facility")
+    post_save.connect(_area_saved, sender=ProductionArea, dispatch_uid="pathway-area")
+    facilities_written.connect(_facilities_written, dispatch_uid="pathway-facilities-written")
     for model in TRACKED:
         uid = f"pathway-{model._meta.label_lower}"
         post_init.connect(_remember, sender=model, dispatch_uid=f"{uid}-init")

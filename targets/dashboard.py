@@ -15,11 +15,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
-from programmes.models import Phase, Specialist
+from facilities.models import AdministrativeUnit, ProductionArea, Sector, counted_q
+from programmes.models import FacilityPathway, Phase, Specialist
 from targets import charts, selectors
 from targets.models import Indicator, Target
-from targets.queries import applying_since, aware_since
 from targets.results import TargetResult
 
 #: The breakdowns the dashboard draws, in order.
@@ -95,9 +94,9 @@ def breakdowns(
     return found
 
 
-def _count_per_unit(facilities: QuerySet[Facility]) -> Coalesce:
-    """Correlated count of ``facilities`` in the outer unit (0 when none)."""
-    counted = facilities.filter(unit=OuterRef("pk")).order_by().values("unit").annotate(n=Count("pk")).values("n")
+def _count_per_unit(rows: QuerySet[FacilityPathway]) -> Coalesce:
+    """Correlated count of the pathway ``rows`` of facilities in the outer unit (0 when none)."""
+    counted = rows.filter(unit_id=OuterRef("pk")).order_by().values("unit_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
@@ -107,18 +106,18 @@ def units_overview(*, as_of: datetime.date, scope: Scope = Scope()) -> QuerySet[
     least one contact by then), ``applying_count`` (a CP solution by then), and
     ``has_specialist`` (a CP specialist in post in its People's Committee). One query.
     """
-    facilities = Facility.objects.counted_on(as_of)
+    rows = FacilityPathway.objects.filter(counted_q(as_of))
     if scope.sector_id:
-        facilities = facilities.filter(sector_id=scope.sector_id)
+        rows = rows.filter(sector_id=scope.sector_id)
     if scope.area_kind:
-        facilities = facilities.filter(area__kind=scope.area_kind)
+        rows = rows.filter(area_kind=scope.area_kind)
     units = AdministrativeUnit.objects.valid_on(as_of)
     if scope.unit_id:
         units = units.filter(pk=scope.unit_id)
     return units.annotate(
-        facility_count=_count_per_unit(facilities),
-        aware_count=_count_per_unit(facilities.alias(since=aware_since()).filter(since__lte=as_of)),
-        applying_count=_count_per_unit(facilities.alias(since=applying_since()).filter(since__lte=as_of)),
+        facility_count=_count_per_unit(rows),
+        aware_count=_count_per_unit(rows.filter(aware_on__lte=as_of)),
+        applying_count=_count_per_unit(rows.filter(applying_on__lte=as_of)),
         has_specialist=Exists(Specialist.objects.in_post_on(as_of).filter(unit=OuterRef("pk"))),
     ).order_by("name")
 

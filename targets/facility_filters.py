@@ -23,6 +23,7 @@ from cpdash.dates import AsOfFilter
 from cpdash.filters import AnyYesNo
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
+from programmes.models import FacilityPathway
 from targets.models import Indicator, Target
 from targets.queries import applying_since, aware_since
 from targets.selectors import facilities_never_reached, records_behind
@@ -88,13 +89,13 @@ def status_counts(facilities: QuerySet[Facility], day: datetime.date) -> dict[st
 def awareness_coverage_by(field: str, day: datetime.date) -> QuerySet:
     """Awareness coverage per value of ``field`` (e.g. "sector_id"): rows of
     {field: value, "coverage": percent 0–100 of the group's in-scope facilities
-    open on ``day`` that are aware by then} — the awareness indicator per group."""
+    open on ``day`` that are aware by then} — the awareness indicator per group,
+    read from the pathway."""
     return (
-        Facility.objects.counted_on(day)
-        .alias(group_aware_since=aware_since())
+        FacilityPathway.objects.filter(counted_q(day))
         .values(field)
         .annotate(
-            coverage=Cast(Count("pk", filter=Q(group_aware_since__lte=day)), FloatField())
+            coverage=Cast(Count("pk", filter=Q(aware_on__lte=day)), FloatField())
             * Value(100.0)
             / Cast(Count("pk"), FloatField())
         )

@@ -40,10 +40,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, NullIf
 
-from facilities.models import AdministrativeUnit, Facility
-from programmes.models import SavingStep, Specialist
+from facilities.models import AdministrativeUnit
+from programmes.models import FacilityPathway, SavingStep, Specialist
 from targets.arithmetic import QUARTILES
 
 #: "Since" date of a facility that never counted: later than any as-of date.
@@ -62,51 +62,68 @@ CONTACT_SOURCES: dict[str, str] = {
 }
 
 
-def milestone(field: str, prefix: str = "") -> Coalesce:
+#: How a Facility queryset reaches the pathway; the engine counts over FacilityPathway itself ("").
+ON_FACILITY = "pathway__"
+
+
+def milestone(field: str, prefix: str = ON_FACILITY) -> Coalesce:
     """The facility's first day of the pathway milestone ``field`` (e.g. "surveyed_on"), or NEVER.
 
-    ``prefix`` reaches the facility through a relation (e.g. "solution__facility__").
+    ``prefix``: "pathway__" on a Facility queryset (the default), "" on FacilityPathway.
     """
-    return Coalesce(F(f"{prefix}pathway__{field}"), Value(NEVER), output_field=DateField())
+    return Coalesce(F(f"{prefix}{field}"), Value(NEVER), output_field=DateField())
 
 
-def contact_dates() -> dict[str, Coalesce]:
+def contact_dates(prefix: str = ON_FACILITY) -> dict[str, Coalesce]:
     """Per awareness source, the facility's first contact date from it (or NEVER)."""
-    return {name: milestone(field) for name, field in CONTACT_SOURCES.items()}
+    return {name: milestone(field, prefix) for name, field in CONTACT_SOURCES.items()}
 
 
-def aware_since() -> Coalesce:
+def aware_since(prefix: str = ON_FACILITY) -> Coalesce:
     """A facility's first awareness contact of any kind (or NEVER)."""
-    return milestone("aware_on")
+    return milestone("aware_on", prefix)
 
 
-def applying_since() -> Coalesce:
+def applying_since(prefix: str = ON_FACILITY) -> Coalesce:
     """The day a facility implemented its first CP solution (or NEVER)."""
-    return milestone("applying_on")
+    return milestone("applying_on", prefix)
 
 
-def surveyed_since() -> Coalesce:
+def surveyed_since(prefix: str = ON_FACILITY) -> Coalesce:
     """The day a facility was first surveyed (or NEVER)."""
-    return milestone("surveyed_on")
+    return milestone("surveyed_on", prefix)
+
+
+def reached_q(minimum: Decimal | float, resource: str = "", prefix: str = "") -> Q:
+    """Saving steps on ``resource`` ("" = any) on which a best saving first reached ``minimum``
+    percent: at most one per facility (the best saving only grows)."""
+    minimum = float(minimum)
+    return Q(**{f"{prefix}resource": resource, f"{prefix}best__gte": minimum}) & (
+        Q(**{f"{prefix}previous__isnull": True}) | Q(**{f"{prefix}previous__lt": minimum})
+    )
+
+
+def measured_q(resource: str = "", prefix: str = "") -> Q:
+    """The first saving step of each facility on ``resource`` ("" = any): when a saving was first measured."""
+    return Q(**{f"{prefix}resource": resource, f"{prefix}previous__isnull": True})
 
 
 def saving_reached(minimum: Decimal | float, resource: str = "") -> FilteredRelation:
-    """The facility's saving step on ``resource`` ("" = any) on which its best saving
-    first reached ``minimum`` percent: at most one per facility, so joining it never
-    repeats a facility. Annotate it under a name N; N__since is then the day (NULL: never)."""
-    minimum = float(minimum)
-    return FilteredRelation(
-        "saving_steps",
-        condition=Q(saving_steps__resource=resource, saving_steps__best__gte=minimum)
-        & (Q(saving_steps__previous__isnull=True) | Q(saving_steps__previous__lt=minimum)),
-    )
+    """On FacilityPathway: the saving step of reached_q(), joined without repeating a
+    facility. Annotate it under a name N; N__since is then the day (NULL: never)."""
+    return FilteredRelation("saving_steps", condition=reached_q(minimum, resource, "saving_steps__"))
 
 
 def saving_measured(resource: str = "") -> FilteredRelation:
-    """The facility's first saving step on ``resource`` ("" = any): when a saving was first measured."""
-    return FilteredRelation(
-        "saving_steps", condition=Q(saving_steps__resource=resource, saving_steps__previous__isnull=True)
-    )
+    """On FacilityPathway: the step of measured_q() (see saving_reached())."""
+    return FilteredRelation("saving_steps", condition=measured_q(resource, "saving_steps__"))
+
+
+def step_since(condition: Q) -> Coalesce:
+    """On a Facility queryset: the ``since`` of the facility's step meeting ``condition``
+    (reached_q(), measured_q()), or NEVER. A subquery per facility: for lists, not counts."""
+    steps = SavingStep.objects.filter(condition, facility_id=OuterRef("pk")).order_by("since").values("since")[:1]
+    return Coalesce(Subquery(steps, output_field=DateField()), Value(NEVER), output_field=DateField())
 
 
 def since_of(relation: str) -> Coalesce:
@@ -146,20 +163,22 @@ def left_on() -> Coalesce:
 
 
 def scope_q(*, sector_id: int | None = None, unit_id: int | None = None, area_kind: str = "") -> Q:
-    """Facilities of a sector, a unit and/or a production-area type; Q() for no restriction."""
+    """Pathway rows of a sector, a unit and/or a production-area type; Q() for no restriction.
+    On a Facility queryset: through(scope_q(…), ON_FACILITY)."""
     q = Q()
     if sector_id:
         q &= Q(sector_id=sector_id)
     if unit_id:
         q &= Q(unit_id=unit_id)
     if area_kind:
-        q &= Q(area__kind=area_kind)
+        q &= Q(area_kind=area_kind)
     return q
 
 
-def facilities_in_scope() -> QuerySet[Facility]:
-    """All facilities that count toward targets (open or not; open-ness is per day)."""
-    return Facility.objects.in_scope().order_by()
+def facilities_in_scope() -> QuerySet[FacilityPathway]:
+    """The pathway rows of all facilities that count toward targets (open or not; open-ness is
+    per day): what every count reads, a narrow table instead of the register."""
+    return FacilityPathway.objects.filter(in_scope=True).order_by()
 
 
 def specialist_on(day: datetime.date) -> Exists:
@@ -171,6 +190,11 @@ def units_in_scope(unit_id: int | None = None) -> QuerySet[AdministrativeUnit]:
     """All units (valid or not; validity is per day), or only ``unit_id``."""
     units = AdministrativeUnit.objects.order_by()
     return units.filter(pk=unit_id) if unit_id else units
+
+
+def bucket_of(field: str, prefix: str = "") -> Expression:
+    """A breakdown's group key: the pathway field, with "no production area" as NULL (not "")."""
+    return NullIf(F(f"{prefix}{field}"), Value("")) if field == "area_kind" else F(f"{prefix}{field}")
 
 
 def through(q: Q, prefix: str) -> Q:
@@ -219,7 +243,7 @@ def ranked_savings(
                 "until",
                 opened=F("facility__opened_on"),
                 closed=F("facility__closed_on"),
-                bucket=F(f"facility__{bucket}") if bucket else Value(None, output_field=IntegerField()),
+                bucket=bucket_of(bucket, "facility__") if bucket else Value(None, output_field=IntegerField()),
             )
             .order_by()
         )

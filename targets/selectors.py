@@ -56,20 +56,26 @@ from targets import arithmetic
 from targets.arithmetic import Status
 from targets.models import Indicator, Target
 from targets.queries import (
+    ON_FACILITY,
     applying_since,
     aware_since,
+    bucket_of,
     contact_dates,
     entered_on,
     facilities_in_scope,
     facility_saving,
     left_on,
+    measured_q,
     ranked_savings,
+    reached_q,
     saving_measured,
     saving_reached,
     scope_q,
     since_of,
     specialist_on,
+    step_since,
     surveyed_since,
+    through,
     units_in_scope,
 )
 from targets.results import BreakdownRow, Completeness, SavingStats, SeriesPoint, TargetResult
@@ -78,7 +84,7 @@ from targets.results import BreakdownRow, Completeness, SavingStats, SeriesPoint
 BREAKDOWNS: dict[str, str] = {
     "sector": "sector_id",
     "unit": "unit_id",
-    "area_type": "area__kind",
+    "area_type": "area_kind",
     "kind": "kind",
 }
 #: Series frequencies accepted by indicator_series(), and the Trunc kind of each.
@@ -181,9 +187,9 @@ class _Plan:
         """The "since" date a _since_keys() key stands for (a saving's joins the steps it needs)."""
         kind, *args = key
         if kind == "aware":
-            return aware_since()
+            return aware_since(prefix="")
         if kind == "applying":
-            return applying_since()
+            return applying_since(prefix="")
         factory = saving_reached if kind == "reached" else saving_measured
         relation = self._alias(key, self.relations, lambda: functools.partial(factory, *args))
         return since_of(relation)
@@ -314,7 +320,11 @@ def _aggregate_by(base: QuerySet, annotations: dict, field: str, conditions: dic
         return []
     counts = {alias: Count("pk", filter=q) for alias, q in conditions.items()}
     return list(
-        base.annotate(**annotations).annotate(bucket=F(field)).values("bucket").annotate(**counts).order_by("bucket")
+        base.annotate(**annotations)
+        .annotate(bucket=bucket_of(field))
+        .values("bucket")
+        .annotate(**counts)
+        .order_by("bucket")
     )
 
 
@@ -705,7 +715,7 @@ def data_completeness(
     scope = scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind) & counted_q(as_of)
     counts = _aggregate(
         facilities_in_scope(),
-        {"aware_since": aware_since(), "surveyed_since": surveyed_since()},
+        {"aware_since": aware_since(prefix=""), "surveyed_since": surveyed_since(prefix="")},
         {
             "facilities": scope,
             "reached": scope & Q(aware_since__lte=as_of),
@@ -812,7 +822,7 @@ def facilities_behind(
     """
     facilities = (
         Facility.objects.counted_on(as_of)
-        .filter(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind))
+        .filter(through(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind), ON_FACILITY))
         .select_related("sector", "unit", "area")
         .order_by("code")
     )
@@ -824,13 +834,11 @@ def facilities_behind(
         facilities = facilities.annotate(since=applying_since())
     elif indicator in (Indicator.APPLICATION_WITH_SAVING, Indicator.SAVING):
         step = (
-            saving_measured(resource)
+            measured_q(resource)
             if denominator and indicator == Indicator.SAVING
-            else saving_reached(saving_min or 0, resource)
+            else reached_q(saving_min or 0, resource)
         )
-        facilities = facilities.annotate(step=step).annotate(
-            since=since_of("step"), saving=facility_saving(as_of, resource)
-        )
+        facilities = facilities.annotate(since=step_since(step), saving=facility_saving(as_of, resource))
     else:
         raise ValueError(indicator)
     if denominator and indicator != Indicator.SAVING:
@@ -876,7 +884,7 @@ def facilities_never_reached(
     """In-scope facilities open on ``as_of`` with no contact at all by then (data completeness)."""
     return (
         Facility.objects.counted_on(as_of)
-        .filter(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind))
+        .filter(through(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind), ON_FACILITY))
         .annotate(since=aware_since())
         .filter(since__gt=as_of)
         .select_related("sector", "unit", "area")

@@ -312,13 +312,16 @@ def _statements_to_import(rows: list[dict]) -> list[str]:
 def test_query_count_does_not_grow_with_rows(register, count):
     """Sectors, units, areas, existing codes, then one bulk write and one bulk
     INSERT of its history entries (simple-history). Past ~65 new rows SQLite
-    splits the history INSERT (999 parameters a statement); PostgreSQL at 1,000."""
+    splits the history INSERT (999 parameters a statement); PostgreSQL at 1,000.
+    Then the pathway rows of the facilities written (facilities_written): their ids,
+    DELETE their saving steps and rows, INSERT the rows, SELECT savings for the steps."""
     reads = ["SELECT"] * 4
+    pathway = ["SELECT", "DELETE", "DELETE", "INSERT", "SELECT"]
 
     changed = [dict(row, name="changed") for row in rows_of(count)]
 
-    assert _statements_to_import(rows_of(count)) == [*reads, "INSERT", "INSERT"]
-    assert _statements_to_import(changed) == [*reads, "UPDATE", "INSERT"]
+    assert _statements_to_import(rows_of(count)) == [*reads, "INSERT", "INSERT", *pathway]
+    assert _statements_to_import(changed) == [*reads, "UPDATE", "INSERT", *pathway]
     assert _statements_to_import(changed) == reads  # unchanged rows are skipped, not written
 
 

@@ -67,14 +67,15 @@ def test_a_negative_saving_is_a_first_step():
 
 
 @pytest.mark.django_db
-def test_a_survey_and_its_support_set_their_milestones_and_deleting_them_clears_the_row():
+def test_a_survey_and_its_support_set_their_milestones_and_deleting_them_clears_them():
     facility = b.facility()
     survey = b.survey(facility, surveyed_on=D(2012, 5, 1))
     TechnicalSupport.objects.create(survey=survey, kind="technique", given_on=D(2012, 7, 1))
     row = FacilityPathway.objects.get(facility=facility)
     assert (row.surveyed_on, row.supported_on, row.aware_on) == (D(2012, 5, 1), D(2012, 7, 1), D(2012, 5, 1))
     survey.delete()
-    assert not FacilityPathway.objects.filter(facility=facility).exists()
+    row = FacilityPathway.objects.get(facility=facility)
+    assert (row.surveyed_on, row.supported_on, row.aware_on) == (None, None, None)
 
 
 @pytest.mark.django_db
@@ -94,9 +95,9 @@ def test_a_solution_moved_to_another_facility_leaves_the_first():
     assert FacilityPathway.objects.get(facility=first).applying_on == solution.implemented_on
     solution.facility = second
     solution.save()
-    assert not FacilityPathway.objects.filter(facility=first).exists()
-    assert not SavingStep.objects.filter(facility=first).exists()
-    assert SavingStep.objects.filter(facility=second, resource="energy", best=6.0).exists()
+    assert FacilityPathway.objects.get(facility=first).applying_on is None
+    assert not SavingStep.objects.filter(facility_id=first.pk).exists()
+    assert SavingStep.objects.filter(facility_id=second.pk, resource="energy", best=6.0).exists()
 
 
 @pytest.mark.django_db
@@ -158,6 +159,10 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("demonstration"), INDEX, DAYS),
     st.tuples(st.just("replicate"), INDEX, INDEX, DAYS),
     st.tuples(st.just("delete_replication"), INDEX),
+    st.tuples(st.just("close"), INDEX, st.none() | DAYS),
+    st.tuples(st.just("scope"), INDEX, st.booleans()),
+    st.tuples(st.just("area_kind"), INDEX, st.sampled_from(["craft_village", "industrial_zone"])),
+    st.tuples(st.just("new_facility"), INDEX),
 )
 
 
@@ -216,11 +221,25 @@ def apply(operation: tuple, facilities: list, activities: list) -> None:
             Replication.objects.create(model=model, facility=facility, replicated_on=args[2])
     elif kind == "delete_replication" and (row := _pick(Replication.objects, args[0])):
         row.delete()
+    elif kind == "close":
+        facility.closed_on = (
+            args[1] if args[1] is None or facility.opened_on is None else max(args[1], facility.opened_on)
+        )
+        facility.save()
+    elif kind == "scope":
+        facility.in_scope = args[1]
+        facility.save()
+    elif kind == "area_kind" and facility.area_id:
+        facility.area.kind = args[1]
+        facility.area.save()
+    elif kind == "new_facility":
+        facilities.append(b.facility(area=facility.area))
 
 
 @pytest.fixture
 def world(db):
-    facilities = [b.facility() for _ in range(4)]
+    area = b.area()
+    facilities = [b.facility(area=area if i % 2 else None) for i in range(4)]
     activities = [
         OutreachActivity.objects.create(kind="workshop", title=f"W{i}", held_on=D(2012, 1 + i, 1)) for i in range(2)
     ]

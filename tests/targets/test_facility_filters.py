@@ -256,7 +256,9 @@ class TestReachNext:
 
     def test_area_type_filter(self, reach_world):
         area = b.area(kind=ProductionArea.Kind.INDUSTRIAL_ZONE, unit=reach_world.units[0])
-        Facility.objects.filter(code="R2").update(area=area)
+        facility = Facility.objects.get(code="R2")
+        facility.area = area
+        facility.save()
         filterset = ReachNextFilter({"as_of": "2015-12-31", "area_kind": "industrial_zone"}, queryset=None)
         assert filterset.is_valid()
         assert list(filterset.qs.values_list("code", flat=True)) == ["R2"]

@@ -18,6 +18,6 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {FacilityPathway._meta.db_table}, {SavingStep._meta.db_table}")
         self.stdout.write(
-            _("Pathway rebuilt: %(rows)d facilities with a record, %(steps)d saving steps.")
+            _("Pathway rebuilt: %(rows)d facilities, %(steps)d saving steps.")
             % {"rows": FacilityPathway.objects.count(), "steps": SavingStep.objects.count()}
         )
