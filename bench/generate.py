@@ -763,7 +763,7 @@ class Generator:
             return
         rng = self.rng
         count = {2012: math.ceil(total / 3), 2013: round(total / 3), 2014: total}[year] - len(self.model_rows)
-        villages = [i for i, spec in enumerate(self.area_specs) if spec.kind == data.VILLAGE]
+        villages = [i for i, spec in enumerate(self.area_specs) if spec.kind == data.VILLAGE and self.by_area[i]]
         hosts = set()
         if year == 2012:
             hosts.add(1)
@@ -808,7 +808,7 @@ class Generator:
         rng, year = self.rng, plan.year
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
         wanted = max(1, round(plan.replications * self.scale))
-        villages = [i for i, spec in enumerate(self.area_specs) if spec.kind == data.VILLAGE]
+        villages = [i for i, spec in enumerate(self.area_specs) if spec.kind == data.VILLAGE and self.by_area[i]]
         done = 0
         for _ in range(20 * wanted):
             if done >= wanted:
