@@ -6,6 +6,10 @@ from django_tables2 import Table
 
 #: Rows per page on every list.
 PER_PAGE = 50
+#: django-tables2's plain template: the project ships no Bootstrap CSS.
+TEMPLATE = "django_tables2/table.html"
+#: Where a number is right-aligned.
+NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
 def paginate(table: Table, request: HttpRequest) -> None:

@@ -13,5 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("record/", include("programmes.urls")),
     path("", include("targets.urls")),
-    path("facilities/", include("facilities.urls")),
+    path("facilities/", include("targets.facility_urls")),
 ]

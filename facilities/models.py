@@ -17,10 +17,16 @@ from simple_history.models import HistoricalRecords
 from cpdash.models import Searchable
 
 
+def unit_valid_q(day: datetime.date) -> Q:
+    """Units that exist on ``day`` (valid_from ≤ day ≤ valid_until), as a Q for
+    filters and for conditional aggregates over several days."""
+    return Q(Q(valid_from__lte=day), Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
 class AdministrativeUnitQuerySet(models.QuerySet):
     def valid_on(self, day: datetime.date) -> "AdministrativeUnitQuerySet":
-        """Units that exist on ``day`` (valid_from ≤ day ≤ valid_until)."""
-        return self.filter(Q(valid_from__lte=day), Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        """Units that exist on ``day`` (unit_valid_q())."""
+        return self.filter(unit_valid_q(day))
 
 
 class AdministrativeUnit(Searchable):
@@ -113,18 +119,38 @@ class ProductionArea(Searchable):
         return self.name
 
 
+def open_q(day: datetime.date, prefix: str = "") -> Q:
+    """Facilities operating on ``day``: opened on or before it (or unknown) and not
+    closed on or before it. A Q, for filters and for conditional aggregates over
+    several days; ``prefix`` reaches the facility through a relation ("facility__")."""
+    return Q(
+        Q(**{f"{prefix}opened_on__isnull": True}) | Q(**{f"{prefix}opened_on__lte": day}),
+        Q(**{f"{prefix}closed_on__isnull": True}) | Q(**{f"{prefix}closed_on__gt": day}),
+    )
+
+
+def counted_q(day: datetime.date, prefix: str = "") -> Q:
+    """The facilities the industrial-facility targets count on ``day``: in scope and
+    open then (docs/indicators.md, "Who is counted"). ``prefix`` as for open_q().
+
+    Written once: the indicators, the facility list's statuses, the drill-downs and
+    the pathway's counts all use it (or FacilityQuerySet.counted_on()).
+    """
+    return Q(**{f"{prefix}in_scope": True}) & open_q(day, prefix)
+
+
 class FacilityQuerySet(models.QuerySet):
     def in_scope(self) -> "FacilityQuerySet":
         """Facilities that count toward the industrial-facility targets."""
         return self.filter(in_scope=True)
 
     def open_on(self, day: datetime.date) -> "FacilityQuerySet":
-        """Facilities operating on ``day``: opened on or before it (or unknown)
-        and not closed on or before it."""
-        return self.filter(
-            Q(opened_on__isnull=True) | Q(opened_on__lte=day),
-            Q(closed_on__isnull=True) | Q(closed_on__gt=day),
-        )
+        """Facilities operating on ``day`` (open_q())."""
+        return self.filter(open_q(day))
+
+    def counted_on(self, day: datetime.date) -> "FacilityQuerySet":
+        """Facilities the targets count on ``day``: in scope and open (counted_q())."""
+        return self.filter(counted_q(day))
 
 
 class Facility(Searchable):
@@ -191,6 +217,7 @@ class Facility(Searchable):
         return f"{self.name} ({self.code})"
 
     def is_open_on(self, day: datetime.date) -> bool:
+        """open_q() for this one facility, without a query."""
         return (self.opened_on is None or self.opened_on <= day) and (self.closed_on is None or self.closed_on > day)
 
     def not_open_reason(

@@ -23,8 +23,8 @@ from django import forms
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.filters import AnyYesNo
 from cpdash.text import fold
-from facilities.filters import AnyYesNo
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from programmes.models import (
     Attendance,

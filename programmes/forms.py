@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -26,6 +25,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cpdash.concurrency import VersionedFormMixin
 from facilities.models import Facility
+from programmes import pathway
 from programmes.models import (
     Attendance,
     CPOption,
@@ -210,7 +210,7 @@ class RecordWithRowsForm(RecordForm):
 
     def save(self, commit: bool = True):
         """Save the record and all its rows, or nothing (``commit`` is ignored: rows need a saved record)."""
-        with transaction.atomic():
+        with pathway.deferred():
             record = super().save()
             for rowset in self.rowsets.values():
                 rowset.instance = record
@@ -514,9 +514,10 @@ class OutreachActivityForm(VersionedFormMixin, RecordForm):
     def save(self, commit: bool = True) -> OutreachActivity:
         """Save the activity and make its attendance match the rows, or save nothing
         (``commit`` is ignored: attendance needs a saved activity)."""
-        with transaction.atomic():
+        with pathway.deferred():
             activity = super().save()
             self._save_attendance(activity)
+            pathway.touch_records([activity])  # bulk writes below send no signals
         return activity
 
     def _save_attendance(self, activity: OutreachActivity) -> None:

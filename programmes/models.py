@@ -489,3 +489,70 @@ class ResourceSaving(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_resource_display()}: {self.baseline} → {self.after} {self.unit}"
+
+
+# --- The CP pathway: where each facility stands, kept by programmes/pathway.py -----------------
+
+
+class FacilityPathway(models.Model):
+    """The first day of each milestone of one facility on the CP pathway, from its records.
+
+    A row exists for every facility with at least one record; a facility without
+    one has no row (no milestone). Every field is the earliest date of a kind of
+    record (NULL: none), so "aware on D" is ``aware_on <= D``. programmes/pathway.py
+    rewrites a facility's row in the same transaction as every write to its records;
+    nothing else writes here, and reads never do (docs/indicators.md, "The pathway").
+    """
+
+    facility = models.OneToOneField(
+        Facility, on_delete=models.CASCADE, primary_key=True, related_name="pathway", verbose_name=_("facility")
+    )
+    attended_on = models.DateField(_("first outreach activity"), null=True)
+    awareness_recorded_on = models.DateField(_("first awareness record"), null=True)
+    surveyed_on = models.DateField(_("first CP survey"), null=True)
+    supported_on = models.DateField(_("first technical support"), null=True)
+    applying_on = models.DateField(_("first CP solution"), null=True)
+    measured_on = models.DateField(_("first measured saving"), null=True)
+    hosted_on = models.DateField(_("first demonstration model hosted"), null=True)
+    replicated_on = models.DateField(_("first replication"), null=True)
+    aware_on = models.DateField(_("aware of CP since"), null=True, help_text=_("The earliest contact of any kind."))
+
+    class Meta:
+        verbose_name = _("CP pathway")
+        verbose_name_plural = _("CP pathways")
+        indexes = [models.Index(fields=["aware_on"]), models.Index(fields=["applying_on"])]
+
+    def __str__(self) -> str:
+        return str(self.facility_id)
+
+
+class SavingStep(models.Model):
+    """One step of a facility's best measured saving on a resource ("" = any resource).
+
+    From ``since`` (inclusive) until ``until`` (exclusive; NULL: still), the
+    largest saving among the facility's solutions implemented by then is
+    ``best`` percent; ``previous`` is the best before ``since`` (NULL on the
+    first step). The best saving only grows, so a facility reached a saving
+    of m on the one step with ``best >= m > previous`` (or no previous), and
+    its saving as of D is the step with ``since <= D < until``.
+    """
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("facility")
+    )
+    resource = models.CharField(_("resource"), max_length=20, blank=True)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True)
+    best = models.FloatField(_("best saving (%)"))
+    previous = models.FloatField(_("previous best saving (%)"), null=True)
+
+    class Meta:
+        verbose_name = _("saving step")
+        verbose_name_plural = _("saving steps")
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "resource", "since"], name="saving_step_once_per_day"),
+        ]
+        indexes = [models.Index(fields=["resource", "since"])]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.resource or '*'} {self.since}: {self.best}"

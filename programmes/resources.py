@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import DecimalValidator, MaxLengthValidator
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models
 from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -51,6 +51,7 @@ from cpdash.imports import (
 from cpdash.imports import row_problems as _row_problems
 from cpdash.models import Searchable
 from facilities.models import AdministrativeUnit, Facility
+from programmes import pathway
 from programmes.models import (
     Attendance,
     CPOption,
@@ -505,7 +506,7 @@ class RecordResource(resources.Resource):
         if result.has_validation_errors() or dry_run:
             return result
         try:
-            with transaction.atomic():
+            with pathway.deferred():
                 self._write(records, pending)
         except DatabaseError as error:
             message = gettext("The database refused the import, so nothing was written: %(error)s")
@@ -716,6 +717,9 @@ class RecordResource(resources.Resource):
         for model, children in pending.items():
             create_with_history(children.create, model, self._user)
             update_with_history(children.update, model, sorted(children.fields), self._user)
+        # Bulk writes send no signals: the pathway of every facility written is refreshed here.
+        pathway.touch_records([r.obj for r in records if r.status in (NEW, UPDATE) or r.children_touched])
+        pathway.touch_records(obj for children in pending.values() for obj in (*children.create, *children.update))
 
 
 class OutreachActivityResource(RecordResource):

@@ -18,8 +18,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.tables import NUMBER, TEMPLATE
 from facilities.models import Facility
-from facilities.tables import NUMBER, TEMPLATE
 from programmes.models import ResourceSaving, TechnicalSupport
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -114,3 +115,37 @@ class Target(models.Model):
 
     def is_due_by(self, day: datetime.date) -> bool:
         return self.deadline <= day
+
+    def baseline(self) -> tuple[datetime.date, Decimal]:
+        """(baseline date, baseline value percent): the target's, else its phase's start and 0."""
+        baseline_on = self.baseline_on or self.phase.starts_on
+        value = self.baseline_value if self.baseline_value is not None else Decimal(0)
+        return baseline_on, value
+
+    def qualifying_saving(self) -> Decimal:
+        """The saving (percent) a facility must reach to count for this target.
+
+        Saving targets: their lower end (target_min). "Applying with the target
+        saving": saving_min, or 0 when not set.
+        """
+        if self.indicator == Indicator.SAVING:
+            return self.target_min
+        return self.saving_min if self.saving_min is not None else Decimal(0)
+
+    def scope_label(self) -> str:
+        """What restricts the target, e.g. "Textile, craft village (làng nghề), energy saving ≥ 5%"; "" for none.
+
+        Needs sector and unit_scope loaded (select_related) to run no query.
+        """
+        parts = []
+        if self.sector_id:
+            parts.append(self.sector.name)
+        if self.unit_scope_id:
+            parts.append(self.unit_scope.name)
+        if self.area_kind:
+            parts.append(str(ProductionArea.Kind(self.area_kind).label))
+        if self.indicator in (Indicator.SAVING, Indicator.APPLICATION_WITH_SAVING):
+            resource = str(Resource(self.resource).label) if self.resource else gettext("any resource")
+            minimum = f"{float(self.qualifying_saving()):g}"
+            parts.append(gettext("%(resource)s saving ≥ %(minimum)s%%") % {"resource": resource, "minimum": minimum})
+        return ", ".join(parts)

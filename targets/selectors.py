@@ -4,22 +4,27 @@ Public functions are keyword-only and return plain data (targets/results.py)
 or querysets (for tracing). The number of queries each makes is fixed: it
 depends on the targets configured, never on the number of facilities or
 records. Counting happens in SQL (conditional aggregates over per-facility
-"since" dates, window functions for quartiles, see targets/queries.py); the
+"since" dates read from the CP pathway, window functions for quartiles, see
+targets/queries.py); the
 arithmetic on the counts is targets/arithmetic.py. Definitions:
 docs/indicators.md.
 """
 
+import bisect
 import datetime
+import functools
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
     Case,
     Count,
-    Exists,
+    DateField,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
@@ -28,13 +33,15 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Greatest, Trunc
 from django.utils.translation import gettext as _
 
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, unit_valid_q
 from programmes.models import (
     Attendance,
     AwarenessRecord,
     DemonstrationModel,
+    FacilityPathway,
     OutreachActivity,
     Programme,
     Replication,
@@ -51,18 +58,17 @@ from targets.queries import (
     applying_since,
     aware_since,
     contact_dates,
-    earliest,
     entered_on,
     facilities_in_scope,
     facility_saving,
     left_on,
-    open_q,
     ranked_savings,
-    saving_measured_since,
-    saving_reached_since,
+    saving_measured,
+    saving_reached,
     scope_q,
+    since_of,
     specialist_on,
-    unit_valid_q,
+    surveyed_since,
     units_in_scope,
 )
 from targets.results import BreakdownRow, Completeness, SavingStats, SeriesPoint, TargetResult
@@ -74,8 +80,9 @@ BREAKDOWNS: dict[str, str] = {
     "area_type": "area__kind",
     "kind": "kind",
 }
-#: Series frequencies accepted by indicator_series().
-FREQUENCIES = ("month", "quarter", "year")
+#: Series frequencies accepted by indicator_series(), and the Trunc kind of each.
+TRUNC = {"month": "month", "quarter": "quarter", "year": "year"}
+FREQUENCIES = tuple(TRUNC)
 #: At most this many periods in a series (SQLite allows 500 terms in a UNION).
 MAX_PERIODS = 240
 #: At most this many conditional counts in one SELECT (PostgreSQL allows 1,664 columns).
@@ -148,6 +155,8 @@ class _Plan:
     """
 
     def __init__(self) -> None:
+        # FilteredRelation objects are bound to the query that uses them: one per query.
+        self.relations: dict[str, Callable[[], FilteredRelation]] = {}
         self.facility_annotations: dict[str, object] = {LEFT: left_on()}
         self.unit_annotations: dict[str, object] = {}
         self.facility_counts: dict[str, Q] = {}
@@ -166,8 +175,19 @@ class _Plan:
         return self._alias(
             ("entered", scope, sinces),
             self.facility_annotations,
-            lambda: entered_on([_since(key) for key in sinces], scope),
+            lambda: entered_on([self._since(key) for key in sinces], scope),
         )
+
+    def _since(self, key: tuple):
+        """The "since" date a _since_keys() key stands for (a saving's joins the steps it needs)."""
+        kind, *args = key
+        if kind == "aware":
+            return aware_since()
+        if kind == "applying":
+            return applying_since()
+        factory = saving_reached if kind == "reached" else saving_measured
+        relation = self._alias(key, self.relations, lambda: functools.partial(factory, *args))
+        return since_of(relation)
 
     def counting(self, target: Target, days: Iterable[datetime.date]) -> _FacilityCounting | _UnitCounting:
         if target.indicator == Indicator.SPECIALIST_COVERAGE:
@@ -188,22 +208,88 @@ class _Plan:
         registry[alias] = condition
         return alias
 
+    def facilities(self) -> QuerySet[Facility]:
+        """The facilities counted, joined to the saving steps the counts need."""
+        return facilities_in_scope().annotate(**{alias: make() for alias, make in self.relations.items()})
+
     def run(self) -> dict[str, int]:
         """One query for facility counts and one for unit counts (more only past MAX_AGGREGATES)."""
-        counts = _aggregate(facilities_in_scope(), self.facility_annotations, self.facility_counts)
+        counts = _aggregate(self.facilities(), self.facility_annotations, self.facility_counts)
         counts.update(_aggregate(units_in_scope(), self.unit_annotations, self.unit_counts))
         return counts
+
+    def run_cumulative(
+        self, aliases: set[str], *, as_of: datetime.date, freq: str
+    ) -> dict[str, Callable[[datetime.date], int]]:
+        """For each "entered" alias, how many facilities count on any period end of ``freq``
+        up to ``as_of``: one query, grouped by period, however many periods.
+
+        Counted on D ⇔ entered ≤ D < left, so count(D) = #(entered ≤ D) − #(max(entered, left) ≤ D):
+        two cumulative sums of per-period counts. The sums add up at most MAX_PERIODS
+        group counts per alias (arithmetic on counts, not a loop over facilities).
+        """
+        if not aliases:
+            return {}
+        kind = TRUNC[freq]
+        parts, signs = [], []
+        for alias in sorted(aliases):
+            base = self.facilities().annotate(**{alias: self.facility_annotations[alias], LEFT: left_on()})
+            for sign, day in ((1, F(alias)), (-1, Greatest(F(alias), F(LEFT)))):
+                parts.append(
+                    base.annotate(day=day)
+                    .filter(day__lte=as_of)
+                    .annotate(part=Value(len(signs)), bucket=Trunc("day", kind, output_field=DateField()))
+                    .values("part", "bucket")
+                    .annotate(n=Count("pk"))
+                    .order_by()
+                )
+                signs.append((alias, sign))
+        changes: dict[str, dict[datetime.date, int]] = {alias: defaultdict(int) for alias in aliases}
+        for row in parts[0].union(*parts[1:], all=True):
+            alias, sign = signs[row["part"]]
+            changes[alias][_as_date(row["bucket"])] += sign * row["n"]
+        return {alias: _running_count(changes[alias], kind) for alias in aliases}
 
     def run_by(self, field: str, only: set[str]) -> tuple[list[dict], list[dict]]:
         """The counts named in ``only``, grouped by ``field``: (facility rows, unit rows);
         unit rows only by unit. One query each."""
         facility_counts = {alias: q for alias, q in self.facility_counts.items() if alias in only}
         unit_counts = {alias: q for alias, q in self.unit_counts.items() if alias in only}
-        facility_rows = _aggregate_by(facilities_in_scope(), self.facility_annotations, field, facility_counts)
+        facility_rows = _aggregate_by(self.facilities(), self.facility_annotations, field, facility_counts)
         unit_rows = (
             _aggregate_by(units_in_scope(), self.unit_annotations, "pk", unit_counts) if field == "unit_id" else []
         )
         return facility_rows, unit_rows
+
+
+def _as_date(value) -> datetime.date:
+    """A truncated date as the backend returns it (SQLite: a string or datetime)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def _period_start(day: datetime.date, kind: str) -> datetime.date:
+    """The first day of ``day``'s month, quarter or year: what Trunc(kind) gives in SQL."""
+    if kind == "year":
+        return day.replace(month=1, day=1)
+    if kind == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(day=1)
+
+
+def _running_count(changes: dict[datetime.date, int], kind: str) -> Callable[[datetime.date], int]:
+    """count(D): the sum of ``changes`` of periods starting on or before D's period."""
+    starts = sorted(changes)
+    totals = list(itertools.accumulate(changes[start] for start in starts))
+
+    def count(day: datetime.date) -> int:
+        position = bisect.bisect_right(starts, _period_start(day, kind))
+        return totals[position - 1] if position else 0
+
+    return count
 
 
 def _aggregate(base: QuerySet, annotations: dict, conditions: dict[str, Q]) -> dict[str, int]:
@@ -239,33 +325,10 @@ def _since_keys(target: Target) -> tuple[tuple[tuple, ...], tuple[tuple, ...]]:
         return (("aware",),), ()
     if target.indicator == Indicator.APPLICATION:
         return (("applying",),), ()
-    reached = ("reached", qualifying_saving(target), target.resource)
+    reached = ("reached", target.qualifying_saving(), target.resource)
     if target.indicator == Indicator.APPLICATION_WITH_SAVING:
         return (reached,), ()
     return (reached,), (("measured", target.resource),)
-
-
-def _since(key: tuple):
-    """The "since" date expression (targets.queries) a _since_keys() key stands for."""
-    kind, *args = key
-    if kind == "aware":
-        return aware_since()
-    if kind == "applying":
-        return applying_since()
-    if kind == "reached":
-        return saving_reached_since(*args)
-    return saving_measured_since(*args)
-
-
-def qualifying_saving(target: Target) -> Decimal:
-    """The saving (percent) a facility must reach to count for ``target``.
-
-    Saving targets: their lower end (target_min). "Applying with the target
-    saving": saving_min, or 0 when not set.
-    """
-    if target.indicator == Indicator.SAVING:
-        return target.target_min
-    return target.saving_min if target.saving_min is not None else Decimal(0)
 
 
 # --- Quartiles ----------------------------------------------------------------------------------
@@ -291,7 +354,7 @@ def _quartiles(
     for start in range(0, len(requests), MAX_UNION):
         parts = [
             ranked_savings(
-                facilities_in_scope().filter(request.scope & open_q(request.day)),
+                facilities_in_scope().filter(request.scope & counted_q(request.day)),
                 as_of=request.day,
                 resource=request.resource,
                 part=index,
@@ -404,7 +467,7 @@ def _result(
         value = arithmetic.percent(numerator, denominator)
         value_ago = arithmetic.percent(counts["num_ago"], counts["den_ago"])
         needed = arithmetic.needed_count(target=target.target_min, numerator=numerator, denominator=denominator)
-    baseline_on, baseline = target_baseline(target)
+    baseline_on, baseline = target.baseline()
     expected = arithmetic.expected_now(
         as_of=as_of,
         baseline_on=baseline_on,
@@ -419,7 +482,7 @@ def _result(
         target_id=target.pk,
         indicator=target.indicator,
         label=str(Indicator(target.indicator).label),
-        scope=target_scope_label(target),
+        scope=target.scope_label(),
         phase=target.phase.name,
         unit=target.unit,
         as_of=as_of,
@@ -444,29 +507,6 @@ def _result(
         share_reaching=r(share),
         breakdown=breakdown,
     )
-
-
-def target_baseline(target: Target) -> tuple[datetime.date, Decimal]:
-    """(baseline date, baseline value): the target's, else its phase's start and 0."""
-    baseline_on = target.baseline_on or target.phase.starts_on
-    baseline = target.baseline_value if target.baseline_value is not None else Decimal(0)
-    return baseline_on, baseline
-
-
-def target_scope_label(target: Target) -> str:
-    """What restricts the target, e.g. "Textile, craft village (làng nghề), energy saving ≥ 5%"; "" for none."""
-    parts = []
-    if target.sector_id:
-        parts.append(target.sector.name)
-    if target.unit_scope_id:
-        parts.append(target.unit_scope.name)
-    if target.area_kind:
-        parts.append(str(ProductionArea.Kind(target.area_kind).label))
-    if target.indicator in (Indicator.SAVING, Indicator.APPLICATION_WITH_SAVING):
-        resource = str(Resource(target.resource).label) if target.resource else _("any resource")
-        minimum = f"{float(qualifying_saving(target)):g}"
-        parts.append(_("%(resource)s saving ≥ %(minimum)s%%") % {"resource": resource, "minimum": minimum})
-    return ", ".join(parts)
 
 
 # --- Breakdowns ---------------------------------------------------------------------------------
@@ -526,7 +566,7 @@ def _bucket_labels(by: str, keys: list) -> dict:
 
 def series_start(target: Target) -> datetime.date:
     """Where a target's series starts: its baseline date, else its phase's start."""
-    return target_baseline(target)[0]
+    return target.baseline()[0]
 
 
 def indicator_series(
@@ -560,33 +600,42 @@ def series_for_targets(
     if any(len(days) > MAX_PERIODS for days in days_by_target.values()):
         raise ValueError(freq)
     plan = _Plan()
-    aliases: dict[int, list[tuple[str, str]]] = {}
+    unit_aliases: dict[int, list[tuple[str, str]]] = {}
+    entered: dict[int, tuple[str, str]] = {}
     requests: list[_QuartileRequest] = []
     request_index: dict[int, int] = {}
     for target in targets:
         days = days_by_target[target.pk]
         counting = plan.counting(target, days)
-        aliases[target.pk] = [
-            (
-                plan.count(target, counting, f"num{i}", counting.numerator_q(day)),
-                plan.count(target, counting, f"den{i}", counting.denominator_q(day)),
-            )
-            for i, day in enumerate(days)
-        ]
+        if isinstance(counting, _UnitCounting):
+            unit_aliases[target.pk] = [
+                (
+                    plan.count(target, counting, f"num{i}", counting.numerator_q(day)),
+                    plan.count(target, counting, f"den{i}", counting.denominator_q(day)),
+                )
+                for i, day in enumerate(days)
+            ]
+        else:
+            entered[target.pk] = (counting.entered, counting.denominator_entered)
         if target.indicator == Indicator.SAVING:
             request_index[target.pk] = len(requests)
             requests.extend(_QuartileRequest(day, target.resource, counting.scope) for day in days)
-    counts = plan.run()
+    counted = plan.run_cumulative({alias for pair in entered.values() for alias in pair}, as_of=as_of, freq=freq)
+    counts = _aggregate(units_in_scope(), plan.unit_annotations, plan.unit_counts)
     answers = _quartiles(requests) if requests else []
     series: dict[int, list[SeriesPoint]] = {}
     for target in targets:
         points = []
-        for i, (day, (num, den)) in enumerate(zip(days_by_target[target.pk], aliases[target.pk], strict=True)):
+        for i, day in enumerate(days_by_target[target.pk]):
+            if target.pk in entered:
+                num, den = (counted[alias](day) for alias in entered[target.pk])
+            else:
+                num, den = (counts[alias] for alias in unit_aliases[target.pk][i])
             if target.pk in request_index:
                 value = answers[request_index[target.pk] + i].get(None, _NO_QUARTILES)[1][1]
             else:
-                value = arithmetic.percent(counts[num], counts[den])
-            points.append(SeriesPoint(day, counts[num], counts[den], arithmetic.round1(value)))
+                value = arithmetic.percent(num, den)
+            points.append(SeriesPoint(day, num, den, arithmetic.round1(value)))
         series[target.pk] = points
     return series
 
@@ -606,13 +655,13 @@ def savings_by_resource(
     """Per resource ("" = any), the savings of in-scope facilities open on ``as_of``:
     quartiles, and how many reach ``minimum`` percent. 2 queries."""
     scope = scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind)
-    annotations, conditions = {}, {}
+    relations, conditions = {}, {}
     for i, resource in enumerate(resources):
-        annotations[f"measured_since{i}"] = saving_measured_since(resource)
-        annotations[f"reached_since{i}"] = saving_reached_since(minimum, resource)
-        conditions[f"measured{i}"] = scope & open_q(as_of) & Q(**{f"measured_since{i}__lte": as_of})
-        conditions[f"reached{i}"] = scope & open_q(as_of) & Q(**{f"reached_since{i}__lte": as_of})
-    counts = _aggregate(facilities_in_scope(), annotations, conditions)
+        relations[f"measured_step{i}"] = saving_measured(resource)
+        relations[f"reached_step{i}"] = saving_reached(minimum, resource)
+        conditions[f"measured{i}"] = scope & counted_q(as_of) & Q(**{f"measured_step{i}__since__lte": as_of})
+        conditions[f"reached{i}"] = scope & counted_q(as_of) & Q(**{f"reached_step{i}__since__lte": as_of})
+    counts = _aggregate(facilities_in_scope().annotate(**relations), {}, conditions)
     answers = _quartiles([_QuartileRequest(as_of, resource, scope) for resource in resources])
     stats = []
     for i, resource in enumerate(resources):
@@ -638,10 +687,10 @@ def data_completeness(
     *, as_of: datetime.date, sector_id: int | None = None, unit_id: int | None = None, area_kind: str = ""
 ) -> Completeness:
     """How many in-scope facilities open on ``as_of`` were never reached, or never surveyed. 1 query."""
-    scope = scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind) & open_q(as_of)
+    scope = scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind) & counted_q(as_of)
     counts = _aggregate(
         facilities_in_scope(),
-        {"aware_since": aware_since(), "surveyed_since": earliest(Survey.objects.all(), "facility", "surveyed_on")},
+        {"aware_since": aware_since(), "surveyed_since": surveyed_since()},
         {
             "facilities": scope,
             "reached": scope & Q(aware_since__lte=as_of),
@@ -663,7 +712,7 @@ def data_completeness(
 
 
 def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
-    """What the programme produced from ``start`` to ``end`` (both inclusive). 5 queries.
+    """What the programme produced from ``start`` to ``end`` (both inclusive). 7 queries.
 
     Keys: leaflets (copies issued), leaflet_distributions, results_reports,
     symposia, workshops, trainings, media, participants (people at symposia,
@@ -701,29 +750,27 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
 
 
 def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int]:
-    """Distinct facilities reached, newly reached and given technical support in [start, end]: 1 query."""
-    reached = (
-        Exists(Attendance.objects.filter(facility=OuterRef("pk"), activity__held_on__range=(start, end)))
-        | Exists(Survey.objects.filter(facility=OuterRef("pk"), surveyed_on__range=(start, end)))
-        | Exists(AwarenessRecord.objects.filter(facility=OuterRef("pk"), recorded_on__range=(start, end)))
-        | Exists(DemonstrationModel.objects.filter(host=OuterRef("pk"), started_on__range=(start, end)))
-        | Exists(Replication.objects.filter(facility=OuterRef("pk"), replicated_on__range=(start, end)))
-        | Exists(_solutions_in(start, end))
-    )
-    supported = Exists(TechnicalSupport.objects.filter(survey__facility=OuterRef("pk"), given_on__range=(start, end)))
-    return (
-        Facility.objects.order_by()
-        .annotate(first=aware_since(), reached=reached, supported=supported)
-        .aggregate(
-            facilities_reached=Count("pk", filter=Q(reached=True)),
-            facilities_newly_reached=Count("pk", filter=Q(first__gte=start, first__lte=end)),
-            facilities_supported=Count("pk", filter=Q(supported=True)),
-        )
-    )
+    """Distinct facilities reached, newly reached and given technical support in [start, end]: 3 queries.
 
-
-def _solutions_in(start: datetime.date, end: datetime.date) -> QuerySet:
-    return Solution.objects.filter(facility=OuterRef("pk"), implemented_on__range=(start, end))
+    Reached: read from the records of the period (a facility's contacts in a period are
+    not a pathway milestone), as one UNION of facility ids, so the cost follows the
+    period's records, not the register. Newly reached: first contact in the period, from
+    the pathway.
+    """
+    contacts = [
+        Attendance.objects.filter(activity__held_on__range=(start, end)).order_by().values_list("facility_id"),
+        Survey.objects.filter(surveyed_on__range=(start, end)).order_by().values_list("facility_id"),
+        AwarenessRecord.objects.filter(recorded_on__range=(start, end)).order_by().values_list("facility_id"),
+        DemonstrationModel.objects.filter(started_on__range=(start, end)).order_by().values_list("host_id"),
+        Replication.objects.filter(replicated_on__range=(start, end)).order_by().values_list("facility_id"),
+        Solution.objects.filter(implemented_on__range=(start, end)).order_by().values_list("facility_id"),
+    ]
+    supported = TechnicalSupport.objects.filter(given_on__range=(start, end))
+    return {
+        "facilities_reached": contacts[0].union(*contacts[1:]).count(),
+        "facilities_newly_reached": FacilityPathway.objects.filter(aware_on__range=(start, end)).count(),
+        "facilities_supported": supported.aggregate(n=Count("survey__facility", distinct=True))["n"],
+    }
 
 
 # --- Tracing ------------------------------------------------------------------------------------
@@ -749,8 +796,7 @@ def facilities_behind(
     saving" and "saving" (the target's lower end). Ordered by code.
     """
     facilities = (
-        Facility.objects.in_scope()
-        .open_on(as_of)
+        Facility.objects.counted_on(as_of)
         .filter(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind))
         .select_related("sector", "unit", "area")
         .order_by("code")
@@ -762,12 +808,14 @@ def facilities_behind(
     elif indicator == Indicator.APPLICATION:
         facilities = facilities.annotate(since=applying_since())
     elif indicator in (Indicator.APPLICATION_WITH_SAVING, Indicator.SAVING):
-        since = (
-            saving_measured_since(resource)
+        step = (
+            saving_measured(resource)
             if denominator and indicator == Indicator.SAVING
-            else saving_reached_since(saving_min or 0, resource)
+            else saving_reached(saving_min or 0, resource)
         )
-        facilities = facilities.annotate(since=since, saving=facility_saving(as_of, resource))
+        facilities = facilities.annotate(step=step).annotate(
+            since=since_of("step"), saving=facility_saving(as_of, resource)
+        )
     else:
         raise ValueError(indicator)
     if denominator and indicator != Indicator.SAVING:
@@ -801,7 +849,7 @@ def records_behind(*, target: Target, as_of: datetime.date, denominator: bool = 
         sector_id=target.sector_id,
         unit_id=target.unit_scope_id,
         area_kind=target.area_kind,
-        saving_min=qualifying_saving(target),
+        saving_min=target.qualifying_saving(),
         resource=target.resource,
         denominator=denominator,
     )
@@ -812,8 +860,7 @@ def facilities_never_reached(
 ) -> QuerySet[Facility]:
     """In-scope facilities open on ``as_of`` with no contact at all by then (data completeness)."""
     return (
-        Facility.objects.in_scope()
-        .open_on(as_of)
+        Facility.objects.counted_on(as_of)
         .filter(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind))
         .annotate(since=aware_since())
         .filter(since__gt=as_of)

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cpdash.routers import reads_from_replica
 from programmes.models import Programme
 from targets import annual, dashboard, exports, report, selectors
 from targets.forms import DashboardForm
@@ -74,6 +75,7 @@ def _int(request: HttpRequest, name: str, default: int, maximum: int) -> int:
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
+@reads_from_replica
 def indicators(request: HttpRequest) -> JsonResponse:
     """GET /api/indicators.json?as_of=YYYY-MM-DD&programme=SLUG&by=sector|unit|area_type|kind&from=YYYY-MM-DD
 
@@ -94,6 +96,7 @@ def indicators(request: HttpRequest) -> JsonResponse:
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
+@reads_from_replica
 def series(request: HttpRequest) -> JsonResponse:
     """GET /api/indicators/series.json?as_of=…&programme=…&freq=month|quarter|year
 
@@ -120,7 +123,7 @@ def series(request: HttpRequest) -> JsonResponse:
                     "target_id": target.pk,
                     "indicator": target.indicator,
                     "label": str(target.get_indicator_display()),
-                    "scope": selectors.target_scope_label(target),
+                    "scope": target.scope_label(),
                     "points": [point.as_dict() for point in points[target.pk]],
                 }
                 for target in targets
@@ -132,6 +135,7 @@ def series(request: HttpRequest) -> JsonResponse:
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
+@reads_from_replica
 def behind(request: HttpRequest, pk: int) -> JsonResponse:
     """GET /api/targets/<id>/behind.json?as_of=…&denominator=1&limit=…&offset=…
 
@@ -172,6 +176,7 @@ def _dashboard_filters(request: HttpRequest) -> tuple[DashboardForm, dict]:
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
+@reads_from_replica
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     """Every target of a phase against where the city stands as of a date."""
     form, filters = _dashboard_filters(request)
@@ -194,6 +199,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
+@reads_from_replica
 def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Target against actual, one row per target with breakdown columns, as CSV or XLSX."""
     if fmt not in exports.FORMATS:
@@ -220,6 +226,7 @@ def _refused(year: int) -> str | None:
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
+@reads_from_replica
 def report_page(request: HttpRequest, year: int) -> HttpResponse:
     """The results of one year in the department's words, with its figures; A4 when printed."""
     message = _refused(year)
@@ -232,6 +239,7 @@ def report_page(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
+@reads_from_replica
 def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     """The same figures as a workbook, one sheet per section."""
     message = _refused(year)

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from programmes import pathway
 from programmes.models import (
     Attendance,
     DemonstrationModel,
@@ -58,6 +59,7 @@ def activity(facilities=(), **kw) -> OutreachActivity:
     kw.setdefault("held_on", dt.date(2012, 6, 1))
     obj = OutreachActivity.objects.create(**kw)
     Attendance.objects.bulk_create(Attendance(activity=obj, facility=f) for f in facilities)
+    pathway.touch_records([obj])  # bulk_create sends no signals: as every bulk write does
     return obj
 
 

@@ -802,16 +802,21 @@ def _statements(resource: type[RecordResource], rows: list[dict]) -> list[str]:
     return [w for w in words if w not in {"SAVEPOINT", "RELEASE"}]
 
 
-SEL, INS, UPD = "SELECT", "INSERT", "UPDATE"
+SEL, INS, UPD, DEL = "SELECT", "INSERT", "UPDATE", "DELETE"
+#: The pathway of the facilities written, derived again (programmes/pathway.py): old rows and
+#: saving steps out, rows in from the records, savings read for the steps.
+PATHWAY = [DEL, DEL, INS, SEL]
 # Each bulk write is followed by one INSERT of its history entries (simple-history).
 # Statements of a first import, then of importing the same file again (all skipped).
 STATEMENTS = {
-    # units, facilities, stored activities; activities, attendance
-    OutreachActivityResource: ([SEL, SEL, SEL, INS, INS, INS, INS], [SEL, SEL, SEL, SEL]),
-    # facilities, stored surveys; surveys, options (these files have no support); again: options, support
-    SurveyResource: ([SEL, SEL, INS, INS, INS, INS], [SEL, SEL, SEL, SEL]),
-    # facilities, stored solutions; solutions, savings; again: savings
-    SolutionResource: ([SEL, SEL, INS, INS, INS, INS], [SEL, SEL, SEL]),
+    # units, facilities, stored activities; activities, attendance; the activities' attendees, pathway
+    OutreachActivityResource: ([SEL, SEL, SEL, INS, INS, INS, INS, SEL, *PATHWAY], [SEL, SEL, SEL, SEL]),
+    # facilities, stored surveys; surveys, options (these files have no support); pathway;
+    # again: options, support
+    SurveyResource: ([SEL, SEL, INS, INS, INS, INS, *PATHWAY], [SEL, SEL, SEL, SEL]),
+    # facilities, stored solutions; solutions, savings; the savings' solutions, pathway, saving steps;
+    # again: savings
+    SolutionResource: ([SEL, SEL, INS, INS, INS, INS, SEL, *PATHWAY, INS], [SEL, SEL, SEL]),
     # units, stored specialists; specialists
     SpecialistResource: ([SEL, SEL, INS, INS], [SEL, SEL]),
 }
@@ -833,7 +838,7 @@ def test_query_count_of_a_changed_reimport(records_register, count):
     run(OutreachActivityResource, activity_rows(count))
     changed = [dict(row, people="9", venue="Hội trường") for row in activity_rows(count)]
 
-    assert _statements(OutreachActivityResource, changed) == [SEL, SEL, SEL, SEL, UPD, INS, UPD, INS]
+    assert _statements(OutreachActivityResource, changed) == [SEL, SEL, SEL, SEL, UPD, INS, UPD, INS, SEL, *PATHWAY]
 
 
 @pytest.mark.slow

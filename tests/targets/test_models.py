@@ -123,3 +123,35 @@ def test_is_due_by():
     obj = Target(deadline=dt.date(2015, 12, 31))
     assert obj.is_due_by(dt.date(2015, 12, 31))
     assert not obj.is_due_by(dt.date(2015, 12, 30))
+
+
+# --- Facts about one target ----------------------------------------------
+
+
+def test_baseline_defaults_to_the_phase_start_and_zero(phase):
+    assert builders.target(phase).baseline() == (phase.starts_on, Decimal(0))
+    given = builders.target(phase, baseline_on=dt.date(2012, 1, 1), baseline_value=Decimal("4.5"))
+    assert given.baseline() == (dt.date(2012, 1, 1), Decimal("4.5"))
+
+
+def test_qualifying_saving(phase):
+    assert builders.target(phase, indicator="saving", target_min=5, target_max=8).qualifying_saving() == 5
+    with_saving = builders.target(phase, indicator="application_with_saving", target_min=25, saving_min=6)
+    assert with_saving.qualifying_saving() == 6
+    assert builders.target(phase, indicator="application_with_saving", target_min=25).qualifying_saving() == 0
+
+
+def test_scope_label(phase):
+    sector, unit = builders.sector("Dệt may"), builders.unit("Gia Lâm")
+    target = builders.target(
+        phase,
+        indicator="application_with_saving",
+        target_min=25,
+        saving_min=5,
+        resource="energy",
+        sector=sector,
+        unit_scope=unit,
+        area_kind="craft_village",
+    )
+    assert target.scope_label() == "Dệt may, Gia Lâm, craft village (làng nghề), energy saving ≥ 5%"
+    assert builders.target(phase).scope_label() == ""

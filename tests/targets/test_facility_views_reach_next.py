@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from tests import builders as b
-from tests.facilities.test_filters import build_reach_world
 from tests.programmes.conftest import grant
+from tests.targets.test_facility_filters import build_reach_world
 
 pytestmark = pytest.mark.django_db
 

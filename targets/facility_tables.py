@@ -1,6 +1,6 @@
 """Tables of the facility pages (django-tables2): the register list and the
 "who to reach next" invitation list. They show querysets as the filters
-(facilities/filters.py) annotate them and run no query of their own.
+(targets/facility_filters.py) annotate them and run no query of their own.
 """
 
 import datetime
@@ -9,15 +9,10 @@ import django_tables2 as tables
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from facilities.filters import Status
+from cpdash.tables import NUMBER, TEMPLATE
 from facilities.models import Facility
+from targets.facility_filters import Status
 from targets.queries import NEVER
-
-#: Rows per page.
-#: django-tables2's plain template: the project ships no Bootstrap CSS.
-TEMPLATE = "django_tables2/table.html"
-#: Where a number is right-aligned.
-NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
 class SinceColumn(tables.Column):

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from facilities.filters import FacilityFilter, ReachNextFilter, facility_register, reach_next, status_counts
 from facilities.models import Facility, ProductionArea
 from programmes.models import AwarenessRecord
+from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, reach_next, status_counts
 from tests import builders as b
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from facilities.models import Facility
-from facilities.views import timeline
 from programmes.models import AwarenessRecord, CPOption, OutreachActivity, ResourceSaving, TechnicalSupport
+from targets.facility_views import timeline
 from tests import builders as b
 from tests.programmes.conftest import grant
 

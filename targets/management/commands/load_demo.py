@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes import demo_data as data
+from programmes import pathway
 from programmes.management.demo_activity import ActivityPlanner
-from programmes.management.demo_register import build_programme, build_register, build_specialists
+from programmes.management.demo_register import build_register, build_specialists
 from programmes.management.upsert import UpsertResult, delete_rows, upsert
 from programmes.models import (
     Attendance,
@@ -42,6 +43,7 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
 )
+from targets.demo import build_programme
 from targets.models import Target
 
 SEED = 20120101
@@ -94,6 +96,7 @@ class Command(BaseCommand):
             if reset:
                 for model, result in reversed(results):  # children before their parents
                     delete_rows(model, result.stale)
+            pathway.rebuild()  # the demo is written in bulk, which sends no signals
             ensure_groups()
             for user in DEMO_USERS:
                 ensure_demo_user(*user)

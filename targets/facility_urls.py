@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from facilities import views
+from targets import facility_views as views
 
 app_name = "facilities"
 

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from cpdash.exports import SafeTableExport, escape_formula, escape_row, export_format
-from facilities.filters import facility_register, reach_next, status_on
-from facilities.tables import FacilityTable, ReachNextTable
+from targets.facility_filters import facility_register, reach_next, status_on
+from targets.facility_tables import FacilityTable, ReachNextTable
 from tests import builders as b
 
 D = dt.date(2015, 12, 31)

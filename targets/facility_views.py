@@ -1,7 +1,12 @@
 """The facility pages: the register list, one facility's page, who to reach next.
 
+They live in targets, above the register and the programme's records, because
+they show each facility's status as the indicators count it and are where the
+dashboard drills down to (``?target=``); the register itself (facilities/) knows
+nothing of them. Their URLs stay under /facilities/ (targets/facility_urls.py).
+
 Thin views: read the query parameters through a filter set
-(facilities/filters.py), build a table (facilities/tables.py), render or
+(targets/facility_filters.py), build a table (targets/facility_tables.py), render or
 export it. Query counts are fixed, whatever the number of facilities.
 """
 
@@ -19,12 +24,11 @@ from django_tables2 import RequestConfig, Table
 from cpdash.exports import export_format, export_response
 from cpdash.history import recent_changes
 from cpdash.tables import paginate
-from facilities.filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
 from facilities.models import Facility
-from facilities.tables import FacilityTable, ReachNextTable
 from programmes.models import Attendance, DemonstrationModel, Replication, Solution, Survey
-from targets.queries import NEVER, earliest, facility_saving
-from targets.selectors import target_scope_label
+from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
+from targets.facility_tables import FacilityTable, ReachNextTable
+from targets.queries import NEVER, facility_saving, surveyed_since
 
 VIEW = "facilities.view_facility"
 
@@ -65,7 +69,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         "as_of": as_of,
         "counts": status_counts(facilities, as_of) if valid else None,
         "target": target,
-        "target_scope": target_scope_label(target) if target else "",
+        "target_scope": target.scope_label() if target else "",
     }
     return render(request, "facilities/facility_list.html", context)
 
@@ -97,7 +101,7 @@ def _facility_with_history(day: datetime.date) -> QuerySet[Facility]:
     return (
         facility_register()
         .annotate(
-            surveyed_since=earliest(Survey.objects.all(), "facility", "surveyed_on"),
+            surveyed_since=surveyed_since(),
             saving=facility_saving(day),
             status=status_on(day),
         )

@@ -18,12 +18,12 @@ from django.db.models import Case, Count, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.widgets import BooleanWidget
 
+from cpdash.filters import AnyYesNo
 from cpdash.text import fold
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
 from targets.models import Indicator, Target
-from targets.queries import applying_since, aware_since, counted_q, facilities_in_scope, open_q
+from targets.queries import applying_since, aware_since
 from targets.selectors import facilities_never_reached, records_behind
 
 
@@ -40,20 +40,15 @@ class Status(models.TextChoices):
 FILTER_STATUSES = [(s.value, s.label) for s in (Status.AWARE, Status.APPLYING, Status.NEVER_REACHED)]
 
 
-def counted_on(day: datetime.date) -> Q:
-    """In scope and open on ``day``: the facilities the indicators count on that day."""
-    return Q(in_scope=True) & open_q(day)
-
-
 def status_q(status: str, day: datetime.date) -> Q:
     """Facilities (annotated as by facility_register()) with ``status`` on ``day``:
     aware, applying or never reached (see the module docstring)."""
     if status == Status.AWARE:
-        return Q(in_scope=True) & counted_q(day, "aware_since")
+        return counted_q(day) & Q(aware_since__lte=day)
     if status == Status.APPLYING:
-        return Q(in_scope=True) & counted_q(day, "applying_since")
+        return counted_q(day) & Q(applying_since__lte=day)
     if status == Status.NEVER_REACHED:
-        return counted_on(day) & Q(aware_since__gt=day)
+        return counted_q(day) & Q(aware_since__gt=day)
     raise ValueError(status)
 
 
@@ -84,7 +79,7 @@ def status_counts(facilities: QuerySet[Facility], day: datetime.date) -> dict[st
     "applying", "never_reached"}. 1 query."""
     return facilities.order_by().aggregate(
         total=Count("pk"),
-        counted=Count("pk", filter=counted_on(day)),
+        counted=Count("pk", filter=counted_q(day)),
         **{status: Count("pk", filter=status_q(status, day)) for status, _label in FILTER_STATUSES},
     )
 
@@ -94,8 +89,7 @@ def awareness_coverage_by(field: str, day: datetime.date) -> QuerySet:
     {field: value, "coverage": percent 0–100 of the group's in-scope facilities
     open on ``day`` that are aware by then} — the awareness indicator per group."""
     return (
-        facilities_in_scope()
-        .filter(open_q(day))
+        Facility.objects.counted_on(day)
         .alias(group_aware_since=aware_since())
         .values(field)
         .annotate(
@@ -143,14 +137,6 @@ def reach_next(
 
 
 # --- Filter sets ------------------------------------------------------------------------------
-
-
-class AnyYesNo(BooleanWidget):
-    """A yes/no select whose empty choice reads "any" (accepts true/false and 1/0)."""
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs)
-        self.choices = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 
 
 class _AsOfFilterSet(django_filters.FilterSet):

@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from facilities.filters import FacilityFilter, facility_register
+from targets.facility_filters import FacilityFilter, facility_register
 from tests import builders as b
-from tests.facilities.test_filters import build_register
 from tests.programmes.conftest import grant
+from tests.targets.test_facility_filters import build_register
 
 pytestmark = pytest.mark.django_db
 

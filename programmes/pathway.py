@@ -1,0 +1,315 @@
+"""Keeps the CP pathway (FacilityPathway, SavingStep) true on every write.
+
+The pathway holds, per facility, the first day of each milestone and the
+steps of its best measured saving, derived from its records alone. One
+function derives them, ``refresh(facility_ids)``: it deletes those
+facilities' rows and writes them again from the records, in SQL. Every
+write to a record calls it for the facilities the write touched, in the
+same transaction:
+
+- ``save()`` and ``delete()`` of a record (staff forms, admin, cascades,
+  queryset deletes) through the signal handlers below;
+- bulk writes (imports, the demo loader, the attendance rows of a form),
+  which send no signals, through ``touch_records()``.
+
+Inside ``deferred()`` the facilities are collected and refreshed once, when
+the block ends (an import of 50,000 attendances refreshes each facility
+once, not once per row). ``rebuild()`` is refresh() for every facility:
+``manage.py rebuild_pathway`` and the tests that compare the two.
+
+Reads never write here. Why this is not a cache that can go stale:
+docs/indicators.md, "The pathway".
+"""
+
+import contextlib
+import contextvars
+import datetime
+from collections.abc import Iterable, Iterator
+
+from django.db import connection, models, transaction
+from django.db.models.signals import post_delete, post_init, post_save
+
+from programmes.models import (
+    Attendance,
+    AwarenessRecord,
+    DemonstrationModel,
+    FacilityPathway,
+    OutreachActivity,
+    Replication,
+    ResourceSaving,
+    SavingStep,
+    Solution,
+    Survey,
+    TechnicalSupport,
+)
+
+#: Facilities refreshed per statement (SQLite allows 32,766 parameters; each id appears 8 times).
+CHUNK = 1000
+
+#: Per milestone column: the record rows (facility_id, day) it is the earliest of, as SQL.
+#: ``{where…}`` become "" or a filter on the facility ids being refreshed.
+_SOURCES: dict[str, str] = {
+    "attended_on": (
+        "SELECT a.facility_id AS facility_id, o.held_on AS day FROM {attendance} a "
+        "JOIN {activity} o ON o.id = a.activity_id {where_a}"
+    ),
+    "awareness_recorded_on": "SELECT facility_id AS facility_id, recorded_on AS day FROM {awareness} {where}",
+    "surveyed_on": "SELECT facility_id AS facility_id, surveyed_on AS day FROM {survey} {where}",
+    "supported_on": (
+        "SELECT s.facility_id AS facility_id, t.given_on AS day FROM {support} t "
+        "JOIN {survey} s ON s.id = t.survey_id {where_s}"
+    ),
+    "applying_on": "SELECT facility_id AS facility_id, implemented_on AS day FROM {solution} {where}",
+    "measured_on": (
+        "SELECT s.facility_id AS facility_id, s.implemented_on AS day FROM {solution} s {where_s_and} EXISTS ("
+        "SELECT 1 FROM {saving} r WHERE r.solution_id = s.id AND r.saving_percent IS NOT NULL)"
+    ),
+    "hosted_on": "SELECT host_id AS facility_id, started_on AS day FROM {demonstration} {where_host}",
+    "replicated_on": "SELECT facility_id AS facility_id, replicated_on AS day FROM {replication} {where}",
+}
+#: The milestones that are a contact with the facility: "aware" is the earliest of them
+#: (support and a measured saving come with a survey and a solution).
+CONTACTS = ("attended_on", "awareness_recorded_on", "surveyed_on", "applying_on", "hosted_on", "replicated_on")
+MILESTONES = tuple(_SOURCES)
+
+_TABLES = {
+    "attendance": Attendance,
+    "activity": OutreachActivity,
+    "awareness": AwarenessRecord,
+    "survey": Survey,
+    "support": TechnicalSupport,
+    "solution": Solution,
+    "saving": ResourceSaving,
+    "demonstration": DemonstrationModel,
+    "replication": Replication,
+}
+
+
+def _milestones_sql(ids: list[int] | None) -> tuple[str, list[int]]:
+    """INSERT … SELECT of the pathway rows of ``ids`` (every facility when None): one
+    pass over the records, grouped by facility, in SQL that SQLite and PostgreSQL share."""
+    qn = connection.ops.quote_name
+    tables = {name: qn(model._meta.db_table) for name, model in _TABLES.items()}
+    marks = ", ".join(["%s"] * len(ids)) if ids is not None else ""
+
+    def where(column: str) -> str:
+        return f"WHERE {column} IN ({marks})" if ids is not None else ""
+
+    filters = {
+        "where": where("facility_id"),
+        "where_a": where("a.facility_id"),
+        "where_s": where("s.facility_id"),
+        "where_host": where("host_id"),
+        "where_s_and": f"{where('s.facility_id')} AND" if ids is not None else "WHERE",
+    }
+    union = " UNION ALL ".join(
+        f"SELECT {kind} AS kind, facility_id, day FROM ({sql.format(**tables, **filters)}) AS p{kind}"
+        for kind, sql in enumerate(_SOURCES.values())
+    )
+    contacts = ", ".join(str(MILESTONES.index(name)) for name in CONTACTS)
+    columns = [f"MIN(CASE WHEN kind = {kind} THEN day END)" for kind in range(len(MILESTONES))]
+    columns.append(f"MIN(CASE WHEN kind IN ({contacts}) THEN day END)")
+    names = ", ".join(qn(name) for name in ("facility_id", *MILESTONES, "aware_on"))
+    sql = (
+        f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({names}) "
+        f"SELECT facility_id, {', '.join(columns)} FROM ({union}) AS records GROUP BY facility_id"
+    )
+    return sql, (ids * len(_SOURCES) if ids is not None else [])
+
+
+def _write_milestones(ids: list[int] | None) -> None:
+    sql, params = _milestones_sql(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _steps(rows: Iterable[tuple[int, str, datetime.date, float]]) -> list[SavingStep]:
+    """The SavingStep rows of (facility id, resource, day, largest saving that day),
+    ordered by facility, resource and day; each facility also gets the steps of
+    "any resource" ("")."""
+    best: dict[tuple[int, str], SavingStep] = {}
+    per_day: dict[tuple[int, datetime.date], float] = {}
+    steps: list[SavingStep] = []
+
+    def step(facility_id: int, resource: str, day: datetime.date, value: float) -> None:
+        last = best.get((facility_id, resource))
+        if last is not None and value <= last.best:
+            return
+        if last is not None and last.since == day:
+            last.best = value  # a larger saving the same day: the same step
+            return
+        new = SavingStep(
+            facility_id=facility_id,
+            resource=resource,
+            since=day,
+            best=value,
+            previous=last.best if last else None,
+        )
+        if last is not None:
+            last.until = day
+        best[(facility_id, resource)] = new
+        steps.append(new)
+
+    for facility_id, resource, day, value in rows:
+        step(facility_id, resource, day, value)
+        per_day[(facility_id, day)] = max(value, per_day.get((facility_id, day), value))
+    for (facility_id, day), value in sorted(per_day.items()):
+        step(facility_id, "", day, value)
+    return steps
+
+
+def _write_steps(ids: list[int] | None) -> None:
+    savings = ResourceSaving.objects.filter(saving_percent__isnull=False)
+    if ids is not None:
+        savings = savings.filter(solution__facility_id__in=ids)
+    rows = (
+        savings.values_list("solution__facility_id", "resource", "solution__implemented_on")
+        .annotate(value=models.Max("saving_percent"))
+        .order_by("solution__facility_id", "resource", "solution__implemented_on")
+    )
+    SavingStep.objects.bulk_create(_steps(rows.iterator()), batch_size=2000)
+
+
+def refresh(facility_ids: Iterable[int]) -> None:
+    """Write the pathway rows and saving steps of ``facility_ids`` again from their records."""
+    ids = sorted({pk for pk in facility_ids if pk is not None})
+    if not ids:
+        return
+    # No savepoint of its own: a failure here must undo the write that called it.
+    with transaction.atomic(savepoint=False):
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            FacilityPathway.objects.filter(facility_id__in=chunk).delete()
+            SavingStep.objects.filter(facility_id__in=chunk).delete()
+            _write_milestones(chunk)
+            _write_steps(chunk)
+
+
+def rebuild() -> None:
+    """Write the whole pathway again from the records (manage.py rebuild_pathway)."""
+    with transaction.atomic():
+        FacilityPathway.objects.all().delete()
+        SavingStep.objects.all().delete()
+        _write_milestones(None)
+        _write_steps(None)
+
+
+# --- Which facilities a write touches -----------------------------------------------------------
+
+_pending: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar("pathway_pending", default=None)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the facilities that writes in the block touch and refresh them once at its end.
+
+    Runs in a transaction: the records and the pathway are written together or not at all.
+    Nested blocks join the outermost one.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _pending.set(pending)
+    try:
+        with transaction.atomic():
+            yield
+            _pending.set(None)
+            refresh(pending)
+    finally:
+        _pending.set(None)
+        _pending.reset(token)
+
+
+def touch(facility_ids: Iterable[int]) -> None:
+    """The facilities' records changed: refresh them now, or at the end of deferred()."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(pk for pk in facility_ids if pk is not None)
+    else:
+        refresh(facility_ids)
+
+
+def facility_ids_of(record: models.Model) -> set[int]:
+    """The facilities whose pathway ``record`` counts in: now and before its last save."""
+    ids = {getattr(record, "_pathway_facility", None)}
+    if isinstance(record, OutreachActivity):
+        ids |= set(Attendance.objects.filter(activity_id=record.pk).values_list("facility_id", flat=True))
+    elif isinstance(record, DemonstrationModel):
+        ids.add(record.host_id)
+    elif isinstance(record, TechnicalSupport):
+        ids |= set(Survey.objects.filter(pk=record.survey_id).values_list("facility_id", flat=True))
+    elif isinstance(record, ResourceSaving):
+        ids |= set(Solution.objects.filter(pk=record.solution_id).values_list("facility_id", flat=True))
+    else:
+        ids.add(record.facility_id)
+    ids.discard(None)
+    return ids
+
+
+def touch_records(records: Iterable[models.Model]) -> None:
+    """Bulk writes send no signals: call this with the records written (created, changed)."""
+    ids: set[int] = set()
+    by_survey: set[int] = set()
+    by_solution: set[int] = set()
+    by_activity: set[int] = set()
+    for record in records:
+        if type(record) not in TRACKED:
+            continue  # options, specialists: not on the pathway
+        if isinstance(record, TechnicalSupport):
+            by_survey.add(record.survey_id)
+        elif isinstance(record, ResourceSaving):
+            by_solution.add(record.solution_id)
+        elif isinstance(record, OutreachActivity):
+            by_activity.add(record.pk)
+        elif isinstance(record, DemonstrationModel):
+            ids.add(record.host_id)
+        else:
+            ids.add(record.facility_id)
+    if by_survey:
+        ids |= set(Survey.objects.filter(pk__in=by_survey).values_list("facility_id", flat=True))
+    if by_solution:
+        ids |= set(Solution.objects.filter(pk__in=by_solution).values_list("facility_id", flat=True))
+    if by_activity:
+        ids |= set(Attendance.objects.filter(activity_id__in=by_activity).values_list("facility_id", flat=True))
+    touch(ids)
+
+
+# --- Signals: every save() and delete() of a record -----------------------------------------------
+
+#: Records and the field whose value before a save also needs a refresh (the record moved).
+TRACKED: dict[type[models.Model], str | None] = {
+    Attendance: "facility_id",
+    AwarenessRecord: "facility_id",
+    Survey: "facility_id",
+    Solution: "facility_id",
+    Replication: "facility_id",
+    DemonstrationModel: "host_id",
+    TechnicalSupport: None,
+    ResourceSaving: None,
+    OutreachActivity: None,
+}
+
+
+def _remember(sender, instance, **kwargs) -> None:
+    field = TRACKED[sender]
+    if field:
+        instance._pathway_facility = instance.__dict__.get(field)
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return  # loaddata: rebuild_pathway afterwards
+    if kwargs.get("created") and sender is OutreachActivity:
+        return  # a new activity has no attendance yet
+    touch(facility_ids_of(instance))
+    _remember(sender, instance)
+
+
+def connect() -> None:
+    """Called once from ProgrammesConfig.ready()."""
+    for model in TRACKED:
+        uid = f"pathway-{model._meta.label_lower}"
+        post_init.connect(_remember, sender=model, dispatch_uid=f"{uid}-init")
+        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-delete")

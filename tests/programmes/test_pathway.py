@@ -1,0 +1,245 @@
+"""The CP pathway (programmes/pathway.py): kept by every write equal to a rebuild from the records."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from programmes import pathway
+from programmes.models import (
+    Attendance,
+    AwarenessRecord,
+    DemonstrationModel,
+    FacilityPathway,
+    OutreachActivity,
+    Replication,
+    ResourceSaving,
+    SavingStep,
+    Solution,
+    Survey,
+    TechnicalSupport,
+)
+from tests import builders as b
+
+D = dt.date
+
+
+def snapshot() -> tuple[list, list]:
+    rows = list(FacilityPathway.objects.order_by("facility_id").values())
+    steps = list(
+        SavingStep.objects.order_by("facility_id", "resource", "since").values(
+            "facility_id", "resource", "since", "until", "best", "previous"
+        )
+    )
+    return rows, steps
+
+
+# --- Saving steps, without a database -----------------------------------------------------------
+
+
+def test_steps_follow_the_best_saving_per_resource_and_for_any():
+    rows = [
+        (1, "energy", D(2012, 1, 1), 3.0),
+        (1, "energy", D(2012, 6, 1), 2.0),  # lower: no step
+        (1, "energy", D(2013, 1, 1), 6.0),
+        (1, "fuel", D(2012, 3, 1), 5.0),
+    ]
+    steps = [(s.facility_id, s.resource, s.since, s.until, s.best, s.previous) for s in pathway._steps(rows)]
+    assert steps == [
+        (1, "energy", D(2012, 1, 1), D(2013, 1, 1), 3.0, None),
+        (1, "energy", D(2013, 1, 1), None, 6.0, 3.0),
+        (1, "fuel", D(2012, 3, 1), None, 5.0, None),
+        (1, "", D(2012, 1, 1), D(2012, 3, 1), 3.0, None),
+        (1, "", D(2012, 3, 1), D(2013, 1, 1), 5.0, 3.0),
+        (1, "", D(2013, 1, 1), None, 6.0, 5.0),
+    ]
+
+
+def test_a_negative_saving_is_a_first_step():
+    water, any_resource = pathway._steps([(7, "water", D(2014, 2, 2), -12.5)])
+    assert (water.resource, water.best, water.previous, water.until) == ("water", -12.5, None, None)
+    assert (any_resource.resource, any_resource.best) == ("", -12.5)
+
+
+# --- Each kind of write -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_survey_and_its_support_set_their_milestones_and_deleting_them_clears_the_row():
+    facility = b.facility()
+    survey = b.survey(facility, surveyed_on=D(2012, 5, 1))
+    TechnicalSupport.objects.create(survey=survey, kind="technique", given_on=D(2012, 7, 1))
+    row = FacilityPathway.objects.get(facility=facility)
+    assert (row.surveyed_on, row.supported_on, row.aware_on) == (D(2012, 5, 1), D(2012, 7, 1), D(2012, 5, 1))
+    survey.delete()
+    assert not FacilityPathway.objects.filter(facility=facility).exists()
+
+
+@pytest.mark.django_db
+def test_moving_an_activity_moves_its_attendees_awareness():
+    first, second = b.facility(), b.facility()
+    activity = b.activity([first, second], held_on=D(2012, 6, 1))
+    assert set(FacilityPathway.objects.values_list("aware_on", flat=True)) == {D(2012, 6, 1)}
+    activity.held_on = D(2013, 2, 1)
+    activity.save()
+    assert set(FacilityPathway.objects.values_list("aware_on", flat=True)) == {D(2013, 2, 1)}
+
+
+@pytest.mark.django_db
+def test_a_solution_moved_to_another_facility_leaves_the_first():
+    first, second = b.facility(), b.facility()
+    solution = b.solution(first, savings={"energy": (100, 94)})
+    assert FacilityPathway.objects.get(facility=first).applying_on == solution.implemented_on
+    solution.facility = second
+    solution.save()
+    assert not FacilityPathway.objects.filter(facility=first).exists()
+    assert not SavingStep.objects.filter(facility=first).exists()
+    assert SavingStep.objects.filter(facility=second, resource="energy", best=6.0).exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_write_leaves_the_pathway_as_it_was():
+    facility = b.facility()
+    b.survey(facility, surveyed_on=D(2012, 5, 1))
+    before = snapshot()
+    with pytest.raises(RuntimeError), pathway.deferred():
+        b.survey(facility, surveyed_on=D(2011, 1, 1))
+        raise RuntimeError
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_deferred_refreshes_each_facility_once(django_assert_max_num_queries):
+    facilities = [b.facility() for _ in range(30)]
+    activity = OutreachActivity.objects.create(kind="workshop", title="W", held_on=D(2012, 1, 1))
+    # Each create writes its row and its history row; the 30 facilities are then refreshed once.
+    with django_assert_max_num_queries(30 * 2 + 10), pathway.deferred():
+        for facility in facilities:
+            Attendance.objects.create(activity=activity, facility=facility)
+    assert FacilityPathway.objects.filter(attended_on=D(2012, 1, 1)).count() == 30
+
+
+@pytest.mark.django_db
+def test_rebuild_command_restores_a_wiped_table(capsys):
+    from django.core.management import call_command
+
+    facility = b.facility()
+    b.solution(facility, savings={"energy": (100, 90), "fuel": (10, 9)})
+    kept = snapshot()
+    FacilityPathway.objects.all().delete()
+    SavingStep.objects.all().delete()
+    call_command("rebuild_pathway")
+    assert snapshot() == kept
+    assert "1" in capsys.readouterr().out
+
+
+# --- Any sequence of writes equals a rebuild -----------------------------------------------------
+
+DAYS = st.dates(min_value=D(2011, 1, 1), max_value=D(2016, 12, 31))
+INDEX = st.integers(min_value=0, max_value=50)
+OPERATIONS = st.one_of(
+    st.tuples(st.just("attend"), INDEX, INDEX),
+    st.tuples(st.just("unattend"), INDEX),
+    st.tuples(st.just("move_activity"), INDEX, DAYS),
+    st.tuples(st.just("delete_activity"), INDEX),
+    st.tuples(st.just("survey"), INDEX, DAYS),
+    st.tuples(st.just("redate_survey"), INDEX, DAYS),
+    st.tuples(st.just("delete_survey"), INDEX),
+    st.tuples(st.just("support"), INDEX, DAYS),
+    st.tuples(st.just("solution"), INDEX, DAYS, st.sampled_from(["energy", "fuel", "water"]), st.integers(0, 130)),
+    st.tuples(st.just("saving"), INDEX, st.integers(0, 130)),
+    st.tuples(st.just("move_solution"), INDEX, INDEX),
+    st.tuples(st.just("redate_solution"), INDEX, DAYS),
+    st.tuples(st.just("delete_solution"), INDEX),
+    st.tuples(st.just("awareness"), INDEX, DAYS),
+    st.tuples(st.just("delete_awareness"), INDEX),
+    st.tuples(st.just("demonstration"), INDEX, DAYS),
+    st.tuples(st.just("replicate"), INDEX, INDEX, DAYS),
+    st.tuples(st.just("delete_replication"), INDEX),
+)
+
+
+def _pick(queryset, index):
+    rows = list(queryset.order_by("pk"))
+    return rows[index % len(rows)] if rows else None
+
+
+def apply(operation: tuple, facilities: list, activities: list) -> None:
+    kind, *args = operation
+    facility = facilities[args[0] % len(facilities)] if args and isinstance(args[0], int) else None
+    if kind == "attend":
+        activity = _pick(OutreachActivity.objects, args[1])
+        if activity and not Attendance.objects.filter(activity=activity, facility=facility).exists():
+            Attendance.objects.create(activity=activity, facility=facility)
+    elif kind == "unattend" and (row := _pick(Attendance.objects, args[0])):
+        row.delete()
+    elif kind == "move_activity" and (activity := _pick(OutreachActivity.objects, args[0])):
+        activity.held_on = args[1]
+        activity.save()
+    elif kind == "delete_activity" and (activity := _pick(OutreachActivity.objects, args[0])):
+        activity.delete()
+    elif kind == "survey":
+        Survey.objects.create(facility=facility, surveyed_on=args[1])
+    elif kind == "redate_survey" and (survey := _pick(Survey.objects, args[0])):
+        survey.surveyed_on = args[1]
+        survey.save()
+    elif kind == "delete_survey" and (survey := _pick(Survey.objects, args[0])):
+        survey.delete()
+    elif kind == "support" and (survey := _pick(Survey.objects, args[0])):
+        TechnicalSupport.objects.update_or_create(survey=survey, kind="technique", defaults={"given_on": args[1]})
+    elif kind == "solution":
+        solution = Solution.objects.create(facility=facility, implemented_on=args[1], category="good_housekeeping")
+        ResourceSaving.objects.create(solution=solution, resource=args[2], unit="kWh", baseline=100, after=args[3])
+    elif kind == "saving" and (saving := _pick(ResourceSaving.objects, args[0])):
+        saving.after = args[1]
+        saving.save()
+    elif kind == "move_solution" and (solution := _pick(Solution.objects, args[1])):
+        solution.facility = facility
+        solution.save()
+    elif kind == "redate_solution" and (solution := _pick(Solution.objects, args[0])):
+        solution.implemented_on = args[1]
+        solution.save()
+    elif kind == "delete_solution" and (solution := _pick(Solution.objects, args[0])):
+        solution.delete()
+    elif kind == "awareness":
+        AwarenessRecord.objects.create(facility=facility, recorded_on=args[1], source="visit")
+    elif kind == "delete_awareness" and (record := _pick(AwarenessRecord.objects, args[0])):
+        record.delete()
+    elif kind == "demonstration":
+        DemonstrationModel.objects.create(
+            host=facility, name=f"M{DemonstrationModel.objects.count()}", started_on=args[1]
+        )
+    elif kind == "replicate" and (model := _pick(DemonstrationModel.objects, args[1])):
+        if model.host_id != facility.pk and not Replication.objects.filter(model=model, facility=facility).exists():
+            Replication.objects.create(model=model, facility=facility, replicated_on=args[2])
+    elif kind == "delete_replication" and (row := _pick(Replication.objects, args[0])):
+        row.delete()
+
+
+@pytest.fixture
+def world(db):
+    facilities = [b.facility() for _ in range(4)]
+    activities = [
+        OutreachActivity.objects.create(kind="workshop", title=f"W{i}", held_on=D(2012, 1 + i, 1)) for i in range(2)
+    ]
+    return facilities, activities
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=st.lists(OPERATIONS, max_size=25), deferred=st.booleans())
+def test_any_sequence_of_writes_keeps_the_pathway_equal_to_a_rebuild(world, operations, deferred):
+    facilities, activities = world
+    with transaction.atomic():
+        if deferred:
+            with pathway.deferred():
+                for operation in operations:
+                    apply(operation, facilities, activities)
+        else:
+            for operation in operations:
+                apply(operation, facilities, activities)
+        kept = snapshot()
+        pathway.rebuild()
+        assert kept == snapshot()
+        transaction.set_rollback(True)
