@@ -419,8 +419,8 @@ def check(programme_targets, phase_targets, per_page: int, client) -> list[str]:
     from django.http import QueryDict
 
     from bench import floors
-    from facilities.filters import FacilityFilter, facility_register, reach_next, status_counts
     from targets import selectors
+    from targets.facility_filters import FacilityFilter, facility_register, reach_next, status_counts
 
     problems: list[str] = []
     numbers = floors.headline(programme_targets, AS_OF)
