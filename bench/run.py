@@ -39,6 +39,10 @@ SQLITE_SIZES = (2_000, 20_000)
 #: A statement that runs longer than this on the bench's connection is cancelled (ms).
 STATEMENT_TIMEOUT_MS = 60 * 60 * 1000
 MANAGER = "manager"
+#: What results.json keeps of the slowest query: SQL characters, plan lines at the start and the end.
+SQL_KEPT = 3000
+PLAN_HEAD = 60
+PLAN_TAIL = 90
 
 
 @dataclass
@@ -484,6 +488,14 @@ def explain(sql: str) -> tuple[str, list[str]]:
     return plan, indexes
 
 
+def shorten(plan: str, head: int = PLAN_HEAD, tail: int = PLAN_TAIL) -> str:
+    """The plan's first ``head`` and last ``tail`` lines (a UNION of 60 parts has thousands)."""
+    lines = plan.splitlines()
+    if len(lines) <= head + tail:
+        return plan
+    return "\n".join([*lines[:head], f"   … {len(lines) - head - tail} lines omitted …", *lines[-tail:]])
+
+
 # --- Reporting ----------------------------------------------------------------------------------
 
 
@@ -592,9 +604,10 @@ def main() -> None:
                 entry["slowest_query"] = {
                     "measurement": slowest.measurement,
                     "seconds": round(slowest.seconds, 3),
-                    "sql_start": slowest.sql[:3000],
+                    "sql_start": slowest.sql[:SQL_KEPT],
                     "sql_chars": len(slowest.sql),
-                    "explain_analyze_buffers": plan,
+                    "explain_analyze_buffers": shorten(plan),
+                    "plan_lines": plan.count("\n") + 1,
                     "indexes": indexes,
                 }
                 slowest_overall = entry["slowest_query"]
@@ -611,9 +624,11 @@ def main() -> None:
     if slowest_overall:
         explain_file = target.with_name(f"{target.stem}-explain.txt")
         explain_file.write_text(
-            f"-- slowest query of the largest size ({slowest_overall['measurement']}, "
-            f"{slowest_overall['seconds']} s); indexes: {', '.join(slowest_overall['indexes'])}\n"
-            f"{slowest_overall['explain_analyze_buffers']}\n"
+            f"-- Slowest query at {sizes[-1]:,} facilities: {slowest_overall['seconds']} s in "
+            f"{slowest_overall['measurement']!r} ({slowest_overall['sql_chars']:,} characters of SQL; its start:)\n"
+            f"-- indexes used: {', '.join(slowest_overall['indexes'])}\n\n"
+            f"{slowest_overall['sql_start']} …\n\n"
+            f"EXPLAIN (ANALYZE, BUFFERS):\n{slowest_overall['explain_analyze_buffers']}\n"
         )
     log(f"\nwritten: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
     if all_mismatches:
