@@ -43,6 +43,9 @@ MANAGER = "manager"
 SQL_KEPT = 3000
 PLAN_HEAD = 60
 PLAN_TAIL = 90
+#: Per measurement, results.json lists this many of its slowest queries, and this much of their SQL.
+SLOWEST_KEPT = 3
+SQL_SHOWN = 300
 
 
 @dataclass
@@ -51,6 +54,8 @@ class Timing:
     queries: int | None = None
     runs: list[float] = field(default_factory=list)
     query_counts: list[int] = field(default_factory=list)
+    #: The slowest queries of the last run: (seconds, start of the SQL).
+    slowest: list[tuple[float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -300,6 +305,9 @@ def timed(work: Callable[[], object], slowest: Slowest | None = None, label: str
             work()
             timing.runs.append(time.perf_counter() - started)
         timing.query_counts.append(len(captured.captured_queries))
+        timing.slowest = sorted(
+            ((float(query["time"]), query["sql"][:SQL_SHOWN]) for query in captured.captured_queries), reverse=True
+        )[:SLOWEST_KEPT]
         if slowest is not None:
             for query in captured.captured_queries:
                 seconds = float(query["time"])
@@ -557,6 +565,7 @@ def as_json(row: Row) -> dict:
         "floor": row.floor_name if row.floor else None,
         "floor_seconds": round(row.floor.seconds, 4) if row.floor else None,
         "ratio": round(row.ratio, 2) if row.ratio is not None else None,
+        "slowest_queries": [{"seconds": round(seconds, 3), "sql_start": sql} for seconds, sql in row.product.slowest],
     }
 
 
