@@ -56,6 +56,8 @@ class Timing:
     query_counts: list[int] = field(default_factory=list)
     #: The slowest queries of the last run: (seconds, start of the SQL).
     slowest: list[tuple[float, str]] = field(default_factory=list)
+    #: Time spent in the database (sum of the query times) in each run.
+    database_runs: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -305,6 +307,7 @@ def timed(work: Callable[[], object], slowest: Slowest | None = None, label: str
             work()
             timing.runs.append(time.perf_counter() - started)
         timing.query_counts.append(len(captured.captured_queries))
+        timing.database_runs.append(sum(float(query["time"]) for query in captured.captured_queries))
         timing.slowest = sorted(
             ((float(query["time"]), query["sql"][:SQL_SHOWN]) for query in captured.captured_queries), reverse=True
         )[:SLOWEST_KEPT]
@@ -562,6 +565,7 @@ def as_json(row: Row) -> dict:
         "seconds": round(row.product.seconds, 4),
         "runs": [round(run, 4) for run in row.product.runs],
         "queries": row.product.queries,
+        "database_seconds": round(statistics.median(row.product.database_runs), 4),
         "floor": row.floor_name if row.floor else None,
         "floor_seconds": round(row.floor.seconds, 4) if row.floor else None,
         "ratio": round(row.ratio, 2) if row.ratio is not None else None,
