@@ -10,7 +10,7 @@ surveys, solutions and demonstration models, not bigger ones).
 
 What one gets, per size N (see ``Generator.summary()`` after a run):
 
-- N facilities: about 2/5 in production areas (scaled from the demo's
+- N facilities: 70% in production areas (scaled from the demo's
   3,000-facility area sizes), 4% out of scope, 9% closing before 2020, 7%
   opening after 2015; ``search_text`` filled as ``Searchable`` does;
 - per year, the demo's events repeated N/3,000 times (about 50 facilities
