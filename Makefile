@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
+TEST_WORKERS ?= auto
 
 .PHONY: run serve test lint install browser demo bench messages clean
 
@@ -37,14 +38,17 @@ serve:
 	$(PY) manage.py collectstatic --noinput
 	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
-## The whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+## The whole suite (SQLite by default; set DATABASE_URL for PostgreSQL), on TEST_WORKERS
+## pytest-xdist processes (auto: one per CPU; TEST_WORKERS=0 runs it in this one)
 test: $(STAMP) browser
 	$(PY) manage.py makemigrations --check --dry-run --settings=cpdash.test_settings
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
+## Ruff, then the apps' layers (import-linter; the contract is in pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py load_demo
@@ -60,4 +64,4 @@ messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .import_linter_cache

@@ -225,8 +225,7 @@ def newly_aware_by_sector(*, start: datetime.date, end: datetime.date) -> list[B
     Sectors without an open in-scope facility are left out; the highest share first.
     """
     rows = (
-        Facility.objects.in_scope()
-        .open_on(end)
+        Facility.objects.counted_on(end)
         .alias(first=aware_since())
         .values("sector__name")
         .annotate(facilities=Count("pk"), newly_aware=Count("pk", filter=Q(first__gte=start, first__lte=end)))

@@ -82,15 +82,17 @@ def scoped_targets(targets: Sequence[Target], scope: Scope) -> list[Target]:
     return narrowed
 
 
-def breakdowns(targets: Sequence[Target], *, as_of: datetime.date) -> dict[str, dict[int, TargetResult]]:
-    """{breakdown name: {target id: result with breakdown rows}} for DASHBOARD_BREAKDOWNS.
-
-    A few queries per breakdown (targets_as_of), independent of data size.
-    """
-    return {
-        by: {result.target_id: result for result in selectors.targets_as_of(targets=targets, as_of=as_of, by=by)}
-        for by in DASHBOARD_BREAKDOWNS
-    }
+def breakdowns(
+    targets: Sequence[Target], results: Sequence[TargetResult], *, as_of: datetime.date
+) -> dict[str, dict[int, TargetResult]]:
+    """{breakdown name: {target id: its result (from ``results``) with breakdown rows}} for
+    DASHBOARD_BREAKDOWNS. A few queries per breakdown (selectors.breakdowns_as_of), independent
+    of data size; the city-wide figures are not counted again."""
+    found = {}
+    for by in DASHBOARD_BREAKDOWNS:
+        rows = selectors.breakdowns_as_of(targets=targets, as_of=as_of, by=by)
+        found[by] = {r.target_id: dataclasses.replace(r, breakdown=rows[r.target_id]) for r in results}
+    return found
 
 
 def _count_per_unit(facilities: QuerySet[Facility]) -> Coalesce:
@@ -105,7 +107,7 @@ def units_overview(*, as_of: datetime.date, scope: Scope = Scope()) -> QuerySet[
     least one contact by then), ``applying_count`` (a CP solution by then), and
     ``has_specialist`` (a CP specialist in post in its People's Committee). One query.
     """
-    facilities = Facility.objects.in_scope().open_on(as_of)
+    facilities = Facility.objects.counted_on(as_of)
     if scope.sector_id:
         facilities = facilities.filter(sector_id=scope.sector_id)
     if scope.area_kind:
@@ -268,7 +270,7 @@ def _breakdown_charts(
     titles = {"sector": _("By sector"), "unit": _("By administrative unit"), "area_type": _("By area type")}
     params = {"sector": "sector", "unit": "unit", "area_type": "area_kind"}
     found = []
-    for by, by_result in breakdowns(focus_targets, as_of=as_of).items():
+    for by, by_result in breakdowns(focus_targets, [focus], as_of=as_of).items():
         result = by_result[focus.target_id]
         rows = result.breakdown or []
         urls = [

@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.dates import AsOfFilter
 from cpdash.filters import AnyYesNo
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
@@ -142,16 +143,12 @@ def reach_next(
 class _AsOfFilterSet(django_filters.FilterSet):
     """A filter set whose other filters read the day ``as_of`` (default: today)."""
 
-    as_of = django_filters.DateFilter(
-        label=_("as of"),
-        method="keep",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Status on this day; empty: today."),
-    )
+    as_of = AsOfFilter(label=_("as of"), method="keep", help_text=_("Status on this day; empty: today."))
 
     @property
     def as_of_day(self) -> datetime.date:
-        """The day asked for, or today when none (or an invalid one) was given."""
+        """The day asked for, or today when none was given. A date the as-of policy
+        refuses (cpdash.dates) is a form error: the page says why and lists nothing."""
         cleaned = getattr(self.form, "cleaned_data", None) or {}
         return cleaned.get("as_of") or timezone.localdate()
 

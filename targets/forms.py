@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.dates import AsOfField
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from programmes.models import Phase
 from targets.dashboard import Scope
@@ -15,9 +16,7 @@ class DashboardForm(forms.Form):
     phase = forms.ModelChoiceField(
         label=_("Programme phase"), queryset=Phase.objects.select_related("programme"), required=False
     )
-    as_of = forms.DateField(
-        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    as_of = AsOfField(label=_("As of"), required=False)
     sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.all(), required=False)
     unit = forms.ModelChoiceField(
         label=_("Administrative unit"), queryset=AdministrativeUnit.objects.all(), required=False
@@ -26,12 +25,6 @@ class DashboardForm(forms.Form):
         label=_("Area type"), choices=[("", _("All")), *ProductionArea.Kind.choices], required=False
     )
     focus = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-
-    def clean_as_of(self) -> datetime.date | None:
-        as_of = self.cleaned_data["as_of"]
-        if as_of and as_of > timezone.localdate():
-            raise forms.ValidationError(_("The as-of date cannot be in the future."))
-        return as_of
 
     def chosen_phase(self) -> Phase | None:
         """The phase asked for, else the one running today, else the latest started."""

@@ -27,7 +27,6 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
-    Count,
     DateField,
     Exists,
     Expression,
@@ -40,9 +39,8 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Ceil, Coalesce, Floor, Greatest, RowNumber
+from django.db.models.functions import Coalesce, Greatest
 
 from facilities.models import AdministrativeUnit, Facility
 from programmes.models import SavingStep, Specialist
@@ -175,40 +173,71 @@ def units_in_scope(unit_id: int | None = None) -> QuerySet[AdministrativeUnit]:
     return units.filter(pk=unit_id) if unit_id else units
 
 
-def ranked_savings(
-    facilities: QuerySet[Facility],
-    *,
-    as_of: datetime.date,
-    resource: str = "",
-    part: int = 0,
-    bucket: str | None = None,
-) -> QuerySet:
-    """Only the rows the quartiles of facility savings need: at most 6 per bucket.
+def through(q: Q, prefix: str) -> Q:
+    """``q``, a condition on facilities, as a condition on a model pointing to them
+    through ``prefix`` (e.g. "facility__"): so that a query can start from the few
+    rows of that model and join each to its facility, instead of filtering by a
+    subquery over the whole register."""
+    moved = Q()
+    moved.connector, moved.negated = q.connector, q.negated
+    moved.children = [through(c, prefix) if isinstance(c, Q) else (f"{prefix}{c[0]}", c[1]) for c in q.children]
+    return moved
 
-    The best savings of ``facilities`` as of ``as_of`` (steps_on()), ranked
-    within each value of the facility field ``bucket`` (e.g. "sector_id"; one
-    bucket when None), filtered in the database to the ranks
-    arithmetic.quantile_ranks() interpolates between. Rows are dicts:
-    ``part`` (the given tag, so that several requests can share a UNION),
-    ``bucket``, ``rank`` (1-based), ``count`` (facilities in the bucket) and
-    ``saving`` (percent).
+
+def ranked_savings(
+    requests: Sequence[tuple[datetime.date, str, Q]], bucket: str | None = None, *, using: str = "default"
+) -> tuple[str, list]:
+    """SQL (and its parameters) of only the rows the quartiles of facility savings need.
+
+    ``requests``: (day, resource, facility condition) triples; a request's facilities
+    are those meeting its condition and counted on its day. Their best savings on the
+    day (the saving steps valid then) are ranked within each value of the facility
+    field ``bucket`` (e.g. "sector_id"; one bucket when None), and only the ranks
+    arithmetic.quantile_ranks() interpolates between are returned: rows of (part —
+    the request's index —, bucket, rank (1-based), count (facilities in the bucket),
+    saving (percent)).
+
+    One statement for any number of days: the requests sharing a resource and a
+    condition read their steps (joined to the facilities once) against a list of
+    days, instead of one ranked subquery per day each joining the whole register.
+    The rank filter |rank − 1 − (count − 1) × q| < 1 keeps exactly floor and ceiling
+    of each quartile's position, in arithmetic SQLite and PostgreSQL share.
+    ``using``: the database alias the SQL is written for.
     """
-    rows = (
-        steps_on(as_of, resource)
-        .filter(facility__in=facilities.values("pk"))
-        .annotate(
-            part=Value(part, output_field=IntegerField()),
-            bucket=F(f"facility__{bucket}") if bucket else Value(None, output_field=IntegerField()),
+    groups: dict[tuple[str, Q], list[tuple[int, datetime.date]]] = {}
+    for part, (day, resource, condition) in enumerate(requests):
+        groups.setdefault((resource, condition), []).append((part, day))
+    ctes, selects, params = [], [], []
+    for index, ((resource, condition), days) in enumerate(groups.items()):
+        steps = (
+            SavingStep.objects.filter(resource=resource)
+            .filter(through(condition & Q(in_scope=True), "facility__"))
+            .values(
+                "id",
+                "best",
+                "since",
+                "until",
+                opened=F("facility__opened_on"),
+                closed=F("facility__closed_on"),
+                bucket=F(f"facility__{bucket}") if bucket else Value(None, output_field=IntegerField()),
+            )
+            .order_by()
         )
+        steps_sql, steps_params = steps.query.get_compiler(using=using).as_sql()
+        ctes.append(f"s{index} AS ({steps_sql})")
+        params.extend(steps_params)
+        ctes.append(f"d{index} (part, day) AS (VALUES {', '.join(['(%s, %s)'] * len(days))})")
+        params.extend(value for part_day in days for value in part_day)
+        selects.append(
+            f"SELECT d.part AS part, s.bucket AS bucket, s.best AS saving, "
+            f"ROW_NUMBER() OVER (PARTITION BY d.part, s.bucket ORDER BY s.best, s.id) AS rank, "
+            f"COUNT(*) OVER (PARTITION BY d.part, s.bucket) AS count "
+            f"FROM s{index} s JOIN d{index} d ON s.since <= d.day AND (s.until IS NULL OR s.until > d.day) "
+            f"AND (s.opened IS NULL OR s.opened <= d.day) AND (s.closed IS NULL OR s.closed > d.day)"
+        )
+    wanted = " OR ".join(f"ABS(rank - 1 - (count - 1) * {fraction}) < 1" for fraction in QUARTILES)
+    sql = (
+        f"WITH {', '.join(ctes)} SELECT part, bucket, rank, count, saving "
+        f"FROM ({' UNION ALL '.join(selects)}) ranked WHERE {wanted}"
     )
-    window = {"partition_by": [F("bucket")]} if bucket else {}
-    ranked = rows.annotate(
-        saving=F("best"),
-        rank=Window(RowNumber(), order_by=[F("best").asc(), F("pk").asc()], **window),
-        count=Window(Count("pk"), **window),
-    )
-    wanted = Q()
-    for fraction in QUARTILES:
-        position = (F("count") - 1) * Value(fraction)
-        wanted |= Q(rank=Floor(position) + 1) | Q(rank=Ceil(position) + 1)
-    return ranked.filter(wanted).values("part", "bucket", "rank", "count", "saving")
+    return sql, params

@@ -4,12 +4,10 @@ Builds JSON-ready dicts from the selectors; no arithmetic and no counting here.
 """
 
 import datetime
-import re
 from typing import Any
 
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 
 from programmes.models import Programme
 from targets import selectors
@@ -82,20 +80,3 @@ def _date_or_none(day: datetime.date) -> str | None:
 
 def error(message: str) -> dict[str, str]:
     return {"error": message}
-
-
-def bad_date_message(name: str, value: str) -> str:
-    return _("“%(value)s” is not a date for %(name)s: use YYYY-MM-DD.") % {"value": value, "name": name}
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_date(value: str) -> datetime.date | None:
-    """The date ``value`` spells as YYYY-MM-DD, or None when it is not one."""
-    if not _ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return None

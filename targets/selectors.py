@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import (
     Case,
     Count,
-    DateField,
     F,
     FilteredRelation,
     OuterRef,
@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, Trunc
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, unit_valid_q
@@ -46,6 +46,7 @@ from programmes.models import (
     Programme,
     Replication,
     Resource,
+    SavingStep,
     Solution,
     Specialist,
     Survey,
@@ -87,8 +88,6 @@ FREQUENCIES = tuple(TRUNC)
 MAX_PERIODS = 240
 #: At most this many conditional counts in one SELECT (PostgreSQL allows 1,664 columns).
 MAX_AGGREGATES = 600
-#: At most this many ranked subqueries in one UNION (SQLite allows 500).
-MAX_UNION = 200
 #: A LIMIT no table reaches. Counting over ``qs[:ALL_ROWS]`` makes the per-facility dates a
 #: subquery the planner cannot flatten (PostgreSQL and SQLite both would otherwise copy each
 #: correlated date subquery into every conditional count that uses it, and run it again there).
@@ -231,23 +230,27 @@ class _Plan:
         if not aliases:
             return {}
         kind = TRUNC[freq]
-        parts, signs = [], []
-        for alias in sorted(aliases):
-            base = self.facilities().annotate(**{alias: self.facility_annotations[alias], LEFT: left_on()})
-            for sign, day in ((1, F(alias)), (-1, Greatest(F(alias), F(LEFT)))):
-                parts.append(
-                    base.annotate(day=day)
-                    .filter(day__lte=as_of)
-                    .annotate(part=Value(len(signs)), bucket=Trunc("day", kind, output_field=DateField()))
-                    .values("part", "bucket")
-                    .annotate(n=Count("pk"))
-                    .order_by()
-                )
-                signs.append((alias, sign))
+        ordered = sorted(aliases)
+        dates = self.facilities().annotate(**{alias: self.facility_annotations[alias] for alias in ordered})
+        dates = dates.annotate(**{LEFT: left_on()}).annotate(
+            **{f"gone{i}": Greatest(F(alias), F(LEFT)) for i, alias in enumerate(ordered)}
+        )
+        # Names of their own: the plan's aliases are a0, a1, …
+        columns = [column for i in range(len(ordered)) for column in (f"came{i}", f"gone{i}")]
+        dates = dates.annotate(**{f"came{i}": F(alias) for i, alias in enumerate(ordered)})
+        # Every facility is read once (a CTE); each of its dates is then counted per day, and
+        # the days (a few thousand at most) summed into periods here.
+        using = router.db_for_read(Facility)
+        inner, params = dates.values(*columns).query.get_compiler(using=using).as_sql()
+        unpivot = " UNION ALL ".join(f"SELECT {n} AS part, {column} AS day FROM f" for n, column in enumerate(columns))
+        sql = f"WITH f AS ({inner}) SELECT part, day, COUNT(*) FROM ({unpivot}) days WHERE day <= %s GROUP BY part, day"
+        signs = [(alias, sign) for alias in ordered for sign in (1, -1)]
         changes: dict[str, dict[datetime.date, int]] = {alias: defaultdict(int) for alias in aliases}
-        for row in parts[0].union(*parts[1:], all=True):
-            alias, sign = signs[row["part"]]
-            changes[alias][_as_date(row["bucket"])] += sign * row["n"]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [*params, as_of])
+            for part, day, count in cursor.fetchall():
+                alias, sign = signs[part]
+                changes[alias][_period_start(_as_date(day), kind)] += sign * count
         return {alias: _running_count(changes[alias], kind) for alias in aliases}
 
     def run_by(self, field: str, only: set[str]) -> tuple[list[dict], list[dict]]:
@@ -348,29 +351,22 @@ def _quartiles(
 ) -> list[dict[object, tuple[int, tuple[float | None, float | None, float | None]]]]:
     """For each request, {bucket value (None without ``bucket``): (count, (q1, median, q3))}.
 
-    One UNION query per MAX_UNION requests; every part returns at most 6 rows per bucket.
+    One query (queries.ranked_savings); at most 6 rows per request and bucket leave the database.
     """
     answers: list[dict] = [{} for _ in requests]
-    for start in range(0, len(requests), MAX_UNION):
-        parts = [
-            ranked_savings(
-                facilities_in_scope().filter(request.scope & counted_q(request.day)),
-                as_of=request.day,
-                resource=request.resource,
-                part=index,
-                bucket=bucket,
-            )
-            for index, request in enumerate(requests[start : start + MAX_UNION], start=start)
-        ]
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        ranked: dict[tuple, dict[int, float]] = defaultdict(dict)
-        sizes: dict[tuple, int] = {}
-        for row in rows:
-            key = (row["part"], row["bucket"])
-            ranked[key][row["rank"]] = row["saving"]
-            sizes[key] = row["count"]
-        for (part, key), values in ranked.items():
-            answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))
+    if not requests:
+        return answers
+    using = router.db_for_read(SavingStep)  # a raw cursor: the replica router's choice made here
+    sql, params = ranked_savings([(r.day, r.resource, r.scope) for r in requests], bucket, using=using)
+    ranked: dict[tuple, dict[int, float]] = defaultdict(dict)
+    sizes: dict[tuple, int] = {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        for part, key, rank, count, saving in cursor.fetchall():
+            ranked[(part, key)][rank] = saving
+            sizes[(part, key)] = count
+    for (part, key), values in ranked.items():
+        answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))
     return answers
 
 
@@ -442,6 +438,25 @@ def targets_as_of(*, targets: Sequence[Target], as_of: datetime.date, by: str | 
         found = {name: counts[alias] for name, alias in aliases[target.pk].items()}
         results.append(_result(target, as_of, found, quartiles.get(target.pk), breakdowns.get(target.pk)))
     return results
+
+
+def breakdowns_as_of(*, targets: Sequence[Target], as_of: datetime.date, by: str) -> dict[int, list[BreakdownRow]]:
+    """Only the breakdown rows of targets_as_of(by=…): {target id: rows}, without the
+    city-wide counts a caller already has. Queries: see _breakdowns()."""
+    if by not in BREAKDOWNS:
+        raise ValueError(by)
+    plan = _Plan()
+    aliases: dict[int, dict[str, str]] = {}
+    countings = {}
+    for target in targets:
+        counting = plan.counting(target, (as_of,))
+        countings[target.pk] = counting
+        aliases[target.pk] = {
+            "num": plan.count(target, counting, "num", counting.numerator_q(as_of)),
+            "den": plan.count(target, counting, "den", counting.denominator_q(as_of)),
+        }
+    savings = [t for t in targets if t.indicator == Indicator.SAVING]
+    return _breakdowns(plan, aliases, targets, savings, countings, as_of, by)
 
 
 def target_as_of(*, target: Target, as_of: datetime.date, by: str | None = None) -> TargetResult:
@@ -591,7 +606,7 @@ def series_for_targets(
 
     Queries, whatever the data: 1 for all facility counts, 1 for all unit
     counts, 1 for the medians of saving targets (more only past MAX_AGGREGATES
-    counts or MAX_UNION medians). Raises ValueError for an unknown ``freq`` or
+    counts). Raises ValueError for an unknown ``freq`` or
     more than MAX_PERIODS periods.
     """
     if freq not in FREQUENCIES:

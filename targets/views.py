@@ -4,6 +4,7 @@ parameters, call a selector, render; 400 with a clear message for bad parameters
 import datetime
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cpdash import dates
 from cpdash.routers import reads_from_replica
 from programmes.models import Programme
 from targets import annual, dashboard, exports, report, selectors
@@ -35,10 +37,10 @@ def _date(request: HttpRequest, name: str, default: datetime.date | None) -> dat
     value = request.GET.get(name, "").strip()
     if not value:
         return default
-    day = report.parse_date(value)
-    if day is None:
-        raise _BadParameter(report.bad_date_message(name, value))
-    return day
+    try:
+        return dates.parse_as_of(value, today=timezone.localdate())
+    except ValidationError as exc:
+        raise _BadParameter(dates.named_message(exc, name)) from exc
 
 
 def _choice(request: HttpRequest, name: str, choices) -> str | None:
@@ -57,7 +59,8 @@ def _programme(request: HttpRequest, as_of: datetime.date) -> Programme | None:
     slug = request.GET.get("programme", "").strip()
     if not slug:
         return selectors.default_programme(as_of)
-    programme = Programme.objects.filter(slug=slug).first()
+    # A NUL byte never matches a slug, and PostgreSQL refuses it in a query.
+    programme = Programme.objects.filter(slug=slug).first() if "\x00" not in slug else None
     if programme is None:
         raise _BadParameter(_("Unknown programme “%(slug)s”.") % {"slug": slug})
     return programme
@@ -206,12 +209,15 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     form, filters = _dashboard_filters(request)
     if not form.is_valid():
-        return HttpResponse(_("Invalid filters."), status=400, content_type="text/plain; charset=utf-8")
+        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        return HttpResponse(
+            "\n".join([_("Invalid filters."), *problems]), status=400, content_type="text/plain; charset=utf-8"
+        )
     if not filters["phase"]:
         raise Http404
     targets = dashboard.scoped_targets(dashboard.phase_targets(filters["phase"]), filters["scope"])
     results = selectors.targets_as_of(targets=targets, as_of=filters["as_of"])
-    dataset = exports.targets_dataset(results, dashboard.breakdowns(targets, as_of=filters["as_of"]))
+    dataset = exports.targets_dataset(results, dashboard.breakdowns(targets, results, as_of=filters["as_of"]))
     return exports.dataset_response(dataset, fmt, f"cpdash-targets-{filters['as_of']:%Y-%m-%d}")
 
 

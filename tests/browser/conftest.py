@@ -3,6 +3,13 @@ pytest-django's live server. Playwright never downloads a browser here.
 
 Without Chromium these tests skip, unless CPDASH_REQUIRE_BROWSER=1 (as in
 .ci/run), where a missing browser fails the run instead of hiding it.
+
+``make test`` runs the suite on several pytest-xdist workers with ``--dist
+loadgroup``. The tests that start servers of their own (these: Chromium and a
+live server; tests/cpdash/test_database_outage.py: a PostgreSQL cluster and
+runserver) are marked ``xdist_group("servers")``, so that one worker runs
+them one after another — one Chromium per run, never two such stacks at once
+on a small machine, no race for a free port — while the others run the rest.
 """
 
 import os

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from programmes.models import Phase
 from tests.browser.conftest import sign_in, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One worker runs every test that starts servers (see tests/browser/conftest.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("servers")]
 
 # Collected before any page script runs; Playwright's init script is exempt from the page's CSP.
 RECORD_VIOLATIONS = """

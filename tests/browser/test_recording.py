@@ -10,7 +10,8 @@ from programmes.models import Phase
 from targets import selectors
 from tests.browser.conftest import sign_in, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One worker runs every test that starts servers (see tests/browser/conftest.py).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("servers")]
 
 
 def _figures(page, live_server, phase: Phase, today) -> dict[str, tuple[int, int]]:

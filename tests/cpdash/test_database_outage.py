@@ -274,6 +274,7 @@ def server(cluster) -> Iterator[tuple[Cluster, Browser]]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("servers")  # with the browser tests: see tests/browser/conftest.py
 def test_postgresql_restart_gives_503_then_recovers_with_nothing_lost(server):
     cluster, browser = server
     status, _page = browser.csrf_post(reverse("login"), {"username": "boss", "password": "boss-pass-123"})

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from facilities.models import AdministrativeUnit, Facility
+from facilities.models import AdministrativeUnit, Facility, counted_q
 from tests import builders
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,12 @@ def test_str():
     assert str(obj) == "Gốm Kim Lan (0101)"
     assert str(obj.unit) == obj.unit.name
     assert str(builders.sector("Cơ khí")) == "Cơ khí"
+
+
+def test_counted_on_is_in_scope_and_open():
+    counted = builders.facility(in_scope=True, opened_on=dt.date(2010, 1, 1))
+    builders.facility(in_scope=False, opened_on=dt.date(2010, 1, 1))
+    builders.facility(in_scope=True, opened_on=dt.date(2010, 1, 1), closed_on=D)
+    builders.facility(in_scope=True, opened_on=D + dt.timedelta(days=1))
+    assert list(Facility.objects.counted_on(D)) == [counted]
+    assert list(Facility.objects.filter(counted_q(D))) == [counted]

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
@@ -102,14 +103,24 @@ def test_outputs(interview_year):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--as-of", "31/12/2012"], "“31/12/2012” is not a date for --as-of: use YYYY-MM-DD."),
-        (["--from", "2012-02-30"], "“2012-02-30” is not a date for --from: use YYYY-MM-DD."),
+        (["--as-of", "12/31/2012"], "--as-of: “12/31/2012” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+        (["--as-of", "2012-12-31\x00"], "--as-of: “2012-12-31\ufffd” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+        (["--as-of", "2999-01-01"], "--as-of: 2999-01-01 is in the future: enter today ({today}) or an earlier date."),
+        (["--as-of", "0001-01-01"], "--as-of: 0001-01-01 is too early: enter 1900-01-01 or a later date."),
+        (["--from", "2012-02-30"], "--from: “2012-02-30” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+        (["--from", "2999-01-01"], "--from: 2999-01-01 is in the future: enter today ({today}) or an earlier date."),
         (["--programme", "nowhere"], "Unknown programme “nowhere”."),
+        (["--programme", "hanoi-cp\x00"], "Unknown programme “hanoi-cp\x00”."),
     ],
 )
 def test_errors(interview_year, args, message):
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(CommandError) as caught:
         run(*args)
+    assert str(caught.value) == message.format(today=timezone.localdate())
+
+
+def test_vietnamese_day_first_date(interview_year):
+    assert run("--as-of", "31/12/2012") == run("--as-of", "2012-12-31")
 
 
 def test_no_programme(db):

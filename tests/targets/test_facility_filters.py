@@ -150,7 +150,7 @@ class TestStatus:
         assert counts == {"total": 6, "counted": 4, "aware": 2, "applying": 1, "never_reached": 2}
 
     def test_bad_day_is_an_error(self, register):
-        filterset = FacilityFilter({"as_of": "31/12/2015", "status": "aware"}, queryset=facility_register())
+        filterset = FacilityFilter({"as_of": "31/02/2015", "status": "aware"}, queryset=facility_register())
         assert not filterset.is_valid()
         assert "as_of" in filterset.errors
 

@@ -97,7 +97,7 @@ class TestPage:
         assert listed(viewer_client.get(URL, {"page": "x"})) == listed(first)
 
     def test_bad_filters_show_the_error_and_no_rows(self, viewer_client, register):
-        response = viewer_client.get(URL, {"as_of": "31/12/2015"})
+        response = viewer_client.get(URL, {"as_of": "31/02/2015"})
         assert response.status_code == 200
         assert listed(response) == []
         assert "errorlist" in response.content.decode()
@@ -242,3 +242,19 @@ def test_export_query_count_does_not_grow(viewer_client, django_assert_num_queri
     with django_assert_num_queries(EXPORT):
         response = viewer_client.get(URL, {"_export": fmt, "sort": "sector"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("as_of", ["2999-01-01", "0001-01-01", "31/02/2015", "2015-13-01", "x\x00"])
+def test_an_as_of_date_the_policy_refuses_is_a_form_error_not_today(viewer_client, register, as_of):
+    """One as-of policy for every page (cpdash.dates): no silent fall-back to today."""
+    response = viewer_client.get(URL, {"as_of": as_of})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.context["filter"].form.errors["as_of"]
+        assert listed(response) == []
+
+
+def test_a_day_first_as_of_date_is_read_as_vietnamese_write_it(viewer_client, register):
+    assert listed(viewer_client.get(URL, {"as_of": "31/12/2015"})) == listed(
+        viewer_client.get(URL, {"as_of": "2015-12-31"})
+    )

@@ -424,6 +424,19 @@ class TestSeries:
             r = selectors.target_as_of(target=target, as_of=AS_OF)
             assert (last.numerator, last.denominator, last.value) == (r.numerator, r.denominator, r.value), indicator
 
+    def test_every_point_of_all_series_at_once_agrees_with_indicators_as_of(self, interview_year):
+        """The series of all targets share one query (their dates side by side): each point
+        must still be the target's own figure on that day."""
+        targets = list(interview_year.targets.values())
+        series = selectors.series_for_targets(targets=targets, as_of=D(2013, 6, 30), freq="quarter")
+        for target in targets:
+            for point in series[target.pk]:
+                r = selectors.target_as_of(target=target, as_of=point.day)
+                assert (point.numerator, point.denominator, point.value) == (r.numerator, r.denominator, r.value), (
+                    target.indicator,
+                    point.day,
+                )
+
     def test_saving_series_has_medians(self, interview_year, django_assert_num_queries):
         with django_assert_num_queries(2):
             points = selectors.indicator_series(target=interview_year.targets["saving"], as_of=AS_OF, freq="year")

@@ -131,23 +131,37 @@ class TestIndicators:
     @pytest.mark.parametrize(
         ("params", "message"),
         [
-            ({"as_of": "2012-13-01"}, "“2012-13-01” is not a date for as_of: use YYYY-MM-DD."),
-            ({"as_of": "31/12/2012"}, "“31/12/2012” is not a date for as_of: use YYYY-MM-DD."),
-            ({"as_of": "20121231"}, "“20121231” is not a date for as_of: use YYYY-MM-DD."),
-            ({"from": "soon"}, "“soon” is not a date for from: use YYYY-MM-DD."),
+            ({"as_of": "2012-13-01"}, "as_of: “2012-13-01” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            ({"as_of": "12/31/2012"}, "as_of: “12/31/2012” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            ({"as_of": "20121231"}, "as_of: “20121231” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            ({"as_of": "2012-12-31\x00"}, "as_of: “2012-12-31\ufffd” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            ({"as_of": "2999-01-01"}, "as_of: 2999-01-01 is in the future: enter today ({today}) or an earlier date."),
+            ({"as_of": "0001-01-01"}, "as_of: 0001-01-01 is too early: enter 1900-01-01 or a later date."),
+            ({"from": "soon"}, "from: “soon” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            ({"from": "0001-01-01"}, "from: 0001-01-01 is too early: enter 1900-01-01 or a later date."),
             ({"programme": "nowhere"}, "Unknown programme “nowhere”."),
+            ({"programme": "hanoi-cp\x00"}, "Unknown programme “hanoi-cp\x00”."),
             ({"by": "colour"}, "Unknown by “colour”: use one of sector, unit, area_type, kind."),
         ],
     )
     def test_bad_parameters(self, manager, interview_year, params, message):
         response = manager.get(URL, params)
         assert response.status_code == 400
-        assert response.json() == {"error": message}
+        assert response.json() == {"error": message.format(today=timezone.localdate())}
 
     def test_error_is_translated(self, manager, interview_year):
-        # Vietnamese is active but has no catalogue yet: the message still comes through gettext.
         response = manager.get(URL, {"as_of": "x"}, HTTP_ACCEPT_LANGUAGE="vi")
         assert response.status_code == 400 and "x" in response.json()["error"]
+        response = manager.get(URL, {"as_of": "2999-01-01"}, HTTP_ACCEPT_LANGUAGE="vi")
+        assert response.status_code == 400 and "tương lai" in response.json()["error"]
+
+    @pytest.mark.parametrize(("value", "day"), [("31/12/2012", "2012-12-31"), (" 2012-12-31 ", "2012-12-31")])
+    def test_vietnamese_day_first_dates(self, manager, interview_year, value, day):
+        assert manager.get(URL, {"as_of": value}).json()["as_of"] == day
+
+    def test_today_is_accepted(self, manager, interview_year):
+        today = timezone.localdate().isoformat()
+        assert manager.get(URL, {"as_of": today}).json()["as_of"] == today
 
     @pytest.mark.parametrize("n", [3, 30])
     def test_query_count_does_not_grow_with_the_data(self, manager, django_assert_num_queries, n):
@@ -213,6 +227,9 @@ class TestExplain:
         url = reverse("targets:behind", args=[interview_year.targets["awareness"].pk])
         assert manager.get(url, {"as_of": "nope"}).status_code == 400
         assert manager.get(url, {"limit": "-1"}).status_code == 400
+        for as_of in ("2999-01-01", "0001-01-01", "2012-12-31\x00"):
+            response = manager.get(url, {"as_of": as_of})
+            assert response.status_code == 400 and response.json()["error"].startswith("as_of: ")
 
     def test_login_required(self, client, interview_year):
         url = reverse("targets:behind", args=[interview_year.targets["awareness"].pk])
@@ -239,11 +256,26 @@ class TestSeries:
             {"day": "2012-12-31", "numerator": 15, "denominator": 100, "value": 15.0},
         ]
 
-    def test_bad_parameters(self, manager, interview_year):
-        assert manager.get(self.URL, {"freq": "week"}).status_code == 400
-        assert manager.get(self.URL, {"as_of": "2012-02-30"}).status_code == 400
-        # Monthly from 2011 to 2040 is more than 240 periods.
-        response = manager.get(self.URL, {"as_of": "2040-12-31"})
+    @pytest.mark.parametrize(
+        ("params", "message"),
+        [
+            ({"freq": "week"}, "Unknown freq “week”: use one of month, quarter, year."),
+            ({"as_of": "2012-02-30"}, "as_of: “2012-02-30” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            ({"as_of": "2999-01-01"}, "as_of: 2999-01-01 is in the future: enter today ({today}) or an earlier date."),
+            ({"as_of": "0001-01-01"}, "as_of: 0001-01-01 is too early: enter 1900-01-01 or a later date."),
+            ({"as_of": "\x00"}, "as_of: “\ufffd” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            ({"programme": "\x00"}, "Unknown programme “\x00”."),
+        ],
+    )
+    def test_bad_parameters(self, manager, interview_year, params, message):
+        response = manager.get(self.URL, params)
+        assert response.status_code == 400
+        assert response.json() == {"error": message.format(today=timezone.localdate())}
+
+    def test_too_many_periods(self, manager, interview_year):
+        # Monthly from a 1990 baseline to 2012 is more than 240 periods.
+        b.target(interview_year.phase, indicator="awareness", target_min=50, baseline_on=dt.date(1990, 1, 1))
+        response = manager.get(self.URL, {"as_of": "2012-12-31"})
         assert response.status_code == 400 and "Too many periods" in response.json()["error"]
 
     @pytest.mark.parametrize("n", [3, 30])

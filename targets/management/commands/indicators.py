@@ -5,11 +5,13 @@ import datetime
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cpdash import dates
 from programmes.models import Programme
 from targets import report, selectors
 from targets.arithmetic import round1
@@ -27,12 +29,14 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as-of", help=gettext_lazy("Date YYYY-MM-DD (default: today)."))
+        parser.add_argument("--as-of", help=gettext_lazy("Date YYYY-MM-DD or DD/MM/YYYY (default: today)."))
         parser.add_argument("--programme", help=gettext_lazy("Programme slug (default: the one running on the date)."))
         parser.add_argument("--by", choices=list(selectors.BREAKDOWNS), help=gettext_lazy("Break every target down."))
         parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
         parser.add_argument(
-            "--from", dest="outputs_from", help=gettext_lazy("Also report outputs from this date YYYY-MM-DD.")
+            "--from",
+            dest="outputs_from",
+            help=gettext_lazy("Also report outputs from this date YYYY-MM-DD or DD/MM/YYYY."),
         )
         parser.add_argument(
             "--explain",
@@ -61,15 +65,16 @@ class Command(BaseCommand):
     def _date(self, value: str | None, name: str) -> datetime.date | None:
         if not value:
             return None
-        day = report.parse_date(value)
-        if day is None:
-            raise CommandError(report.bad_date_message(name, value))
-        return day
+        try:
+            return dates.parse_as_of(value, today=timezone.localdate())
+        except ValidationError as exc:
+            raise CommandError(dates.named_message(exc, name)) from exc
 
     def _programme(self, slug: str | None, as_of: datetime.date) -> Programme | None:
         if not slug:
             return selectors.default_programme(as_of)
-        programme = Programme.objects.filter(slug=slug).first()
+        # A NUL byte never matches a slug, and PostgreSQL refuses it in a query.
+        programme = Programme.objects.filter(slug=slug).first() if "\x00" not in slug else None
         if programme is None:
             raise CommandError(_("Unknown programme “%(slug)s”.") % {"slug": slug})
         return programme

@@ -1,0 +1,123 @@
+"""The one policy for an "as of" date typed by a user: in a URL, a form, a filter or a command.
+
+Accepted: YYYY-MM-DD (ISO, what date inputs send) and DD/MM/YYYY (the Vietnamese
+way, day first; D/M/YYYY too). Empty means today. Refused, with a message that
+says why: text that is no such date, a day after today (nothing has been recorded
+yet), and a day before EARLIEST_AS_OF.
+
+parse_as_of() is the policy as a function (the JSON API, the ``indicators``
+command); AsOfField applies it in forms, AsOfFilter in django-filter filter sets.
+No database, and no import of the apps: this is the lowest layer.
+"""
+
+import datetime
+import re
+from collections.abc import Callable
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+#: The earliest as-of date accepted. No programme, record or facility the dashboard
+#: counts is older (cleaner production reached Vietnam in the late 1990s), so an
+#: earlier date is a typo (0212 for 2012) — and the indicators reach back from the
+#: as-of date (a year for trends, months for series), which must stay above date.min.
+EARLIEST_AS_OF = datetime.date(1900, 1, 1)
+
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+#: Of a refused value, at most this many characters are quoted back.
+_QUOTED = 40
+
+
+def parse_date(value: str) -> datetime.date:
+    """The date ``value`` spells as YYYY-MM-DD or DD/MM/YYYY (surrounding spaces ignored).
+
+    Raises ValidationError (code "invalid") for anything else, such as 2012-02-30,
+    20121231 or 12/31/2012. No bounds: see check_as_of().
+    """
+    text = value.strip()
+    try:
+        if _ISO.fullmatch(text):
+            return datetime.date.fromisoformat(text)
+        if match := _DAY_FIRST.fullmatch(text):
+            day, month, year = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+    except ValueError:
+        pass
+    raise ValidationError(
+        _("“%(value)s” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+        code="invalid",
+        params={"value": _quoted(text)},
+    )
+
+
+def check_as_of(day: datetime.date, *, today: datetime.date) -> datetime.date:
+    """``day`` when it is from EARLIEST_AS_OF to ``today``; else ValidationError ("future", "too_early")."""
+    if day > today:
+        raise ValidationError(
+            _("%(day)s is in the future: enter today (%(today)s) or an earlier date."),
+            code="future",
+            params={"day": day.isoformat(), "today": today.isoformat()},
+        )
+    if day < EARLIEST_AS_OF:
+        raise ValidationError(
+            _("%(day)s is too early: enter %(earliest)s or a later date."),
+            code="too_early",
+            params={"day": day.isoformat(), "earliest": EARLIEST_AS_OF.isoformat()},
+        )
+    return day
+
+
+def parse_as_of(value: str | None, *, today: datetime.date) -> datetime.date:
+    """The as-of date ``value`` asks for: ``today`` when empty, else parse_date() then check_as_of()."""
+    if value is None or not value.strip():
+        return today
+    return check_as_of(parse_date(value), today=today)
+
+
+def named_message(error: ValidationError, name: str) -> str:
+    """The error of parameter (or option) ``name`` as one line: "as_of: … is in the future: …"."""
+    return _("%(name)s: %(error)s") % {"name": name, "error": " ".join(error.messages)}
+
+
+def _quoted(text: str) -> str:
+    """``text`` fit to quote in a message: control characters (a NUL byte) as �, long text cut."""
+    text = "".join("\N{REPLACEMENT CHARACTER}" if ord(c) < 32 or ord(c) == 127 else c for c in text)
+    return text if len(text) <= _QUOTED else text[: _QUOTED - 1] + "…"
+
+
+class AsOfField(forms.DateField):
+    """A date field with the as-of policy: YYYY-MM-DD or DD/MM/YYYY, from EARLIEST_AS_OF to today.
+
+    Empty gives None (``required=False``), so the form chooses the default.
+    ``today`` is called at validation; the site's local date by default.
+    """
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, *, today: Callable[[], datetime.date] = timezone.localdate, **kwargs) -> None:
+        self.today = today
+        super().__init__(**kwargs)
+
+    def to_python(self, value: object) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        return parse_date(str(value))
+
+    def validate(self, value: datetime.date | None) -> None:
+        super().validate(value)
+        if value is not None:
+            check_as_of(value, today=self.today())
+
+
+class AsOfFilter(django_filters.DateFilter):
+    """A django-filter filter whose form field is AsOfField (an invalid date is a form error)."""
+
+    field_class = AsOfField
