@@ -53,7 +53,8 @@ lint: $(STAMP)
 demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py load_demo
 
-## Same work at 2,000 and 20,000 facilities in one run; prints time and query ratios
+## Pages and calls at several register sizes beside their one-query floors (SQLite: 2k, 20k; with a
+## PostgreSQL DATABASE_URL: 20k, 100k, 1M; BENCH_SIZES=… to choose); see docs/performance.md
 bench: $(STAMP)
 	$(PY) scripts/bench.py
 
