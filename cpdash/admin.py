@@ -1,12 +1,14 @@
 """Admin pieces shared by the apps."""
 
+from django.contrib import messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -71,3 +73,32 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             "entries": entries,
         }
         return TemplateResponse(request, "admin/deleted_records.html", context)
+
+
+class ConfirmOnceMixin:
+    """An import confirmed twice (a double click on "Confirm import") is written once.
+
+    import-export keeps the uploaded file between the preview and the confirm,
+    reads it on confirm and removes it after the import. A second confirm of the
+    same preview finds no file (FileNotFoundError on reading), or, when both ran
+    at once, fails to remove it after the other request did: that request's
+    import is rolled back (the view runs in one transaction, ATOMIC_REQUESTS),
+    so exactly one confirm writes, and the other gets a message instead of a 500.
+    Put it before import-export's mixin: ``(ConfirmOnceMixin, …, ImportMixin)``.
+    """
+
+    def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            if connection.in_atomic_block:
+                transaction.set_rollback(True)
+            messages.error(
+                request,
+                gettext(
+                    "This import was already confirmed, or its file is gone: nothing more was imported. "
+                    "To import the file again, upload it again."
+                ),
+            )
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
+            return HttpResponseRedirect(reverse(name, current_app=self.admin_site.name))

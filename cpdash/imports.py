@@ -26,7 +26,7 @@ from import_export.formats import base_formats
 from import_export.results import Result
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from cpdash.text import fold
+from cpdash.text import fold, is_ascii_digits
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, then the Vietnamese day-first convention
 
@@ -382,7 +382,7 @@ class WholeNumberWidget(widgets.Widget):
         text = cell_text(value)
         if not text:
             return None
-        if not text.isdigit():
+        if not is_ascii_digits(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
         return int(text)
 

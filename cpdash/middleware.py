@@ -1,4 +1,5 @@
-"""A database outage answers 503 on every page, and cpdash recovers by itself.
+"""Middleware: a database outage answers 503 on every page, and cpdash recovers
+by itself; a NUL character in a request answers 400.
 
 When PostgreSQL is down (restart, failover, full disk) a view's query raises
 OperationalError or InterfaceError; without this middleware every page would be
@@ -12,9 +13,10 @@ import logging
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +59,37 @@ class DatabaseUnavailableMiddleware:
         # of the request (request_finished → close_old_connections).
         logger.warning("Database unavailable: %s", error)
         return unavailable_response()
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether ``request`` is for the API or another JSON endpoint, which answer
+    errors as JSON ({"error": message}) rather than as a page."""
+    return request.path_info.startswith("/api/") or request.path_info.endswith(".json")
+
+
+class NulCharacterMiddleware:
+    """400 for a request with a NUL character in its path, query or cookies.
+
+    No real address, search or cookie holds one, and PostgreSQL refuses any
+    string with a NUL ("A string literal cannot contain NUL characters"), so
+    every view would need its own check or answer 500: ``/facilities/%00/``,
+    ``?q=%00``, ``?programme=%00``. Form fields refuse NUL already (Django's
+    ProhibitNullCharactersValidator). After LocaleMiddleware: the message is translated.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._holds_nul(request):
+            message = _("The request holds a NUL character: correct the address.")
+            if wants_json(request):
+                return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _holds_nul(request: HttpRequest) -> bool:
+        texts = [request.path, *request.GET.keys(), *request.COOKIES.keys(), *request.COOKIES.values()]
+        texts += [value for values in request.GET.lists() for value in values[1]]
+        return any("\x00" in text for text in texts)

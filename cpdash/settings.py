@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "cpdash.middleware.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "cpdash.middleware.NulCharacterMiddleware",  # 400 for a NUL in the address, query or cookies
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -50,6 +50,7 @@ from cpdash.imports import (
 )
 from cpdash.imports import row_problems as _row_problems
 from cpdash.models import Searchable
+from cpdash.text import is_ascii_digits
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
@@ -223,7 +224,7 @@ class CountCell(widgets.Widget):
             return None
         if re.fullmatch(r"-\d+(\.\d*)?", text):
             raise ValueError(_("“%(value)s” is negative: write zero or more.") % {"value": text})
-        if not text.isdigit():
+        if not is_ascii_digits(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
         return int(text)
 

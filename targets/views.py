@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cpdash.routers import reads_from_replica
+from cpdash.text import is_ascii_digits
 from programmes.models import Programme
 from targets import annual, dashboard, exports, report, selectors
 from targets.forms import DashboardForm
@@ -67,7 +68,7 @@ def _int(request: HttpRequest, name: str, default: int, maximum: int) -> int:
     value = request.GET.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit():
+    if not is_ascii_digits(value):
         raise _BadParameter(_("%(name)s must be a whole number.") % {"name": name})
     return min(int(value), maximum)
 
