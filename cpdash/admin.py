@@ -10,9 +10,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
+from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from cpdash.concurrency import VersionedAdminMixin
+from cpdash.exports import xlsx_bytes
 from cpdash.text import fold
 
 
@@ -102,3 +104,17 @@ class ConfirmOnceMixin:
             )
             name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
             return HttpResponseRedirect(reverse(name, current_app=self.admin_site.name))
+
+
+class TypedXLSXExportMixin:
+    """The admin's XLSX export writes text cells as strings, never as formulas, and
+    holds each name as it is (cpdash.exports.xlsx_bytes) instead of import-export's
+    writer, which would keep the resource's escaping apostrophes (CSV keeps them).
+    Put it before import-export's mixin."""
+
+    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs) -> str | bytes:
+        if not isinstance(file_format, XLSX):
+            return super().get_export_data(file_format, request, queryset, **kwargs)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        return xlsx_bytes(self.get_data_for_export(request, queryset, force_native_type=True, **kwargs))

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
 from cpdash.text import is_ascii_digits
 from programmes.models import Programme
@@ -247,6 +248,6 @@ def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     if message:
         return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
     book = annual.report_databook(annual.annual_report(year=year, today=timezone.localdate()))
-    response = HttpResponse(book.export("xlsx"), content_type=exports.FORMATS["xlsx"])
+    response = HttpResponse(xlsx_bytes(book), content_type=exports.FORMATS["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="cpdash-report-{year}.xlsx"'
     return response
