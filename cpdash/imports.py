@@ -27,6 +27,7 @@ from import_export.results import Result
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.exports import unescape_formula
+from cpdash.models import MAX_COUNT
 from cpdash.text import fold, is_ascii_digits
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, then the Vietnamese day-first convention
@@ -388,7 +389,16 @@ class WholeNumberWidget(widgets.Widget):
             return None
         if not is_ascii_digits(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
-        return int(text)
+        return bounded_count(text)
+
+
+def bounded_count(digits: str) -> int:
+    """``digits`` (0-9 only) as a number, refused above MAX_COUNT: the database's
+    integer would refuse it only when the import is confirmed, with no row number."""
+    number = int(digits)
+    if number > MAX_COUNT:
+        raise ValueError(_("“%(value)s” is too large: at most %(max)d.") % {"value": digits, "max": MAX_COUNT})
+    return number
 
 
 # --- Reporting --------------------------------------------------------------

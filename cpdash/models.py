@@ -1,9 +1,16 @@
 """Abstract model pieces shared by the apps (no tables of their own)."""
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.text import fold
+
+#: The largest count (people, participants, copies, employees) cpdash stores: PostgreSQL's
+#: integer maximum, on every database, so that SQLite refuses what PostgreSQL would.
+MAX_COUNT = 2_147_483_647
+#: Validators of every count field: forms and the admin refuse a larger number with a message.
+COUNT_VALIDATORS = [MaxValueValidator(MAX_COUNT)]
 
 
 class Searchable(models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cpdash.models import Searchable
+from cpdash.models import COUNT_VALIDATORS, Searchable
 
 
 def unit_valid_q(day: datetime.date) -> Q:
@@ -183,7 +183,7 @@ class Facility(Searchable):
         verbose_name=_("production area"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ENTERPRISE)
-    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True, validators=COUNT_VALIDATORS)
     in_scope = models.BooleanField(
         _("counts toward targets"),
         default=True,

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cpdash.models import Searchable
+from cpdash.models import COUNT_VALIDATORS, Searchable
 from facilities.models import AdministrativeUnit, Facility
 
 
@@ -135,10 +135,18 @@ class OutreachActivity(Searchable):
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     participants = models.PositiveIntegerField(
-        _("participants"), null=True, blank=True, help_text=_("Number of people who took part.")
+        _("participants"),
+        null=True,
+        blank=True,
+        validators=COUNT_VALIDATORS,
+        help_text=_("Number of people who took part."),
     )
     quantity = models.PositiveIntegerField(
-        _("quantity"), null=True, blank=True, help_text=_("Copies issued, e.g. 5,000 leaflets.")
+        _("quantity"),
+        null=True,
+        blank=True,
+        validators=COUNT_VALIDATORS,
+        help_text=_("Copies issued, e.g. 5,000 leaflets."),
     )
 
     history = HistoricalRecords(excluded_fields=["search_text"])
@@ -162,7 +170,9 @@ class Attendance(models.Model):
     facility = models.ForeignKey(
         Facility, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("facility")
     )
-    people = models.PositiveIntegerField(_("people"), default=1, help_text=_("People from this facility."))
+    people = models.PositiveIntegerField(
+        _("people"), default=1, validators=COUNT_VALIDATORS, help_text=_("People from this facility.")
+    )
 
     history = HistoricalRecords()
 

@@ -40,6 +40,7 @@ from cpdash.imports import (
     NameWidget,
     RowProblem,
     alias_key,
+    bounded_count,
     cell_text,
     create_with_history,
     exact_key,
@@ -216,7 +217,7 @@ class PastDayCell(DayWidget):
 
 
 class CountCell(widgets.Widget):
-    """A whole number ≥ 0, or None for an empty cell."""
+    """A whole number from 0 to MAX_COUNT, or None for an empty cell."""
 
     def clean(self, value, row=None, **kwargs) -> int | None:
         text = cell_text(value)
@@ -226,7 +227,7 @@ class CountCell(widgets.Widget):
             raise ValueError(_("“%(value)s” is negative: write zero or more.") % {"value": text})
         if not is_ascii_digits(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
-        return int(text)
+        return bounded_count(text)
 
     def render(self, value, obj=None, **kwargs) -> str:
         return "" if value is None else str(value)
