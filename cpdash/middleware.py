@@ -4,9 +4,10 @@ by itself; a NUL character in a request answers 400.
 When PostgreSQL is down (restart, failover, full disk) a view's query raises
 OperationalError or InterfaceError; without this middleware every page would be
 a 500 "server error" page and an error log per request. Instead the reader gets
-a 503 "try again in a minute" page, never cached. Nothing else is needed to
-recover: with ``conn_health_checks`` (settings.DATABASES) Django drops the dead
-connection at the start of the next request and opens a new one.
+a 503 "try again in a minute" page (JSON under /api/ and for .json addresses),
+never cached. Nothing else is needed to recover: with ``conn_health_checks``
+(settings.DATABASES) Django drops the dead connection at the start of the next
+request and opens a new one.
 """
 
 import logging
@@ -24,9 +25,16 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER = 30
 
 
-def unavailable_response() -> HttpResponse:
-    """The 503 page (templates/503.html): static, so rendering it needs no database."""
-    response = HttpResponse(render_to_string("503.html"), status=503)
+def unavailable_response(as_json: bool = False) -> HttpResponse:
+    """The 503 page (templates/503.html): static, so rendering it needs no database.
+    ``as_json``: the API's answer instead, {"error": message, "retry_after": seconds}."""
+    if as_json:
+        message = _("cpdash cannot reach its database right now. Nothing you saved before is lost.")
+        response = JsonResponse(
+            {"error": message, "retry_after": RETRY_AFTER}, status=503, json_dumps_params={"ensure_ascii": False}
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     add_never_cache_headers(response)
     return response
@@ -46,19 +54,19 @@ class DatabaseUnavailableMiddleware:
         try:
             return self.get_response(request)
         except (OperationalError, InterfaceError) as error:
-            return self._unavailable(error)
+            return self._unavailable(request, error)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Errors in views reach here before Django turns them into a 500 page."""
         if isinstance(exception, OperationalError | InterfaceError):
-            return self._unavailable(exception)
+            return self._unavailable(request, exception)
         return None
 
-    def _unavailable(self, error: Exception) -> HttpResponse:
+    def _unavailable(self, request: HttpRequest, error: Exception) -> HttpResponse:
         # No need to close the broken connection here: Django does at the end
         # of the request (request_finished → close_old_connections).
         logger.warning("Database unavailable: %s", error)
-        return unavailable_response()
+        return unavailable_response(as_json=wants_json(request))
 
 
 def wants_json(request: HttpRequest) -> bool:
