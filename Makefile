@@ -33,7 +33,7 @@ run: $(STAMP)
 serve:
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (50+ random characters)" >&2; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS (e.g. cp.example.vn)" >&2; exit 1; }
-	$(PY) manage.py migrate --noinput
+	DATABASE_STATEMENT_TIMEOUT=0 $(PY) manage.py migrate --noinput  # data migrations may take longer than a request
 	$(PY) manage.py collectstatic --noinput
 	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
 

@@ -97,11 +97,22 @@ TEMPLATES = [
 
 
 def database_config(url: str) -> dict:
-    """A DATABASES entry for ``url``, with the project's connection options."""
+    """A DATABASES entry for ``url``, with the project's connection options.
+
+    PostgreSQL: JIT off (the indicators' queries run 3-6x slower with JIT compilation
+    on), and time limits, so that a stuck database cannot hold every worker
+    (cpdash/database.py): ``connect_timeout`` DATABASE_CONNECT_TIMEOUT seconds
+    (default 5) and ``statement_timeout`` DATABASE_STATEMENT_TIMEOUT seconds (default
+    60, well above the bench's largest query; 0: no limit). Options given in the URL
+    (``?options=…``) come after ours and win.
+    """
     db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")), conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.postgresql":
-        # The indicators' correlated subqueries run 3-6x slower with JIT compilation on.
-        db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+        options = db.setdefault("OPTIONS", {})
+        statement_timeout = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT") or "60")
+        ours = f"-c jit=off -c statement_timeout={statement_timeout}s"
+        options["options"] = f"{ours} {options['options']}" if options.get("options") else ours
+        options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT") or "5"))
     return db
 
 

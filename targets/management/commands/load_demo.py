@@ -21,6 +21,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cpdash.database import lift_statement_timeout
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes import demo_data as data
@@ -91,6 +92,7 @@ class Command(BaseCommand):
             )
             return
         started = time.perf_counter()
+        lift_statement_timeout()  # bulk writes of the whole register: longer than a request may take
         with transaction.atomic():
             results = load(facilities)
             if reset:
