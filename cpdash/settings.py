@@ -228,6 +228,13 @@ CONTENT_SECURITY_POLICY = {
 
 # Sign-in throttling (django-axes): 5 failures per username and address lock
 # that pair out for 15 minutes; the admin's sign-in counts too.
+# The address is the client's, not the proxy's (cpdash/proxies.py): behind
+# TRUSTED_PROXY_COUNT reverse proxies (1 for the same-host nginx of the README),
+# the entry of X-Forwarded-For the nearest of them wrote, when the request comes
+# from one of TRUSTED_PROXY_IPS. 0 (the default): REMOTE_ADDR, no header is read.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or "0")
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS", "127.0.0.1,::1")
+AXES_CLIENT_IP_CALLABLE = "cpdash.proxies.client_ip"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
