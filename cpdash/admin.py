@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -118,3 +119,27 @@ class TypedXLSXExportMixin:
         if not self.has_export_permission(request):
             raise PermissionDenied
         return xlsx_bytes(self.get_data_for_export(request, queryset, force_native_type=True, **kwargs))
+
+
+class RoleUserAdmin(UserAdmin):
+    """Django's user admin, where only a superuser makes or changes a superuser.
+
+    Admins keep the users (cpdash.roles), but "Superuser status" grants every
+    permission there is: for anyone else it is read-only, and a superuser's
+    account (password included) can be looked at but not changed or deleted.
+    Registered in targets/admin.py, next to the role groups' migrations.
+    """
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, "is_superuser")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)

@@ -11,6 +11,10 @@ from cpdash.text import fold
 MAX_COUNT = 2_147_483_647
 #: Validators of every count field: forms and the admin refuse a larger number with a message.
 COUNT_VALIDATORS = [MaxValueValidator(MAX_COUNT)]
+#: Meta.default_permissions of the models imported from spreadsheets in the admin: Django's
+#: four, and "import_<model>", which the admin's import asks for
+#: (settings.IMPORT_EXPORT_IMPORT_PERMISSION_CODE) and only the Admins group holds (cpdash.roles).
+IMPORTED_PERMISSIONS = ("add", "change", "delete", "view", "import")
 
 
 class Searchable(models.Model):

@@ -182,7 +182,9 @@ IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # Import is all-or-nothing: one transaction, rolled back on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# Importing needs "import_<model>" (cpdash.models.IMPORTED_PERMISSIONS), which only the
+# Admins group holds: not "add", which staff hold for the records they enter by hand.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Not import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: it only drops a
 # leading "=" (not +, -, @) and turns every cell into text. The resources escape

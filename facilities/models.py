@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cpdash.models import COUNT_VALIDATORS, Searchable
+from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 
 
 def unit_valid_q(day: datetime.date) -> Q:
@@ -198,6 +198,7 @@ class Facility(Searchable):
 
     class Meta:
         verbose_name = _("facility")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("facilities")
         ordering = ["name", "code"]
         indexes = [models.Index(fields=["unit", "sector"])]

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cpdash.models import COUNT_VALIDATORS, Searchable
+from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 from facilities.models import AdministrativeUnit, Facility
 
 
@@ -96,6 +96,7 @@ class Specialist(Searchable):
 
     class Meta:
         verbose_name = _("CP specialist")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("CP specialists")
         ordering = ["unit", "-appointed_on"]
         constraints = [
@@ -153,6 +154,7 @@ class OutreachActivity(Searchable):
 
     class Meta:
         verbose_name = _("outreach activity")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("outreach activities")
         ordering = ["-held_on", "title"]
         indexes = [models.Index(fields=["held_on"])]
@@ -237,6 +239,7 @@ class Survey(models.Model):
 
     class Meta:
         verbose_name = _("CP survey")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("CP surveys")
         ordering = ["-surveyed_on"]
         indexes = [models.Index(fields=["surveyed_on"])]
@@ -389,6 +392,7 @@ class Solution(models.Model):
 
     class Meta:
         verbose_name = _("CP solution")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("CP solutions")
         ordering = ["-implemented_on"]
         indexes = [models.Index(fields=["implemented_on"])]
