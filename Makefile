@@ -25,7 +25,8 @@ browser:
 ## Install, migrate, load the demo data once, and serve on http://127.0.0.1:$(PORT)
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py load_demo --once
+	@# Not DEBUG=1: load_demo then refuses a database that is not a demo one (an exported production DATABASE_URL).
+	$(PY) manage.py load_demo --once
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Production (after pip install -r requirements.txt): migrate, collectstatic, gunicorn on 127.0.0.1:$(PORT).
@@ -47,7 +48,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 demo: $(STAMP)
-	DEBUG=1 $(PY) manage.py load_demo
+	$(PY) manage.py load_demo
 
 ## Same work at 2,000 and 20,000 facilities in one run; prints time and query ratios
 bench: $(STAMP)

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from programmes.models import Phase
-from tests.browser.conftest import sign_in, wait_until
+from tests.browser.conftest import DEMO_PASSWORDS, sign_in, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo(db) -> str:
     """The demo data; returns the dashboard's URL path for the 2015 phase at the end of 2013."""
-    call_command("load_demo", facilities=800, verbosity=0)
+    call_command("load_demo", facilities=800, verbosity=0, password=DEMO_PASSWORDS)
     phase = Phase.objects.get(programme__slug="hanoi-cp", starts_on__year=2011)
     return f"/dashboard/?phase={phase.pk}&as_of=2013-12-31"
 
