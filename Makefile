@@ -26,7 +26,8 @@ browser:
 ## Install, migrate, load the demo data once, and serve on http://127.0.0.1:$(PORT)
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py load_demo --once
+	@# Not DEBUG=1: load_demo then refuses a database that is not a demo one (an exported production DATABASE_URL).
+	$(PY) manage.py load_demo --once
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Production (after pip install -r requirements.txt): migrate, collectstatic, gunicorn on 127.0.0.1:$(PORT).
@@ -34,7 +35,7 @@ run: $(STAMP)
 serve:
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (50+ random characters)" >&2; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS (e.g. cp.example.vn)" >&2; exit 1; }
-	$(PY) manage.py migrate --noinput
+	DATABASE_STATEMENT_TIMEOUT=0 $(PY) manage.py migrate --noinput  # data migrations may take longer than a request
 	$(PY) manage.py collectstatic --noinput
 	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
@@ -51,7 +52,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 demo: $(STAMP)
-	DEBUG=1 $(PY) manage.py load_demo
+	$(PY) manage.py load_demo
 
 ## Pages and calls at several register sizes beside their one-query floors (SQLite: 2k, 20k; with a
 ## PostgreSQL DATABASE_URL: 20k, 100k, 1M; BENCH_SIZES=… to choose); see docs/performance.md

@@ -29,5 +29,9 @@ max_requests_jitter = 100
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-# X-Forwarded-For is trusted from the local proxy only (gunicorn's default 127.0.0.1).
+# Whom gunicorn believes about https (X-Forwarded-Proto): the local proxy only.
+# gunicorn never reads X-Forwarded-For: behind the proxy, REMOTE_ADDR is the
+# proxy's address (127.0.0.1) for every request. cpdash takes the client's address
+# from X-Forwarded-For itself, for sign-in throttling: set TRUSTED_PROXY_COUNT
+# (cpdash/proxies.py, README "Production").
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

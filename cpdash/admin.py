@@ -1,16 +1,21 @@
 """Admin pieces shared by the apps."""
 
+from django.contrib import messages
 from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
+from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from cpdash.concurrency import VersionedAdminMixin
+from cpdash.exports import xlsx_bytes
 from cpdash.text import fold
 
 
@@ -71,3 +76,70 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             "entries": entries,
         }
         return TemplateResponse(request, "admin/deleted_records.html", context)
+
+
+class ConfirmOnceMixin:
+    """An import confirmed twice (a double click on "Confirm import") is written once.
+
+    import-export keeps the uploaded file between the preview and the confirm,
+    reads it on confirm and removes it after the import. A second confirm of the
+    same preview finds no file (FileNotFoundError on reading), or, when both ran
+    at once, fails to remove it after the other request did: that request's
+    import is rolled back (the view runs in one transaction, ATOMIC_REQUESTS),
+    so exactly one confirm writes, and the other gets a message instead of a 500.
+    Put it before import-export's mixin: ``(ConfirmOnceMixin, …, ImportMixin)``.
+    """
+
+    def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            if connection.in_atomic_block:
+                transaction.set_rollback(True)
+            messages.error(
+                request,
+                gettext(
+                    "This import was already confirmed, or its file is gone: nothing more was imported. "
+                    "To import the file again, upload it again."
+                ),
+            )
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
+            return HttpResponseRedirect(reverse(name, current_app=self.admin_site.name))
+
+
+class TypedXLSXExportMixin:
+    """The admin's XLSX export writes text cells as strings, never as formulas, and
+    holds each name as it is (cpdash.exports.xlsx_bytes) instead of import-export's
+    writer, which would keep the resource's escaping apostrophes (CSV keeps them).
+    Put it before import-export's mixin."""
+
+    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs) -> str | bytes:
+        if not isinstance(file_format, XLSX):
+            return super().get_export_data(file_format, request, queryset, **kwargs)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        return xlsx_bytes(self.get_data_for_export(request, queryset, force_native_type=True, **kwargs))
+
+
+class RoleUserAdmin(UserAdmin):
+    """Django's user admin, where only a superuser makes or changes a superuser.
+
+    Admins keep the users (cpdash.roles), but "Superuser status" grants every
+    permission there is: for anyone else it is read-only, and a superuser's
+    account (password included) can be looked at but not changed or deleted.
+    Registered in targets/admin.py, next to the role groups' migrations.
+    """
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, "is_superuser")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)

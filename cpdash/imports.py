@@ -26,7 +26,9 @@ from import_export.formats import base_formats
 from import_export.results import Result
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from cpdash.text import fold
+from cpdash.exports import unescape_formula
+from cpdash.models import MAX_COUNT
+from cpdash.text import fold, is_ascii_digits
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, then the Vietnamese day-first convention
 
@@ -45,12 +47,15 @@ def file_row(number: int) -> int:
 
 
 def cell_text(value: object) -> str:
-    """A cell as stripped text; whole XLSX numbers lose their ".0" (12.0 → "12")."""
+    """A cell as stripped text; whole XLSX numbers lose their ".0" (12.0 → "12").
+
+    Text our exports escaped against formulas ("'=SUM(1)", cpdash.exports.escape_formula)
+    loses that one apostrophe: an exported file imports back to the same names."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return unescape_formula(str(value).strip()).strip()
 
 
 def normalize_header(value: object) -> str:
@@ -382,9 +387,18 @@ class WholeNumberWidget(widgets.Widget):
         text = cell_text(value)
         if not text:
             return None
-        if not text.isdigit():
+        if not is_ascii_digits(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
-        return int(text)
+        return bounded_count(text)
+
+
+def bounded_count(digits: str) -> int:
+    """``digits`` (0-9 only) as a number, refused above MAX_COUNT: the database's
+    integer would refuse it only when the import is confirmed, with no row number."""
+    number = int(digits)
+    if number > MAX_COUNT:
+        raise ValueError(_("“%(value)s” is too large: at most %(max)d.") % {"value": digits, "max": MAX_COUNT})
+    return number
 
 
 # --- Reporting --------------------------------------------------------------

@@ -1,9 +1,20 @@
 """Abstract model pieces shared by the apps (no tables of their own)."""
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.text import fold
+
+#: The largest count (people, participants, copies, employees) cpdash stores: PostgreSQL's
+#: integer maximum, on every database, so that SQLite refuses what PostgreSQL would.
+MAX_COUNT = 2_147_483_647
+#: Validators of every count field: forms and the admin refuse a larger number with a message.
+COUNT_VALIDATORS = [MaxValueValidator(MAX_COUNT)]
+#: Meta.default_permissions of the models imported from spreadsheets in the admin: Django's
+#: four, and "import_<model>", which the admin's import asks for
+#: (settings.IMPORT_EXPORT_IMPORT_PERMISSION_CODE) and only the Admins group holds (cpdash.roles).
+IMPORTED_PERMISSIONS = ("add", "change", "delete", "view", "import")
 
 
 class Searchable(models.Model):

@@ -4,7 +4,9 @@
   solutions and savings, specialists, demonstration models) and see the
   register and the targets.
 - Managers follow progress: they see everything and change nothing.
-- Admins keep the register, the programme and its targets, and the users.
+- Admins keep the register, the programme and its targets, and the users. They
+  alone import spreadsheets in the admin: the "import_<model>" permissions of
+  the imported models (cpdash.models.IMPORTED_PERMISSIONS) are theirs only.
 
 ``ensure_groups()`` makes each group hold exactly these permissions, so that
 running it again (``load_demo`` does) also undoes edits made by hand.

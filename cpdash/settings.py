@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "cpdash.middleware.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "cpdash.middleware.NulCharacterMiddleware",  # 400 for a NUL in the address, query or cookies
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,11 +97,22 @@ TEMPLATES = [
 
 
 def database_config(url: str) -> dict:
-    """A DATABASES entry for ``url``, with the project's connection options."""
+    """A DATABASES entry for ``url``, with the project's connection options.
+
+    PostgreSQL: JIT off (the indicators' queries run 3-6x slower with JIT compilation
+    on), and time limits, so that a stuck database cannot hold every worker
+    (cpdash/database.py): ``connect_timeout`` DATABASE_CONNECT_TIMEOUT seconds
+    (default 5) and ``statement_timeout`` DATABASE_STATEMENT_TIMEOUT seconds (default
+    60, well above the bench's largest query; 0: no limit). Options given in the URL
+    (``?options=…``) come after ours and win.
+    """
     db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")), conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.postgresql":
-        # The indicators' correlated subqueries run 3-6x slower with JIT compilation on.
-        db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+        options = db.setdefault("OPTIONS", {})
+        statement_timeout = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT") or "60")
+        ours = f"-c jit=off -c statement_timeout={statement_timeout}s"
+        options["options"] = f"{ours} {options['options']}" if options.get("options") else ours
+        options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT") or "5"))
     return db
 
 
@@ -170,7 +182,9 @@ IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # Import is all-or-nothing: one transaction, rolled back on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# Importing needs "import_<model>" (cpdash.models.IMPORTED_PERMISSIONS), which only the
+# Admins group holds: not "add", which staff hold for the records they enter by hand.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Not import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: it only drops a
 # leading "=" (not +, -, @) and turns every cell into text. The resources escape
@@ -216,6 +230,13 @@ CONTENT_SECURITY_POLICY = {
 
 # Sign-in throttling (django-axes): 5 failures per username and address lock
 # that pair out for 15 minutes; the admin's sign-in counts too.
+# The address is the client's, not the proxy's (cpdash/proxies.py): behind
+# TRUSTED_PROXY_COUNT reverse proxies (1 for the same-host nginx of the README),
+# the entry of X-Forwarded-For the nearest of them wrote, when the request comes
+# from one of TRUSTED_PROXY_IPS. 0 (the default): REMOTE_ADDR, no header is read.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or "0")
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS", "127.0.0.1,::1")
+AXES_CLIENT_IP_CALLABLE = "cpdash.proxies.client_ip"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -18,3 +18,9 @@ def fold(text: str | None) -> str:
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True for a non-empty run of 0-9 only. ``str.isdigit`` also accepts "²" or
+    "٣", which ``int()`` then refuses or reads unexpectedly."""
+    return text.isascii() and text.isdigit()

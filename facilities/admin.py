@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
 
-from cpdash.admin import FoldedSearchMixin, HistoryAdmin
+from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, TypedXLSXExportMixin
 from cpdash.imports import ImportForm
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from facilities.resources import (
@@ -41,7 +41,7 @@ class ProductionAreaAdmin(FoldedSearchMixin, HistoryAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(FoldedSearchMixin, HistoryAdmin, ImportExportModelAdmin):
+class FacilityAdmin(ConfirmOnceMixin, TypedXLSXExportMixin, FoldedSearchMixin, HistoryAdmin, ImportExportModelAdmin):
     resource_classes = [FacilityResource]
     import_formats = [FacilityCSV, FacilityXLSX]
     import_form_class = ImportForm  # refuses oversized files

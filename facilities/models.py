@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cpdash.models import Searchable
+from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 
 
 def unit_valid_q(day: datetime.date) -> Q:
@@ -190,7 +190,7 @@ class Facility(Searchable):
         verbose_name=_("production area"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ENTERPRISE)
-    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True, validators=COUNT_VALIDATORS)
     in_scope = models.BooleanField(
         _("counts toward targets"),
         default=True,
@@ -205,6 +205,7 @@ class Facility(Searchable):
 
     class Meta:
         verbose_name = _("facility")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("facilities")
         ordering = ["name", "code"]
         indexes = [models.Index(fields=["unit", "sector"])]

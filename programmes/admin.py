@@ -8,7 +8,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from import_export.admin import ImportMixin
 
-from cpdash.admin import FoldedSearchMixin, HistoryAdmin
+from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin
 from cpdash.imports import CSVFormat, ImportFileError, ImportForm, XLSXFormat
 from programmes.models import (
     Attendance,
@@ -36,7 +36,7 @@ from programmes.resources import (
 )
 
 
-class RecordImportMixin(ImportMixin):
+class RecordImportMixin(ConfirmOnceMixin, ImportMixin):
     """Import of past records from a spreadsheet (programmes/resources.py,
     docs/import.md): import-export's upload, preview and confirm pages, every
     problem listed by spreadsheet row, and a template to download."""

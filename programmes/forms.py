@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.concurrency import VersionedFormMixin
+from cpdash.models import MAX_COUNT
 from facilities.models import Facility
 from programmes import pathway
 from programmes.models import (
@@ -395,7 +396,7 @@ class AttendanceRowForm(forms.Form):
         widget=forms.TextInput(attrs={"readonly": True, "class": "code"}),
     )
     # At most the column's range (PostgreSQL integer): a larger count failed the save with a 500.
-    people = forms.IntegerField(label=gettext_lazy("people"), min_value=0, max_value=2_147_483_647, initial=1)
+    people = forms.IntegerField(label=gettext_lazy("people"), min_value=0, max_value=MAX_COUNT, initial=1)
 
     #: The resolved facility, for display; set by OutreachActivityForm.
     facility_obj: Facility | None = None

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cpdash.models import Searchable
+from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 from facilities.models import AdministrativeUnit, Facility
 
 
@@ -96,6 +96,7 @@ class Specialist(Searchable):
 
     class Meta:
         verbose_name = _("CP specialist")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("CP specialists")
         ordering = ["unit", "-appointed_on"]
         constraints = [
@@ -135,16 +136,25 @@ class OutreachActivity(Searchable):
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     participants = models.PositiveIntegerField(
-        _("participants"), null=True, blank=True, help_text=_("Number of people who took part.")
+        _("participants"),
+        null=True,
+        blank=True,
+        validators=COUNT_VALIDATORS,
+        help_text=_("Number of people who took part."),
     )
     quantity = models.PositiveIntegerField(
-        _("quantity"), null=True, blank=True, help_text=_("Copies issued, e.g. 5,000 leaflets.")
+        _("quantity"),
+        null=True,
+        blank=True,
+        validators=COUNT_VALIDATORS,
+        help_text=_("Copies issued, e.g. 5,000 leaflets."),
     )
 
     history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = _("outreach activity")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("outreach activities")
         ordering = ["-held_on", "title"]
         indexes = [models.Index(fields=["held_on"])]
@@ -162,7 +172,9 @@ class Attendance(models.Model):
     facility = models.ForeignKey(
         Facility, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("facility")
     )
-    people = models.PositiveIntegerField(_("people"), default=1, help_text=_("People from this facility."))
+    people = models.PositiveIntegerField(
+        _("people"), default=1, validators=COUNT_VALIDATORS, help_text=_("People from this facility.")
+    )
 
     history = HistoricalRecords()
 
@@ -227,6 +239,7 @@ class Survey(models.Model):
 
     class Meta:
         verbose_name = _("CP survey")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("CP surveys")
         ordering = ["-surveyed_on"]
         indexes = [models.Index(fields=["surveyed_on"])]
@@ -379,6 +392,7 @@ class Solution(models.Model):
 
     class Meta:
         verbose_name = _("CP solution")
+        default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("CP solutions")
         ordering = ["-implemented_on"]
         indexes = [models.Index(fields=["implemented_on"])]

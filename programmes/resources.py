@@ -40,6 +40,7 @@ from cpdash.imports import (
     NameWidget,
     RowProblem,
     alias_key,
+    bounded_count,
     cell_text,
     create_with_history,
     exact_key,
@@ -50,6 +51,7 @@ from cpdash.imports import (
 )
 from cpdash.imports import row_problems as _row_problems
 from cpdash.models import Searchable
+from cpdash.text import is_ascii_digits
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
@@ -215,7 +217,7 @@ class PastDayCell(DayWidget):
 
 
 class CountCell(widgets.Widget):
-    """A whole number ≥ 0, or None for an empty cell."""
+    """A whole number from 0 to MAX_COUNT, or None for an empty cell."""
 
     def clean(self, value, row=None, **kwargs) -> int | None:
         text = cell_text(value)
@@ -223,9 +225,9 @@ class CountCell(widgets.Widget):
             return None
         if re.fullmatch(r"-\d+(\.\d*)?", text):
             raise ValueError(_("“%(value)s” is negative: write zero or more.") % {"value": text})
-        if not text.isdigit():
+        if not is_ascii_digits(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
-        return int(text)
+        return bounded_count(text)
 
     def render(self, value, obj=None, **kwargs) -> str:
         return "" if value is None else str(value)

@@ -22,7 +22,7 @@ from django_tables2 import RequestConfig, Table
 
 from cpdash.exports import export_format, export_response
 from cpdash.tables import paginate
-from cpdash.text import fold
+from cpdash.text import fold, is_ascii_digits
 from facilities.models import Facility
 from programmes import forms
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
@@ -205,7 +205,7 @@ def solution_list(request: HttpRequest) -> HttpResponse:
 def _survey_initial(request: HttpRequest) -> dict | None:
     """Initial values for a solution that follows a survey (``?survey=<pk>``)."""
     pk = request.GET.get("survey", "")
-    survey = Survey.objects.select_related("facility").filter(pk=pk).first() if pk.isdigit() else None
+    survey = Survey.objects.select_related("facility").filter(pk=pk).first() if is_ascii_digits(pk) else None
     return {"survey": survey, "facility": survey.facility.code} if survey else None
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.models import User
 
-from cpdash.admin import HistoryAdmin
+from cpdash.admin import HistoryAdmin, RoleUserAdmin
 from programmes.models import Phase
 from targets.models import Target
 
@@ -18,3 +19,8 @@ class TargetAdmin(HistoryAdmin):
     list_filter = ("phase__programme", ("phase", PhaseFilter), "indicator")
     list_select_related = ("phase__programme",)
     autocomplete_fields = ("sector", "unit_scope")
+
+
+# Only a superuser makes or changes a superuser (cpdash.admin.RoleUserAdmin).
+admin.site.unregister(User)
+admin.site.register(User, RoleUserAdmin)

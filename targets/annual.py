@@ -796,10 +796,11 @@ def report_figures(
 
 def progress_label(result: TargetResult, width: int = 38) -> str:
     """A target's axis label: its name over lines of ``width`` characters, then its value
-    and status in bold ("15% · off track"). Plotly reads <br> and <b>."""
+    and status in bold ("15% · off track"). Plotly reads <br> and <b>; the text between
+    them is escaped (charts.plain), so that a name holding markup shows as text."""
     value = _("no data") if result.value is None else f"{value_text(result.value)}{result.unit}"
-    lines = textwrap.wrap(target_label(result), width) or [""]
-    return "<br>".join([*lines, f"<b>{value} · {result.status_label}</b>"])
+    lines = [charts.plain(line) for line in textwrap.wrap(target_label(result), width)] or [""]
+    return "<br>".join([*lines, f"<b>{charts.plain(value)} · {charts.plain(result.status_label)}</b>"])
 
 
 # --- Spreadsheet ----------------------------------------------------------------------------------

@@ -7,9 +7,16 @@ JSON the page's static/js/charts.js draws.
 
 Colours are the Okabe–Ito palette, safe for the common colour-vision
 deficiencies; status is never told by colour alone (labels carry it too).
+
+Plotly reads every label, title and hover text as HTML (``<a href>``, ``<b>``,
+``<br>``), so names entered by people (sectors, units, areas, targets) go
+through ``plain()``: a sector named ``<a href="…">`` shows as that text instead
+of becoming a link. Labels that carry markup of our own are built by the
+caller from escaped parts (annual.progress_label).
 """
 
 import datetime
+import html
 import json
 from collections.abc import Sequence
 
@@ -41,6 +48,12 @@ STATUS_COLOURS = {
 }
 # Plotly's "separators": decimal mark then thousands mark, per language.
 SEPARATORS = {"vi": ",.", "en": ".,"}
+
+
+def plain(text: object) -> str:
+    """``text`` for a Plotly label, shown as it is: ``<``, ``>`` and ``&`` escaped,
+    which Plotly shows as those characters and never reads as markup."""
+    return html.escape(str(text), quote=False)
 
 
 def base_layout(language: str, *, height: int = 320) -> dict:
@@ -102,7 +115,7 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
     top = max([result.target_max or result.target_min, *(p.value or 0 for p in points), 10.0])
     fig.update_layout(
         **base_layout(language, height=260),
-        title={"text": capfirst(result.label), "font": {"size": 14}},
+        title={"text": plain(capfirst(result.label)), "font": {"size": 14}},
         yaxis={"title": "%", "range": [0, min(100.0, top * 1.15)], "gridcolor": "#e5e5e5"},
         xaxis={"gridcolor": "#f0f0f0"},
     )
@@ -129,7 +142,7 @@ def breakdown_figure(
         go.Bar(
             orientation="h",
             x=[row.value for row, _url in kept],
-            y=[row.label for row, _url in kept],
+            y=[plain(row.label) for row, _url in kept],
             text=[f"{row.value:.1f}% ({row.numerator:,}/{row.denominator:,})" for row, _url in kept],
             textposition="outside",
             cliponaxis=False,
@@ -144,7 +157,7 @@ def breakdown_figure(
     fig.add_annotation(x=result.target_min, y=1.02, yref="paper", text=_("target"), showarrow=False, font={"size": 11})
     fig.update_layout(
         **base_layout(language, height=max(220, 26 * len(kept) + 90)),
-        title={"text": title, "font": {"size": 14}},
+        title={"text": plain(title), "font": {"size": 14}},
         xaxis={"title": "%", "range": [0, 100], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True},
         showlegend=False,
@@ -159,11 +172,11 @@ def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, 
     fig = go.Figure(
         [
             go.Bar(
-                name=label,
+                name=plain(label),
                 x=[str(year) for year in years],
                 y=[by_year[year].get(key, 0) for year in years],
                 marker={"color": colours[i % len(colours)]},
-                hovertemplate="%{x}: %{y:,}<extra>" + label + "</extra>",
+                hovertemplate="%{x}: %{y:,}<extra>" + plain(label) + "</extra>",
             )
             for i, (key, label) in enumerate(keys.items())
         ]
@@ -199,7 +212,7 @@ def newly_aware_figure(
         go.Bar(
             orientation="h",
             x=[row.value for row in kept],
-            y=[row.label for row in kept],
+            y=[plain(row.label) for row in kept],
             customdata=[[row.numerator, row.denominator] for row in kept],
             texttemplate="%{x:.1f}% (%{customdata[0]:,}/%{customdata[1]:,})",
             textposition="outside",
@@ -224,7 +237,7 @@ def newly_aware_figure(
     layout = base_layout(language, height=_bar_height(len(kept), 26))
     fig.update_layout(
         **{**layout, "margin": {**layout["margin"], "t": 56}},
-        title={"text": title, "font": {"size": 14}},
+        title={"text": plain(title), "font": {"size": 14}},
         xaxis={"ticksuffix": "%", "range": [0, min(100.0, top * 1.35)], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True, "autorange": "reversed"},
         showlegend=False,
@@ -239,7 +252,7 @@ def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", 
         go.Bar(
             orientation="h",
             x=[count for _label, count in rows],
-            y=[label for label, _count in rows],
+            y=[plain(label) for label, _count in rows],
             texttemplate="%{x:,}",
             textposition="outside",
             cliponaxis=False,
@@ -251,7 +264,7 @@ def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", 
     top = max([count for _label, count in rows] or [1])
     fig.update_layout(
         **base_layout(language, height=_bar_height(len(rows))),
-        title={"text": title, "font": {"size": 14}},
+        title={"text": plain(title), "font": {"size": 14}},
         xaxis={"range": [0, top * 1.2], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True, "autorange": "reversed"},
         showlegend=False,
@@ -263,7 +276,8 @@ def targets_progress_figure(
     labels: Sequence[str], results: Sequence[TargetResult], *, title: str = "", language: str = "en"
 ) -> go.Figure:
     """One horizontal bar per target (``labels[i]`` for ``results[i]``, top to bottom; a label
-    carries the value and status in words, so that colour is never the only cue): its value
+    carries the value and status in words, so that colour is never the only cue; labels are
+    Plotly markup, their text escaped by the caller, see annual.progress_label): its value
     in its status colour, the target as a black tick (a range as a line from its lower to
     its upper end), the value expected now as a grey diamond. Percent on the x axis; a
     target without data has no bar."""
@@ -310,7 +324,7 @@ def targets_progress_figure(
     top = max([*(r.value or 0 for r in results), *ends, *(r.expected_now for r in results), 10.0])
     fig.update_layout(
         **base_layout(language, height=_bar_height(len(results), 80)),
-        title={"text": title, "font": {"size": 14}},
+        title={"text": plain(title), "font": {"size": 14}},
         xaxis={"ticksuffix": "%", "range": [0, min(100.0, top * 1.1)], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True, "autorange": "reversed"},
         bargap=0.35,

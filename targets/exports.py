@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from tablib import Dataset
 
-from cpdash.exports import escape_row
+from cpdash.exports import escape_row, xlsx_bytes
 from targets.results import TargetResult
 
 FORMATS = {
@@ -47,10 +47,9 @@ def targets_dataset(results: Sequence[TargetResult], by_breakdown: dict[str, dic
 
 
 def dataset_response(dataset: Dataset, fmt: str, stem: str) -> HttpResponse:
-    """``dataset`` as a download; CSV with a byte-order mark so spreadsheets read UTF-8."""
-    content = dataset.export(fmt)
-    if fmt == "csv":
-        content = "\ufeff" + content
+    """``dataset`` as a download; CSV with a byte-order mark so spreadsheets read UTF-8,
+    XLSX with text cells typed as strings (cpdash.exports.xlsx_bytes)."""
+    content = xlsx_bytes(dataset) if fmt == "xlsx" else "\ufeff" + dataset.export(fmt)
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
     return response

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cpdash import dates
+from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
+from cpdash.text import is_ascii_digits
 from programmes.models import Programme
 from targets import annual, dashboard, exports, report, selectors
 from targets.forms import DashboardForm
@@ -70,7 +72,7 @@ def _int(request: HttpRequest, name: str, default: int, maximum: int) -> int:
     value = request.GET.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit():
+    if not is_ascii_digits(value):
         raise _BadParameter(_("%(name)s must be a whole number.") % {"name": name})
     return min(int(value), maximum)
 
@@ -252,6 +254,6 @@ def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     if message:
         return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
     book = annual.report_databook(annual.annual_report(year=year, today=timezone.localdate()))
-    response = HttpResponse(book.export("xlsx"), content_type=exports.FORMATS["xlsx"])
+    response = HttpResponse(xlsx_bytes(book), content_type=exports.FORMATS["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="cpdash-report-{year}.xlsx"'
     return response

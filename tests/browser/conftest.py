@@ -86,6 +86,10 @@ def page(browser):
     context.close()
 
 
+#: load_demo draws random passwords for the demo users unless given: the tests give these.
+DEMO_PASSWORDS = ["admin=admin-demo-2015", "manager=manager-demo-2015", "staff=staff-demo-2015"]
+
+
 def sign_in(page, live_server, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from programmes.models import Phase
-from tests.browser.conftest import sign_in, wait_until
+from tests.browser.conftest import DEMO_PASSWORDS, sign_in, wait_until
 
 # One worker runs every test that starts servers (see tests/browser/conftest.py).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("servers")]
@@ -21,7 +21,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @pytest.fixture
 def pages(db) -> list[str]:
-    call_command("load_demo", facilities=500, verbosity=0)
+    call_command("load_demo", facilities=500, verbosity=0, password=DEMO_PASSWORDS)
     phase = Phase.objects.get(programme__slug="hanoi-cp", starts_on__year=2011)
     return [
         f"/dashboard/?phase={phase.pk}&as_of=2013-12-31",

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from programmes.models import Phase
-from tests.browser.conftest import sign_in, wait_until
+from tests.browser.conftest import DEMO_PASSWORDS, sign_in, wait_until
 
 # One worker runs every test that starts servers (see tests/browser/conftest.py).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("servers")]
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("
 @pytest.fixture
 def demo(db) -> str:
     """The demo data; returns the dashboard's URL path for the 2015 phase at the end of 2013."""
-    call_command("load_demo", facilities=800, verbosity=0)
+    call_command("load_demo", facilities=800, verbosity=0, password=DEMO_PASSWORDS)
     phase = Phase.objects.get(programme__slug="hanoi-cp", starts_on__year=2011)
     return f"/dashboard/?phase={phase.pk}&as_of=2013-12-31"
 

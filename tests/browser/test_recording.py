@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from programmes.models import Phase
 from targets import selectors
-from tests.browser.conftest import sign_in, wait_until
+from tests.browser.conftest import DEMO_PASSWORDS, sign_in, wait_until
 
 # One worker runs every test that starts servers (see tests/browser/conftest.py).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("servers")]
@@ -36,7 +36,7 @@ def _submit(page) -> None:
 
 
 def test_staff_records_a_day_and_the_dashboard_moves_by_exactly_that(live_server, page):
-    call_command("load_demo", facilities=800, verbosity=0)
+    call_command("load_demo", facilities=800, verbosity=0, password=DEMO_PASSWORDS)
     today = timezone.localdate()
     phase = Phase.objects.select_related("programme").get(programme__slug="hanoi-cp", starts_on__year=2016)
     fresh = list(selectors.facilities_never_reached(as_of=today).order_by("code").values_list("code", flat=True)[:82])

@@ -10,6 +10,7 @@ CPDASH_REQUIRE_PG_RESTART=1 (CI) makes that a failure.
 
 import glob
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -87,6 +88,28 @@ def test_the_503_page_is_translated():
 
 @pytest.mark.django_db
 def test_pages_answer_503_when_the_database_cannot_be_reached(client, admin_user, settings, monkeypatch):
+    from django.db import connections
+
+    settings.SECURE_SSL_REDIRECT = False
+    client.force_login(admin_user)
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(type(connections["default"]), "ensure_connection", refuse)  # /healthz's connection too
+    for url in (reverse("home"), reverse("facilities:list"), reverse("login")):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert MESSAGE in response.content.decode()
+    assert client.get(reverse("healthz")).status_code == 503
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/api/indicators.json", "/api/indicators/series.json", "/record/facilities/search.json?q=gom"]
+)
+def test_the_api_answers_503_as_json(client, admin_user, settings, monkeypatch, url):
+    """Programs read the API: its 503 is JSON like its other errors, not the HTML page."""
     from django.db import connection
 
     settings.SECURE_SSL_REDIRECT = False
@@ -96,11 +119,22 @@ def test_pages_answer_503_when_the_database_cannot_be_reached(client, admin_user
         raise OperationalError("could not connect to server")
 
     monkeypatch.setattr(connection, "ensure_connection", refuse)
-    for url in (reverse("home"), reverse("facilities:list"), reverse("login")):
-        response = client.get(url)
-        assert response.status_code == 503, url
-        assert MESSAGE in response.content.decode()
-    assert client.get(reverse("healthz")).status_code == 503
+    response = client.get(url)
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": MESSAGE + ". Nothing you saved before is lost.", "retry_after": 30}
+    assert response["Retry-After"] == "30"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_api_503_is_translated(rf):
+    middleware = DatabaseUnavailableMiddleware(_broken_view)
+    with translation.override("vi"):
+        response = middleware(rf.get("/api/indicators.json"))
+    assert response.status_code == 503
+    error = json.loads(response.content)["error"]
+    assert error.startswith("cpdash hiện không kết nối được")
 
 
 # --- A real outage: a private PostgreSQL cluster stopped and started again ---------------

@@ -200,7 +200,7 @@ def test_the_setting_adds_a_replica_configured_like_default():
         "standby",
         "cpdash",
     )
-    assert replica["OPTIONS"]["options"] == "-c jit=off"
+    assert replica["OPTIONS"] == {"options": "-c jit=off -c statement_timeout=60s", "connect_timeout": 5}
     assert (replica["CONN_MAX_AGE"], replica["CONN_HEALTH_CHECKS"]) == (30, True)
     assert replica["ATOMIC_REQUESTS"] is False
     assert replica["TEST"]["MIRROR"] == "default"

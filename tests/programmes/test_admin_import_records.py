@@ -100,6 +100,10 @@ def test_import_needs_add_and_change_on_every_model_written(client, db):
     clerk = User.objects.create_user("clerk", "clerk@example.test", "clerk-pass-123", is_staff=True)
     clerk = grant(clerk, "programmes.add_outreachactivity", "programmes.change_outreachactivity")
     client.force_login(clerk)
+    assert client.get(url("outreachactivity", "import")).status_code == 403  # no import permission
+
+    clerk = grant(clerk, "programmes.import_outreachactivity")  # the Admins' (tests/cpdash/test_import_permission.py)
+    client.force_login(clerk)
 
     assert client.get(url("outreachactivity", "import_template")).status_code == 403
     assert client.get(url("outreachactivity", "import")).status_code == 403

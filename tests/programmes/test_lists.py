@@ -424,7 +424,8 @@ def test_formula_injection_escaped(viewer_client):
     activity = csv_rows(viewer_client.get(ACTIVITIES, {"_export": "csv"}))[1]
     assert activity[2:4] == ["'=cmd", "'@Đơn vị"]
     solution = xlsx_rows(viewer_client.get(SOLUTIONS, {"_export": "xlsx"}))[1]
-    assert solution[1:5] == ["'=cmd|' /C calc'!A0", "'=1+1", "good housekeeping", "'=cmd"]
+    # XLSX: the text as it is, in cells typed as strings (never formulas: tests/cpdash/test_exports_injection.py)
+    assert solution[1:5] == ["=cmd|' /C calc'!A0", "=1+1", "good housekeeping", "=cmd"]
     assert solution[6] == 6.0  # numbers are not text: left as they are
 
 

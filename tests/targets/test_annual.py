@@ -385,3 +385,11 @@ def test_progress_label_carries_value_and_status():
     label = annual.progress_label(result(label="facilities applying CP with the target saving", value=5.8))
     assert label.endswith("<br><b>5.8% · off track</b>")
     assert all(len(line) <= 38 for line in label.split("<br>")[:-1])
+
+
+def test_progress_label_shows_a_name_holding_markup_as_text():
+    label = annual.progress_label(result(label='<a href="https://evil.example/">x</a> & co', value=5.8))
+    assert "<a" not in label
+    assert label.startswith("&lt;a href=")
+    assert "&amp; co" in label
+    assert label.endswith("<br><b>5.8% · off track</b>")  # our own markup stays

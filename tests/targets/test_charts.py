@@ -148,3 +148,55 @@ def test_targets_progress_marks_target_and_expected_now():
     assert list(expected.x) == [20.0, 2.0]
     assert [trace.name for trace in (target, expected)] == ["target", "expected now"]
     assert fig.layout.xaxis.range[1] <= 100
+
+
+# --- Names are shown as text, never read as markup (D11) --------------------------------------------
+
+LINK = '<a href="https://evil.example/">Cơ khí</a>'
+SHOWN = '&lt;a href="https://evil.example/"&gt;Cơ khí&lt;/a&gt;'  # what Plotly shows as the text itself
+
+
+def strings(data: object) -> list[str]:
+    """Every string in a figure's JSON."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in strings(value)]
+    if isinstance(data, list):
+        return [s for value in data for s in strings(value)]
+    return []
+
+
+def assert_no_markup_from(fig, name: str = LINK) -> None:
+    found = strings(charts.figure_json(fig))
+    assert not [s for s in found if "<a" in s], "a name became a link"
+    assert any(SHOWN in s for s in found), f"the name is missing: {found}"
+
+
+def link_row(value: float = 30.0) -> BreakdownRow:
+    return BreakdownRow(key=1, label=LINK, numerator=30, denominator=100, value=value)
+
+
+def test_breakdown_labels_are_text():
+    fig = charts.breakdown_figure(result(), [link_row()], title=f"By sector {LINK}", urls=["/a"])
+    assert list(fig.data[0].y) == [SHOWN]
+    assert fig.layout.title.text == f"By sector {SHOWN}"
+    assert_no_markup_from(fig)
+
+
+def test_trend_title_is_text():
+    assert_no_markup_from(charts.trend_figure(result(label=LINK), POINTS))
+
+
+def test_newly_aware_and_surveys_by_area_labels_are_text():
+    assert_no_markup_from(charts.newly_aware_figure([link_row()], overall=10.0, title="Newly aware"))
+    assert_no_markup_from(charts.surveys_by_area_figure([(LINK, 3)]))
+
+
+def test_outputs_labels_are_text():
+    assert_no_markup_from(charts.outputs_figure({2012: {"surveys": 30}}, {"surveys": LINK}))
+
+
+def test_plain_escapes_markup_only():
+    assert charts.plain("Bát Tràng & Kim Lan <b>") == "Bát Tràng &amp; Kim Lan &lt;b&gt;"
+    assert charts.plain('"quoted"') == '"quoted"'

@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from cpdash.exports import SafeTableExport, escape_formula, escape_row, export_format
+from cpdash.exports import SafeTableExport, escape_formula, escape_row, export_format, unescape_formula
 from targets.facility_filters import facility_register, reach_next, status_on
 from targets.facility_tables import FacilityTable, ReachNextTable
 from tests import builders as b
@@ -43,6 +43,8 @@ HEADERS = [
         ("\r=1", "'\r=1"),
         ("Bát Tràng", "Bát Tràng"),
         ("a=b", "a=b"),
+        ("'=1", "''=1"),  # a real leading apostrophe survives export and import
+        ("'abc", "'abc"),
         ("", ""),
         (-5, -5),
         (2.5, 2.5),
@@ -52,6 +54,18 @@ HEADERS = [
 )
 def test_escape_formula(value, expected):
     assert escape_formula(value) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+84", "-Dệt may", "@x", "'=1", "''@x", "'abc", "a'=b", "Bát Tràng", "'", "''", ""]
+)
+def test_unescape_formula_undoes_escape_formula_exactly(text):
+    assert unescape_formula(escape_formula(text)) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [("'=1", "=1"), ("''=1", "'=1"), ("'abc", "'abc"), ("=1", "=1")])
+def test_unescape_formula_takes_off_one_escaping_apostrophe(text, expected):
+    assert unescape_formula(text) == expected
 
 
 def test_escape_row():
@@ -124,12 +138,15 @@ class TestFacilityTable:
         assert {row[2] for row in csv_out[1:]} == {"'-Dệt may"}
         assert {row[6] for row in csv_out[1:]} == {"5"}
 
+        # XLSX: the names as they are, each in a cell typed as a string (never a formula)
         xlsx_out = xlsx_rows(SafeTableExport("xlsx", register_table()).export())
         assert xlsx_out[0] == HEADERS
-        assert [row[1] for row in xlsx_out[1:]] == ["'" + n for n in names[:4]] + ["Plain name"]
+        assert [row[1] for row in xlsx_out[1:]] == names
+        assert {row[2] for row in xlsx_out[1:]} == {"-Dệt may"}
         assert {row[6] for row in xlsx_out[1:]} == {5}
         sheet = openpyxl.load_workbook(io.BytesIO(SafeTableExport("xlsx", register_table()).export())).active
         assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+        assert {cell.data_type for cell in sheet["B"][1:]} == {"s"}
 
     def test_xlsx_dates_are_dates(self):
         facility = b.facility(code="A1")

@@ -61,6 +61,10 @@ DEMO_MODELS = (
 )
 
 
+DEMO_LOGINS = (("admin", "a-Demo-pass-1", "Admins"), ("manager", "m-Demo-pass-2", "Managers"))
+DEMO_LOGINS += (("staff", "s-Demo-pass-3", "Staff"),)
+
+
 def load(**options) -> str:
     out = StringIO()
     call_command("load_demo", stdout=out, **options)
@@ -129,7 +133,7 @@ def test_rows_outside_the_demo_are_kept_unless_reset():
     assert Facility.objects.filter(pk=by_hand.pk).exists()
     assert "not part of the demo" in kept
 
-    load(facilities=SMALL, reset=True)
+    load(facilities=SMALL, reset=True, interactive=False)
     assert not Facility.objects.filter(pk=by_hand.pk).exists()
     assert Facility.objects.count() == SMALL
 
@@ -173,7 +177,7 @@ class DemoShapeTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        load()
+        load(password=[f"{user}={password}" for user, password, _group in DEMO_LOGINS])
 
     def test_units_begin_and_end(self):
         assert AdministrativeUnit.objects.valid_on(dt.date(2013, 6, 1)).count() == 29
@@ -273,17 +277,13 @@ class DemoShapeTests(TestCase):
         assert Target.objects.filter(indicator="specialist_coverage").count() == 1
 
     def test_demo_users_sign_in_with_their_roles(self):
-        for username, password, group in (
-            ("admin", "admin-demo-2015", "Admins"),
-            ("manager", "manager-demo-2015", "Managers"),
-            ("staff", "staff-demo-2015", "Staff"),
-        ):
+        for username, password, group in DEMO_LOGINS:
             user = authenticate(username=username, password=password)
             assert user is not None, username
             assert list(user.groups.values_list("name", flat=True)) == [group]
         assert User.objects.get(username="admin").is_superuser
         assert not User.objects.get(username="manager").is_staff
-        assert User.objects.get(username="staff").is_staff
+        assert not User.objects.get(username="staff").is_staff  # staff record on /record/, not in the admin
 
     def test_demo_staff_record_and_managers_only_look(self):
         staff, manager = User.objects.get(username="staff"), User.objects.get(username="manager")
@@ -291,3 +291,142 @@ class DemoShapeTests(TestCase):
         assert manager.has_perm("facilities.view_facility")
         assert not manager.has_perm("programmes.change_survey")
         assert not manager.has_perm("facilities.change_facility")
+
+
+# --- A real database by mistake (D1): refused, and accounts are never changed -----------------------
+
+
+def real_accounts() -> tuple[User, User]:
+    """The department's own admin and staff accounts, named as the demo's."""
+    admin = User.objects.create_user("admin", "it@congthuong.example.vn", "Real-admin-pass-1", is_staff=True)
+    staff = User.objects.create_user("staff", "le.van.a@congthuong.example.vn", "Real-staff-pass-2")
+    return admin, staff
+
+
+def assert_untouched(user: User, password: str) -> None:
+    stored = User.objects.get(pk=user.pk)
+    assert stored.check_password(password), f"{user.username}'s password was changed"
+    assert (stored.is_superuser, stored.is_staff, stored.email) == (user.is_superuser, user.is_staff, user.email)
+    assert list(stored.groups.all()) == []
+
+
+@pytest.mark.django_db
+def test_refuses_a_database_with_real_facilities_and_accounts():
+    real = builders.facility()
+    admin, staff = real_accounts()
+
+    with pytest.raises(CommandError, match="does not look like a demo database"):
+        load(once=True, facilities=SMALL)
+
+    assert list(Facility.objects.all()) == [real]
+    assert not Programme.objects.exists()
+    assert_untouched(admin, "Real-admin-pass-1")
+    assert_untouched(staff, "Real-staff-pass-2")
+    assert not User.objects.filter(username="manager").exists()
+
+
+@pytest.mark.django_db
+def test_refuses_a_database_with_accounts_only():
+    real_accounts()
+
+    with pytest.raises(CommandError, match="--i-know-this-is-not-production"):
+        load(facilities=SMALL)
+
+    assert not Facility.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reset_is_refused_on_a_real_database():
+    real = builders.facility()
+
+    with pytest.raises(CommandError):
+        load(facilities=SMALL, reset=True, interactive=False)
+
+    assert Facility.objects.filter(pk=real.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("override", ["flag", "debug"])
+def test_when_told_to_it_loads_but_never_changes_an_existing_account(settings, override):
+    admin, staff = real_accounts()
+    options = {"not_production": True} if override == "flag" else {}
+    settings.DEBUG = override == "debug"
+
+    output = load(facilities=SMALL, **options)
+
+    assert Programme.objects.filter(slug="hanoi-cp").exists()
+    assert_untouched(admin, "Real-admin-pass-1")
+    assert_untouched(staff, "Real-staff-pass-2")
+    assert "Accounts kept as they are" in output and "admin, staff" in output
+    manager = User.objects.get(username="manager")  # absent before: created, as a demo user
+    assert list(manager.groups.values_list("name", flat=True)) == ["Managers"]
+
+
+@pytest.mark.django_db
+def test_an_account_changed_on_a_demo_database_stays_as_it_is():
+    load(facilities=SMALL)
+    admin = User.objects.get(username="admin")
+    admin.set_password("Changed-pass-9")
+    admin.is_superuser = False
+    admin.save()
+
+    load(facilities=SMALL)
+
+    stored = User.objects.get(username="admin")
+    assert stored.check_password("Changed-pass-9")
+    assert not stored.is_superuser
+
+
+@pytest.mark.django_db
+def test_demo_passwords_are_random_and_printed_once():
+    output = load(facilities=SMALL)
+
+    for username in ("admin", "manager", "staff"):
+        line = next(line for line in output.splitlines() if line.strip().startswith(username + " "))
+        password = line.split()[1]
+        assert authenticate(username=username, password=password) is not None, username
+        assert password not in {"admin-demo-2015", "manager-demo-2015", "staff-demo-2015"}
+    assert authenticate(username="admin", password="admin-demo-2015") is None
+
+    again = load(facilities=SMALL)
+    assert "Demo users created" not in again
+
+
+@pytest.mark.django_db
+def test_passwords_can_be_chosen():
+    output = load(facilities=SMALL, password=["admin=Chosen-pass-7"])
+
+    assert authenticate(username="admin", password="Chosen-pass-7") is not None
+    assert "Chosen-pass-7" not in output
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["root=x", "admin", "admin="])
+def test_a_password_for_anyone_else_is_refused(value):
+    with pytest.raises(CommandError, match="USER=PASSWORD"):
+        load(facilities=SMALL, password=[value])
+    assert not Facility.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("answer", "deleted"), [("yes", True), ("no", False), (EOFError, False)])
+def test_reset_asks_before_deleting(monkeypatch, answer, deleted):
+    load(facilities=SMALL)
+    by_hand = builders.facility(sector=Sector.objects.first(), unit=AdministrativeUnit.objects.first())
+    asked = []
+
+    def reply(question):
+        asked.append(question)
+        if answer is EOFError:
+            raise EOFError
+        return answer
+
+    monkeypatch.setattr("builtins.input", reply)
+    if deleted:
+        load(facilities=SMALL, reset=True)
+    else:
+        with pytest.raises(CommandError, match="Nothing was deleted"):
+            load(facilities=SMALL, reset=True)
+
+    assert "1 facilities" in asked[0]
+    assert Facility.objects.filter(pk=by_hand.pk).exists() is not deleted

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from cpdash.database import lift_statement_timeout
 from programmes import pathway
 from programmes.models import FacilityPathway, SavingStep
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     help = "Write every facility's CP pathway (first dates, saving steps) again from the records."
 
     def handle(self, *args, **options) -> None:
+        lift_statement_timeout()  # one statement per milestone over every record: longer than a request may take
         pathway.rebuild()
         if connection.vendor == "postgresql":
             # Fresh rows need planner statistics before the first dashboard reads them.

@@ -8,12 +8,20 @@ Idempotent: every record is matched on a natural key (unit name, facility
 code, activity title and date, …) and inserted or updated, never duplicated,
 so unchanged rows keep their ids. Rows that are not part of the demo (from an
 older version of it, or entered by hand) are kept and counted; ``--reset``
-deletes them. Deterministic: a fixed seed. One transaction.
+deletes them, after asking. Deterministic: a fixed seed. One transaction.
+
+Safe on a real database by mistake (an exported DATABASE_URL): it only loads
+into a demo database (demo_database_problem(): an empty one, or one holding the
+demo programme) unless DEBUG=1 or ``--i-know-this-is-not-production``, and it
+never changes an existing account. Demo users it creates get random passwords,
+printed once, or the ones given with ``--password USER=PASSWORD``.
 """
 
 import random
+import secrets
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -21,6 +29,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cpdash.database import lift_statement_timeout
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes import demo_data as data
@@ -49,14 +58,17 @@ from targets.models import Target
 SEED = 20120101
 MIN_FACILITIES = 500  # below this, the areas are too small for the 2012 surveys
 
-# (username, password, group, is_staff, is_superuser). The passwords are
-# published in the README: demo databases only.
+# (username, group, is_staff, is_superuser). Staff record on the /record/ pages, so
+# they have no "Staff status" (the admin is for Admins: README, "Production").
 DEMO_USERS = (
-    ("admin", "admin-demo-2015", ADMINS, True, True),
-    ("manager", "manager-demo-2015", MANAGERS, False, False),
-    # Staff record through the Django admin until staff forms exist.
-    ("staff", "staff-demo-2015", STAFF, True, False),
+    ("admin", ADMINS, True, True),
+    ("manager", MANAGERS, False, False),
+    ("staff", STAFF, False, False),
 )
+#: The e-mail domain of the accounts load_demo makes ("admin@demo.invalid"): how it tells them from real ones.
+DEMO_EMAIL_DOMAIN = "demo.invalid"
+#: The flag that loads into a database that does not look like a demo one.
+FORCE_FLAG = "--i-know-this-is-not-production"
 
 
 class Command(BaseCommand):
@@ -79,28 +91,113 @@ class Command(BaseCommand):
             default=data.REFERENCE_SIZE,
             help=gettext_lazy("Size of the register (default %(default)s); smaller ones are for tests."),
         )
+        parser.add_argument(
+            "--password",
+            action="append",
+            default=[],
+            metavar="USER=PASSWORD",
+            help=gettext_lazy(
+                "Password of a demo user it creates (admin, manager, staff); repeat for each. "
+                "Without it, a random password, printed once."
+            ),
+        )
+        parser.add_argument(
+            FORCE_FLAG,
+            action="store_true",
+            dest="not_production",
+            help=gettext_lazy(
+                "Load even into a database that does not look like a demo one (it holds facilities or "
+                "accounts, and not the demo programme). Existing accounts are still left alone."
+            ),
+        )
+        parser.add_argument(
+            "--no-input",
+            "--noinput",
+            action="store_false",
+            dest="interactive",
+            help=gettext_lazy("Do not ask before --reset deletes rows."),
+        )
 
     def handle(
-        self, *args, once: bool = False, reset: bool = False, facilities: int = data.REFERENCE_SIZE, **options
+        self,
+        *args,
+        once: bool = False,
+        reset: bool = False,
+        facilities: int = data.REFERENCE_SIZE,
+        password: list[str] | None = None,
+        not_production: bool = False,
+        interactive: bool = True,
+        **options,
     ) -> None:
         if facilities < MIN_FACILITIES:
             raise CommandError(_("--facilities must be at least %(min)d.") % {"min": MIN_FACILITIES})
+        passwords = chosen_passwords(password or [])
         if once and Programme.objects.filter(slug=data.PROGRAMME_SLUG).exists():
             self.stdout.write(
                 _("Demo data already loaded (programme “%(slug)s”): nothing done.") % {"slug": data.PROGRAMME_SLUG}
             )
             return
+        problem = demo_database_problem()
+        if problem and not (settings.DEBUG or not_production):
+            raise CommandError(
+                _(
+                    "%(problem)s It does not look like a demo database, so nothing was loaded. Use an empty "
+                    "database (without DATABASE_URL: the local SQLite file), or, if you mean it, add %(flag)s."
+                )
+                % {"problem": problem, "flag": FORCE_FLAG}
+            )
+        if problem:
+            self.stderr.write(self.style.WARNING(_("%(problem)s Loading anyway.") % {"problem": problem}))
         started = time.perf_counter()
+        lift_statement_timeout()  # bulk writes of the whole register: longer than a request may take
         with transaction.atomic():
             results = load(facilities)
             if reset:
+                self._confirm_reset(results, interactive)
                 for model, result in reversed(results):  # children before their parents
                     delete_rows(model, result.stale)
             pathway.rebuild()  # the demo is written in bulk, which sends no signals
             ensure_groups()
-            for user in DEMO_USERS:
-                ensure_demo_user(*user)
+            created: list[tuple[User, str]] = []
+            for username, group, is_staff, is_superuser in DEMO_USERS:
+                password = passwords.get(username) or new_password()
+                user = create_demo_user(username, group, is_staff, is_superuser, password)
+                if user is not None:
+                    created.append((user, password))
         self._report(results, reset, time.perf_counter() - started)
+        if options.get("verbosity", 1) >= 1:
+            self._report_users(created, passwords)
+
+    def _confirm_reset(self, results: list[tuple[type[Model], UpsertResult]], interactive: bool) -> None:
+        """Ask before --reset deletes rows that are not part of the demo; CommandError (so
+        nothing is written) unless the answer is yes."""
+        others = {model: len(result.stale) for model, result in results if result.stale}
+        if not others or not interactive:
+            return
+        listed = ", ".join(f"{n} {model._meta.verbose_name_plural}" for model, n in others.items())
+        question = _("--reset deletes %(rows)s that are not part of the demo. Type “yes” to delete them: ")
+        try:
+            answer = input(question % {"rows": listed})
+        except EOFError:  # no terminal to ask on
+            answer = ""
+        if answer.strip().lower() != "yes":
+            raise CommandError(_("Nothing was deleted or loaded (to delete without being asked: --no-input)."))
+
+    def _report_users(self, created: list[tuple[User, str]], passwords: dict[str, str]) -> None:
+        """The demo users made now, with the passwords drawn for them: shown this once."""
+        kept = [username for username, *_role in DEMO_USERS if username not in {u.username for u, _p in created}]
+        if kept:
+            self.stdout.write(
+                _("Accounts kept as they are (load_demo never changes an existing account): %(users)s.")
+                % {"users": ", ".join(kept)}
+            )
+        if not created:
+            return
+        self.stdout.write(_("Demo users created (passwords shown only now; to change one: manage.py changepassword):"))
+        for user, password in created:
+            group = user.groups.get().name
+            shown = password if user.username not in passwords else _("(the password given with --password)")
+            self.stdout.write(f"  {user.username:<8} {shown}  ({group})")
 
     def _report(self, results: list[tuple[type[Model], UpsertResult]], reset: bool, seconds: float) -> None:
         for model, result in results:
@@ -129,10 +226,6 @@ class Command(BaseCommand):
                 _("Demo data loaded in %(seconds).1f s: %(created)d records new, %(updated)d updated.")
                 % {"seconds": seconds, "created": created, "updated": updated}
             )
-        )
-        self.stdout.write(
-            _("Demo users: %(users)s (published passwords: demo databases only).")
-            % {"users": ", ".join(u[0] for u in DEMO_USERS)}
         )
 
 
@@ -165,16 +258,49 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
     return [(model, upsert(model, objs, key)) for model, objs, key in steps]
 
 
-def ensure_demo_user(username: str, password: str, group: str, is_staff: bool, is_superuser: bool) -> User:
-    """Create or reset a demo user. The password is only rehashed when it
-    no longer matches, so a second load does not sign anyone out."""
-    user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@demo.invalid"})
-    stale = (user.is_staff, user.is_superuser, user.is_active) != (is_staff, is_superuser, True)
-    user.is_staff, user.is_superuser, user.is_active = is_staff, is_superuser, True
-    if created or not user.check_password(password):
-        user.set_password(password)
-        stale = True
-    if stale:
-        user.save()
+def demo_database_problem() -> str | None:
+    """Why the database does not look like a demo one, or None: it holds the demo
+    programme, or neither facilities nor accounts other than the demo users."""
+    if Programme.objects.filter(slug=data.PROGRAMME_SLUG, name=data.PROGRAMME_NAME).exists():
+        return None
+    facilities = Facility.objects.count()
+    demo_users = [f"{username}@{DEMO_EMAIL_DOMAIN}" for username, *_role in DEMO_USERS]
+    accounts = User.objects.exclude(email__in=demo_users).count()
+    if not facilities and not accounts:
+        return None
+    return _("This database holds %(facilities)d facilities and %(accounts)d accounts, and not the demo programme.") % {
+        "facilities": facilities,
+        "accounts": accounts,
+    }
+
+
+def chosen_passwords(values: list[str]) -> dict[str, str]:
+    """``--password USER=PASSWORD`` values → {user: password}, for demo users only."""
+    names = [username for username, *_role in DEMO_USERS]
+    chosen = {}
+    for value in values:
+        username, sep, password = value.partition("=")
+        if not sep or username not in names or not password:
+            raise CommandError(
+                _("--password takes USER=PASSWORD, USER one of %(users)s; got “%(value)s”.")
+                % {"users": ", ".join(names), "value": username if sep else value}
+            )
+        chosen[username] = password
+    return chosen
+
+
+def new_password() -> str:
+    """A random password for a demo user: 16 characters, letters, digits, - and _."""
+    return secrets.token_urlsafe(12)
+
+
+def create_demo_user(username: str, group: str, is_staff: bool, is_superuser: bool, password: str) -> User | None:
+    """The demo user ``username``, made now in ``group``; None when an account of that
+    name exists already, which is left exactly as it is (password, status, groups)."""
+    if User.objects.filter(username=username).exists():
+        return None
+    user = User.objects.create_user(
+        username, f"{username}@{DEMO_EMAIL_DOMAIN}", password, is_staff=is_staff, is_superuser=is_superuser
+    )
     user.groups.set([Group.objects.get(name=group)])
     return user
