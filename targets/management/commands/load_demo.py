@@ -8,7 +8,9 @@ Idempotent: every record is matched on a natural key (unit name, facility
 code, activity title and date, …) and inserted or updated, never duplicated,
 so unchanged rows keep their ids. Rows that are not part of the demo (from an
 older version of it, or entered by hand) are kept and counted; ``--reset``
-deletes them. Deterministic: a fixed seed. One transaction.
+deletes them. Deterministic: a fixed seed. One transaction, after which the
+tables written are analysed on PostgreSQL (cpdash.db.analyze: fresh planner
+statistics, so the first dashboard is not planned blind).
 """
 
 import random
@@ -21,6 +23,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cpdash.db import analyze
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes import demo_data as data
@@ -33,11 +36,13 @@ from programmes.models import (
     AwarenessRecord,
     CPOption,
     DemonstrationModel,
+    FacilityPathway,
     OutreachActivity,
     Phase,
     Programme,
     Replication,
     ResourceSaving,
+    SavingStep,
     Solution,
     Specialist,
     Survey,
@@ -100,6 +105,7 @@ class Command(BaseCommand):
             ensure_groups()
             for user in DEMO_USERS:
                 ensure_demo_user(*user)
+        analyze(*(model for model, _result in results), FacilityPathway, SavingStep)
         self._report(results, reset, time.perf_counter() - started)
 
     def _report(self, results: list[tuple[type[Model], UpsertResult]], reset: bool, seconds: float) -> None:
