@@ -3,7 +3,9 @@
 with other imports and the problem list live in cpdash/imports.py.
 
 An import is all or nothing: one transaction, rolled back if any row is
-invalid (see ``FacilityResource.import_data``). Row numbers in messages are
+invalid (see ``FacilityResource.import_data``). One that writes at least
+cpdash.database.ANALYZE_THRESHOLD rows ends with ANALYZE of the tables written
+(PostgreSQL only). Row numbers in messages are
 spreadsheet rows: the header is row 1, the first facility row 2.
 Columns and accepted values are documented in docs/import.md.
 """
@@ -21,6 +23,7 @@ from import_export.fields import Field
 from import_export.results import Result, RowResult
 
 from cpdash import imports
+from cpdash.database import analyze_bulk, with_history
 from cpdash.exports import escape_formula
 from cpdash.imports import (
     FORMATS_BY_EXTENSION,  # noqa: F401 (import_facilities reads it from here)
@@ -196,10 +199,17 @@ class FacilityResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs) -> Result:
         """All or nothing, whoever calls: import-export rolls back on exceptions by
-        default but keeps the valid rows of a file with invalid ones."""
+        default but keeps the valid rows of a file with invalid ones. A large import
+        refreshes the planner statistics of the tables it wrote (cpdash.database)."""
         kwargs["rollback_on_validation_errors"] = True
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from the command
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs)
+        result = super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
+        )
+        if not (dry_run or result.has_errors() or result.has_validation_errors()):
+            written = result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE]
+            analyze_bulk(written, *with_history([Facility]))
+        return result
 
     def before_import(self, dataset: tablib.Dataset, **kwargs) -> None:
         dataset.headers = [normalize_header(h) for h in dataset.headers or []]

@@ -12,6 +12,8 @@ An import is all or nothing: every row is read and checked first, and nothing
 is written unless the whole file is valid; then everything is written in one
 transaction. Lookups are preloaded (facilities by the codes in the file, units,
 the stored records in the file's date range), so queries do not grow with rows.
+A file of at least cpdash.database.ANALYZE_THRESHOLD rows ends with ANALYZE of the
+tables written (PostgreSQL only).
 Row numbers in messages are spreadsheet rows: the header is row 1.
 Columns and rules are documented in docs/import.md.
 """
@@ -34,6 +36,7 @@ from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.results import Error, Result, RowResult
 
+from cpdash.database import analyze_bulk, with_history
 from cpdash.imports import (
     DayWidget,
     NameIndex,
@@ -57,11 +60,13 @@ from programmes import pathway
 from programmes.models import (
     Attendance,
     CPOption,
+    FacilityPathway,
     MeasureUnit,
     OptionCategory,
     OutreachActivity,
     Resource,
     ResourceSaving,
+    SavingStep,
     Solution,
     Specialist,
     Survey,
@@ -514,6 +519,10 @@ class RecordResource(resources.Resource):
             message = gettext("The database refused the import, so nothing was written: %(error)s")
             result.append_base_error(Error(ValueError(message % {"error": error})))
             return result
+        # A large file: fresh planner statistics for what it wrote, the pathway included (cpdash.database).
+        written = self.written_models()
+        on_pathway = (FacilityPathway, SavingStep) if any(model in pathway.TRACKED for model in written) else ()
+        analyze_bulk(len(filled), *with_history(written), *on_pathway)
         result.added = [r.obj for r in records if r.status == NEW]
         result.changed = [r.obj for r in records if r.status != NEW and (r.changed or r.children_touched)]
         return result

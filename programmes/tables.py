@@ -2,25 +2,29 @@
 CP solutions. They show the querysets of programmes/filters.py as annotated there
 and run no query of their own (related rows are joined or prefetched).
 
-Exports (cpdash.exports) take each cell's ``value``: dates as dates, numbers as
+Exports (cpdash.exports) give each cell's ``value``: dates as dates, numbers as
 numbers, the facility as its name with its code in a column of its own, and no
-edit link.
+edit link. They are streamed from plain values: ``export_cells()`` says how the
+columns that are not a plain field are read (related records by name; a survey's
+support and a solution's savings from a subquery per kind and per resource, each
+a unique row, so the export stays one query).
 """
 
 import datetime
 from collections.abc import Iterable
 
 import django_tables2 as tables
-from django.db.models import F, Manager, QuerySet
+from django.db.models import Exists, F, Manager, OuterRef, QuerySet, Subquery
 from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.exports import Cell
 from cpdash.tables import NUMBER, TEMPLATE
 from facilities.models import Facility
-from programmes.models import ResourceSaving, TechnicalSupport
+from programmes.models import Resource, ResourceSaving, TechnicalSupport
 
 
 def percent(value: float) -> str:
@@ -137,6 +141,23 @@ class SurveyTable(tables.Table):
         kinds = {support.kind for support in value.all()}
         return ", ".join(str(kind.label) for kind in TechnicalSupport.Kind if kind in kinds)
 
+    def export_cells(self) -> dict[str, Cell]:
+        kinds = list(TechnicalSupport.Kind)
+        labels = [str(kind.label) for kind in kinds]
+        given = {
+            f"export_support_{kind.value}": Exists(TechnicalSupport.objects.filter(survey=OuterRef("pk"), kind=kind))
+            for kind in kinds
+        }
+
+        def supports(*flags: bool) -> str:
+            return ", ".join(label for label, flag in zip(labels, flags, strict=True) if flag)
+
+        return {
+            "facility": Cell.read("facility__name"),
+            "unit": Cell.read("facility__unit__name"),
+            "supports": Cell(tuple(given), supports, given),
+        }
+
 
 class ActivityTable(tables.Table):
     """Outreach activities: one row per activity, sortable."""
@@ -152,6 +173,9 @@ class ActivityTable(tables.Table):
 
     class Meta(_Meta):
         empty_text = _("No outreach activity matches these filters.")
+
+    def export_cells(self) -> dict[str, Cell]:
+        return {"unit": Cell.read("unit__name")}
 
 
 class SolutionTable(tables.Table):
@@ -180,6 +204,30 @@ class SolutionTable(tables.Table):
     def value_savings(self, value: Manager[ResourceSaving]) -> str:
         """As shown, on one line: "Energy: 6.0 %; Water: not measured yet"."""
         return "; ".join(f"{label}: {cell}" for label, cell in _savings(value.all(), html=False))
+
+    def export_cells(self) -> dict[str, Cell]:
+        # In the order of the page's savings (by resource value): one saving per resource at most.
+        resources = sorted(Resource, key=lambda resource: resource.value)
+        labels = [capfirst(str(resource.label)) for resource in resources]
+        not_measured = gettext("not measured yet")
+        reads: dict[str, Exists | Subquery] = {}
+        for resource in resources:
+            saving = ResourceSaving.objects.filter(solution=OuterRef("pk"), resource=resource)
+            reads[f"export_saving_{resource.value}"] = Exists(saving)
+            reads[f"export_saving_{resource.value}_percent"] = Subquery(saving.values("saving_percent")[:1])
+
+        def savings(*values: object) -> str:
+            pairs = zip(labels, values[::2], values[1::2], strict=True)
+            return "; ".join(
+                f"{label}: {not_measured if saved is None else percent(saved)}"
+                for label, recorded, saved in pairs
+                if recorded
+            )
+
+        return {
+            "facility": Cell.read("facility__name"),
+            "savings": Cell(tuple(reads), savings, reads),
+        }
 
 
 def _savings(savings: Iterable[ResourceSaving], *, html: bool) -> list[tuple[str, str]]:

@@ -1,6 +1,10 @@
 """Tables of the facility pages (django-tables2): the register list and the
 "who to reach next" invitation list. They show querysets as the filters
 (targets/facility_filters.py) annotate them and run no query of their own.
+
+Their exports are streamed from plain values (cpdash.exports): ``export_cells()``
+says how the columns that are not a plain field are read (related records by
+name, the status by its label).
 """
 
 import datetime
@@ -9,6 +13,7 @@ import django_tables2 as tables
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.exports import Cell, choice_labels
 from cpdash.tables import NUMBER, TEMPLATE
 from facilities.models import Facility
 from targets.facility_filters import Status
@@ -42,6 +47,15 @@ class PercentColumn(tables.Column):
         return round(value, 1)
 
 
+def _register_cells() -> dict[str, Cell]:
+    """The register's related records, exported by name (their ``str()``)."""
+    return {
+        "sector": Cell.read("sector__name"),
+        "unit": Cell.read("unit__name"),
+        "area": Cell.read("area__name"),
+    }
+
+
 def _code_column() -> tables.Column:
     return tables.Column(linkify=("facilities:detail", {"code": tables.A("code")}))
 
@@ -70,6 +84,9 @@ class FacilityTable(tables.Table):
     def render_status(self, value: str) -> str:
         return Status(value).label
 
+    def export_cells(self) -> dict[str, Cell]:
+        return {**_register_cells(), "status": Cell(("status",), choice_labels(Status.choices))}
+
 
 class ReachNextTable(tables.Table):
     """The invitation list, in the order reach_next() gives; coverages shown, not exported."""
@@ -87,3 +104,6 @@ class ReachNextTable(tables.Table):
         orderable = False
         attrs = {"class": "data"}
         empty_text = _("Every facility counted on this day has been reached.")
+
+    def export_cells(self) -> dict[str, Cell]:
+        return _register_cells()

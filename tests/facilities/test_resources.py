@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cpdash import database as db
 from facilities.models import Facility
 from facilities.resources import COLUMNS, FacilityCSV, FacilityFileError, FacilityXLSX, template_dataset
 from tests import builders
@@ -339,3 +340,18 @@ def test_five_thousand_rows(register, capsys):
     with capsys.disabled():
         print(f"\n5,000-row import through FacilityResource: {seconds:.2f} s, {len(queries)} queries")
     assert seconds < 60
+
+
+# --- Planner statistics after a large import ------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's (a no-op on SQLite)")
+@pytest.mark.parametrize(("rows", "dry_run", "analysed"), [(3, False, True), (2, False, False), (3, True, False)])
+def test_a_large_import_analyses_the_tables_it_wrote(register, monkeypatch, rows, dry_run, analysed):
+    monkeypatch.setattr(db, "ANALYZE_THRESHOLD", 3)
+    with CaptureQueriesContext(connection) as queries:
+        result = run_import(csv_bytes(rows_of(rows)), dry_run=dry_run)
+    assert not result.has_errors() and not result.has_validation_errors()
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    tables = f'"{Facility._meta.db_table}", "{Facility.history.model._meta.db_table}"'
+    assert statements == ([f"ANALYZE {tables}"] if analysed else [])

@@ -13,13 +13,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cpdash import database as db
 from cpdash.imports import CSVFormat, XLSXFormat
 from facilities.models import AdministrativeUnit, Facility
 from programmes.models import (
     Attendance,
     CPOption,
+    FacilityPathway,
     OutreachActivity,
     ResourceSaving,
+    SavingStep,
     Solution,
     Specialist,
     Survey,
@@ -794,12 +797,13 @@ BUILDERS = {
 
 
 def _statements(resource: type[RecordResource], rows: list[dict]) -> list[str]:
-    """First word of each SQL statement of an import, savepoints left out."""
+    """First word of each SQL statement of an import, savepoints left out; a SELECT through a
+    server-side cursor (``iterator()`` on PostgreSQL) is recorded as its DECLARE: counted as a SELECT."""
     with CaptureQueriesContext(connection) as queries:
         result = run(resource, rows)
     assert problems(result, resource) == []
     words = [q["sql"].split()[0] for q in queries.captured_queries]
-    return [w for w in words if w not in {"SAVEPOINT", "RELEASE"}]
+    return ["SELECT" if w == "DECLARE" else w for w in words if w not in {"SAVEPOINT", "RELEASE"}]
 
 
 SEL, INS, UPD, DEL = "SELECT", "INSERT", "UPDATE", "DELETE"
@@ -862,3 +866,36 @@ def test_two_thousand_activity_rows(records_register, capsys):
             f"re-import preview {dry_seconds:.2f} s"
         )
     assert seconds < 30
+
+
+# --- Planner statistics after a large import ------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's (a no-op on SQLite)")
+@pytest.mark.parametrize(("rows", "analysed"), [(4, True), (3, False)])
+def test_a_large_import_analyses_the_tables_it_wrote(records_register, monkeypatch, rows, analysed):
+    monkeypatch.setattr(db, "ANALYZE_THRESHOLD", 4)
+    with CaptureQueriesContext(connection) as queries:
+        result = run(OutreachActivityResource, activity_rows(rows))
+    assert problems(result, OutreachActivityResource) == []
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    written = [
+        OutreachActivity,
+        OutreachActivity.history.model,
+        Attendance,
+        Attendance.history.model,
+        FacilityPathway,
+        SavingStep,
+    ]
+    tables = ", ".join(f'"{model._meta.db_table}"' for model in written)
+    assert statements == ([f"ANALYZE {tables}"] if analysed else [])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's (a no-op on SQLite)")
+def test_specialists_are_not_on_the_pathway(records_register, monkeypatch):
+    monkeypatch.setattr(db, "ANALYZE_THRESHOLD", 1)
+    with CaptureQueriesContext(connection) as queries:
+        run(SpecialistResource, specialist_rows(2))
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    tables = f'"{Specialist._meta.db_table}", "{Specialist.history.model._meta.db_table}"'
+    assert statements == [f"ANALYZE {tables}"]

@@ -13,8 +13,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes.models import (
@@ -22,16 +24,19 @@ from programmes.models import (
     AwarenessRecord,
     CPOption,
     DemonstrationModel,
+    FacilityPathway,
     OutreachActivity,
     Phase,
     Programme,
     Replication,
     ResourceSaving,
+    SavingStep,
     Solution,
     Specialist,
     Survey,
     TechnicalSupport,
 )
+from targets.management.commands.load_demo import MIN_FACILITIES
 from targets.models import Target
 from tests import builders
 
@@ -430,3 +435,16 @@ def test_reset_asks_before_deleting(monkeypatch, answer, deleted):
 
     assert "1 facilities" in asked[0]
     assert Facility.objects.filter(pk=by_hand.pk).exists() is not deleted
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE is PostgreSQL's (a no-op on SQLite)")
+def test_the_tables_written_are_analysed_at_the_end():
+    with CaptureQueriesContext(connection) as queries:
+        load(facilities=MIN_FACILITIES)
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert len(statements) == 1
+    assert queries.captured_queries[-1]["sql"] == statements[0]  # after every write
+    tables = {table.strip('"') for table in statements[0].removeprefix("ANALYZE ").split(", ")}
+    written = {model._meta.db_table for model in DEMO_MODELS if model not in (User, Group)}
+    assert written | {FacilityPathway._meta.db_table, SavingStep._meta.db_table} <= tables

@@ -1,10 +1,9 @@
 """python manage.py rebuild_pathway: write every facility's CP pathway again from its records."""
 
 from django.core.management.base import BaseCommand
-from django.db import connection
 from django.utils.translation import gettext as _
 
-from cpdash.database import lift_statement_timeout
+from cpdash.database import analyze, lift_statement_timeout
 from programmes import pathway
 from programmes.models import FacilityPathway, SavingStep
 
@@ -15,10 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         lift_statement_timeout()  # one statement per milestone over every record: longer than a request may take
         pathway.rebuild()
-        if connection.vendor == "postgresql":
-            # Fresh rows need planner statistics before the first dashboard reads them.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {FacilityPathway._meta.db_table}, {SavingStep._meta.db_table}")
+        analyze(FacilityPathway, SavingStep)  # fresh rows need statistics before the first dashboard
         self.stdout.write(
             _("Pathway rebuilt: %(rows)d facilities, %(steps)d saving steps.")
             % {"rows": FacilityPathway.objects.count(), "steps": SavingStep.objects.count()}

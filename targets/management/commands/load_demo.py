@@ -8,7 +8,9 @@ Idempotent: every record is matched on a natural key (unit name, facility
 code, activity title and date, …) and inserted or updated, never duplicated,
 so unchanged rows keep their ids. Rows that are not part of the demo (from an
 older version of it, or entered by hand) are kept and counted; ``--reset``
-deletes them, after asking. Deterministic: a fixed seed. One transaction.
+deletes them, after asking. Deterministic: a fixed seed. One transaction, after which the
+tables written are analysed on PostgreSQL (cpdash.database.analyze: fresh
+planner statistics, so the first dashboard is not planned blind).
 
 Safe on a real database by mistake (an exported DATABASE_URL): it only loads
 into a demo database (demo_database_problem(): an empty one, or one holding the
@@ -29,7 +31,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cpdash.database import lift_statement_timeout
+from cpdash.database import analyze, lift_statement_timeout
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes import demo_data as data
@@ -42,11 +44,13 @@ from programmes.models import (
     AwarenessRecord,
     CPOption,
     DemonstrationModel,
+    FacilityPathway,
     OutreachActivity,
     Phase,
     Programme,
     Replication,
     ResourceSaving,
+    SavingStep,
     Solution,
     Specialist,
     Survey,
@@ -164,6 +168,7 @@ class Command(BaseCommand):
                 user = create_demo_user(username, group, is_staff, is_superuser, password)
                 if user is not None:
                     created.append((user, password))
+        analyze(*(model for model, _result in results), FacilityPathway, SavingStep)
         self._report(results, reset, time.perf_counter() - started)
         if options.get("verbosity", 1) >= 1:
             self._report_users(created, passwords)
