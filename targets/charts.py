@@ -1,6 +1,6 @@
 """Plotly figures for the dashboard and the annual report.
 
-Each function takes plain data (the dataclasses of targets/results.py, lists,
+Each function takes plain data (the dataclasses of targets/figures.py, lists,
 dicts) and returns a ``plotly.graph_objects.Figure``: no request, no query, so
 every figure is tested without a database. ``figure_json`` turns one into the
 JSON the page's static/js/charts.js draws.
@@ -26,7 +26,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from targets.arithmetic import Status
-from targets.results import BreakdownRow, SeriesPoint, TargetResult
+from targets.figures import BreakdownRow, SeriesPoint, TargetResult
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, GREY, BLACK = (
     "#0072B2",
@@ -185,7 +185,7 @@ def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, 
     return fig
 
 
-# --- The annual results report (targets/annual.py): printed, so fixed sizes and no zooming ---------
+# --- The annual results report (targets/annual_report.py): printed, so fixed sizes and no zooming ---------
 
 
 def _printable(fig: go.Figure) -> go.Figure:

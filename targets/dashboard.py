@@ -19,7 +19,7 @@ from facilities.models import AdministrativeUnit, ProductionArea, Sector, counte
 from programmes.models import FacilityPathway, Phase, Specialist
 from targets import charts, selectors
 from targets.models import Indicator, Target
-from targets.results import TargetResult
+from targets.figures import TargetResult
 
 #: The breakdowns the dashboard draws, in order.
 DASHBOARD_BREAKDOWNS = ("sector", "unit", "area_type")

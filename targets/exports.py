@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from tablib import Dataset
 
 from cpdash.exports import escape_row, xlsx_bytes
-from targets.results import TargetResult
+from targets.figures import TargetResult
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

@@ -1,6 +1,6 @@
 """Selectors: every figure a manager sees, as of any date, computed in the database.
 
-Public functions are keyword-only and return plain data (targets/results.py)
+Public functions are keyword-only and return plain data (targets/figures.py)
 or querysets (for tracing). The number of queries each makes is fixed: it
 depends on the targets configured, never on the number of facilities or
 records. Counting happens in SQL (conditional aggregates over per-facility
@@ -78,7 +78,7 @@ from targets.queries import (
     through,
     units_in_scope,
 )
-from targets.results import BreakdownRow, Completeness, SavingStats, SeriesPoint, TargetResult
+from targets.figures import BreakdownRow, Completeness, SavingStats, SeriesPoint, TargetResult
 
 #: Breakdown name (the API's and command's ``by``) → the facility field it groups by.
 BREAKDOWNS: dict[str, str] = {

@@ -17,7 +17,7 @@ from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
 from cpdash.text import is_ascii_digits
 from programmes.models import Programme
-from targets import annual, dashboard, exports, report, selectors
+from targets import annual_report, dashboard, exports, payloads, selectors
 from targets.forms import DashboardForm
 from targets.models import Target
 from targets.tables import UnitsTable
@@ -86,7 +86,7 @@ def indicators(request: HttpRequest) -> JsonResponse:
 
     Every target of the programme as of the date (default today; programme
     default: the one running then), data completeness, and outputs from
-    ``from`` to ``as_of`` when given. Shape: report.indicators_report().
+    ``from`` to ``as_of`` when given. Shape: payloads.indicators_report().
     """
     try:
         as_of = _date(request, "as_of", timezone.localdate())
@@ -94,8 +94,8 @@ def indicators(request: HttpRequest) -> JsonResponse:
         by = _choice(request, "by", selectors.BREAKDOWNS)
         outputs_from = _date(request, "from", None)
     except _BadParameter as exc:
-        return _json(report.error(str(exc)), status=400)
-    return _json(report.indicators_report(programme=programme, as_of=as_of, by=by, outputs_from=outputs_from))
+        return _json(payloads.error(str(exc)), status=400)
+    return _json(payloads.indicators_report(programme=programme, as_of=as_of, by=by, outputs_from=outputs_from))
 
 
 @login_required
@@ -116,9 +116,9 @@ def series(request: HttpRequest) -> JsonResponse:
         targets = list(selectors.programme_targets(programme)) if programme else []
         points = selectors.series_for_targets(targets=targets, as_of=as_of, freq=freq)
     except ValueError:
-        return _json(report.error(_("Too many periods: choose a longer period or a later date.")), status=400)
+        return _json(payloads.error(_("Too many periods: choose a longer period or a later date.")), status=400)
     except _BadParameter as exc:
-        return _json(report.error(str(exc)), status=400)
+        return _json(payloads.error(str(exc)), status=400)
     return _json(
         {
             "as_of": as_of.isoformat(),
@@ -146,7 +146,7 @@ def behind(request: HttpRequest, pk: int) -> JsonResponse:
 
     The facilities (units for specialist coverage) in the target's numerator
     (its denominator with ``denominator=1``) as of the date: {"target_id",
-    "as_of", "count", "results": [report.describe_record(), …]}, by code.
+    "as_of", "count", "results": [payloads.describe_record(), …]}, by code.
     """
     target = get_object_or_404(Target.objects.select_related("phase"), pk=pk)
     try:
@@ -154,14 +154,14 @@ def behind(request: HttpRequest, pk: int) -> JsonResponse:
         limit = _int(request, "limit", BEHIND_PAGE, BEHIND_PAGE_MAX)
         offset = _int(request, "offset", 0, 10**9)
     except _BadParameter as exc:
-        return _json(report.error(str(exc)), status=400)
+        return _json(payloads.error(str(exc)), status=400)
     records = selectors.records_behind(target=target, as_of=as_of, denominator=request.GET.get("denominator") == "1")
     return _json(
         {
             "target_id": target.pk,
             "as_of": as_of.isoformat(),
             "count": records.count(),
-            "results": [report.describe_record(r, target, as_of) for r in records[offset : offset + limit]],
+            "results": [payloads.describe_record(r, target, as_of) for r in records[offset : offset + limit]],
         }
     )
 
@@ -228,7 +228,7 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _refused(year: int) -> str | None:
     """Why there is no report for ``year`` (future, or before any programme), or None."""
-    return annual.report_refusal(year=year, today=timezone.localdate())
+    return annual_report.report_refusal(year=year, today=timezone.localdate())
 
 
 @login_required
@@ -240,7 +240,7 @@ def report_page(request: HttpRequest, year: int) -> HttpResponse:
     message = _refused(year)
     if message:
         return render(request, "targets/report.html", {"year": year, "refusal": message}, status=404)
-    report = annual.annual_report(year=year, today=timezone.localdate())
+    report = annual_report.annual_report(year=year, today=timezone.localdate())
     return render(request, "targets/report.html", {"year": year, "report": report})
 
 
@@ -253,7 +253,7 @@ def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     message = _refused(year)
     if message:
         return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
-    book = annual.report_databook(annual.annual_report(year=year, today=timezone.localdate()))
+    book = annual_report.report_databook(annual_report.annual_report(year=year, today=timezone.localdate()))
     response = HttpResponse(xlsx_bytes(book), content_type=exports.FORMATS["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="cpdash-report-{year}.xlsx"'
     return response

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from targets import charts
-from targets.results import BreakdownRow, SeriesPoint, TargetResult
+from targets.figures import BreakdownRow, SeriesPoint, TargetResult
 
 
 def result(**overrides) -> TargetResult:

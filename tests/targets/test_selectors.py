@@ -12,7 +12,7 @@ from facilities.models import Facility, ProductionArea
 from programmes.models import OutreachActivity
 from targets import selectors
 from targets.queries import NEVER
-from targets.results import BreakdownRow, SeriesPoint
+from targets.figures import BreakdownRow, SeriesPoint
 from tests import builders as b
 from tests.targets.conftest import make_targets
 

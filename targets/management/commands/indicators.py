@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cpdash import dates
 from programmes.models import Programme
-from targets import report, selectors
+from targets import payloads, selectors
 from targets.arithmetic import round1
 from targets.models import Target
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         as_of = self._date(options["as_of"], "--as-of") or timezone.localdate()
         outputs_from = self._date(options["outputs_from"], "--from")
         programme = self._programme(options["programme"], as_of)
-        payload = report.indicators_report(
+        payload = payloads.indicators_report(
             programme=programme, as_of=as_of, by=options["by"], outputs_from=outputs_from
         )
         explained = self._explain(programme, as_of) if options["explain"] else {}
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         targets: list[Target] = list(selectors.programme_targets(programme))
         return {
             target.pk: [
-                report.describe_record(record, target, as_of)
+                payloads.describe_record(record, target, as_of)
                 for record in selectors.records_behind(target=target, as_of=as_of)
             ]
             for target in targets

@@ -42,7 +42,7 @@ from programmes.models import (
 from targets import arithmetic, charts, dashboard, selectors
 from targets.models import Indicator
 from targets.queries import aware_since
-from targets.results import BreakdownRow, SavingStats, TargetResult
+from targets.figures import BreakdownRow, SavingStats, TargetResult
 
 #: Sectors named in the awareness sentence, the most newly aware first.
 TOP_SECTORS = 4

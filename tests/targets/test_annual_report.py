@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from targets import annual
-from targets.results import BreakdownRow, SavingStats, TargetResult
+from targets import annual_report as annual
+from targets.figures import BreakdownRow, SavingStats, TargetResult
 from tests import builders as b
 
 D = dt.date
