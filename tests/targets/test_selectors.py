@@ -11,8 +11,8 @@ import pytest
 from facilities.models import Facility, ProductionArea
 from programmes.models import OutreachActivity
 from targets import selectors
-from targets.queries import NEVER
 from targets.figures import BreakdownRow, SeriesPoint
+from targets.queries import NEVER
 from tests import builders as b
 from tests.targets.conftest import make_targets
 

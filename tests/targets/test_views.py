@@ -134,13 +134,14 @@ class TestIndicators:
             ({"as_of": "2012-13-01"}, "as_of: “2012-13-01” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
             ({"as_of": "12/31/2012"}, "as_of: “12/31/2012” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
             ({"as_of": "20121231"}, "as_of: “20121231” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
-            ({"as_of": "2012-12-31\x00"}, "as_of: “2012-12-31\ufffd” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+            # A NUL anywhere in the request is refused before the view (cpdash's middleware, D8).
+            ({"as_of": "2012-12-31\x00"}, "The request holds a NUL character: correct the address."),
             ({"as_of": "2999-01-01"}, "as_of: 2999-01-01 is in the future: enter today ({today}) or an earlier date."),
             ({"as_of": "0001-01-01"}, "as_of: 0001-01-01 is too early: enter 1900-01-01 or a later date."),
             ({"from": "soon"}, "from: “soon” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
             ({"from": "0001-01-01"}, "from: 0001-01-01 is too early: enter 1900-01-01 or a later date."),
             ({"programme": "nowhere"}, "Unknown programme “nowhere”."),
-            ({"programme": "hanoi-cp\x00"}, "Unknown programme “hanoi-cp\x00”."),
+            ({"programme": "hanoi-cp\x00"}, "The request holds a NUL character: correct the address."),
             ({"by": "colour"}, "Unknown by “colour”: use one of sector, unit, area_type, kind."),
         ],
     )
@@ -227,9 +228,10 @@ class TestExplain:
         url = reverse("targets:behind", args=[interview_year.targets["awareness"].pk])
         assert manager.get(url, {"as_of": "nope"}).status_code == 400
         assert manager.get(url, {"limit": "-1"}).status_code == 400
-        for as_of in ("2999-01-01", "0001-01-01", "2012-12-31\x00"):
+        for as_of in ("2999-01-01", "0001-01-01"):
             response = manager.get(url, {"as_of": as_of})
             assert response.status_code == 400 and response.json()["error"].startswith("as_of: ")
+        assert manager.get(url, {"as_of": "2012-12-31\x00"}).status_code == 400  # refused before the view (D8)
 
     def test_login_required(self, client, interview_year):
         url = reverse("targets:behind", args=[interview_year.targets["awareness"].pk])
@@ -263,8 +265,8 @@ class TestSeries:
             ({"as_of": "2012-02-30"}, "as_of: “2012-02-30” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
             ({"as_of": "2999-01-01"}, "as_of: 2999-01-01 is in the future: enter today ({today}) or an earlier date."),
             ({"as_of": "0001-01-01"}, "as_of: 0001-01-01 is too early: enter 1900-01-01 or a later date."),
-            ({"as_of": "\x00"}, "as_of: “\ufffd” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
-            ({"programme": "\x00"}, "Unknown programme “\x00”."),
+            ({"as_of": "\x00"}, "The request holds a NUL character: correct the address."),
+            ({"programme": "\x00"}, "The request holds a NUL character: correct the address."),
         ],
     )
     def test_bad_parameters(self, manager, interview_year, params, message):

@@ -88,7 +88,7 @@ def test_bad_filters_are_explained_not_crashed(manager_client, interview_year):
         ("2999-01-01", "2999-01-01 is in the future: enter today ({today}) or an earlier date."),
         ("0001-01-01", "0001-01-01 is too early: enter 1900-01-01 or a later date."),
         ("2012-02-30", "“2012-02-30” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
-        ("2012-12-31\x00", "“2012-12-31\ufffd” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+        ("2012-13-31", "“2012-13-31” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
     ],
 )
 def test_bad_date_is_a_form_error(manager_client, interview_year, as_of, message):
