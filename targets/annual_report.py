@@ -40,9 +40,9 @@ from programmes.models import (
     TechnicalSupport,
 )
 from targets import arithmetic, charts, dashboard, selectors
+from targets.figures import BreakdownRow, SavingStats, TargetResult
 from targets.models import Indicator
 from targets.queries import aware_since
-from targets.figures import BreakdownRow, SavingStats, TargetResult
 
 #: Sectors named in the awareness sentence, the most newly aware first.
 TOP_SECTORS = 4

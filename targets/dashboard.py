@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import AdministrativeUnit, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway, Phase, Specialist
 from targets import charts, selectors
-from targets.models import Indicator, Target
 from targets.figures import TargetResult
+from targets.models import Indicator, Target
 
 #: The breakdowns the dashboard draws, in order.
 DASHBOARD_BREAKDOWNS = ("sector", "unit", "area_type")

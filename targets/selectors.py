@@ -54,6 +54,7 @@ from programmes.models import (
 )
 from targets import arithmetic
 from targets.arithmetic import Status
+from targets.figures import BreakdownRow, Completeness, SavingStats, SeriesPoint, TargetResult
 from targets.models import Indicator, Target
 from targets.queries import (
     ON_FACILITY,
@@ -78,7 +79,6 @@ from targets.queries import (
     through,
     units_in_scope,
 )
-from targets.figures import BreakdownRow, Completeness, SavingStats, SeriesPoint, TargetResult
 
 #: Breakdown name (the API's and command's ``by``) → the facility field it groups by.
 BREAKDOWNS: dict[str, str] = {
