@@ -38,7 +38,7 @@ from typing import IO
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections, transaction
-from django.db.models import Expression, Model, QuerySet
+from django.db.models import Expression, F, Model, OrderBy, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -247,8 +247,24 @@ def table_values(table: Table) -> ValueExport:
         cells.append((slice(len(reads), len(reads) + len(cell.reads)), cell.convert))
         reads.extend(cell.reads)
         annotations.update(cell.annotations)
-    values = queryset.prefetch_related(None).annotate(**annotations).values_list(*reads)
+    values = queryset.prefetch_related(None).annotate(**annotations)
+    values = values.values_list(*reads, *_sort_annotations(queryset, reads))
     return ValueExport(headers, values, cells)
+
+
+def _sort_annotations(queryset: QuerySet, reads: list[str]) -> list[str]:
+    """The annotations ``queryset`` is sorted by that the export does not read. They are selected
+    too (after the cells' values, which ignore them), so that ORDER BY refers to them as the page's
+    query does: left out of SELECT, Django would write their SQL into ORDER BY, and PostgreSQL
+    refuses a constant there (e.g. a coverage that is NULL for every facility)."""
+    names = []
+    for key in queryset.query.order_by:
+        if isinstance(key, OrderBy) and isinstance(key.expression, F):
+            key = key.expression.name
+        name = key.lstrip("-") if isinstance(key, str) else None
+        if name in queryset.query.annotations and name not in reads and name not in names:
+            names.append(name)
+    return names
 
 
 # --- Responses --------------------------------------------------------------------------------------
