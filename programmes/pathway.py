@@ -186,7 +186,7 @@ def _write_steps(ids: list[int] | None) -> None:
         .annotate(value=models.Max("saving_percent"))
         .order_by("solution__facility_id", "resource", "solution__implemented_on")
     )
-    SavingStep.objects.bulk_create(_steps(rows.iterator()), batch_size=2000)
+    SavingStep.objects.bulk_create(_steps(rows), batch_size=2000)  # one row per measured day: few
 
 
 def _delete_rows(ids: list[int] | None) -> None:
