@@ -42,6 +42,7 @@ from decimal import Decimal
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes import demo_data as data
+from programmes.management.demo_activity import draw_baseline, draw_saving_percent
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -919,15 +920,10 @@ class Generator:
         return pk, day
 
     def _baseline(self, low: float, high: float) -> Decimal:
-        return Decimal(str(round(self.rng.uniform(low, high), 3)))
+        return draw_baseline(self.rng, low, high)
 
     def _percent(self) -> float:
-        draw = self.rng.random()
-        if draw < 0.86:
-            return self.rng.uniform(5.0, 8.0)
-        if draw < 0.95:
-            return self.rng.uniform(2.0, 4.9)
-        return self.rng.uniform(8.5, 14.0)
+        return draw_saving_percent(self.rng)  # the demo's distribution, not a copy of it
 
     def _saving(
         self, solution: tuple[int, dt.date], resource: str, unit: str, baseline: Decimal, percent: float, product: str

@@ -84,6 +84,21 @@ def spread_days(rng: random.Random, year: int, count: int) -> list[dt.date]:
     return days
 
 
+def draw_baseline(rng: random.Random, low: float, high: float) -> Decimal:
+    """A baseline consumption per unit of product between ``low`` and ``high``, 3 decimals."""
+    return Decimal(str(round(rng.uniform(low, high), 3)))
+
+
+def draw_saving_percent(rng: random.Random) -> float:
+    """A saving in percent shaped like the interview's: 5–8 for most, a few below or above."""
+    draw = rng.random()
+    if draw < 0.86:
+        return rng.uniform(5.0, 8.0)
+    if draw < 0.95:
+        return rng.uniform(2.0, 4.9)
+    return rng.uniform(8.5, 14.0)
+
+
 class ActivityPlanner:
     """Plans 2011–2015 over a register; ``scale`` is its size over 3,000."""
 
@@ -510,16 +525,10 @@ class ActivityPlanner:
             self._saving(solution, Resource.WATER, "m3", self._baseline(2, 40), rng.uniform(5, 15), product_unit)
 
     def _baseline(self, low: float, high: float) -> Decimal:
-        return Decimal(str(round(self.rng.uniform(low, high), 3)))
+        return draw_baseline(self.rng, low, high)
 
     def _percent(self) -> float:
-        """Saving in percent: 5–8 for most, a few below or above."""
-        draw = self.rng.random()
-        if draw < 0.86:
-            return self.rng.uniform(5.0, 8.0)
-        if draw < 0.95:
-            return self.rng.uniform(2.0, 4.9)
-        return self.rng.uniform(8.5, 14.0)
+        return draw_saving_percent(self.rng)
 
     def _saving(
         self, solution: Solution, resource: str, unit: str, baseline: Decimal, percent: float, product_unit: str
