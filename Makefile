@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 TEST_WORKERS ?= auto
 
-.PHONY: run serve test lint install browser demo bench messages clean
+.PHONY: run serve worker test lint install browser demo bench messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,11 +23,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium (they skip without it)" >&2; fi; }
 
-## Install, migrate, load the demo data once, and serve on http://127.0.0.1:$(PORT)
+## Install, migrate, load the demo data once, and serve on http://127.0.0.1:$(PORT), with the
+## background-job worker alongside (stopped with the server)
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	@# Not DEBUG=1: load_demo then refuses a database that is not a demo one (an exported production DATABASE_URL).
 	$(PY) manage.py load_demo --once
+	DEBUG=1 $(PY) manage.py db_worker --interval 1 --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Production (after pip install -r requirements.txt): migrate, collectstatic, gunicorn on 127.0.0.1:$(PORT).
@@ -38,6 +41,11 @@ serve:
 	DATABASE_STATEMENT_TIMEOUT=0 $(PY) manage.py migrate --noinput  # data migrations may take longer than a request
 	$(PY) manage.py collectstatic --noinput
 	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
+
+## Production: the background-job worker (large imports and exports), beside `make serve`;
+## see README.md, "Background jobs", and docs/deploy/cpdash-worker.service
+worker:
+	exec $(PY) manage.py db_worker --interval 1
 
 ## The whole suite (SQLite by default; set DATABASE_URL for PostgreSQL), on TEST_WORKERS
 ## pytest-xdist processes (auto: one per CPU; TEST_WORKERS=0 runs it in this one)

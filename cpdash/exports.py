@@ -326,6 +326,20 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], title: 
     book.save(out)
 
 
+def write_sheet(headers: Sequence[str], rows: Iterable[Sequence[object]], extension: str, out: IO[bytes]) -> None:
+    """Plain cells (not yet escaped) as a spreadsheet file like the one they came from:
+    ``extension`` ".csv" (UTF-8 with a byte-order mark) or ".xlsx", formula-safe either way."""
+    escaped_rows = (escape_row(row) for row in rows)
+    if extension == ".xlsx":
+        write_xlsx(escape_row(headers), escaped_rows, gettext("Sheet"), out)
+        return
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, delimiter=CSV_DELIMITER)
+    writer.writerow(escape_row(headers))
+    writer.writerows(escaped_rows)
+    text.detach()  # flushed; ``out`` stays open for its owner
+
+
 def _text_cell(sheet, escaped: str) -> WriteOnlyCell:
     """A text cell typed as a string (never run as a formula) holding the value as it is
     (xlsx_text: without the CSV's escaping apostrophe); wrapped when it has lines."""

@@ -10,7 +10,9 @@ import codecs
 import csv
 import datetime
 import io
+import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -454,3 +456,39 @@ def row_problems(result: Result, columns: Sequence[str]) -> list[RowProblem]:
             problems += [RowProblem(file_row(invalid.number), column, str(m)) for m in messages]
     order = {column: i for i, column in enumerate(columns)}
     return sorted(problems, key=lambda p: (p.row or 0, order.get(p.column, -1)))
+
+
+# --- Large files --------------------------------------------------------------
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+
+def estimated_rows(data: bytes, extension: str) -> int:
+    """About how many data rows ``data`` holds, without reading it as a table: the line
+    breaks of a CSV, the declared size of a workbook's first sheet (0 when it declares
+    none). Decides whether an upload is imported in the request or by a background job."""
+    if extension == ".csv":
+        return max(data.count(b"\n") - 1, 0)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            sheets = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+            if not sheets:
+                return 0
+            with book.open(sheets[0]) as sheet:
+                match = _DIMENSION.search(sheet.read(4096))
+    except (zipfile.BadZipFile, OSError):
+        return 0
+    return max(int(match.group(1)) - 1, 0) if match else 0
+
+
+def problem_sheet(dataset: tablib.Dataset, problems: Sequence[RowProblem]) -> tuple[list[str], Iterable[list]]:
+    """The uploaded rows (as read, blank rows kept) with a last column listing each row's
+    problems, so that the sheet can be fixed where it is wrong and uploaded again."""
+    by_row: dict[int, list[str]] = {}
+    for problem in problems:
+        if problem.row is not None:
+            text = f"{problem.column}: {problem.message}" if problem.column else problem.message
+            by_row.setdefault(problem.row, []).append(text)
+    headers = [*dataset.headers, gettext("problems")]
+    rows = ([*row, "; ".join(by_row.get(number, ()))] for number, row in enumerate(dataset, start=2))
+    return headers, rows

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "facilities",
     "programmes",
     "targets",
@@ -113,6 +116,10 @@ def database_config(url: str) -> dict:
         ours = f"-c jit=off -c statement_timeout={statement_timeout}s"
         options["options"] = f"{ours} {options['options']}" if options.get("options") else ours
         options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT") or "5"))
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        # Write-ahead log: the worker's long import reads (its check) block no one, and a
+        # request's write waits only for another write, not for readers.
+        db.setdefault("OPTIONS", {}).setdefault("init_command", "PRAGMA journal_mode=WAL;")
     return db
 
 
@@ -178,6 +185,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Enforced by cpdash.imports.ImportForm (import-export has no limit of its own).
 IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
+
+# Background jobs (jobs/): the task queue is django-tasks' database backend, run by
+# `manage.py db_worker` (README, "Background jobs"). An admin upload of more than
+# IMPORT_BACKGROUND_ROWS rows is imported by a job instead of inside the request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS") or "2000")
+# Files of jobs and of import previews: never served as static or media files.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private")
 
 # Import is all-or-nothing: one transaction, rolled back on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("record/", include("programmes.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("targets.urls")),
     path("facilities/", include("targets.facility_urls")),
 ]

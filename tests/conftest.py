@@ -5,7 +5,19 @@ Actors: ``staff_user``, ``manager_user``, ``admin_user`` (a superuser) and
 """
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in settings.LANGUAGE_CODE: a request's LocaleMiddleware leaves its
+    language active in the thread afterwards (a test asking for Vietnamese would otherwise
+    turn the messages of whatever test runs next in that process Vietnamese)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ from collections.abc import Callable
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.db import models
 
+from jobs.models import Job
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -38,6 +40,13 @@ def _targets_phase() -> Phase:
 
 def _survey():
     return builders.survey(builders.facility(area=builders.area()))
+
+
+def _job() -> Job:
+    """A finished job with a result file, started by no one in particular."""
+    job = Job.objects.create(kind="facilities.import", title="Facility list: list.csv", status=Job.Status.FAILED)
+    job.result.save("list-problems.csv", ContentFile(b"code,problems\r\n"), save=True)
+    return job
 
 
 BUILD: dict[str, Callable[[], models.Model]] = {
@@ -70,6 +79,7 @@ BUILD: dict[str, Callable[[], models.Model]] = {
     ).get(),
     "programmes.demonstrationmodel": builders.demonstration,
     "programmes.replication": lambda: builders.demonstration(replicated_at=[builders.facility()]).replications.get(),
+    "jobs.job": _job,
     "targets.target": lambda: builders.target(
         _targets_phase(),
         target_max=70,

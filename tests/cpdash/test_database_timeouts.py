@@ -42,8 +42,9 @@ def test_options_in_the_url_come_after_ours(monkeypatch):
     assert options["options"] == "-c jit=off -c statement_timeout=60s -c statement_timeout=5s"
 
 
-def test_sqlite_gets_no_postgresql_options():
-    assert not database_config("sqlite:///x.sqlite3").get("OPTIONS")
+def test_sqlite_gets_no_postgresql_options_and_a_write_ahead_log():
+    """WAL: the worker's long reads (an import's check) block no request (jobs/)."""
+    assert database_config("sqlite:///x.sqlite3")["OPTIONS"] == {"init_command": "PRAGMA journal_mode=WAL;"}
 
 
 @postgresql_only

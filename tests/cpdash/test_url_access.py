@@ -67,6 +67,13 @@ EXPECTED: dict[str, tuple] = {
     "facilities:list": READ,
     "facilities:reach_next": READ,
     "facilities:detail": READ,
+    # A job is its owner's (and a superuser's): others get 404, as if it did not exist.
+    "jobs:list": SIGNED_IN,
+    "jobs:detail": (LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
+    "jobs:status": (LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
+    "jobs:download": (LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
+    "jobs:confirm": (NOT_ALLOWED,) * 5,  # POST only
+    "jobs:cancel": (NOT_ALLOWED,) * 5,  # POST only
 }
 RECORDING_FORMS = [name for name, answers in EXPECTED.items() if answers == RECORD]
 
@@ -78,6 +85,11 @@ PK_MODELS = {
     "programmes:specialist_departure": "programmes.specialist",
     "programmes:replication_edit": "programmes.replication",
     "targets:behind": "targets.target",
+    "jobs:detail": "jobs.job",
+    "jobs:status": "jobs.job",
+    "jobs:download": "jobs.job",
+    "jobs:confirm": "jobs.job",
+    "jobs:cancel": "jobs.job",
 }
 
 # Admin views that answer a superuser with something else than 200 on GET.
