@@ -191,6 +191,8 @@ IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # IMPORT_BACKGROUND_ROWS rows is imported by a job instead of inside the request.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS") or "2000")
+# An XLSX export of more rows than this is written by a job (a CSV always streams).
+EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS") or "50000")
 # Files of jobs and of import previews: never served as static or media files.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private")
 

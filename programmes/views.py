@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django_filters import FilterSet
 from django_tables2 import RequestConfig, Table
 
-from cpdash.exports import export_format, export_response
+from cpdash.exports import export_format
 from cpdash.tables import paginate
 from cpdash.text import fold, is_ascii_digits
 from facilities.models import Facility
+from jobs.exports import export_or_job
 from programmes import forms
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
 from programmes.models import OutreachActivity, Replication, Solution, Specialist, Survey
@@ -108,7 +109,7 @@ def _filtered_list(
     if fmt:
         if not valid:
             return HttpResponseBadRequest(_("The filters are not valid: correct them on the page before exporting."))
-        return export_response(table, fmt, f"{export_name}-{timezone.localdate():%Y-%m-%d}", title=title)
+        return export_or_job(request, table, fmt, f"{export_name}-{timezone.localdate():%Y-%m-%d}", title=title)
     paginate(table, request)
     total = table.paginator.count if valid else None
     return render(request, template, {"filter": filterset, "table": table, "total": total})

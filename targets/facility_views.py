@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig, Table
 
-from cpdash.exports import export_format, export_response
+from cpdash.exports import export_format
 from cpdash.history import recent_changes
 from cpdash.tables import paginate
 from facilities.models import Facility
+from jobs.exports import export_or_job
 from programmes.models import Attendance, DemonstrationModel, Replication, Solution, Survey
 from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
 from targets.facility_tables import FacilityTable, ReachNextTable
@@ -60,7 +61,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     if fmt:
         if not valid:
             return _bad_filters()
-        return export_response(table, fmt, f"facilities-{as_of:%Y-%m-%d}", title=_("Facilities"))
+        return export_or_job(request, table, fmt, f"facilities-{as_of:%Y-%m-%d}", title=_("Facilities"))
     paginate(table, request)
     target = filterset.form.cleaned_data.get("target") if valid else None
     context = {
@@ -164,6 +165,6 @@ def reach_next(request: HttpRequest) -> HttpResponse:
     if fmt:
         if not valid:
             return _bad_filters()
-        return export_response(table, fmt, f"invitations-{as_of:%Y-%m-%d}", title=_("Invitation list"))
+        return export_or_job(request, table, fmt, f"invitations-{as_of:%Y-%m-%d}", title=_("Invitation list"))
     paginate(table, request)
     return render(request, "facilities/reach_next.html", {"filter": filterset, "table": table, "as_of": as_of})
