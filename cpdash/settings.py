@@ -190,6 +190,14 @@ IMPORT_MAX_CELL_LENGTH = int(os.environ.get("IMPORT_MAX_CELL_LENGTH") or 32_767)
 IMPORT_MAX_UNPACKED_SIZE = int(os.environ.get("IMPORT_MAX_UNPACKED_SIZE") or 256 * 1024 * 1024)
 IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO") or 100)
 
+# An admin import keeps the upload between its preview and "Confirm import" here, in
+# PRIVATE_MEDIA_ROOT/imports (never served), under a random name that the confirm form
+# carries signed to the user and session; deleted on confirm, or once older than
+# IMPORT_UPLOAD_MAX_AGE seconds (cpdash.uploads).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private")
+IMPORT_UPLOAD_MAX_AGE = int(os.environ.get("IMPORT_UPLOAD_MAX_AGE") or 60 * 60)
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "cpdash.uploads.PrivateUploadStorage"
+
 # Import is all-or-nothing: one transaction, rolled back on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
