@@ -1,5 +1,7 @@
 """Admin pieces shared by the apps."""
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.admin import UserAdmin
@@ -10,10 +12,13 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from cpdash import uploads
 from cpdash.concurrency import VersionedAdminMixin
 from cpdash.exports import xlsx_bytes
 from cpdash.text import fold
@@ -78,8 +83,50 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/deleted_records.html", context)
 
 
-class ConfirmOnceMixin:
-    """An import confirmed twice (a double click on "Confirm import") is written once.
+class PrivateUploadMixin:
+    """The upload between an import's preview and its confirm is the user's own
+    (cpdash.uploads): the confirm form carries a signed token instead of the
+    file's name, bound to the user and the session and valid for
+    IMPORT_UPLOAD_MAX_AGE; any other token is refused with a message, and nothing
+    is read or deleted. A preview that cannot be confirmed (the file has
+    problems) deletes its upload at once. Part of ConfirmOnceMixin."""
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form) -> dict:
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial.get("import_file_name"):
+            initial["import_file_name"] = uploads.sign(initial["import_file_name"], request)
+        return initial
+
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        name = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        previewed = isinstance(response, TemplateResponse) and (response.context_data or {}).get("confirm_form")
+        if name and not previewed:
+            with contextlib.suppress(FileNotFoundError):
+                self.get_tmp_storage_class()(name=name).remove()
+        return response
+
+    @method_decorator(require_POST)
+    def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        try:
+            name = uploads.unsign(request.POST.get("import_file_name", ""), request)
+        except uploads.UploadTokenError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(self._import_url())
+        request.POST = request.POST.copy()
+        request.POST["import_file_name"] = name  # what import-export reads, deletes after the import
+        return super().process_import(request, **kwargs)
+
+    def _import_url(self) -> str:
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
+        return reverse(name, current_app=self.admin_site.name)
+
+
+class ConfirmOnceMixin(PrivateUploadMixin):
+    """An import confirmed twice (a double click on "Confirm import") is written once,
+    and only by the user who previewed it (PrivateUploadMixin).
 
     import-export keeps the uploaded file between the preview and the confirm,
     reads it on confirm and removes it after the import. A second confirm of the
@@ -103,8 +150,7 @@ class ConfirmOnceMixin:
                     "To import the file again, upload it again."
                 ),
             )
-            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
-            return HttpResponseRedirect(reverse(name, current_app=self.admin_site.name))
+            return HttpResponseRedirect(self._import_url())
 
 
 class TypedXLSXExportMixin:

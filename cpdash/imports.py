@@ -20,12 +20,14 @@ import tablib
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Model
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export import forms as import_forms
 from import_export import widgets
 from import_export.formats import base_formats
 from import_export.results import Result
+from openpyxl.utils import column_index_from_string
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.exports import unescape_formula
@@ -146,18 +148,42 @@ def _tabulate(header: Sequence[object], rows: Iterable[Sequence[object]]) -> tab
     """A Dataset with one row per file row after the header (blank rows kept, so
     row numbers stay those of the file; trailing blank rows dropped).
 
-    Raises ImportFileError for an empty file or rows longer than the header.
+    Raises ImportFileError for an empty file, rows longer than the header, and
+    as soon as a limit is passed (the file is not read further): more columns
+    than ``IMPORT_MAX_COLUMNS``, more rows than ``IMPORT_MAX_ROWS`` or more
+    blank rows than ``IMPORT_MAX_BLANK_ROWS`` (blank rows count for both), or a
+    cell longer than ``IMPORT_MAX_CELL_LENGTH`` characters.
     """
+    _check_cells(1, header)
     names = [normalize_header(h) for h in header]
     while names and not names[-1]:
         names.pop()
     if not names:
         raise ImportFileError(_("The file is empty: the first row must hold the column names."))
     width = len(names)
+    _check_width(width)
+    max_rows, max_blank = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_BLANK_ROWS
+    blank = 0
     data: list[list[object]] = []
     too_long: list[int] = []
     for number, row in enumerate(rows, start=2):
+        if number - 1 > max_rows:
+            raise ImportFileError(
+                _("The file has more than %(limit)s rows under its header. Split it and import each part.")
+                % {"limit": _number(max_rows)}
+            )
         cells = list(row)
+        if not any(cell_text(v) for v in cells):
+            blank += 1
+            if blank > max_blank:
+                raise ImportFileError(
+                    _(
+                        "The file has more than %(limit)s blank rows (row %(row)d is one more). "
+                        "Delete the blank rows and upload it again."
+                    )
+                    % {"limit": _number(max_blank), "row": number}
+                )
+        _check_cells(number, cells)
         if any(cell_text(v) for v in cells[width:]):
             too_long.append(number)
         data.append(cells[:width] + [None] * (width - len(cells)))
@@ -176,6 +202,93 @@ def _tabulate(header: Sequence[object], rows: Iterable[Sequence[object]]) -> tab
     return tablib.Dataset(*data, headers=names)
 
 
+def _check_width(columns: int) -> None:
+    """ImportFileError when a table is wider than ``IMPORT_MAX_COLUMNS``."""
+    limit = settings.IMPORT_MAX_COLUMNS
+    if columns > limit:
+        raise ImportFileError(
+            _("The file has more than %(limit)d columns: the imports have far fewer. Check the header row.")
+            % {"limit": limit}
+        )
+
+
+def _check_cells(number: int, cells: Sequence[object]) -> None:
+    """ImportFileError when a text cell of row ``number`` is longer than ``IMPORT_MAX_CELL_LENGTH``."""
+    limit = settings.IMPORT_MAX_CELL_LENGTH
+    for position, value in enumerate(cells, start=1):
+        if isinstance(value, str) and len(value) > limit:
+            raise ImportFileError(
+                _(
+                    "Row %(row)d, column %(column)d holds %(length)s characters; a cell may hold at most "
+                    "%(limit)s. Check that the file is the right one."
+                )
+                % {"row": number, "column": position, "length": _number(len(value)), "limit": _number(limit)}
+            )
+
+
+def _check_workbook(data: bytes) -> None:
+    """Refuses a zip bomb before openpyxl opens it, from the sizes the zip
+    declares (Python's zipfile never unpacks a member beyond its declared size:
+    it stops and fails its checksum). ImportFileError when the members unpack
+    to more than ``IMPORT_MAX_UNPACKED_SIZE`` bytes in all, or one member of
+    over a megabyte unpacks to more than ``IMPORT_MAX_COMPRESSION_RATIO`` times
+    its packed size (real sheets: about 10 times).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
+        raise ImportFileError(NOT_A_WORKBOOK) from error
+    unpacked, limit = sum(m.file_size for m in members), settings.IMPORT_MAX_UNPACKED_SIZE
+    if unpacked > limit:
+        raise ImportFileError(
+            _(
+                "The workbook unpacks to %(size)s MB; at most %(limit)s MB can be read. "
+                "Split it, or save it as CSV UTF-8 and import that."
+            )
+            % {"size": _number(round(unpacked / 2**20)), "limit": _number(round(limit / 2**20))}
+        )
+    ratio = settings.IMPORT_MAX_COMPRESSION_RATIO
+    if any(m.file_size > 2**20 and m.file_size > ratio * max(m.compress_size, 1) for m in members):
+        raise ImportFileError(
+            _(
+                "The workbook unpacks to more than %(ratio)d times its size, which no real spreadsheet does: "
+                "it was not read. Save it again from Excel, or as CSV UTF-8."
+            )
+            % {"ratio": ratio}
+        )
+
+
+def _check_dimension(sheet) -> None:
+    """Refuses a sheet whose declared size (``<dimension ref="A1:XFD1048576"/>``,
+    which openpyxl reads without reading any row) is beyond the limits: openpyxl
+    would fill every declared column of every row, and every row skipped."""
+    rows, columns = (sheet.max_row or 0) - 1, sheet.max_column or 0
+    max_rows, max_columns = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS
+    if rows > max_rows or columns > max_columns:
+        raise ImportFileError(
+            _(
+                "The sheet declares %(rows)s rows under its header and %(columns)s columns; at most %(max_rows)s "
+                "rows and %(max_columns)d columns can be read. Delete the unused rows and columns in Excel, "
+                "save it and upload it again."
+            )
+            % {
+                "rows": _number(rows),
+                "columns": _number(columns),
+                "max_rows": _number(max_rows),
+                "max_columns": max_columns,
+            }
+        )
+
+
+def _number(value: int) -> str:
+    """``value`` with the thousands separator of the user's language (1,000,000 or 1.000.000)."""
+    return number_format(value, force_grouping=True)
+
+
+NOT_A_WORKBOOK = _("This file is not an Excel workbook (.xlsx). Choose the format that matches the file.")
+
+
 class CSVFormat(base_formats.CSV):
     """CSV read from bytes, so that the encoding is checked here with a clear
     message instead of failing inside import-export's text-mode temp file."""
@@ -190,25 +303,38 @@ class CSVFormat(base_formats.CSV):
         text = _without_nul(in_stream) if isinstance(in_stream, str) else _decode(in_stream)
         first_line = text.split("\n", 1)[0]
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-        header = next(rows, [])
-        return _tabulate(header, rows)
+        try:
+            return _tabulate(next(rows, []), rows)
+        except csv.Error as error:  # a cell over csv.field_size_limit(), far beyond IMPORT_MAX_CELL_LENGTH
+            raise ImportFileError(
+                _("Line %(line)d cannot be read: it holds a cell longer than %(limit)s characters.")
+                % {"line": rows.line_num, "limit": _number(settings.IMPORT_MAX_CELL_LENGTH)}
+            ) from error
 
 
 class XLSXFormat(base_formats.XLSX):
-    """First sheet of a workbook; date cells arrive as dates."""
+    """First sheet of a workbook; date cells arrive as dates.
+
+    Guarded (docs/import.md, "Limits"): the zip's sizes are checked before
+    openpyxl opens it, the sheet's declared dimension before any row is read,
+    and only the header's columns are read."""
 
     def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
         import openpyxl  # import-export keeps format dependencies local (its issue 2004)
 
+        _check_workbook(in_stream)
         try:
             book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
         except Exception as error:
-            raise ImportFileError(
-                _("This file is not an Excel workbook (.xlsx). Choose the format that matches the file.")
-            ) from error
+            raise ImportFileError(NOT_A_WORKBOOK) from error
         try:
-            rows = book.active.iter_rows(values_only=True)
-            return _tabulate(next(rows, ()), rows)
+            sheet = book.active
+            _check_dimension(sheet)
+            limit = settings.IMPORT_MAX_COLUMNS
+            header = next(sheet.iter_rows(max_row=1, max_col=limit + 1, values_only=True), ())
+            width = max((i for i, v in enumerate(header, start=1) if cell_text(v)), default=0)
+            _check_width(width)
+            return _tabulate(header[:width], sheet.iter_rows(min_row=2, max_col=max(width, 1), values_only=True))
         finally:
             book.close()
 
@@ -460,25 +586,33 @@ def row_problems(result: Result, columns: Sequence[str]) -> list[RowProblem]:
 
 # --- Large files --------------------------------------------------------------
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
 
 
 def estimated_rows(data: bytes, extension: str) -> int:
-    """About how many data rows ``data`` holds, without reading it as a table: the line
-    breaks of a CSV, the declared size of a workbook's first sheet (0 when it declares
-    none). Decides whether an upload is imported in the request or by a background job."""
+    """About how many data rows ``data`` holds, without reading it as a table: the lines of
+    a CSV that hold something, the declared size of a workbook's first sheet. Decides
+    whether an upload is imported in the request or by a background job, so a file the
+    guards refuse (too many blank lines, a declared size beyond the limits, a zip bomb)
+    counts 0: read in the request, it is refused there at once."""
     if extension == ".csv":
-        return max(data.count(b"\n") - 1, 0)
+        return max(sum(1 for line in data.splitlines() if line.strip(b" \t,;")) - 1, 0)
     try:
+        _check_workbook(data)
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             sheets = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
             if not sheets:
                 return 0
             with book.open(sheets[0]) as sheet:
                 match = _DIMENSION.search(sheet.read(4096))
-    except (zipfile.BadZipFile, OSError):
+    except (ImportFileError, zipfile.BadZipFile, OSError):
         return 0
-    return max(int(match.group(1)) - 1, 0) if match else 0
+    if match is None:
+        return 0
+    columns, rows = column_index_from_string(match.group(1).decode()), int(match.group(2)) - 1
+    if rows > settings.IMPORT_MAX_ROWS or columns > settings.IMPORT_MAX_COLUMNS:
+        return 0
+    return max(rows, 0)
 
 
 def problem_sheet(dataset: tablib.Dataset, problems: Sequence[RowProblem]) -> tuple[list[str], Iterable[list]]:

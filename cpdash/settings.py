@@ -185,6 +185,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Enforced by cpdash.imports.ImportForm (import-export has no limit of its own).
 IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
+# Limits of every import's reader (cpdash.imports, docs/import.md "Limits"), the
+# command's included: a file beyond one is refused with a message before it is read
+# further. A city register is 10^5 rows, a national one 10^6.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS") or 1_000_000)  # under the header, blank rows included
+IMPORT_MAX_BLANK_ROWS = int(os.environ.get("IMPORT_MAX_BLANK_ROWS") or 10_000)
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS") or 100)  # the widest import has 12
+IMPORT_MAX_CELL_LENGTH = int(os.environ.get("IMPORT_MAX_CELL_LENGTH") or 32_767)  # Excel's own limit per cell
+# XLSX is a zip: what its members may unpack to in all (a 10^5-row register: about
+# 50 MB), and how much more than its packed size one member may (real sheets: ~10×).
+IMPORT_MAX_UNPACKED_SIZE = int(os.environ.get("IMPORT_MAX_UNPACKED_SIZE") or 256 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO") or 100)
+
+# An admin import keeps the upload between its preview and "Confirm import" here, in
+# PRIVATE_MEDIA_ROOT/imports (never served), under a random name that the confirm form
+# carries signed to the user and session; deleted on confirm, or once older than
+# IMPORT_UPLOAD_MAX_AGE seconds (cpdash.uploads).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private")
+IMPORT_UPLOAD_MAX_AGE = int(os.environ.get("IMPORT_UPLOAD_MAX_AGE") or 60 * 60)
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "cpdash.uploads.PrivateUploadStorage"
 
 # Background jobs (jobs/): the task queue is django-tasks' database backend, run by
 # `manage.py db_worker` (README, "Background jobs"). An admin upload of more than
@@ -193,8 +212,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS") or "2000")
 # An XLSX export of more rows than this is written by a job (a CSV always streams).
 EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS") or "50000")
-# Files of jobs and of import previews: never served as static or media files.
-PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "private")
+# A job's upload and result file are kept in PRIVATE_MEDIA_ROOT/jobs (jobs.models).
 
 # Import is all-or-nothing: one transaction, rolled back on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

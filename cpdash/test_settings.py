@@ -1,8 +1,6 @@
 """Settings for the test suite: the real settings, made fast and self-contained."""
 
 import os
-import tempfile
-from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
@@ -23,5 +21,3 @@ LANGUAGE_CODE = "en"
 AXES_ENABLED = False
 # The test client speaks plain HTTP; production redirects it to HTTPS.
 SECURE_SSL_REDIRECT = False
-# Files of jobs and import previews: a folder of this test process's own.
-PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="cpdash-test-private-"))

@@ -7,24 +7,31 @@ Jobs know nothing of facilities or targets: each app registers the kinds of job 
 runs (jobs.kinds). See docs/import.md, "Large files".
 """
 
+import os
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
 #: Problems kept on a job (the error sheet lists every one).
 MAX_PROBLEMS_KEPT = 200
 
 
-class PrivateStorage(LazyObject):
-    """Files of jobs (uploads, error sheets, exports): under settings.PRIVATE_MEDIA_ROOT,
-    which is never served as static or media; views send them to their owner only."""
+class PrivateStorage(FileSystemStorage):
+    """Files of jobs (uploads, problem sheets, exports): in PRIVATE_MEDIA_ROOT/jobs (read
+    at each use), which is never served as static or media; views send them to their
+    owner only."""
 
-    def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT / "jobs")
+    @property
+    def base_location(self) -> str:
+        return str(Path(settings.PRIVATE_MEDIA_ROOT) / "jobs")
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
 
 
 private_storage = PrivateStorage()

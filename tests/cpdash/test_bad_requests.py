@@ -6,9 +6,9 @@ On PostgreSQL a NUL reaching a query raised ValueError (500); on SQLite it found
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
-from import_export.tmp_storages import TempFolderStorage
 
 from cpdash.roles import ADMINS, STAFF, ensure_groups
+from cpdash.uploads import PrivateUploadStorage
 from facilities.models import Facility
 from programmes.models import OutreachActivity
 from programmes.resources import OutreachActivityResource
@@ -119,14 +119,14 @@ def test_two_confirms_at_once_write_once(admin_client, monkeypatch):
     """Both requests read the file before either removed it: the one that finds the
     file gone when removing it rolls its import back."""
     preview = upload(admin_client, csv_bytes(rows_of(3)))
-    read = TempFolderStorage.read
+    read = PrivateUploadStorage.read
 
     def read_then_lose_the_race(self):
         data = read(self)
         self.remove()  # the other request finished first and removed the file
         return data
 
-    monkeypatch.setattr(TempFolderStorage, "read", read_then_lose_the_race)
+    monkeypatch.setattr(PrivateUploadStorage, "read", read_then_lose_the_race)
 
     response = confirm(admin_client, preview)
 

@@ -63,3 +63,15 @@ def test_write_sheet_escapes_formulas_in_csv_and_types_strings_in_xlsx():
     sheet = openpyxl.load_workbook(out).active
     assert sheet["A2"].value == "=HYPERLINK(1)" and sheet["A2"].data_type == "s"
     assert sheet["A3"].value == 12
+
+
+def test_blank_lines_do_not_count():
+    """A CSV of blank lines stays in the request, where the guards refuse it at once."""
+    assert estimated_rows(b"code,name\n" + b"\n" * 50 + b" , ;\n" * 50 + b"F1,a\n", ".csv") == 1
+
+
+def test_a_workbook_declaring_more_than_the_limits_counts_nothing(settings):
+    settings.IMPORT_MAX_ROWS = 10
+    assert estimated_rows(workbook(25), ".xlsx") == 0
+    settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS = 100, 1
+    assert estimated_rows(workbook(25), ".xlsx") == 0
