@@ -10,8 +10,9 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import tablib
@@ -162,16 +163,20 @@ def _tabulate(header: Sequence[object], rows: Iterable[Sequence[object]]) -> tab
     while data and not any(cell_text(v) for v in data[-1]):
         data.pop()
     if too_long:
-        listed = ", ".join(str(n) for n in too_long[:10])
-        raise ImportFileError(
-            ngettext(
-                "Row %(rows)s has more cells than the header row (often a comma inside an unquoted name).",
-                "Rows %(rows)s have more cells than the header row (often a comma inside an unquoted name).",
-                len(too_long),
-            )
-            % {"rows": listed}
-        )
+        raise _too_long(too_long)
     return tablib.Dataset(*data, headers=names)
+
+
+def _too_long(rows: Sequence[int]) -> ImportFileError:
+    listed = ", ".join(str(n) for n in rows[:10])
+    return ImportFileError(
+        ngettext(
+            "Row %(rows)s has more cells than the header row (often a comma inside an unquoted name).",
+            "Rows %(rows)s have more cells than the header row (often a comma inside an unquoted name).",
+            len(rows),
+        )
+        % {"rows": listed}
+    )
 
 
 class CSVFormat(base_formats.CSV):
@@ -212,6 +217,77 @@ class XLSXFormat(base_formats.XLSX):
 
 
 FORMATS_BY_EXTENSION: dict[str, type[base_formats.Format]] = {".csv": CSVFormat, ".xlsx": XLSXFormat}
+
+
+class CSVRows:
+    """The rows of a CSV file exactly as ``CSVFormat().create_dataset(data)`` gives them
+    (same decoding, separator, header names, blank rows and refusals), for resources
+    whose import_data reads a dataset once, in order (FacilityResource): ``headers``,
+    ``len()``, iteration and ``del rows[:]``. The rows are parsed from ``data`` when
+    iterated, not held: a file of 10⁶ rows takes the memory of its bytes, where a
+    Dataset takes ten times as much (``manage.py import_facilities``)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        # Plain UTF-8 (the usual case) is decoded line by line; anything else as CSVFormat does.
+        self._text = None if _plain_utf8(data) else _decode(data)
+        rows = self._reader()
+        names = [normalize_header(h) for h in next(rows, [])]
+        while names and not names[-1]:
+            names.pop()
+        if not names:
+            raise ImportFileError(_("The file is empty: the first row must hold the column names."))
+        self.headers = names
+        self._width = width = len(names)
+        length, too_long = 0, []
+        for number, cells in enumerate(rows, start=2):
+            if any(cell_text(v) for v in cells[width:]):
+                too_long.append(number)
+            if any(cell_text(v) for v in cells[:width]):
+                length = number - 1  # trailing blank rows are dropped, as _tabulate does
+        if too_long:
+            raise _too_long(too_long)
+        self._length = length
+
+    def _reader(self) -> Iterator[list[str]]:
+        if self._text is not None:
+            lines: Iterable[str] = io.StringIO(self._text, newline="")
+            first_line = self._text.split("\n", 1)[0]
+        else:
+            lines = io.TextIOWrapper(io.BytesIO(self._data), encoding="utf-8-sig", newline="")
+            end = self._data.find(b"\n")
+            first_line = (self._data if end < 0 else self._data[:end]).decode("utf-8-sig")
+        return csv.reader(lines, delimiter=_delimiter(first_line))
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[list[str]]:
+        rows = self._reader()
+        next(rows, None)
+        width = self._width
+        for cells in itertools.islice(rows, self._length):
+            yield cells[:width] + [None] * (width - len(cells))
+
+    def __delitem__(self, key: slice) -> None:
+        if key != slice(None):
+            raise TypeError("CSVRows only supports del rows[:]")
+        self._length = 0
+
+
+def _plain_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text (with or without a BOM) that _decode() would read as
+    such: checked in slices, so that no copy of the whole text is made."""
+    if data.startswith((b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class ImportForm(import_forms.ImportForm):
