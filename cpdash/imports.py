@@ -10,10 +10,11 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import tablib
@@ -162,44 +163,52 @@ def _tabulate(header: Sequence[object], rows: Iterable[Sequence[object]]) -> tab
         raise ImportFileError(_("The file is empty: the first row must hold the column names."))
     width = len(names)
     _check_width(width)
-    max_rows, max_blank = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_BLANK_ROWS
     blank = 0
     data: list[list[object]] = []
     too_long: list[int] = []
     for number, row in enumerate(rows, start=2):
-        if number - 1 > max_rows:
-            raise ImportFileError(
-                _("The file has more than %(limit)s rows under its header. Split it and import each part.")
-                % {"limit": _number(max_rows)}
-            )
         cells = list(row)
-        if not any(cell_text(v) for v in cells):
-            blank += 1
-            if blank > max_blank:
-                raise ImportFileError(
-                    _(
-                        "The file has more than %(limit)s blank rows (row %(row)d is one more). "
-                        "Delete the blank rows and upload it again."
-                    )
-                    % {"limit": _number(max_blank), "row": number}
-                )
-        _check_cells(number, cells)
+        blank = _check_row(number, cells, blank)
         if any(cell_text(v) for v in cells[width:]):
             too_long.append(number)
         data.append(cells[:width] + [None] * (width - len(cells)))
     while data and not any(cell_text(v) for v in data[-1]):
         data.pop()
     if too_long:
-        listed = ", ".join(str(n) for n in too_long[:10])
-        raise ImportFileError(
-            ngettext(
-                "Row %(rows)s has more cells than the header row (often a comma inside an unquoted name).",
-                "Rows %(rows)s have more cells than the header row (often a comma inside an unquoted name).",
-                len(too_long),
-            )
-            % {"rows": listed}
-        )
+        raise _too_long(too_long)
     return tablib.Dataset(*data, headers=names)
+
+
+def _check_row(number: int, cells: Sequence[object], blank: int) -> int:
+    """The limits on row ``number`` (spreadsheet row): at most ``IMPORT_MAX_ROWS`` rows under
+    the header, ``IMPORT_MAX_BLANK_ROWS`` blank ones (``blank`` so far; the new count is
+    returned) and ``IMPORT_MAX_CELL_LENGTH`` characters a cell. ImportFileError past one."""
+    max_rows, max_blank = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_BLANK_ROWS
+    if number - 1 > max_rows:
+        raise ImportFileError(
+            _("The file has more than %(limit)s rows under its header. Split it and import each part.")
+            % {"limit": _number(max_rows)}
+        )
+    if not any(cell_text(v) for v in cells):
+        blank += 1
+        if blank > max_blank:
+            raise ImportFileError(
+                _(
+                    "The file has more than %(limit)s blank rows (row %(row)d is one more). "
+                    "Delete the blank rows and upload it again."
+                )
+                % {"limit": _number(max_blank), "row": number}
+            )
+    _check_cells(number, cells)
+    return blank
+
+
+def _csv_unreadable(rows, error: csv.Error) -> ImportFileError:
+    """A cell over csv.field_size_limit(), far beyond IMPORT_MAX_CELL_LENGTH."""
+    return ImportFileError(
+        _("Line %(line)d cannot be read: it holds a cell longer than %(limit)s characters.")
+        % {"line": rows.line_num, "limit": _number(settings.IMPORT_MAX_CELL_LENGTH)}
+    )
 
 
 def _check_width(columns: int) -> None:
@@ -289,6 +298,18 @@ def _number(value: int) -> str:
 NOT_A_WORKBOOK = _("This file is not an Excel workbook (.xlsx). Choose the format that matches the file.")
 
 
+def _too_long(rows: Sequence[int]) -> ImportFileError:
+    listed = ", ".join(str(n) for n in rows[:10])
+    return ImportFileError(
+        ngettext(
+            "Row %(rows)s has more cells than the header row (often a comma inside an unquoted name).",
+            "Rows %(rows)s have more cells than the header row (often a comma inside an unquoted name).",
+            len(rows),
+        )
+        % {"rows": listed}
+    )
+
+
 class CSVFormat(base_formats.CSV):
     """CSV read from bytes, so that the encoding is checked here with a clear
     message instead of failing inside import-export's text-mode temp file."""
@@ -305,11 +326,8 @@ class CSVFormat(base_formats.CSV):
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
         try:
             return _tabulate(next(rows, []), rows)
-        except csv.Error as error:  # a cell over csv.field_size_limit(), far beyond IMPORT_MAX_CELL_LENGTH
-            raise ImportFileError(
-                _("Line %(line)d cannot be read: it holds a cell longer than %(limit)s characters.")
-                % {"line": rows.line_num, "limit": _number(settings.IMPORT_MAX_CELL_LENGTH)}
-            ) from error
+        except csv.Error as error:
+            raise _csv_unreadable(rows, error) from error
 
 
 class XLSXFormat(base_formats.XLSX):
@@ -340,6 +358,84 @@ class XLSXFormat(base_formats.XLSX):
 
 
 FORMATS_BY_EXTENSION: dict[str, type[base_formats.Format]] = {".csv": CSVFormat, ".xlsx": XLSXFormat}
+
+
+class CSVRows:
+    """The rows of a CSV file exactly as ``CSVFormat().create_dataset(data)`` gives them
+    (same decoding, separator, header names, blank rows and refusals), for resources
+    whose import_data reads a dataset once, in order (FacilityResource): ``headers``,
+    ``len()``, iteration and ``del rows[:]``. The rows are parsed from ``data`` when
+    iterated, not held: a file of 10⁶ rows takes the memory of its bytes, where a
+    Dataset takes ten times as much (``manage.py import_facilities``)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        # Plain UTF-8 (the usual case) is decoded line by line; anything else as CSVFormat does.
+        self._text = None if _plain_utf8(data) else _decode(data)
+        rows = self._reader()
+        try:
+            header = next(rows, [])
+            _check_cells(1, header)
+            names = [normalize_header(h) for h in header]
+            while names and not names[-1]:
+                names.pop()
+            if not names:
+                raise ImportFileError(_("The file is empty: the first row must hold the column names."))
+            self.headers = names
+            self._width = width = len(names)
+            _check_width(width)
+            length, too_long, blank = 0, [], 0
+            for number, cells in enumerate(rows, start=2):
+                blank = _check_row(number, cells, blank)  # the limits of _tabulate, in this first pass
+                if any(cell_text(v) for v in cells[width:]):
+                    too_long.append(number)
+                if any(cell_text(v) for v in cells[:width]):
+                    length = number - 1  # trailing blank rows are dropped, as _tabulate does
+        except csv.Error as error:
+            raise _csv_unreadable(rows, error) from error
+        if too_long:
+            raise _too_long(too_long)
+        self._length = length
+
+    def _reader(self) -> Iterator[list[str]]:
+        if self._text is not None:
+            lines: Iterable[str] = io.StringIO(self._text, newline="")
+            first_line = self._text.split("\n", 1)[0]
+        else:
+            lines = io.TextIOWrapper(io.BytesIO(self._data), encoding="utf-8-sig", newline="")
+            end = self._data.find(b"\n")
+            first_line = (self._data if end < 0 else self._data[:end]).decode("utf-8-sig")
+        return csv.reader(lines, delimiter=_delimiter(first_line))
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[list[str]]:
+        rows = self._reader()
+        next(rows, None)
+        width = self._width
+        for cells in itertools.islice(rows, self._length):
+            yield cells[:width] + [None] * (width - len(cells))
+
+    def __delitem__(self, key: slice) -> None:
+        if key != slice(None):
+            raise TypeError("CSVRows only supports del rows[:]")
+        self._length = 0
+
+
+def _plain_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text (with or without a BOM) that _decode() would read as
+    such: checked in slices, so that no copy of the whole text is made."""
+    if data.startswith((b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class ImportForm(import_forms.ImportForm):
@@ -497,6 +593,11 @@ class DayWidget(widgets.Widget):
         text = cell_text(value)
         if not text:
             return None
+        if len(text) == 10 and text[4] == text[7] == "-" and text.isascii() and text.replace("-", "").isdigit():
+            try:  # YYYY-MM-DD, the common case, without strptime's cost (a large import reads 10⁵ dates)
+                return datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            except ValueError:
+                pass  # 2014-02-30: strptime refuses it too, with the message below
         for date_format in DATE_FORMATS:
             try:
                 return datetime.datetime.strptime(text, date_format).date()

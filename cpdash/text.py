@@ -1,6 +1,8 @@
 """Text helpers with no database: folding Vietnamese for search and matching."""
 
+import functools
 import re
+import sys
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
@@ -15,9 +17,16 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFD", str(text))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = decomposed if decomposed.isascii() else decomposed.translate(_combining_marks())
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """str.translate() table deleting every combining character (unicodedata.combining() > 0):
+    the same as testing each character, at C speed (imports fold 10⁵ names)."""
+    return {cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
 
 
 def is_ascii_digits(text: str) -> bool:

@@ -121,8 +121,10 @@ class ProductionArea(Searchable):
 
 
 #: Sent after facilities were written in bulk (bulk_create/bulk_update send no post_save),
-#: with ``codes``: the codes of the facilities written. Apps that keep data derived from
-#: the register listen (programmes/pathway.py); the register knows nothing of them.
+#: with ``codes``: the codes of the facilities written; optionally ``ids`` (their ids, same
+#: facilities) and ``created`` (True: all new; False: existing ones whose register fields
+#: changed; None or absent: unknown). Apps that keep data derived from the register listen
+#: (programmes/pathway.py); the register knows nothing of them.
 facilities_written = Signal()
 
 

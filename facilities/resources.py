@@ -12,17 +12,21 @@ Columns and accepted values are documented in docs/import.md.
 
 import copy
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
+from import_export.exceptions import ImportError
 from import_export.fields import Field
 from import_export.results import Result, RowResult
 
-from cpdash import imports
+from cpdash import bulk, imports
 from cpdash.database import analyze_bulk, with_history
 from cpdash.exports import escape_formula
 from cpdash.imports import (
@@ -123,9 +127,74 @@ class YesNoWidget(widgets.Widget):
 # --- The resource -----------------------------------------------------------
 
 
-def _stored_values(facility: Facility) -> dict[str, object]:
-    """Field name → value as stored (ids for foreign keys, so no query)."""
-    return {name: getattr(facility, Facility._meta.get_field(name).attname) for name in UPDATABLE_FIELDS}
+#: Rows read, checked and written at a time: memory stays bounded whatever the size of the file.
+CHUNK = 2000
+#: Stored fields an import can change, as database values (ids for foreign keys).
+UPDATABLE_ATTNAMES = tuple(Facility._meta.get_field(name).attname for name in UPDATABLE_FIELDS)
+#: A stored facility as read per chunk (see _stored_rows).
+STORED_FIELDS = ("id", "code", *UPDATABLE_ATTNAMES)
+#: Compared to tell a changed row from an unchanged one (search_text follows code and name).
+COMPARED = tuple(f for f in STORED_FIELDS if f != "search_text")
+#: The columns of a new facility's INSERT.
+INSERT_FIELDS = ("code", *UPDATABLE_ATTNAMES)
+#: Foreign key attname → (model field, resource field).
+RELATIONS = {"sector_id": ("sector", "sector"), "unit_id": ("unit", "unit"), "area_id": ("area", "production_area")}
+
+
+@functools.cache
+def _new_facility() -> dict[str, object]:
+    """A new facility's values before its row is read: the model's defaults."""
+    blank = Facility()
+    return {f: getattr(blank, f) for f in STORED_FIELDS}
+
+
+def _stored_rows(codes: set[str]) -> dict[str, tuple]:
+    """code → STORED_FIELDS of the stored facilities among ``codes``: one query (SQLite:
+    one per 999 codes)."""
+    found: dict[str, tuple] = {}
+    codes_list = sorted(codes)
+    size = connection.features.max_query_params or len(codes_list) or 1
+    for start in range(0, len(codes_list), size):
+        rows = Facility.objects.filter(code__in=codes_list[start : start + size]).order_by()
+        found.update((row[1], row) for row in rows.values_list(*STORED_FIELDS))
+    return found
+
+
+def _search_text(code: str, name: str) -> str:
+    """Searchable.refresh_search_text() of a facility with this code and name (bulk writes skip save())."""
+    return fold(" ".join((code or "", name or "")))[:600]
+
+
+_CODE_MAX = Facility._meta.get_field("code").max_length
+_NAME_MAX = Facility._meta.get_field("name").max_length
+
+
+def _fits(values: dict) -> bool:
+    """Whether the model's field checks would pass: the widgets already give only valid
+    kinds, counts, dates and yes/no, so only the lengths of code and name remain."""
+    return len(values["code"]) <= _CODE_MAX and len(values["name"]) <= _NAME_MAX
+
+
+def _field_errors(values: dict, errors: dict) -> dict:
+    """``errors`` and those of the model's field checks (lengths, choices, counts ≥ 0).
+    Not full_clean(): its unique, foreign-key and constraint checks cost a query per
+    row, and the row checks already cover them."""
+    facility = Facility(**{f: v for f, v in values.items() if f not in RELATIONS})
+    try:
+        facility.clean_fields(exclude={"sector", "unit", "area", "search_text", *errors})
+    except ValidationError as error:
+        return error.update_error_dict(dict(errors))
+    return errors
+
+
+@dataclass
+class _Chunk:
+    """Rows read together (number, cells), and what they write."""
+
+    rows: list[tuple[int, Sequence[object]]] = field(default_factory=list)
+    new: list[tuple[tuple, Facility | None]] = field(default_factory=list)  # INSERT_FIELDS values, instance
+    updated: list[dict[str, object]] = field(default_factory=list)  # STORED_FIELDS → value
+    changed: set[str] = field(default_factory=set)  # the fields some updated facility changed
 
 
 class FacilityResource(resources.ModelResource):
@@ -191,21 +260,46 @@ class FacilityResource(resources.ModelResource):
         self._meta = copy.copy(self._meta)
         self._meta.skip_html_diff = not html_diff
         self._progress = progress
-        self._existing: dict[str, Facility] = {}
-        self._loaded: dict[str, dict[str, object]] = {}  # code → stored values, see get_bulk_update_fields
         self._first_row_of_code: dict[str, int] = {}
         self._failed = False
         self._user = None
+        self._retain = False
+        self._related: dict[str, dict[int, object]] = {}
+        self._readers: list[tuple[str, str, widgets.Widget, str]] = []
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs) -> Result:
-        """All or nothing, whoever calls: import-export rolls back on exceptions by
-        default but keeps the valid rows of a file with invalid ones. A large import
-        refreshes the planner statistics of the tables it wrote (cpdash.database)."""
-        kwargs["rollback_on_validation_errors"] = True
+    def import_data(
+        self, dataset, dry_run=False, raise_errors=False, use_transactions=None, collect_failed_rows=False, **kwargs
+    ) -> Result:
+        """Validates and writes ``dataset`` CHUNK rows at a time, in one transaction,
+        rolled back if any row is invalid or a write fails (or in a dry run): import-
+        export's own import_data keeps the valid rows of a file with invalid ones, and
+        its per-row machinery costs most of a large import.
+
+        The Result has import-export's totals, invalid rows and errors, as before. It
+        keeps one RowResult per row (with the preview's diff, and the instance when
+        ``retain_instance_in_row_result``) only for the admin: with ``html_diff=False``
+        and no retained instances it keeps the rows with problems alone, so that memory
+        does not grow with the file. A large import refreshes the planner statistics of
+        the tables it wrote (cpdash.database)."""
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from the command
-        result = super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
-        )
+        self._failed, self._first_row_of_code = False, {}
+        keep_rows = not self._meta.skip_html_diff or bool(kwargs.get("retain_instance_in_row_result"))
+        self._retain = bool(kwargs.get("retain_instance_in_row_result"))
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        with transaction.atomic():
+            try:
+                self.before_import(dataset, **kwargs)
+            except Exception as error:
+                self.handle_import_error(result, error, raise_errors)
+            else:
+                if collect_failed_rows:
+                    result.add_dataset_headers(dataset.headers)
+                self._import_rows(dataset, result, dry_run, raise_errors, keep_rows, collect_failed_rows)
+            result.total_rows = len(dataset)
+            if dry_run or result.has_errors() or result.has_validation_errors():
+                transaction.set_rollback(True)
         if not (dry_run or result.has_errors() or result.has_validation_errors()):
             written = result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE]
             analyze_bulk(written, *with_history([Facility]))
@@ -220,66 +314,159 @@ class FacilityResource(resources.ModelResource):
         self.fields["sector"].widget.index = NameIndex.build(Sector.objects.all())
         self.fields["unit"].widget.index = NameIndex.build(AdministrativeUnit.objects.all())
         self.fields["production_area"].widget.index = NameIndex.build(ProductionArea.objects.all())
-        codes = {_cell_text(code) for code in dataset["code"]} - {""}
-        related = Facility.objects.select_related("sector", "unit", "area").order_by()
-        self._existing = related.in_bulk(codes, field_name="code")
-        self._loaded = {code: _stored_values(f) for code, f in self._existing.items()}
+        self._related = {
+            name: {obj.pk: obj for objs in self.fields[name].widget.index.exact.values() for obj in objs}
+            for name in ("sector", "unit", "production_area")
+        }
+        # The columns of the file that set a field: (column, attname, widget, is a relation).
+        self._readers = [
+            (field.column_name, Facility._meta.get_field(field.attribute).attname, field.widget, field.attribute)
+            for field in self.get_import_fields()
+            if not field.readonly and field.column_name in dataset.headers
+        ]
 
-    def get_instance(self, instance_loader, row) -> Facility | None:
-        return self._existing.get(_cell_text(row.get("code")))
+    # --- Reading rows -----------------------------------------------------------------------------
 
-    def import_row(self, row, instance_loader, **kwargs) -> RowResult:
-        if any(_cell_text(v) for v in row.values()):
-            row_result = super().import_row(row, instance_loader, **kwargs)
-        else:
-            row_result = self.get_row_result_class()()
+    def _import_rows(self, dataset, result: Result, dry_run: bool, raise_errors: bool, keep_rows: bool, failed_rows):
+        headers = dataset.headers
+        chunk = _Chunk()
+        number = 0
+        for number, cells in enumerate(dataset, 1):
+            if self._progress:
+                self._progress()
+            chunk.rows.append((number, cells))
+            if len(chunk.rows) == CHUNK:
+                self._import_chunk(chunk, headers, result, dry_run, raise_errors, keep_rows, failed_rows)
+                chunk = _Chunk()
+        if chunk.rows:
+            self._import_chunk(chunk, headers, result, dry_run, raise_errors, keep_rows, failed_rows)
+
+    def _import_chunk(self, chunk: "_Chunk", headers, result, dry_run, raise_errors, keep_rows, failed_rows) -> None:
+        code_at = headers.index("code")
+        codes = {_cell_text(cells[code_at]) for _, cells in chunk.rows} - {""}
+        stored = _stored_rows(codes)
+        for number, cells in chunk.rows:
+            row = dict(zip(headers, cells, strict=False))
+            row_result = self._import_one(number, row, stored, chunk, keep_rows)
+            result.totals[row_result.import_type] += 1
+            if row_result.errors:
+                result.append_error_row(number, row, row_result.errors)
+            elif row_result.validation_error is not None:
+                self._failed = True
+                result.append_invalid_row(number, row, row_result.validation_error)
+                if failed_rows:
+                    result.append_failed_row(row, row_result.validation_error)
+                if raise_errors:
+                    raise ImportError(row_result.validation_error, number=number, row=row)
+            if keep_rows or row_result.errors:
+                result.append_row_result(row_result)
+        if (chunk.new or chunk.updated) and not (self._failed or dry_run):
+            try:
+                with transaction.atomic():  # a savepoint: a failed write leaves the transaction usable
+                    self._write(chunk)
+            except Exception as error:
+                self._failed = True
+                self.handle_import_error(result, error, raise_errors)
+
+    def _import_one(self, number: int, row: dict, stored: dict, chunk: "_Chunk", keep_rows: bool) -> RowResult:
+        """Reads one row as import-export's import_row did (same values, messages and
+        outcome), without its copies and diffs unless ``keep_rows``."""
+        row_result = RowResult()
+        if not any(v is not None and v != "" and _cell_text(v) for v in row.values()):
             row_result.import_type = RowResult.IMPORT_TYPE_SKIP
-        self._failed = self._failed or not row_result.is_valid()
-        if self._progress:
-            self._progress()
+            return row_result
+        errors: dict[str, list[str]] = {}
+        read: dict[str, object] = {}
+        objects: dict[str, object] = {}
+        for column, attname, widget, attribute in self._readers:
+            try:
+                value = widget.clean(row[column], row=row)
+            except ValueError as error:
+                errors[column] = [str(error)]
+                continue
+            if attname != attribute:  # a foreign key: the widget gives the object
+                objects[attname] = value
+                value = None if value is None else value.pk
+            read[attname] = value
+        code = read.get("code", "")
+        before = stored.get(code) if "code" not in errors else None
+        values = dict(_new_facility()) if before is None else dict(zip(STORED_FIELDS, before, strict=True))
+        values.update(read)
+        values["search_text"] = _search_text(values["code"], values["name"])
+        for column, message in self._row_checks(values, row, errors, number):
+            errors.setdefault(column, []).append(message)
+        stored_values = None if before is None else dict(zip(STORED_FIELDS, before, strict=True))
+        if not errors and stored_values is not None and all(values[f] == stored_values[f] for f in COMPARED):
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        elif not errors and not _fits(values):
+            errors = _field_errors(values, errors)
+        if errors:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = ValidationError(errors)
+            return row_result
+        if row_result.import_type is None:
+            row_result.import_type = RowResult.IMPORT_TYPE_NEW if before is None else RowResult.IMPORT_TYPE_UPDATE
+        instance = self._instance(values, before, row_result, keep_rows)
+        if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
+            chunk.new.append((tuple(values[f] for f in INSERT_FIELDS), instance))
+        elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
+            chunk.changed.update(f for f in UPDATABLE_ATTNAMES if values[f] != stored_values[f])
+            chunk.updated.append(values)
         return row_result
 
-    def import_instance(self, instance: Facility, row, **kwargs) -> None:
-        """Reads every cell, then the checks that span cells; raises one
-        ValidationError keyed by column name."""
-        errors: dict[str, list[str]] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            columns = {f.attribute: f.column_name for f in self.fields.values()}
-            errors = {columns.get(key, key): messages for key, messages in error.message_dict.items()}
-        for column, message in self._row_checks(instance, row, errors, kwargs["row_number"]):
-            errors.setdefault(column, []).append(message)
-        if errors:
-            raise ValidationError(errors)
+    def _instance(self, values: dict, before: tuple | None, row_result: RowResult, keep_rows: bool):
+        """The facility as a model instance, for the admin's preview and log (``keep_rows``)."""
+        if not keep_rows:
+            return None
+        new = before is None
+        original = Facility() if new else self._facility(dict(zip(STORED_FIELDS, before, strict=True)))
+        instance = self._facility(values)
+        if not self._meta.skip_html_diff:
+            diff = self.get_diff_class()(self, original, new)
+            diff.compare_with(self, instance)
+            row_result.diff = diff.as_html()
+        if not new:
+            row_result.original = original
+        row_result.add_instance_info(instance)
+        if self._retain:
+            row_result.instance = instance
+        return instance
 
-    def _row_checks(self, instance: Facility, row, errors: dict, number: int) -> Iterable[tuple[str, str]]:
+    def _facility(self, values: dict) -> Facility:
+        facility = Facility(**{f: v for f, v in values.items() if f not in RELATIONS})
+        for attname, (name, column) in RELATIONS.items():
+            setattr(facility, name, self._related[column].get(values[attname]))
+        return facility
+
+    def _row_checks(self, values: dict, row, errors: dict, number: int) -> Iterable[tuple[str, str]]:
         """(column, message) for problems no single cell shows."""
         if "code" not in errors:
-            first = self._first_row_of_code.setdefault(instance.code, number)
+            first = self._first_row_of_code.setdefault(values["code"], number)
             if first != number:
                 yield (
                     "code",
                     gettext("Code “%(code)s” is also in row %(row)d: list each facility once.")
                     % {
-                        "code": instance.code,
+                        "code": values["code"],
                         "row": file_row(first),
                     },
                 )
+        opened, closed = values["opened_on"], values["closed_on"]
         dates_read = not {"opened_on", "closed_on"} & errors.keys()
-        if dates_read and instance.opened_on and instance.closed_on and instance.closed_on < instance.opened_on:
+        if dates_read and opened and closed and closed < opened:
             yield (
                 "closed_on",
                 gettext("Closed on %(closed)s, before it opened on %(opened)s.")
                 % {
-                    "closed": instance.closed_on.isoformat(),
-                    "opened": instance.opened_on.isoformat(),
+                    "closed": closed.isoformat(),
+                    "opened": opened.isoformat(),
                 },
             )
         if "area_type" in row and not {"production_area", "area_type"} & errors.keys():
-            yield from self._area_type_check(instance, row["area_type"])
+            area = self._related["production_area"].get(values["area_id"])
+            yield from self._area_type_check(area, row["area_type"])
 
-    def _area_type_check(self, instance: Facility, cell: object) -> Iterable[tuple[str, str]]:
+    def _area_type_check(self, area: ProductionArea | None, cell: object) -> Iterable[tuple[str, str]]:
         try:
             expected = self.fields["area_type"].widget.clean(cell)
         except ValueError as error:
@@ -287,77 +474,40 @@ class FacilityResource(resources.ModelResource):
             return
         if expected is None:
             return
-        if instance.area is None:
+        if area is None:
             yield "area_type", gettext("An area type needs a production area.")
-        elif instance.area.kind != expected:
+        elif area.kind != expected:
             yield (
                 "area_type",
                 gettext("“%(area)s” is a %(kind)s, not a %(expected)s.")
                 % {
-                    "area": instance.area.name,
-                    "kind": instance.area.get_kind_display(),
+                    "area": area.name,
+                    "kind": area.get_kind_display(),
                     "expected": ProductionArea.Kind(expected).label,
                 },
             )
 
-    def validate_instance(self, instance: Facility, import_validation_errors=None, validate_unique=True) -> None:
-        """Field checks that need no query (lengths, choices, counts ≥ 0).
-        Not full_clean(): its unique, foreign-key and constraint checks cost a
-        query per row, and the row checks above already cover them."""
-        errors = dict(import_validation_errors or {})
-        try:
-            instance.clean_fields(exclude={"sector", "unit", "area", "search_text", *errors})
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+    # --- Writing ------------------------------------------------------------------------------------
 
-    def before_save_instance(self, instance: Facility, row, **kwargs) -> None:
-        instance.refresh_search_text()  # bulk writes skip Searchable.save()
-
-    def get_bulk_update_fields(self) -> list[str]:
-        """Only the fields some facility of this batch changed: Django's
-        bulk_update builds a CASE WHEN per field and row, most of an update's cost."""
-        changed = {
-            name
-            for facility in self.update_instances
-            for name, value in _stored_values(facility).items()
-            if value != self._loaded[facility.code][name]
-        }
-        return sorted(changed) or list(UPDATABLE_FIELDS)
-
-    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None) -> None:
-        """import-export's bulk_create, with a history entry per facility (cpdash.imports)."""
-        try:
-            if not self._skip_writes(dry_run):
-                imports.create_with_history(self.create_instances, Facility, self._user, batch_size)
-                facilities_written.send(Facility, codes=[f.code for f in self.create_instances])
-        except Exception as error:
-            self.handle_import_error(result, error, raise_errors)
-        finally:
-            self.create_instances.clear()
-
-    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None) -> None:
-        """import-export's bulk_update, with a history entry per facility (cpdash.imports)."""
-        try:
-            if not self._skip_writes(dry_run) and self.update_instances:
-                fields = self.get_bulk_update_fields()
-                imports.update_with_history(self.update_instances, Facility, fields, self._user, batch_size)
-                facilities_written.send(Facility, codes=[f.code for f in self.update_instances])
-        except Exception as error:
-            self.handle_import_error(result, error, raise_errors)
-        finally:
-            self.update_instances.clear()
-
-    def _skip_writes(self, dry_run: bool) -> bool:
-        """No batch is written when it would be rolled back anyway: after a bad
-        row, or in a dry run (rows are fully checked in Python, so writing adds
-        nothing but time; a write that fails for a reason Python cannot see, such
-        as a code inserted meanwhile, is still caught and reported when importing)."""
-        return self._failed or dry_run
-
-    def after_import(self, dataset, result, **kwargs) -> None:
-        """Skips import-export's sequence reset: imports never set ids."""
+    def _write(self, chunk: "_Chunk") -> None:
+        """The chunk's new and changed facilities, their history entries ("+"/"~", the
+        importing user, reason "import") and, through facilities_written, the data other
+        apps derive from the register (the pathway): all in the caller's transaction."""
+        if chunk.new:
+            ids = bulk.insert(Facility, INSERT_FIELDS, [row for row, _ in chunk.new])
+            for pk, (_, instance) in zip(ids, chunk.new, strict=True):
+                if instance is not None:
+                    instance.pk = pk
+            bulk.write_history(Facility, ids, "+", self._user, imports.IMPORT_REASON)
+            codes = [row[0] for row, _ in chunk.new]
+            facilities_written.send(Facility, codes=codes, ids=ids, created=True)
+        if chunk.updated:
+            # Only the fields some facility of this chunk changed.
+            fields = [f for f in UPDATABLE_ATTNAMES if f in chunk.changed]
+            bulk.update(Facility, fields, [(v["id"], *(v[f] for f in fields)) for v in chunk.updated])
+            ids = [v["id"] for v in chunk.updated]
+            bulk.write_history(Facility, ids, "~", self._user, imports.IMPORT_REASON)
+            facilities_written.send(Facility, codes=[v["code"] for v in chunk.updated], ids=ids, created=False)
 
     def export_field(self, field, instance, **kwargs) -> object:
         """A cell of the admin's export, escaped so that a spreadsheet shows a

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
+from cpdash import bulk
 from facilities.models import Facility, ProductionArea, facilities_written
 from programmes.models import (
     Attendance,
@@ -213,6 +214,51 @@ def refresh(facility_ids: Iterable[int]) -> None:
             _write_steps(chunk)
 
 
+def _register_columns() -> tuple[str, str]:
+    """The pathway's register columns and their SQL over facility f and area a."""
+    qn = connection.ops.quote_name
+    return ", ".join(qn(c) for c, _ in _REGISTER), ", ".join(sql for _, sql in _REGISTER)
+
+
+def register_created(facility_ids: Iterable[int]) -> None:
+    """The pathway rows of facilities just created: their register fields, and no
+    milestone (no record can name a facility that did not exist). One INSERT … SELECT
+    (SQLite: per cpdash.bulk.IN_CHUNK ids), for imports of new facilities; refresh()
+    would compute the same rows after looking for their records."""
+    ids = sorted({pk for pk in facility_ids if pk is not None})
+    qn = connection.ops.quote_name
+    names, values = _register_columns()
+    with connection.cursor() as cursor:
+        for condition, params in bulk.id_filter("f.id", ids):
+            cursor.execute(
+                f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({qn('facility_id')}, {names}) "
+                f"SELECT f.id, {values} FROM {qn(Facility._meta.db_table)} f "
+                f"LEFT JOIN {qn(ProductionArea._meta.db_table)} a ON a.id = f.area_id WHERE {condition}",
+                params,
+            )
+
+
+def register_changed(facility_ids: Iterable[int]) -> None:
+    """The register fields of these facilities changed, not their records: copy the
+    fields to their pathway rows (one UPDATE … FROM; SQLite per cpdash.bulk.IN_CHUNK ids).
+    A facility without a pathway row gets refresh()."""
+    ids = sorted({pk for pk in facility_ids if pk is not None})
+    qn = connection.ops.quote_name
+    table = qn(FacilityPathway._meta.db_table)
+    assignments = ", ".join(f"{qn(column)} = {sql}" for column, sql in _REGISTER)
+    updated: set[int] = set()
+    with connection.cursor() as cursor:
+        for condition, params in bulk.id_filter("f.id", ids):
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {qn(Facility._meta.db_table)} f "
+                f"LEFT JOIN {qn(ProductionArea._meta.db_table)} a ON a.id = f.area_id "
+                f"WHERE {table}.facility_id = f.id AND {condition} RETURNING {table}.facility_id",
+                params,
+            )
+            updated.update(row[0] for row in cursor.fetchall())
+    refresh(set(ids) - updated)
+
+
 def rebuild() -> None:
     """Write the whole pathway again from the records (manage.py rebuild_pathway)."""
     with transaction.atomic():
@@ -343,8 +389,18 @@ def _area_saved(sender, instance, **kwargs) -> None:
         touch(Facility.objects.filter(area=instance).values_list("pk", flat=True))
 
 
-def _facilities_written(sender, codes, **kwargs) -> None:
-    touch(Facility.objects.filter(code__in=codes).values_list("pk", flat=True))
+def _facilities_written(sender, codes, ids=None, created=None, **kwargs) -> None:
+    """Facilities written in bulk: ``codes``, or their ``ids`` when the sender knows them.
+    ``created`` True: they are new; False: only their register fields changed (an
+    import); None: anything may have changed. Inside deferred() they wait for its end."""
+    if ids is None:
+        ids = list(Facility.objects.filter(code__in=codes).values_list("pk", flat=True))
+    if _pending.get() is not None or created is None:
+        touch(ids)
+    elif created:
+        register_created(ids)
+    else:
+        register_changed(ids)
 
 
 def connect() -> None:

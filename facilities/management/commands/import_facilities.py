@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from import_export.results import Result, RowResult
 from tqdm import tqdm
 
+from cpdash.imports import CSVRows
 from facilities.resources import FORMATS_BY_EXTENSION, FacilityFileError, FacilityResource, row_problems
 
 
@@ -43,13 +44,16 @@ class Command(BaseCommand):
         self.stdout.write(summary(result, dry_run, seconds))
 
 
-def read_dataset(file: Path) -> tablib.Dataset:
+def read_dataset(file: Path) -> tablib.Dataset | CSVRows:
     """The rows of ``file``, read by its extension; CommandError if unreadable."""
-    format_class = FORMATS_BY_EXTENSION.get(file.suffix.lower())
+    suffix = file.suffix.lower()
+    format_class = FORMATS_BY_EXTENSION.get(suffix)
     if format_class is None:
         raise CommandError(_("Unsupported file type “%(suffix)s”: use .csv or .xlsx.") % {"suffix": file.suffix})
     try:
-        dataset = format_class().create_dataset(file.read_bytes())
+        # A CSV is read as FacilityResource reads it, once, in order: its rows are parsed
+        # then, not held (a file of 10⁶ rows would otherwise take gigabytes).
+        dataset = CSVRows(file.read_bytes()) if suffix == ".csv" else format_class().create_dataset(file.read_bytes())
     except OSError as error:
         raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error.strerror}) from error
     except FacilityFileError as error:

@@ -1,0 +1,59 @@
+"""cpdash.imports.CSVRows gives the rows, headers and refusals of CSVFormat without holding them."""
+
+import codecs
+
+import pytest
+
+from cpdash.imports import CSVFormat, CSVRows, ImportFileError
+
+UTF8 = 'code,Tên cơ sở, Opened on \r\nF1,Lò gốm,2010-01-01\r\n,,\r\nF2,"Bát\r\nTràng, ""Gốm""",\r\nF3\r\n\r\n,,\r\n'
+FILES = {
+    "utf-8": UTF8.encode(),
+    "utf-8-bom": codecs.BOM_UTF8 + UTF8.encode(),
+    "utf-16": UTF8.encode("utf-16"),
+    "windows-1258": "code,name\nF1,Lo\u0300 gô\u0301m\n".encode("cp1258"),
+    "semicolons": UTF8.replace(",", ";").encode(),
+    "tabs": UTF8.replace(",", "\t").encode(),
+    "lf": UTF8.replace("\r\n", "\n").encode(),
+    "header-only": b"code,name\n",
+    "blank-header-cells": b"code,,name,,\nF1,,N\n",
+    "no-final-newline": b"code,name\nF1,N",
+}
+
+
+@pytest.mark.parametrize("data", FILES.values(), ids=FILES.keys())
+def test_rows_and_headers_are_those_of_csvformat(data):
+    dataset = CSVFormat().create_dataset(data)
+    rows = CSVRows(data)
+
+    assert rows.headers == dataset.headers
+    assert len(rows) == len(dataset)
+    assert [tuple(r) for r in rows] == [tuple(r) for r in dataset]
+    assert [tuple(r) for r in rows] == [tuple(r) for r in dataset]  # iterable again
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\n\n",
+        b"code,name\nF1,N,extra\nF2,N\nF3,N,,more\n",
+        "code,name\nF1,Müller\n".encode("cp1252"),
+        b"code,name\nF1,N\x00\n",
+        b"PK\x03\x04 a workbook",
+    ],
+    ids=["empty", "blank", "too-long", "cp1252", "nul", "xlsx"],
+)
+def test_refusals_are_those_of_csvformat(data):
+    with pytest.raises(ImportFileError) as expected:
+        CSVFormat().create_dataset(data)
+    with pytest.raises(ImportFileError) as got:
+        CSVRows(data)
+    assert str(got.value) == str(expected.value)
+
+
+def test_del_empties_it():
+    rows = CSVRows(FILES["utf-8"])
+    del rows[:]
+    assert len(rows) == 0
+    assert list(rows) == []

@@ -1,0 +1,203 @@
+"""The bulk write path of FacilityResource.import_data writes what the per-row path
+wrote: the facilities, one history entry per facility written (by the importing user,
+reason "import"), and pathway rows equal to a rebuild from the records; and an invalid
+row anywhere in the file, even after chunks were written, leaves nothing written."""
+
+import datetime as dt
+
+import pytest
+from django.forms.models import model_to_dict
+
+from facilities import resources
+from facilities.models import Facility
+from facilities.resources import FacilityCSV, FacilityResource
+from programmes import pathway
+from programmes.models import FacilityPathway, SavingStep
+from tests import builders
+from tests.facilities.conftest import csv_bytes, good_row, problems
+
+# The two ways callers use the resource: the admin (per-row preview and retained
+# instances) and the command or a background job (html_diff=False: counts and problems).
+MODES = {
+    "admin": ({}, {"retain_instance_in_row_result": True}),
+    "command": ({"html_diff": False}, {}),
+}
+
+
+def run(rows, user=None, mode="command", dry_run=False):
+    resource_kwargs, import_kwargs = MODES[mode]
+    dataset = FacilityCSV().create_dataset(csv_bytes(rows))
+    return FacilityResource(**resource_kwargs).import_data(dataset, dry_run=dry_run, user=user, **import_kwargs)
+
+
+def facilities() -> dict[str, dict]:
+    return {f.code: model_to_dict(f, exclude=["id"]) | {"search_text": f.search_text} for f in Facility.objects.all()}
+
+
+def history() -> list[tuple]:
+    entries = Facility.history.order_by("code", "history_id")
+    fields = ("code", "name", "sector_id", "unit_id", "area_id", "kind", "employees", "in_scope", "opened_on")
+    return list(entries.values_list("history_type", "history_user_id", "history_change_reason", *fields, "closed_on"))
+
+
+def pathway_rows() -> tuple[list, list]:
+    return (
+        sorted(FacilityPathway.objects.values_list(*[f.attname for f in FacilityPathway._meta.concrete_fields])),
+        sorted(SavingStep.objects.values_list("facility_id", "resource", "since", "best", "previous", "until")),
+    )
+
+
+def state() -> tuple:
+    return facilities(), history(), pathway_rows()
+
+
+@pytest.fixture
+def first_import(register, admin_user):
+    """F1–F3 imported by the admin; F2 then has a survey and a measured saving (pathway milestones)."""
+    result = run([good_row("F1"), good_row("F2"), good_row("F3")], user=admin_user)
+    assert problems(result) == []
+    f2 = Facility.objects.get(code="F2")
+    builders.survey(f2, surveyed_on=dt.date(2012, 6, 1))
+    builders.solution(f2, savings={"energy": (100, 94)})
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_new_updated_unchanged_and_blank_rows(first_import, admin_user, mode):
+    rows = [
+        good_row("F1"),  # unchanged
+        good_row("F2", unit="Đông Anh", production_area="Thăng Long", area_type="kcn", kind="", in_scope="no"),
+        good_row("F3", name="Renamed", employees="", closed_on="2020-01-01"),
+        {},  # blank
+        good_row("F4", sector="Cơ khí", production_area="", area_type=""),
+    ]
+
+    result = run(rows, user=admin_user, mode=mode)
+
+    assert problems(result) == []
+    assert [result.totals[t] for t in ("new", "update", "skip", "invalid")] == [1, 2, 2, 0]
+    if mode == "admin":  # one RowResult per row, with the preview's diff and the instance written
+        assert [r.import_type for r in result.rows] == ["skip", "update", "update", "skip", "new"]
+        assert result.rows[4].instance.pk == Facility.objects.get(code="F4").pk
+        assert result.rows[2].object_repr == "Renamed (F3)"
+        assert all(len(r.diff) == len(result.diff_headers) for r in result.rows if r.diff is not None)
+    else:  # only the rows with problems: none
+        assert result.rows == []
+
+    stored = facilities()
+    assert set(stored) == {"F1", "F2", "F3", "F4"}
+    f2, f3, f4 = (Facility.objects.get(code=c) for c in ("F2", "F3", "F4"))
+    assert (f2.unit.name, f2.area.name, f2.kind, f2.in_scope) == ("Đông Anh", "Thăng Long", "enterprise", False)
+    assert (f3.name, f3.employees, f3.closed_on, f3.search_text) == ("Renamed", None, dt.date(2020, 1, 1), "f3 renamed")
+    assert (f4.sector.name, f4.area, f4.kind, f4.employees) == ("Cơ khí", None, "household", 12)
+    assert stored["F1"] == model_to_dict(Facility(**good_facility("F1")), exclude=["id"]) | {
+        "search_text": "f1 co so f1"
+    }
+
+    # One entry per facility written: "+" when created, "~" when changed, by the admin, reason "import";
+    # each holds the facility as it was then written.
+    entries = history()
+    assert [(e[0], e[1], e[2], e[3]) for e in entries] == [
+        ("+", admin_user.pk, "import", "F1"),
+        ("+", admin_user.pk, "import", "F2"),
+        ("~", admin_user.pk, "import", "F2"),
+        ("+", admin_user.pk, "import", "F3"),
+        ("~", admin_user.pk, "import", "F3"),
+        ("+", admin_user.pk, "import", "F4"),
+    ]
+    for entry in entries:
+        facility = Facility.objects.get(code=entry[3])
+        if entry[0] == "~" or entry[3] in {"F1", "F4"}:
+            assert entry[3:] == (
+                facility.code,
+                facility.name,
+                facility.sector_id,
+                facility.unit_id,
+                facility.area_id,
+                facility.kind,
+                facility.employees,
+                facility.in_scope,
+                facility.opened_on,
+                facility.closed_on,
+            )
+
+    # The pathway the import kept is the one the records give.
+    kept = pathway_rows()
+    pathway.rebuild()
+    assert kept == pathway_rows()
+    row = FacilityPathway.objects.get(facility=f2)
+    assert (row.surveyed_on, row.unit_id, row.in_scope, row.area_kind) == (
+        dt.date(2012, 6, 1),
+        f2.unit_id,
+        False,
+        "industrial_zone",
+    )
+
+
+def good_facility(code: str) -> dict:
+    """The stored fields of conftest.good_row(code) as imported."""
+    f = Facility.objects.get(code=code)
+    return {
+        "code": code,
+        "name": f"Cơ sở {code}",
+        "sector": f.sector,
+        "unit": f.unit,
+        "area": f.area,
+        "kind": "household",
+        "employees": 12,
+        "in_scope": True,
+        "opened_on": dt.date(2010, 3, 15),
+        "closed_on": None,
+    }
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("bad_at", [0, 4, 9])  # first chunk, a middle one, the last one
+def test_an_invalid_row_anywhere_writes_nothing(first_import, admin_user, monkeypatch, mode, bad_at):
+    """Chunks of 3 rows: the chunks before the bad row were written, then rolled back."""
+    monkeypatch.setattr(resources, "CHUNK", 3)
+    before = state()
+    rows = [good_row("F1", name="Changed"), good_row("F2", employees="40")]
+    rows += [good_row(f"N{n}") for n in range(8)]
+    rows.insert(bad_at, good_row("BAD", opened_on="soon"))
+
+    result = run(rows, user=admin_user, mode=mode)
+
+    assert problems(result) == [(bad_at + 2, "opened_on", "“soon” is not a date: write YYYY-MM-DD or DD/MM/YYYY.")]
+    assert result.totals["invalid"] == 1
+    assert state() == before
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_chunks_give_the_same_result_as_one(register, admin_user, monkeypatch, mode):
+    """Duplicate codes across chunks are still found, with the row they first appear in."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    rows = [good_row("F1"), good_row("F2"), good_row("F3"), good_row("F1", name="Again")]
+
+    result = run(rows, user=admin_user, mode=mode)
+
+    assert problems(result) == [(5, "code", "Code “F1” is also in row 2: list each facility once.")]
+    assert not Facility.objects.exists() and not Facility.history.exists()
+
+    rows = [good_row(f"F{n}") for n in range(7)]
+    assert problems(run(rows, user=admin_user, mode=mode)) == []
+    assert Facility.objects.count() == Facility.history.count() == FacilityPathway.objects.count() == 7
+
+
+def test_a_dry_run_writes_nothing_and_counts_as_the_import(first_import):
+    before = state()
+    rows = [good_row("F1"), good_row("F2", name="Changed"), good_row("F9")]
+
+    result = run(rows, dry_run=True)
+
+    assert [result.totals[t] for t in ("new", "update", "skip")] == [1, 1, 1]
+    assert state() == before
+
+
+def test_names_with_tabs_backslashes_and_line_breaks_are_stored_as_read(register):
+    """PostgreSQL writes new facilities with COPY's text format, which escapes these."""
+    name = "Lò\tgốm \\N\\ “Bát\r\nTràng”"
+
+    assert problems(run([good_row("F1", name=name)])) == []
+
+    assert Facility.objects.get().name == name
+    assert Facility.history.get().name == name
