@@ -57,3 +57,25 @@ def test_del_empties_it():
     del rows[:]
     assert len(rows) == 0
     assert list(rows) == []
+
+
+GUARDED = {
+    "rows": (b"code,name\n" + b"F,N\n" * 6, {"IMPORT_MAX_ROWS": 5}),
+    "blank-rows": (b"code,name\n" + b",\n" * 6 + b"F,N\n", {"IMPORT_MAX_BLANK_ROWS": 5}),
+    "cell-length": (b"code,name\nF1," + b"x" * 11 + b"\n", {"IMPORT_MAX_CELL_LENGTH": 10}),
+    "header-cell-length": (b"code," + b"x" * 11 + b"\nF1,N\n", {"IMPORT_MAX_CELL_LENGTH": 10}),
+    "columns": (b"a,b,c,d\n1,2,3,4\n", {"IMPORT_MAX_COLUMNS": 3}),
+    "field-size-limit": (b'code,name\nF1,"' + b"x" * 200_000 + b'"\n', {}),
+}
+
+
+@pytest.mark.parametrize(("data", "limits"), GUARDED.values(), ids=GUARDED.keys())
+def test_the_import_guards_refuse_as_in_csvformat(settings, data, limits):
+    """The command reads CSV with CSVRows: the guards of docs/import.md, "Limits", hold there too."""
+    for name, value in limits.items():
+        setattr(settings, name, value)
+    with pytest.raises(ImportFileError) as expected:
+        CSVFormat().create_dataset(data)
+    with pytest.raises(ImportFileError) as got:
+        CSVRows(data)
+    assert str(got.value) == str(expected.value)
