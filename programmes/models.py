@@ -546,6 +546,32 @@ class ResourceSaving(models.Model):
         return f"{self.get_resource_display()}: {self.baseline} → {self.after} {self.unit}"
 
 
+# --- Create forms saved once ---------------------------------------------------------------------
+
+
+class FormSubmission(models.Model):
+    """The one-time token of a staff form that created a record.
+
+    A form that creates a record carries a random token in a hidden field; saving
+    inserts the token here, in the transaction that writes the record, before the
+    record. A second post of the same form (a double click on Save, or Back and Save
+    again) finds its token taken and writes nothing: programmes/forms.py,
+    ``RecordForm``. Rows older than ``KEPT`` are deleted as new ones come.
+    """
+
+    KEPT = datetime.timedelta(days=2)
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("saved at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return self.token
+
+
 # --- The CP pathway: where each facility stands, kept by programmes/pathway.py -----------------
 
 
