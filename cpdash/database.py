@@ -22,12 +22,18 @@ them can be a hundred times slower: a nested loop walking a whole table once per
 facility. So every bulk write ends with analyze() of the tables it wrote: the demo
 loader, imports of at least ANALYZE_THRESHOLD rows, ``rebuild_pathway``. SQLite
 plans without such statistics: there analyze() does nothing.
+
+One import of a kind of record at a time: lock_imports_of() makes a confirmed import
+wait for any other of the same kind (a PostgreSQL advisory lock held until the
+transaction ends), so that it reads what that one wrote (docs/import.md).
 """
 
+import zlib
 from collections.abc import Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 #: Seconds /healthz waits for the database (connection and query alike).
 HEALTH_TIMEOUT = 2
@@ -95,3 +101,38 @@ def with_history(models: Iterable[type[Model]]) -> list[type[Model]]:
         if history is not None and hasattr(history, "model"):
             found.append(history.model)
     return found
+
+
+# --- One import of a kind of record at a time ------------------------------------------------
+
+#: First half of the two-integer advisory lock keys of imports (the single-bigint key space
+#: is separate in PostgreSQL, so other users of advisory locks cannot collide with these).
+IMPORT_LOCK_CLASS = 0x43504449  # "CPDI"
+
+
+def _int4(value: int) -> int:
+    return value - 2**32 if value >= 2**31 else value
+
+
+def import_lock_key(model: type[Model]) -> tuple[int, int]:
+    """The advisory lock key of ``model``'s imports: (IMPORT_LOCK_CLASS, crc32 of its label)."""
+    return IMPORT_LOCK_CLASS, _int4(zlib.crc32(model._meta.label_lower.encode()))
+
+
+def lock_imports_of(model: type[Model], using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Wait until no other transaction imports ``model``, then hold that lock until this
+    transaction ends (PostgreSQL: ``pg_advisory_xact_lock``); True when taken.
+
+    An import that reads the stored records after taking it therefore sees everything a
+    concurrent import of the same kind wrote, and matches it instead of adding a copy.
+    SQLite has one writer at a time already: nothing is taken there (a concurrent import
+    fails on its write and writes nothing). Must run inside a transaction.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("lock_imports_of() holds its lock until the transaction ends: open one.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", import_lock_key(model))
+    return True

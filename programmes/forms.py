@@ -11,11 +11,13 @@ from a <select> of the whole register: a city holds 10⁴–10⁵ of them.
 
 import datetime
 import re
+import secrets
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,6 +32,7 @@ from programmes import pathway
 from programmes.models import (
     Attendance,
     CPOption,
+    FormSubmission,
     OutreachActivity,
     Replication,
     Resource,
@@ -122,6 +125,60 @@ class FacilityField(forms.ModelChoiceField):
 
 
 # --- Base forms ----------------------------------------------------------------
+
+SUBMISSION_FIELD = "submission"
+
+
+class AlreadySaved(Exception):
+    """A second post of a create form whose first post saved: nothing was written."""
+
+
+class SubmitOnceMixin:
+    """For the forms that create a record: a double submit saves once.
+
+    An unbound form for a new record carries a fresh random token in a hidden field.
+    ``save()`` inserts the token in FormSubmission (unique) first, in the transaction
+    that writes the record: a second post of the same form, or two posts at once,
+    find it taken, and that ``save()`` raises AlreadySaved having written nothing.
+    ``already_saved()`` answers before validation, so that the view can say so
+    instead of showing the form's errors (e.g. the survey now stored on that day).
+    A post without a token (a page opened before this check existed) saves as
+    before; the natural keys in programmes/models.py still refuse an exact copy.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.creating = self.instance.pk is None
+        if self.creating:
+            self.fields[SUBMISSION_FIELD] = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+            if not self.is_bound:
+                self.initial[SUBMISSION_FIELD] = secrets.token_urlsafe(32)
+
+    def submission_token(self) -> str:
+        """The token posted with the form ("" when none)."""
+        if not (self.creating and self.is_bound):
+            return ""
+        return str(self.data.get(self.add_prefix(SUBMISSION_FIELD), "")).strip()
+
+    def already_saved(self) -> bool:
+        """Whether this post's token was saved by an earlier post (one query; none without a token)."""
+        token = self.submission_token()
+        return bool(token) and FormSubmission.objects.filter(token=token[:64]).exists()
+
+    def save(self, commit: bool = True):
+        # The token and the record in one transaction: a refused INSERT (the token, or a natural key
+        # stored meanwhile) rolls back this block alone, and the caller's transaction goes on.
+        with transaction.atomic():
+            token = self.cleaned_data.get(SUBMISSION_FIELD) if self.creating else ""
+            if token:
+                now = timezone.now()
+                try:
+                    with transaction.atomic():
+                        FormSubmission.objects.create(token=token, created_at=now)
+                except IntegrityError:
+                    raise AlreadySaved from None
+                FormSubmission.objects.filter(created_at__lt=now - FormSubmission.KEPT).delete()
+            return super().save(commit)
 
 
 class RecordForm(forms.ModelForm):
@@ -253,7 +310,7 @@ SupportFormSet = forms.inlineformset_factory(
 )
 
 
-class SurveyForm(VersionedFormMixin, RecordWithRowsForm):
+class SurveyForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
     """A CP survey of one facility, with the options it found and the support given."""
 
     facility = FacilityField()
@@ -335,7 +392,7 @@ SavingFormSet = forms.inlineformset_factory(
 )
 
 
-class SolutionForm(VersionedFormMixin, RecordWithRowsForm):
+class SolutionForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
     """A CP solution implemented at a facility, with its measured savings.
 
     The survey it came from is chosen among the facility's own surveys.
@@ -412,7 +469,7 @@ AttendanceRowFormSet = forms.formset_factory(
 )
 
 
-class OutreachActivityForm(VersionedFormMixin, RecordForm):
+class OutreachActivityForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
     """An outreach activity with the facilities that attended.
 
     Rows come from the search script or from codes pasted in ``paste`` (each
@@ -545,7 +602,7 @@ class OutreachActivityForm(VersionedFormMixin, RecordForm):
 # --- Specialists, demonstration models ------------------------------------------
 
 
-class AppointmentForm(RecordForm):
+class AppointmentForm(SubmitOnceMixin, RecordForm):
     """A CP specialist appointed in a unit's People's Committee."""
 
     past_dates = ("appointed_on",)
@@ -577,7 +634,7 @@ class DepartureForm(VersionedFormMixin, RecordForm):
         return left_on
 
 
-class ReplicationForm(VersionedFormMixin, RecordForm):
+class ReplicationForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
     """A demonstration model copied at another facility."""
 
     facility = FacilityField()

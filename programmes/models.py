@@ -102,7 +102,15 @@ class Specialist(Searchable):
         constraints = [
             _ends_after_starts(
                 "specialist", "appointed_on", "left_on", _("A specialist cannot leave before being appointed.")
-            )
+            ),
+            # The import's natural key (programmes/resources.py): one specialist per unit, name and day.
+            models.UniqueConstraint(
+                fields=["unit", "name", "appointed_on"],
+                name="specialist_once_per_unit_name_day",
+                violation_error_message=_(
+                    "This specialist is already recorded in this unit with this appointment date."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +166,14 @@ class OutreachActivity(Searchable):
         verbose_name_plural = _("outreach activities")
         ordering = ["-held_on", "title"]
         indexes = [models.Index(fields=["held_on"])]
+        constraints = [
+            # The import's natural key (programmes/resources.py).
+            models.UniqueConstraint(
+                fields=["kind", "title", "held_on"],
+                name="activity_once_per_kind_title_day",
+                violation_error_message=_("An activity of this kind with this title is already recorded on this date."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.held_on:%d/%m/%Y})"
@@ -243,6 +259,17 @@ class Survey(models.Model):
         verbose_name_plural = _("CP surveys")
         ordering = ["-surveyed_on"]
         indexes = [models.Index(fields=["surveyed_on"])]
+        constraints = [
+            # The import's natural key (programmes/resources.py): a survey of a facility on a day is one
+            # survey, to which options and support are added.
+            models.UniqueConstraint(
+                fields=["facility", "surveyed_on"],
+                name="survey_once_per_facility_day",
+                violation_error_message=_(
+                    "This facility already has a CP survey on this date: open that survey to add to it."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.facility} ({self.surveyed_on:%d/%m/%Y})"
@@ -266,6 +293,14 @@ class CPOption(models.Model):
     class Meta:
         verbose_name = _("CP option")
         verbose_name_plural = _("CP options")
+        constraints = [
+            # The import's key of an option within its survey (programmes/resources.py).
+            models.UniqueConstraint(
+                fields=["survey", "description"],
+                name="option_once_per_survey",
+                violation_error_message=_("This option is already listed for this survey."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.description
@@ -397,6 +432,12 @@ class Solution(models.Model):
         ordering = ["-implemented_on"]
         indexes = [models.Index(fields=["implemented_on"])]
         constraints = [
+            # The import's natural key (programmes/resources.py).
+            models.UniqueConstraint(
+                fields=["facility", "implemented_on", "description"],
+                name="solution_once_per_facility_day",
+                violation_error_message=_("This solution is already recorded for this facility on this date."),
+            ),
             models.CheckConstraint(
                 condition=Q(investment__isnull=True) | Q(investment__gte=0),
                 name="solution_investment_not_negative",
@@ -503,6 +544,32 @@ class ResourceSaving(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_resource_display()}: {self.baseline} → {self.after} {self.unit}"
+
+
+# --- Create forms saved once ---------------------------------------------------------------------
+
+
+class FormSubmission(models.Model):
+    """The one-time token of a staff form that created a record.
+
+    A form that creates a record carries a random token in a hidden field; saving
+    inserts the token here, in the transaction that writes the record, before the
+    record. A second post of the same form (a double click on Save, or Back and Save
+    again) finds its token taken and writes nothing: programmes/forms.py,
+    ``RecordForm``. Rows older than ``KEPT`` are deleted as new ones come.
+    """
+
+    KEPT = datetime.timedelta(days=2)
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("saved at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return self.token
 
 
 # --- The CP pathway: where each facility stands, kept by programmes/pathway.py -----------------

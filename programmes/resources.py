@@ -10,7 +10,10 @@ matches records and children by key, so nothing is duplicated.
 
 An import is all or nothing: every row is read and checked first, and nothing
 is written unless the whole file is valid; then everything is written in one
-transaction. Lookups are preloaded (facilities by the codes in the file, units,
+transaction. A confirm reads the stored records and writes under its kind's
+import lock, and the natural keys are unique in the database, so confirms of
+one file at the same time store each record once (docs/import.md).
+Lookups are preloaded (facilities by the codes in the file, units,
 the stored records in the file's date range), so queries do not grow with rows.
 A file of at least cpdash.database.ANALYZE_THRESHOLD rows ends with ANALYZE of the
 tables written (PostgreSQL only).
@@ -27,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import DecimalValidator, MaxLengthValidator
-from django.db import DatabaseError, models
+from django.db import DatabaseError, IntegrityError, models, router, transaction
 from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -36,7 +39,7 @@ from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.results import Error, Result, RowResult
 
-from cpdash.database import analyze_bulk, with_history
+from cpdash.database import analyze_bulk, lock_imports_of, with_history
 from cpdash.imports import (
     DayWidget,
     NameIndex,
@@ -486,7 +489,18 @@ class RecordResource(resources.Resource):
 
     def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs):
         """Reads and checks every row; writes only when the whole file is valid and
-        ``dry_run`` is false. Always all or nothing, whatever the caller asks."""
+        ``dry_run`` is false. Always all or nothing, whatever the caller asks.
+
+        A confirm (not ``dry_run``) runs in one transaction that holds the lock of this
+        kind of import (cpdash.database.lock_imports_of) from before it reads the stored
+        records until it ends: imports of the same file confirmed at once run one after
+        the other, and the later ones find what the first wrote (docs/import.md)."""
+        if dry_run:
+            return self._import(dataset, dry_run=True, **kwargs)
+        with transaction.atomic(using=router.db_for_write(self.model), savepoint=False):
+            return self._import(dataset, dry_run=False, **kwargs)
+
+    def _import(self, dataset: tablib.Dataset, dry_run: bool, **kwargs) -> "RecordResult":
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
         result = self.get_result_class()()
         result.diff_headers = self.columns()
@@ -504,6 +518,8 @@ class RecordResource(resources.Resource):
             self._read_cells(row)
             self.check_row(row)
         records = self._group(filled)
+        if not dry_run:
+            lock_imports_of(self.model, using=router.db_for_write(self.model))
         self._match_stored(records)
         pending = {child.model: _Pending() for child in self.children}
         for record in records:
@@ -515,6 +531,15 @@ class RecordResource(resources.Resource):
         try:
             with pathway.deferred():
                 self._write(records, pending)
+        except IntegrityError:
+            # A natural key (or a detail's key) stored meanwhile by a writer that holds no
+            # import lock: a staff form, the admin, or an import on SQLite.
+            message = gettext(
+                "Some of these records were saved by someone else while this import ran, so nothing was "
+                "written. Upload the file again: the records stored now will be found and not duplicated."
+            )
+            result.append_base_error(Error(ValueError(message)))
+            return result
         except DatabaseError as error:
             message = gettext("The database refused the import, so nothing was written: %(error)s")
             result.append_base_error(Error(ValueError(message % {"error": error})))

@@ -10,6 +10,7 @@ newest first.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import IntegrityError
 from django.db.models import F, Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -50,15 +51,42 @@ def _record(
     initial: dict | None = None,
 ) -> HttpResponse:
     """Show ``form_class`` for ``record``; on a valid post save it, say so and
-    redirect to the ``done`` URL name."""
+    redirect to the ``done`` URL name.
+
+    A create form posted again after it saved (a double click on Save, Back and Save)
+    saves nothing and redirects as the first post did (forms.SubmitOnceMixin). A save
+    that the database refuses because someone stored the same record meanwhile shows
+    the form again with a message, not an error page."""
     created = record.pk is None
     data = request.POST if request.method == "POST" else None
     form = form_class(data, instance=record, initial=initial)
+    if form.is_bound and created and isinstance(form, forms.SubmitOnceMixin) and form.already_saved():
+        return _already_saved(request, done)
     if form.is_bound and form.is_valid():
-        saved = form.save()
-        messages.success(request, _saved_message(saved, created))
-        return redirect(done)
+        try:
+            saved = form.save()
+        except forms.AlreadySaved:
+            return _already_saved(request, done)
+        except IntegrityError:
+            if not created:
+                raise
+            # A create form saves in a savepoint (forms.SubmitOnceMixin): the request's transaction goes on.
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved the same record meanwhile, so this one was not saved. "
+                    "Check the list before saving again."
+                ),
+            )
+        else:
+            messages.success(request, _saved_message(saved, created))
+            return redirect(done)
     return render(request, template, {"form": form, "creating": created})
+
+
+def _already_saved(request: HttpRequest, done: str) -> HttpResponse:
+    messages.info(request, _("This form was already saved (Save was pressed twice?): it was not saved again."))
+    return redirect(done)
 
 
 # --- Facility search (used by the forms' search script) ---------------------------

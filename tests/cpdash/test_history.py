@@ -28,12 +28,14 @@ pytestmark = pytest.mark.django_db
 
 #: Derived from the records by programmes/pathway.py, never edited: their history is the records'.
 DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep"}
+#: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin).
+BOOKKEEPING = {"programmes.FormSubmission"}
 DOMAIN_MODELS = [
     model
     for model in apps.get_models()
     if model._meta.app_label in {"facilities", "programmes", "targets"}
     and not hasattr(model, "instance_type")
-    and model._meta.label not in DERIVED
+    and model._meta.label not in DERIVED | BOOKKEEPING
 ]
 RECORDED = [model for model in DOMAIN_MODELS if hasattr(model, "history")]
 

@@ -119,7 +119,11 @@ SUPPORT = {"kind": "technique", "given_on": D.isoformat(), "description": "Kiln 
 def test_survey_with_options_and_support_is_saved():
     facility = builders.facility()
     form = forms.SurveyForm(
-        survey_data(facility, options=[OPTION, {**OPTION, "category": "technology_change"}], supports=[SUPPORT]),
+        survey_data(
+            facility,
+            options=[OPTION, {**OPTION, "category": "technology_change", "description": "Gas-fired kiln"}],
+            supports=[SUPPORT],
+        ),
         instance=Survey(),
     )
     assert form.is_valid(), all_errors(form)

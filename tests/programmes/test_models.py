@@ -8,6 +8,7 @@ from django.db.models import Max
 
 from programmes.models import (
     Attendance,
+    CPOption,
     OutreachActivity,
     Phase,
     Programme,
@@ -15,6 +16,7 @@ from programmes.models import (
     ResourceSaving,
     Solution,
     Specialist,
+    Survey,
 )
 from tests import builders
 
@@ -292,3 +294,48 @@ def test_str():
     assert str(builders.phase(prog, name="to 2015")) == "Hanoi CP programme: to 2015"
     assert str(builders.activity(title="Workshop", held_on=dt.date(2012, 6, 1))) == "Workshop (01/06/2012)"
     assert str(Programme.objects.get()) == "Hanoi CP programme"
+
+
+# --- Natural keys: one record per key (defect D5 of issue 10) ------------------------------
+
+
+def _copy(obj):
+    """Store ``obj`` again under a new primary key, every other field the same."""
+    obj.pk = obj.id = None
+    obj._state.adding = True
+    obj.save()
+
+
+NATURAL_KEYS = {
+    "activity": lambda: builders.activity(title="CP workshop"),
+    "survey": lambda: builders.survey(),
+    "option": lambda: CPOption.objects.create(
+        survey=builders.survey(), category="good_housekeeping", description="Fix steam leaks"
+    ),
+    "solution": lambda: builders.solution(),
+    "specialist": lambda: builders.specialist(name="Nguyễn Thị Hoa"),
+}
+
+
+@pytest.mark.parametrize("make", list(NATURAL_KEYS.values()), ids=list(NATURAL_KEYS))
+def test_a_record_cannot_be_stored_twice(make):
+    obj = make()
+    model = type(obj)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _copy(obj)
+    assert model.objects.count() == 1
+
+
+def test_records_that_differ_in_their_key_are_kept_apart():
+    survey = builders.survey()
+    builders.survey(survey.facility, surveyed_on=survey.surveyed_on + dt.timedelta(days=1))
+    solution = builders.solution()
+    builders.solution(solution.facility, implemented_on=solution.implemented_on, description="Recover heat")
+    assert (Survey.objects.count(), Solution.objects.count()) == (2, 2)
+
+
+def test_a_form_names_the_natural_key_it_would_repeat():
+    survey = builders.survey()
+    copy = Survey(facility=survey.facility, surveyed_on=survey.surveyed_on)
+    with pytest.raises(ValidationError, match="already has a CP survey on this date"):
+        copy.validate_constraints()

@@ -1,6 +1,7 @@
 """The CP pathway (programmes/pathway.py): kept by every write equal to a rebuild from the records."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.db import transaction
@@ -171,6 +172,9 @@ def _pick(queryset, index):
     return rows[index % len(rows)] if rows else None
 
 
+_numbers = itertools.count()
+
+
 def apply(operation: tuple, facilities: list, activities: list) -> None:
     kind, *args = operation
     facility = facilities[args[0] % len(facilities)] if args and isinstance(args[0], int) else None
@@ -186,16 +190,22 @@ def apply(operation: tuple, facilities: list, activities: list) -> None:
     elif kind == "delete_activity" and (activity := _pick(OutreachActivity.objects, args[0])):
         activity.delete()
     elif kind == "survey":
-        Survey.objects.create(facility=facility, surveyed_on=args[1])
+        # One survey per facility and day (the natural key): a second one is the same survey.
+        if not Survey.objects.filter(facility=facility, surveyed_on=args[1]).exists():
+            Survey.objects.create(facility=facility, surveyed_on=args[1])
     elif kind == "redate_survey" and (survey := _pick(Survey.objects, args[0])):
-        survey.surveyed_on = args[1]
-        survey.save()
+        if not Survey.objects.filter(facility_id=survey.facility_id, surveyed_on=args[1]).exists():
+            survey.surveyed_on = args[1]
+            survey.save()
     elif kind == "delete_survey" and (survey := _pick(Survey.objects, args[0])):
         survey.delete()
     elif kind == "support" and (survey := _pick(Survey.objects, args[0])):
         TechnicalSupport.objects.update_or_create(survey=survey, kind="technique", defaults={"given_on": args[1]})
     elif kind == "solution":
-        solution = Solution.objects.create(facility=facility, implemented_on=args[1], category="good_housekeeping")
+        # A description of its own: facility, day and description are a solution's natural key.
+        solution = Solution.objects.create(
+            facility=facility, implemented_on=args[1], category="good_housekeeping", description=f"S{next(_numbers)}"
+        )
         ResourceSaving.objects.create(solution=solution, resource=args[2], unit="kWh", baseline=100, after=args[3])
     elif kind == "saving" and (saving := _pick(ResourceSaving.objects, args[0])):
         saving.after = args[1]

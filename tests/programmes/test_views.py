@@ -2,16 +2,22 @@
 through the browser's posts, messages and redirects."""
 
 import datetime as dt
+import re
+import threading
 from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.context_processors import PermWrapper
 from django.contrib.auth.models import User
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 
 from cpdash.concurrency import current_version
+from programmes import forms
 from programmes.models import (
+    FormSubmission,
     OutreachActivity,
     Replication,
     ResourceSaving,
@@ -382,3 +388,146 @@ def test_user_only_with_permissions_from_the_database(client):
     user = User.objects.create_user("clerk")
     client.force_login(grant(user, "programmes.view_replication"))
     assert client.get(reverse("programmes:replication_list")).status_code == 200
+
+
+# --- A create form saves once (defect D5 of issue 10) ---------------------------------------
+
+
+def _token(page: str) -> str:
+    match = re.search(r'<input type="hidden" name="submission" value="([^"]+)"', page)
+    assert match, "the create form carries no one-time token"
+    return match.group(1)
+
+
+def _create_posts() -> dict[str, tuple[Callable[[], dict], type]]:
+    """URL name → (post data of a new record, its model)."""
+
+    def survey() -> dict:
+        return {
+            "facility": builders.facility().code,
+            "surveyed_on": D.isoformat(),
+            **rows("options", {"category": "good_housekeeping", "description": "Fix leaks", "state": "identified"}),
+            **rows("supports"),
+        }
+
+    def solution() -> dict:
+        return {
+            "facility": builders.facility().code,
+            "implemented_on": D.isoformat(),
+            "category": "good_housekeeping",
+            "description": "Kiln insulation",
+            **rows("savings", {"resource": "energy", "unit": "kWh", "baseline": "100", "after": "94"}),
+        }
+
+    def activity() -> dict:
+        return {"kind": "workshop", "title": "CP workshop", "held_on": D.isoformat(), **rows("attendance")}
+
+    def specialist() -> dict:
+        return {"unit": builders.unit().pk, "name": "Trần Thị B", "appointed_on": "2012-02-01"}
+
+    def replication() -> dict:
+        return {"model": builders.demonstration().pk, "facility": builders.facility().code, "replicated_on": D}
+
+    return {
+        "programmes:survey_create": (survey, Survey),
+        "programmes:solution_create": (solution, Solution),
+        "programmes:activity_create": (activity, OutreachActivity),
+        "programmes:specialist_appoint": (specialist, Specialist),
+        "programmes:replication_create": (replication, Replication),
+    }
+
+
+CREATE_POSTS = _create_posts()
+
+
+@pytest.mark.parametrize("url_name", list(CREATE_POSTS))
+def test_a_create_form_posted_twice_saves_once(recorder_client, url_name):
+    """The staff survey form saved two surveys on a double click on Save."""
+    make, model = CREATE_POSTS[url_name]
+    url = reverse(url_name)
+    data = {**make(), "submission": _token(recorder_client.get(url).content.decode())}
+
+    first = recorder_client.post(url, data, follow=True)
+    second = recorder_client.post(url, data, follow=True)
+
+    assert model.objects.count() == 1
+    done = first.redirect_chain[-1][0]
+    assert second.redirect_chain == [(done, 302)]  # where the first went, not the form with errors
+    assert [str(m) for m in second.context["messages"]] == [
+        "This form was already saved (Save was pressed twice?): it was not saved again."
+    ]
+
+
+def test_each_create_form_gets_a_token_of_its_own(recorder_client):
+    url = reverse("programmes:survey_create")
+    tokens = {_token(recorder_client.get(url).content.decode()) for _ in range(3)}
+    assert len(tokens) == 3
+    assert all(len(token) >= 40 for token in tokens)
+
+
+def test_two_opened_forms_of_the_same_record_are_refused_by_its_natural_key(recorder_client):
+    """Two forms opened separately (two tokens) for one survey: the second is refused with a
+    message, as a survey of that facility on that day is stored now."""
+    url = reverse("programmes:survey_create")
+    data = CREATE_POSTS["programmes:survey_create"][0]()
+    for _ in range(2):
+        response = recorder_client.post(url, {**data, "submission": _token(recorder_client.get(url).content.decode())})
+    assert response.status_code == 200
+    assert "This facility already has a CP survey on this date: open that survey to add to it." in (
+        response.content.decode()
+    )
+    assert Survey.objects.count() == 1
+
+
+def test_an_edit_form_has_no_token(recorder_client):
+    survey = builders.survey()
+    page = recorder_client.get(reverse("programmes:survey_edit", args=[survey.pk])).content.decode()
+    assert 'name="submission"' not in page
+
+
+@pytest.mark.parametrize("url_name", list(CREATE_POSTS))
+def test_create_pages_load_the_submit_once_script(recorder_client, url_name):
+    page = recorder_client.get(reverse(url_name)).content.decode()
+    assert "js/submit-once.js" in page
+    assert re.search(r"<form method=\"post\" [^>]*data-submit-once", page)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_of_one_form_at_the_same_time_save_once(recorder, monkeypatch):
+    """A double click whose two posts run at once, each on its own connection: both pass the
+    form's checks before either has saved; the token's unique key lets one save."""
+    url = reverse("programmes:survey_create")
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(recorder)
+    data = {**CREATE_POSTS["programmes:survey_create"][0](), "submission": _token(clients[0].get(url).content.decode())}
+    start = threading.Barrier(2, timeout=30)
+    already_saved = forms.SubmitOnceMixin.already_saved
+
+    def check_then_wait(form) -> bool:
+        answer = already_saved(form)
+        start.wait()  # both posts are past the check before either saves
+        return answer
+
+    responses: list = [None, None]
+
+    def post(index: int) -> None:
+        try:
+            responses[index] = clients[index].post(url, data)
+        except BaseException as error:  # reported by the test, not lost in the thread
+            responses[index] = error
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(forms.SubmitOnceMixin, "already_saved", check_then_wait)
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert [getattr(r, "status_code", r) for r in responses] == [302, 302]
+    assert {r["Location"] for r in responses} == {reverse("programmes:survey_list")}
+    assert (Survey.objects.count(), FormSubmission.objects.count()) == (1, 1)
