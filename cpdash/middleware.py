@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -101,3 +102,13 @@ class NulCharacterMiddleware:
         texts = [request.path, *request.GET.keys(), *request.COOKIES.keys(), *request.COOKIES.values()]
         texts += [value for values in request.GET.lists() for value in values[1]]
         return any("\x00" in text for text in texts)
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """The language is the one the user chose (the VI/EN switch: its cookie), else
+    settings.LANGUAGE_CODE (Vietnamese): never the browser's Accept-Language, so that a
+    Chromium installed in English still opens the department's tool in Vietnamese."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        super().process_request(request)

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cpdash.middleware.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "cpdash.middleware.ChosenLanguageMiddleware",  # the user's choice, else Vietnamese; never the browser's
     "cpdash.middleware.NulCharacterMiddleware",  # 400 for a NUL in the address, query or cookies
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,6 +155,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "vi")
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+# The VI/EN switch's choice is remembered for a year (Django's default: until the browser closes).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True

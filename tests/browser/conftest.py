@@ -50,6 +50,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def vietnamese_first(settings):
+    """Pages in Vietnamese, as production serves them to anyone who has not chosen
+    English (cpdash.middleware.ChosenLanguageMiddleware; the tests' settings say English)."""
+    settings.LANGUAGE_CODE = "vi"
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
