@@ -620,7 +620,6 @@ class DepartureForm(VersionedFormMixin, RecordForm):
     class Meta:
         model = Specialist
         fields = ("left_on",)
-        help_texts = {"left_on": gettext_lazy("Leave empty while the specialist is in post.")}
 
     def clean_left_on(self) -> datetime.date | None:
         left_on = self.cleaned_data["left_on"]

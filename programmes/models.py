@@ -88,7 +88,17 @@ class Specialist(Searchable):
     name = models.CharField(_("name"), max_length=150)
     position = models.CharField(_("position"), max_length=150, blank=True)
     appointed_on = models.DateField(_("appointed on"))
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    #: The first day NOT in post (so in post on D means appointed_on ≤ D < left_on): see
+    #: docs/indicators.md, "People's Committee specialist coverage".
+    left_on = models.DateField(
+        _("left on (first day no longer in post)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The first day the specialist is no longer in post: from that day on, the unit no longer counts "
+            "them (the last day in post is the day before). Leave empty while in post."
+        ),
+    )
 
     objects = SpecialistQuerySet.as_manager()
 

@@ -1110,6 +1110,10 @@ class SpecialistResource(RecordResource):
             "One row per specialist. Re-importing matches specialists by unit, name and appointed_on: "
             "position and left_on are updated, nothing is duplicated."
         ),
+        _(
+            "left_on is the first day the specialist is no longer in post, not the last day in post: "
+            "a specialist whose last day was 31/12/2013 left on 01/01/2014. Leave it empty while in post."
+        ),
     )
     template_rows = (
         {

@@ -230,3 +230,9 @@ def test_unreadable_file_gives_a_form_error_not_a_crash(
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["import_file"])
     assert not OutreachActivity.objects.exists()
+
+
+def test_the_specialist_import_page_says_what_left_on_means(admin_client):
+    response = admin_client.get(reverse("admin:programmes_specialist_import"))
+
+    assert "left_on is the first day the specialist is no longer in post" in response.content.decode()

@@ -600,3 +600,12 @@ def test_replication_twice_at_one_facility_is_refused():
         forms.ReplicationForm(replication_data(model, facility), instance=Replication()),
         "This facility already replicates this model.",
     )
+
+
+@pytest.mark.django_db
+def test_departure_says_left_on_is_the_first_day_no_longer_in_post():
+    """One meaning of left_on everywhere (issue: "left on 31/12/2013" read as the last day in post)."""
+    field = forms.DepartureForm(instance=builders.specialist()).fields["left_on"]
+
+    assert "first day no longer in post" in str(field.label)
+    assert "the last day in post is the day before" in str(field.help_text)
