@@ -324,7 +324,19 @@ def figures(import_name: str, step: str, rows: int, seconds: float, wall: float,
     }
 
 
+def step_figures(import_name: str, step: str, rows: int, copy: float, run) -> dict:
+    """figures() of ``run()``, or what stopped it (the import refused, e.g. a statement timeout)."""
+    try:
+        seconds, wall, rss = run()
+    except SystemExit as stopped:
+        message = " ".join(str(stopped).split())[-400:]
+        return {"import": import_name, "step": step, "rows": rows, "error": message, "goal": "NOT MET: failed"}
+    return figures(import_name, step, rows, seconds, wall, rss, copy)
+
+
 def format_row(found: dict) -> str:
+    if "error" in found:
+        return f"{found['import']:<11} {found['rows']:>9,}  {found['step']:<10} FAILED: {found['error']}"
     ratio = f"{found['ratio_to_copy']:.1f}" if found["ratio_to_copy"] is not None else "—"
     return (
         f"{found['import']:<11} {found['rows']:>9,}  {found['step']:<10} {found['seconds']:>9.1f}  "
@@ -361,8 +373,7 @@ def measure(count: int, log=print) -> list[dict]:
             try:
                 for step, path in (("new", new), ("unchanged", new), ("updated", renamed)):
                     log(f"  import: facilities, {count:,} {step} …")
-                    seconds, wall, rss = peak_rss(path)
-                    found.append(figures("facilities", step, count, seconds, wall, rss, copy))
+                    found.append(step_figures("facilities", step, count, copy, lambda path=path: peak_rss(path)))
             finally:
                 clean(connection)
 
@@ -378,8 +389,7 @@ def measure(count: int, log=print) -> list[dict]:
             try:
                 for step, path in (("new", first), ("unchanged", first), ("updated", changed)):
                     log(f"  import: past records (activities), {records:,} {step} …")
-                    seconds, wall, rss = record_step(path)
-                    found.append(figures("activities", step, records, seconds, wall, rss, copy))
+                    found.append(step_figures("activities", step, records, copy, lambda path=path: record_step(path)))
             finally:
                 clean_records(connection)
     finally:

@@ -94,6 +94,9 @@ def export_import_tables(report: dict) -> str:
                 f"{_mb(m.get('base_rss_mb')).removesuffix(' MB')} → {_mb(m.get('peak_rss_mb'))} | {goal} |"
             )
         for m in entry.get("imports", []):
+            if "error" in m:
+                imported.append(f"| {m['import']} | {m['rows']:,} | {m['step']} | failed: {m['error']} | | | | | |")
+                continue
             ratio = f"{m['ratio_to_copy']:.1f}" if m["ratio_to_copy"] is not None else "—"
             imported.append(
                 f"| {m['import']} | {m['rows']:,} | {m['step']} | {seconds(m['seconds'])} | "

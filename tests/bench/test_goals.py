@@ -92,3 +92,15 @@ def test_export_lines_and_report_tables():
     tables = report.export_import_tables({"sizes": {"100000": entry}})
     assert "| register CSV | 100,000 | 1.60 s | 62,500 |" in tables
     assert "| facilities | 100,000 | new | 10.0 s | 10,000 | 223 MB | 1.00 s | 10.0 | met |" in tables
+
+
+def test_a_failed_import_step_is_a_figure_not_the_end_of_the_run():
+    def refused():
+        raise SystemExit("the record import refused the file: ['canceling statement due to statement timeout']")
+
+    found = imports.step_figures("activities", "updated", 100_000, 1.0, refused)
+    assert found["goal"] == "NOT MET: failed" and "statement timeout" in found["error"]
+    assert "FAILED: the record import refused" in imports.format_row(found)
+    assert "| activities | 100,000 | updated | failed:" in report.export_import_tables(
+        {"sizes": {"100000": {"imports": [found]}}}
+    )
