@@ -59,9 +59,63 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _count(value) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _mb(value) -> str:
+    return "—" if value is None else f"{value:.0f} MB"
+
+
+def export_import_tables(report: dict) -> str:
+    """The exports' and imports' figures of every size (issues 14 and 10), beside their goals."""
+    lines = [
+        "| export | rows | seconds | rows/s | first byte | first rows | base → peak RSS | goal |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    imported = [
+        "| import | rows | step | import_data | rows/s | peak RSS | COPY | ÷ COPY | goal |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for size, entry in report["sizes"].items():
+        lines.append(f"| **{int(size):,} facilities** | | | | | | | |")
+        for label, m in entry.get("exports", {}).items():
+            if "error" in m:
+                lines.append(f"| {label} | error | | | | | | |")
+                continue
+            goal = m.get("goal", "")
+            if m.get("kind") == "xlsx-job":
+                request = m["request"]
+                goal = f"{goal}; its request {seconds(request.get('seconds'))} (HTTP {request.get('status_code')})"
+            lines.append(
+                f"| {label} | {_count(m.get('rows'))} | {seconds(m.get('seconds'))} | "
+                f"{_count(m.get('rows_per_second'))} | {seconds(m.get('first_byte_seconds'))} | "
+                f"{seconds(m.get('first_rows_seconds'))} | "
+                f"{_mb(m.get('base_rss_mb')).removesuffix(' MB')} → {_mb(m.get('peak_rss_mb'))} | {goal} |"
+            )
+        for m in entry.get("imports", []):
+            if "error" in m:
+                imported.append(f"| {m['import']} | {m['rows']:,} | {m['step']} | failed: {m['error']} | | | | | |")
+                continue
+            ratio = f"{m['ratio_to_copy']:.1f}" if m["ratio_to_copy"] is not None else "—"
+            imported.append(
+                f"| {m['import']} | {m['rows']:,} | {m['step']} | {seconds(m['seconds'])} | "
+                f"{m['rows_per_second']:,} | {_mb(m['peak_rss_mb'])} | {seconds(m['copy_seconds'])} | {ratio} | "
+                f"{m['goal']} |"
+            )
+    out = "\n".join(lines)
+    if len(imported) > 2:
+        out += "\n\n" + "\n".join(imported)
+    return out
+
+
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results.json"
-    print(markdown(json.loads(path.read_text())))
+    report = json.loads(path.read_text())
+    print(markdown(report))
+    if any("exports" in entry for entry in report["sizes"].values()):
+        print()
+        print(export_import_tables(report))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import exports as bench_exports
+from bench import imports as bench_imports
+
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = datetime.date(2015, 12, 31)
 REPORT_YEAR = 2015
@@ -485,6 +488,44 @@ def check(programme_targets, phase_targets, per_page: int, client) -> list[str]:
     return problems
 
 
+# --- Exports and imports (issues 14 and 10) -----------------------------------------------------
+
+GOALS = {
+    "exports": (
+        f"CSV ≥ {bench_exports.CSV_ROWS_PER_SECOND:,} rows/s at 100k rows and more; peak RSS flat across sizes; "
+        "XLSX as a background job, no request timing out"
+    ),
+    "imports": (
+        f"≥ {bench_imports.ROWS_PER_SECOND:,} rows/s and ≤ {bench_imports.COPY_RATIO}× COPY at 100k rows and more; "
+        f"peak RSS < {bench_imports.RSS_LIMIT_MB} MB"
+    ),
+}
+
+
+def exports_and_imports(size: int, postgres: bool, last: bool) -> tuple[dict, list[dict]]:
+    """The exports (each in its own process), then on PostgreSQL the imports beside COPY
+    (bench/imports.py: they delete what they wrote; the pathway is rebuilt after the last size's)."""
+    from django.core.management import call_command
+
+    from programmes.models import Phase
+
+    phase = Phase.objects.filter(programme__slug="hanoi-cp").order_by("starts_on").first()
+    exported = bench_exports.measure(AS_OF.isoformat(), phase.pk, REPORT_YEAR, log=log)
+    for line in bench_exports.lines(size, exported):
+        log(line)
+    if not postgres:
+        log("imports: measured on PostgreSQL only (beside COPY)")
+        return exported, []
+    imported = bench_imports.measure(size, log=log)
+    log(f"\nImports at {size:,} facilities (each step in its own process)")
+    log(bench_imports.HEADER)
+    for found in imported:
+        log(bench_imports.format_row(found))
+    if last and any(found["import"] == "activities" for found in imported):
+        call_command("rebuild_pathway")  # the bench's activities are gone: their facilities' milestones too
+    return exported, imported
+
+
 # --- Explaining the slowest query ---------------------------------------------------------------
 
 
@@ -580,6 +621,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         if not postgres:
             os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+        # The export jobs' files (jobs.models): in the bench's own folder, deleted with it.
+        os.environ["PRIVATE_MEDIA_ROOT"] = f"{folder}/private"
         setup_django()
         from django.db import connection
 
@@ -589,6 +632,8 @@ def main() -> None:
         results: dict[int, list[Row]] = {}
         report: dict = {"sizes": {}, "as_of": AS_OF.isoformat(), "repeats": REPEATS}
         all_mismatches: list[str] = []
+        problems: list[str] = []
+        export_results: dict[int, dict] = {}
         slowest_overall = None
         for size in sizes:
             log(f"\n== {size:,} facilities: loading")
@@ -628,10 +673,16 @@ def main() -> None:
                     f"slowest query: {slowest.seconds:.3f} s in {slowest.measurement!r}; "
                     f"indexes: {', '.join(indexes) or 'none'}"
                 )
+            entry["exports"], entry["imports"] = exports_and_imports(size, postgres, last=size == sizes[-1])
+            export_results[size] = entry["exports"]
+            problems += [f"{size}: export {label}: error" for label, m in entry["exports"].items() if "error" in m]
             report["sizes"][str(size)] = entry
         print_growth(sizes, results)
+        for line in bench_exports.flat_lines(sizes, export_results):
+            log(line)
         databases.drop_template()
     report["mismatches"] = all_mismatches
+    report["goals"] = GOALS
     target = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / f"results{'' if postgres else '-sqlite'}.json")
     target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     if slowest_overall:
@@ -644,6 +695,9 @@ def main() -> None:
             f"EXPLAIN (ANALYZE, BUFFERS):\n{slowest_overall['explain_analyze_buffers']}\n"
         )
     log(f"\nwritten: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+    for problem in problems:
+        log(f"ERROR {problem}")
     if all_mismatches:
         log(f"MISMATCH: {len(all_mismatches)} figures differ between product and floor (see above)")
+    if all_mismatches or problems:
         sys.exit(1)
