@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cpdash.bulk import copy_text
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from programmes import demo_data as data
@@ -960,25 +961,13 @@ def _check_columns(table: Table) -> None:
         raise ValueError(f"{table.model.__name__}: columns {sorted(table.columns)} ≠ {sorted(expected)}")
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return str(value)  # int, Decimal, date (ISO)
-
-
 def copy_rows(cursor, table_name: str, columns: Sequence[str], rows: Iterable[tuple], batch: int = 100_000) -> None:
     """``COPY table (columns) FROM STDIN`` from in-memory text buffers of ``batch`` rows (psycopg2)."""
     statement = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
     buffer = io.StringIO()
     pending = 0
     for row in rows:
-        buffer.write("\t".join(map(_copy_text, row)))
+        buffer.write("\t".join(map(copy_text, row)))
         buffer.write("\n")
         pending += 1
         if pending >= batch:

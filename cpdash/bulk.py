@@ -75,14 +75,14 @@ def insert(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence[
         sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in [pk, *columns])}) FROM STDIN"
         for start in range(0, len(rows), CHUNK):
             text = "".join(
-                "\t".join(map(_copy_text, (pk_value, *row))) + "\n"
+                "\t".join(map(copy_text, (pk_value, *row))) + "\n"
                 for pk_value, row in zip(ids[start : start + CHUNK], rows[start : start + CHUNK], strict=True)
             )
             _copy(connection, cursor, sql, text)
     return ids
 
 
-def _copy_text(value: object) -> str:
+def copy_text(value: object) -> str:
     """``value`` in COPY's text format: \\N for NULL, t/f, ISO dates, backslash escapes."""
     if value is None:
         return "\\N"

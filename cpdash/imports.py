@@ -155,14 +155,8 @@ def _tabulate(header: Sequence[object], rows: Iterable[Sequence[object]]) -> tab
     blank rows than ``IMPORT_MAX_BLANK_ROWS`` (blank rows count for both), or a
     cell longer than ``IMPORT_MAX_CELL_LENGTH`` characters.
     """
-    _check_cells(1, header)
-    names = [normalize_header(h) for h in header]
-    while names and not names[-1]:
-        names.pop()
-    if not names:
-        raise ImportFileError(_("The file is empty: the first row must hold the column names."))
+    names = _column_names(header)
     width = len(names)
-    _check_width(width)
     blank = 0
     data: list[list[object]] = []
     too_long: list[int] = []
@@ -177,6 +171,19 @@ def _tabulate(header: Sequence[object], rows: Iterable[Sequence[object]]) -> tab
     if too_long:
         raise _too_long(too_long)
     return tablib.Dataset(*data, headers=names)
+
+
+def _column_names(header: Sequence[object]) -> list[str]:
+    """The header row's names (normalize_header), trailing blank ones dropped; ImportFileError
+    for an empty header, one wider than ``IMPORT_MAX_COLUMNS`` or a cell beyond the length limit."""
+    _check_cells(1, header)
+    names = [normalize_header(h) for h in header]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise ImportFileError(_("The file is empty: the first row must hold the column names."))
+    _check_width(len(names))
+    return names
 
 
 def _check_row(number: int, cells: Sequence[object], blank: int) -> int:
@@ -374,16 +381,8 @@ class CSVRows:
         self._text = None if _plain_utf8(data) else _decode(data)
         rows = self._reader()
         try:
-            header = next(rows, [])
-            _check_cells(1, header)
-            names = [normalize_header(h) for h in header]
-            while names and not names[-1]:
-                names.pop()
-            if not names:
-                raise ImportFileError(_("The file is empty: the first row must hold the column names."))
-            self.headers = names
+            self.headers = names = _column_names(next(rows, []))
             self._width = width = len(names)
-            _check_width(width)
             length, too_long, blank = 0, [], 0
             for number, cells in enumerate(rows, start=2):
                 blank = _check_row(number, cells, blank)  # the limits of _tabulate, in this first pass
