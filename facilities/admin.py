@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
@@ -11,8 +9,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
 
 from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, TypedXLSXExportMixin
-from cpdash.imports import ImportForm, estimated_rows
-from facilities.jobs import start_import
+from cpdash.imports import ImportForm
+from facilities.jobs import FACILITY_IMPORT
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from facilities.resources import (
     FacilityCSV,
@@ -22,7 +20,7 @@ from facilities.resources import (
     row_problems,
     template_dataset,
 )
-from jobs.models import Job
+from jobs.imports import BackgroundImportMixin
 
 
 @admin.register(AdministrativeUnit)
@@ -45,8 +43,16 @@ class ProductionAreaAdmin(FoldedSearchMixin, HistoryAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(ConfirmOnceMixin, TypedXLSXExportMixin, FoldedSearchMixin, HistoryAdmin, ImportExportModelAdmin):
+class FacilityAdmin(
+    BackgroundImportMixin,
+    ConfirmOnceMixin,
+    TypedXLSXExportMixin,
+    FoldedSearchMixin,
+    HistoryAdmin,
+    ImportExportModelAdmin,
+):
     resource_classes = [FacilityResource]
+    import_kind = FACILITY_IMPORT  # above IMPORT_BACKGROUND_ROWS rows, a background job
     import_formats = [FacilityCSV, FacilityXLSX]
     import_form_class = ImportForm  # refuses oversized files
     import_template_name = "admin/facilities/facility/import.html"
@@ -89,31 +95,12 @@ class FacilityAdmin(ConfirmOnceMixin, TypedXLSXExportMixin, FoldedSearchMixin, H
         return response
 
     def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
-        """import-export's upload and preview, with every problem listed by row; a file
-        of more than settings.IMPORT_BACKGROUND_ROWS rows goes to a background job
-        (facilities/jobs.py) and the admin is sent to its page."""
-        if request.method == "POST" and self.has_import_permission(request):
-            job = self._start_job_if_large(request)
-            if job is not None:
-                return redirect("jobs:detail", pk=job.pk)
+        """import-export's upload and preview, with every problem listed by row (a large
+        file goes to a background job first: BackgroundImportMixin)."""
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse) and response.context_data.get("result"):
             response.context_data["problems"] = row_problems(response.context_data["result"])
         return response
-
-    def _start_job_if_large(self, request: HttpRequest) -> Job | None:
-        form = self.create_import_form(request)
-        if not form.is_valid():
-            return None  # import-export shows the form's errors
-        upload = form.cleaned_data["import_file"]
-        extension = "." + self.get_import_formats()[int(form.cleaned_data["format"])]().get_extension()
-        data = upload.read()
-        upload.seek(0)
-        if estimated_rows(data, extension) <= settings.IMPORT_BACKGROUND_ROWS:
-            return None
-        job = start_import(data, upload.name, extension, request.user)
-        messages.info(request, gettext("The file is large: it is checked in the background. Follow it here."))
-        return job
 
     def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
         if isinstance(e, FacilityFileError):

@@ -10,4 +10,4 @@ class FacilitiesConfig(AppConfig):
         from facilities.jobs import FACILITY_IMPORT
         from jobs.kinds import register
 
-        register(FACILITY_IMPORT)
+        register(FACILITY_IMPORT.kind())

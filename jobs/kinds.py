@@ -18,12 +18,12 @@ Work = Callable[["Job", "Progress"], dict]
 class Kind:
     """``run`` does the job. ``check``, when given, runs first as a dry run that writes
     nothing; the job then waits for its owner to confirm (or cancel) before ``run``.
-    ``permission`` ("app.codename") is asked again of whoever confirms."""
+    ``permissions`` ("app.codename", …) are asked again of whoever confirms."""
 
     name: str
     run: Work
     check: Work | None = None
-    permission: str = ""
+    permissions: tuple[str, ...] = ()
 
 
 _KINDS: dict[str, Kind] = {}

@@ -28,8 +28,7 @@ def _own(request: HttpRequest, pk) -> Job:
 
 
 def _may_confirm(user, job: Job) -> bool:
-    permission = kinds.get(job.kind).permission
-    return not permission or user.has_perm(permission)
+    return user.has_perms(kinds.get(job.kind).permissions)
 
 
 @login_required

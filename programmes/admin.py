@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -10,6 +9,8 @@ from import_export.admin import ImportMixin
 
 from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin
 from cpdash.imports import CSVFormat, ImportFileError, ImportForm, XLSXFormat
+from jobs.imports import BackgroundImportMixin, ImportKind
+from programmes.jobs import RECORD_IMPORTS
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -36,10 +37,15 @@ from programmes.resources import (
 )
 
 
-class RecordImportMixin(ConfirmOnceMixin, ImportMixin):
+class RecordImportMixin(BackgroundImportMixin, ConfirmOnceMixin, ImportMixin):
     """Import of past records from a spreadsheet (programmes/resources.py,
     docs/import.md): import-export's upload, preview and confirm pages, every
-    problem listed by spreadsheet row, and a template to download."""
+    problem listed by spreadsheet row, and a template to download; a large file
+    goes to a background job (programmes/jobs.py)."""
+
+    @property
+    def import_kind(self) -> ImportKind:
+        return RECORD_IMPORTS[self.record_resource]
 
     import_formats = [CSVFormat, XLSXFormat]
     import_form_class = ImportForm  # refuses oversized files
@@ -57,12 +63,9 @@ class RecordImportMixin(ConfirmOnceMixin, ImportMixin):
     def has_import_permission(self, request: HttpRequest) -> bool:
         """Adding and changing every model the import writes (an import also
         updates records it finds again)."""
-        perms = [
-            f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
-            for model in self.record_resource.written_models()
-            for action in ("add", "change")
-        ]
-        return super().has_import_permission(request) and request.user.has_perms(perms)
+        return super().has_import_permission(request) and request.user.has_perms(
+            self.record_resource.import_permissions()
+        )
 
     def import_template_view(self, request: HttpRequest) -> HttpResponse:
         """The header row and example rows; ``?format=xlsx`` for a workbook, else CSV."""

@@ -7,6 +7,10 @@ class ProgrammesConfig(AppConfig):
     verbose_name = _("Programme activities")
 
     def ready(self) -> None:
+        from jobs.kinds import register
         from programmes import pathway
+        from programmes.jobs import RECORD_IMPORTS
 
         pathway.connect()
+        for kind in RECORD_IMPORTS.values():
+            register(kind.kind())

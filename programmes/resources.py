@@ -23,11 +23,12 @@ Columns and rules are documented in docs/import.md.
 
 import datetime
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import tablib
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import DecimalValidator, MaxLengthValidator
 from django.db import DatabaseError, IntegrityError, models, router, transaction
@@ -479,6 +480,21 @@ class RecordResource(resources.Resource):
         return [cls.model, *(child.model for child in cls.children)]
 
     @classmethod
+    def import_permissions(cls) -> tuple[str, ...]:
+        """What importing asks, beside import-export's "import_<model>": adding and changing
+        every model the import writes (it also updates records it finds again)."""
+        return tuple(
+            f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
+            for model in cls.written_models()
+            for action in ("add", "change")
+        )
+
+    def __init__(self, *, progress: Callable[[], object] | None = None, **kwargs):
+        """``progress`` is called once per row read (a background job's counts: jobs.imports)."""
+        super().__init__(**kwargs)
+        self._progress = progress
+
+    @classmethod
     def template_dataset(cls) -> tablib.Dataset:
         """The header row and example rows, for the downloadable template."""
         columns = cls.columns()
@@ -514,9 +530,13 @@ class RecordResource(resources.Resource):
         rows = [_Row(number, dict(zip(headers, values, strict=False))) for number, values in enumerate(dataset, 1)]
         filled = [row for row in rows if any(cell_text(v) for v in row.cells.values())]
         self._load_lookups(filled)
+        progress = self._progress or (lambda: None)
+        for _blank in range(len(rows) - len(filled)):
+            progress()  # blank rows, read too
         for row in filled:
             self._read_cells(row)
             self.check_row(row)
+            progress()
         records = self._group(filled)
         if not dry_run:
             lock_imports_of(self.model, using=router.db_for_write(self.model))

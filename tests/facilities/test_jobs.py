@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from facilities.jobs import start_import
+from facilities.jobs import FACILITY_IMPORT
 from facilities.models import Facility
 from jobs import progress as progress_module
 from jobs.models import Job
@@ -37,7 +37,7 @@ def imported(job: Job) -> Job:
 
 
 def test_the_upload_is_kept_privately_under_a_random_name(admin_user, settings):
-    job = start_import(csv_bytes(rows_of(3)), "../../etc/passwd.csv", ".csv", admin_user)
+    job = FACILITY_IMPORT.start(csv_bytes(rows_of(3)), "../../etc/passwd.csv", ".csv", admin_user)
 
     path = job.upload.path
     assert path.startswith(str(settings.PRIVATE_MEDIA_ROOT))
@@ -46,7 +46,7 @@ def test_the_upload_is_kept_privately_under_a_random_name(admin_user, settings):
 
 
 def test_the_check_counts_and_writes_nothing(admin_user):
-    job = checked(start_import(csv_bytes(rows_of(3)), "list.csv", ".csv", admin_user))
+    job = checked(FACILITY_IMPORT.start(csv_bytes(rows_of(3)), "list.csv", ".csv", admin_user))
 
     assert job.status == Job.Status.CHECKED
     assert (job.total, job.validated, job.written) == (3, 3, 0)
@@ -55,7 +55,7 @@ def test_the_check_counts_and_writes_nothing(admin_user):
 
 
 def test_the_confirmed_import_writes_with_history_and_pathway(admin_user):
-    job = imported(start_import(xlsx_bytes(rows_of(3)), "list.xlsx", ".xlsx", admin_user))
+    job = imported(FACILITY_IMPORT.start(xlsx_bytes(rows_of(3)), "list.xlsx", ".xlsx", admin_user))
 
     assert job.status == Job.Status.DONE
     assert job.written == 3
@@ -66,7 +66,7 @@ def test_the_confirmed_import_writes_with_history_and_pathway(admin_user):
 
 def test_a_file_with_problems_fails_and_gives_the_sheet_back_with_a_problem_column(admin_user):
     rows = [good_row("F1"), good_row("F2", sector="Không có"), good_row("F3", opened_on="hôm qua")]
-    job = checked(start_import(csv_bytes(rows), "list.csv", ".csv", admin_user))
+    job = checked(FACILITY_IMPORT.start(csv_bytes(rows), "list.csv", ".csv", admin_user))
 
     assert job.status == Job.Status.FAILED
     assert job.error_count == 2 and len(job.problems) == 2
@@ -83,7 +83,7 @@ def test_a_file_with_problems_fails_and_gives_the_sheet_back_with_a_problem_colu
 
 
 def test_the_problem_sheet_of_a_workbook_is_a_workbook(admin_user):
-    job = checked(start_import(xlsx_bytes([good_row("F1", unit="Nowhere")]), "list.xlsx", ".xlsx", admin_user))
+    job = checked(FACILITY_IMPORT.start(xlsx_bytes([good_row("F1", unit="Nowhere")]), "list.xlsx", ".xlsx", admin_user))
 
     with job.result.open("rb") as sheet:
         rows = list(openpyxl.load_workbook(io.BytesIO(sheet.read())).active.values)
@@ -92,14 +92,14 @@ def test_the_problem_sheet_of_a_workbook_is_a_workbook(admin_user):
 
 
 def test_an_unreadable_file_fails_with_the_readers_message(admin_user):
-    job = checked(start_import(b"\xff\xfe\x00garbage", "list.xlsx", ".xlsx", admin_user))
+    job = checked(FACILITY_IMPORT.start(b"\xff\xfe\x00garbage", "list.xlsx", ".xlsx", admin_user))
 
     assert job.status == Job.Status.FAILED
     assert "not an Excel workbook" in job.message
 
 
 def test_a_cancel_during_the_import_writes_nothing(admin_user, monkeypatch):
-    job = start_import(csv_bytes(rows_of(5)), "list.csv", ".csv", admin_user)
+    job = FACILITY_IMPORT.start(csv_bytes(rows_of(5)), "list.csv", ".csv", admin_user)
     checked(job)
     calls = []
 

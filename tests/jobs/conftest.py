@@ -38,7 +38,7 @@ def cancelled_by_owner(job: Job, progress: Progress) -> dict:
 
 @pytest.fixture(autouse=True, scope="session")
 def test_kinds() -> None:
-    kinds.register(kinds.Kind(COUNTING, run=count_rows, check=count_rows, permission="facilities.import_facility"))
+    kinds.register(kinds.Kind(COUNTING, run=count_rows, check=count_rows, permissions=("facilities.import_facility",)))
     kinds.register(kinds.Kind(FAILING, run=fail))
     kinds.register(kinds.Kind(CRASHING, run=crash))
     kinds.register(kinds.Kind(CANCELLED, run=cancelled_by_owner))
