@@ -78,6 +78,8 @@ def _write_for_job(running: tuple[Job, Progress], table: Table, filename: str, t
 
 def _run(job: Job, progress: Progress) -> dict:
     """Calls the export's view as its user, with a request marked for this job."""
+    # A real WSGIRequest for the path and query, as the browser sent them (RequestFactory builds
+    # one without a server; the view sees what it saw in the user's request, but a session).
     request = RequestFactory().get(job.params["path"], QueryDict(job.params["query"]))
     request.user = job.user
     setattr(request, WORKER_ATTRIBUTE, (job, progress))
