@@ -83,12 +83,12 @@ def write_csv(path: Path, data) -> None:
         writer.writerows(data)
 
 
-def peak_rss(path: Path) -> tuple[float, float, int]:
-    """(seconds of import_data as the command reports them, wall seconds, peak RSS in MB):
-    the command under /usr/bin/time, which reports the child's peak RSS."""
+def _timed_child(command: list[str], seconds_pattern: str) -> tuple[float, float, int]:
+    """(seconds of import_data as ``command`` prints them, found by ``seconds_pattern``, wall
+    seconds, peak RSS in MB): the command under /usr/bin/time, which reports the child's peak RSS."""
     started = time.perf_counter()
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "RSS %M", sys.executable, "manage.py", "import_facilities", str(path)],
+        ["/usr/bin/time", "-f", "RSS %M", sys.executable, *command],
         cwd=ROOT,
         capture_output=True,
         env={**os.environ, "LANGUAGE_CODE": "en"},
@@ -97,9 +97,14 @@ def peak_rss(path: Path) -> tuple[float, float, int]:
     wall = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(done.stderr.decode()[-2000:])
-    seconds = float(re.search(r"\(([\d.]+) s", done.stdout.decode()).group(1))
+    seconds = float(re.search(seconds_pattern, done.stdout.decode()).group(1))
     rss = int(re.search(r"RSS (\d+)", done.stderr.decode()).group(1)) // 1024
     return seconds, wall, rss
+
+
+def peak_rss(path: Path) -> tuple[float, float, int]:
+    """(seconds of import_data, wall seconds, peak RSS in MB) of ``manage.py import_facilities``."""
+    return _timed_child(["manage.py", "import_facilities", str(path)], r"\(([\d.]+) s")
 
 
 def copy_seconds(connection, count: int, sectors: dict[str, int], units: dict[str, int]) -> float:
@@ -215,20 +220,7 @@ def import_records(path: Path) -> dict:
 
 def record_step(path: Path) -> tuple[float, float, int]:
     """(seconds of import_data, wall seconds, peak RSS in MB) of the record import, in its own process."""
-    started = time.perf_counter()
-    done = subprocess.run(
-        ["/usr/bin/time", "-f", "RSS %M", sys.executable, str(Path(__file__).resolve()), "--records", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        env={**os.environ, "LANGUAGE_CODE": "en"},
-        check=False,
-    )
-    wall = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(done.stderr.decode()[-2000:])
-    seconds = float(re.search(r"import_data ([\d.]+) s", done.stdout.decode()).group(1))
-    rss = int(re.search(r"RSS (\d+)", done.stderr.decode()).group(1)) // 1024
-    return seconds, wall, rss
+    return _timed_child([str(Path(__file__).resolve()), "--records", str(path)], r"import_data ([\d.]+) s")
 
 
 def copy_records_seconds(connection, count: int, facilities: list[tuple[str, int]]) -> float:

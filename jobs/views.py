@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jobs import kinds
 from jobs.models import Job
-from jobs.tasks import RUN, start
+from jobs.tasks import RUN, run_job
 
 #: Jobs listed on "My jobs".
 RECENT_JOBS = 50
@@ -75,8 +75,7 @@ def job_confirm(request: HttpRequest, pk) -> HttpResponse:
     if Job.objects.filter(pk=job.pk, status=Job.Status.CHECKED, cancel_requested=False).update(
         status=Job.Status.QUEUED, step=RUN
     ):
-        job.refresh_from_db()
-        start(job, RUN)
+        run_job.enqueue(str(job.pk), RUN)  # the update above queued it; the worker sees both on commit
         messages.success(request, _("Confirmed: the import runs in the background."))
     else:
         messages.info(request, _("This job was already confirmed or cancelled."))
