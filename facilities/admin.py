@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -9,9 +11,10 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
 
 from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, TypedXLSXExportMixin
+from cpdash.concurrency import VersionedModelForm
 from cpdash.imports import ImportForm
 from facilities.jobs import FACILITY_IMPORT
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership
 from facilities.resources import (
     FacilityCSV,
     FacilityFileError,
@@ -25,9 +28,62 @@ from jobs.imports import BackgroundImportMixin
 
 @admin.register(AdministrativeUnit)
 class AdministrativeUnitAdmin(FoldedSearchMixin, HistoryAdmin):
-    list_display = ("name", "kind", "committee_name", "valid_from", "valid_until")
+    list_display = ("name", "code", "kind", "level", "parent", "committee_name", "valid_from", "valid_until")
     list_filter = ("kind", "valid_until")
+    list_select_related = ("parent",)
     ordering = ("name",)
+    autocomplete_fields = ("parent",)
+    filter_horizontal = ("predecessors",)
+    readonly_fields = ("level",)
+    fields = (
+        "name",
+        "code",
+        "kind",
+        "level",
+        "committee_name",
+        "parent",
+        "predecessors",
+        "valid_from",
+        "valid_until",
+    )
+
+
+class FacilityAdminForm(VersionedModelForm):
+    """The register entry, and the day a changed unit or area took effect."""
+
+    moved_on = forms.DateField(
+        label=_("moved on"),
+        required=False,
+        help_text=_(
+            "If you change the unit or the production area: the first day the facility was there. "
+            "Its figures before that day stay in the old unit. Empty: the unit or area was wrong, "
+            "correct it for the whole time since the facility's last move."
+        ),
+    )
+
+    class Meta:
+        model = Facility
+        fields = ("code", "name", "kind", "employees", "sector", "unit", "area", "in_scope", "opened_on", "closed_on")
+
+    def save(self, commit: bool = True) -> Facility:
+        self.instance.moved_on = self.cleaned_data.get("moved_on")
+        return super().save(commit)
+
+
+class MembershipInline(admin.TabularInline):
+    """Where the facility was, read only: moves are made by changing its unit with a
+    "moved on" day, or by a unit's split, merge or end."""
+
+    model = UnitMembership
+    fields = ("unit", "area", "since", "until")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = (F("since").asc(nulls_first=True),)
+    verbose_name_plural = _("where the facility was")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Sector)
@@ -62,9 +118,11 @@ class FacilityAdmin(
     autocomplete_fields = ("area",)
     list_per_page = 50
     show_full_result_count = False  # a COUNT(*) over 10^5 rows on every page is not worth it
+    form = FacilityAdminForm
+    inlines = (MembershipInline,)
     fieldsets = (
         (None, {"fields": ("code", "name", "kind", "employees")}),
-        (_("Where"), {"fields": ("sector", "unit", "area")}),
+        (_("Where"), {"fields": ("sector", "unit", "area", "moved_on")}),
         (_("Status"), {"fields": ("in_scope", "opened_on", "closed_on")}),
     )
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources, widgets
@@ -43,6 +44,7 @@ from cpdash.imports import (
 )
 from cpdash.imports import cell_text as _cell_text
 from cpdash.text import fold
+from facilities import membership
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, facilities_written
 
 REQUIRED_COLUMNS = ("code", "name", "sector", "unit")
@@ -282,6 +284,8 @@ class FacilityResource(resources.ModelResource):
         does not grow with the file. A large import refreshes the planner statistics of
         the tables it wrote (cpdash.database)."""
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from the command
+        # The day a facility the list puts in another unit or area moved there (facilities/membership.py).
+        self.moved_on = kwargs.get("moved_on") or timezone.localdate()
         self._failed, self._first_row_of_code = False, {}
         keep_rows = not self._meta.skip_html_diff or bool(kwargs.get("retain_instance_in_row_result"))
         self._retain = bool(kwargs.get("retain_instance_in_row_result"))
@@ -499,6 +503,7 @@ class FacilityResource(resources.ModelResource):
                 if instance is not None:
                     instance.pk = pk
             bulk.write_history(Facility, ids, "+", self._user, imports.IMPORT_REASON)
+            membership.sync(ids, new=True)
             codes = [row[0] for row, _ in chunk.new]
             facilities_written.send(Facility, codes=codes, ids=ids, created=True)
         if chunk.updated:
@@ -507,6 +512,8 @@ class FacilityResource(resources.ModelResource):
             bulk.update(Facility, fields, [(v["id"], *(v[f] for f in fields)) for v in chunk.updated])
             ids = [v["id"] for v in chunk.updated]
             bulk.write_history(Facility, ids, "~", self._user, imports.IMPORT_REASON)
+            # A facility the list puts in another unit or area moved there on the list's day.
+            membership.sync(ids, moved_on=self.moved_on)
             facilities_written.send(Facility, codes=[v["code"] for v in chunk.updated], ids=ids, created=False)
 
     def export_field(self, field, instance, **kwargs) -> object:

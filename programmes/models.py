@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
-from facilities.models import AdministrativeUnit, Facility
+from facilities.models import AdministrativeUnit, Facility, UnitMembership
 
 
 def _ends_after_starts(prefix: str, start: str, end: str, message) -> models.CheckConstraint:
@@ -586,27 +586,43 @@ class FormSubmission(models.Model):
 
 
 class FacilityPathway(models.Model):
-    """Where one facility stands on the CP pathway: what the targets count it by, and the
-    first day of each milestone, from its register entry and its records.
+    """Where one facility stands on the CP pathway while in one unit: what the targets
+    count it by, and the first day of each milestone, from its register entry and its
+    records.
 
-    One row per facility. The register fields (in scope, opened, closed, sector, unit,
+    One row per unit membership of a facility (facilities.models.UnitMembership): a
+    facility that never moved has one. The register fields (in scope, sector, unit,
     area type, kind) are copied so that every count reads this narrow table alone,
-    never the wide register. Every milestone is the earliest date of a kind of record
-    (NULL: none), so "aware on D" is ``aware_on <= D``. programmes/pathway.py rewrites
-    a facility's row in the same transaction as every write to the facility or its
-    records; nothing else writes here, and reads never do (docs/indicators.md, "The
-    pathway"). Field names are the register's, so facilities.models.counted_q() and
-    the scope filters apply to both.
+    never the wide register; ``opened_on``/``closed_on`` are the facility's opening and
+    closing narrowed to the membership (the later of its opening and the day it moved
+    in, the earlier of its closing and the day it moved out), so that "counted on D"
+    (facilities.models.counted_q()) holds for at most one row of a facility on any day,
+    in the unit it was in then. Every milestone is the earliest date of a kind of record
+    (NULL: none), the same on each row of a facility, so "aware on D" is ``aware_on <=
+    D``. programmes/pathway.py rewrites a facility's rows in the same transaction as
+    every write to the facility, its memberships or its records; nothing else writes
+    here, and reads never do (docs/indicators.md, "The pathway"). Field names are the
+    register's, so counted_q() and the scope filters apply to both.
     """
 
-    facility = models.OneToOneField(
-        Facility, on_delete=models.CASCADE, primary_key=True, related_name="pathway", verbose_name=_("facility")
+    membership = models.OneToOneField(
+        UnitMembership,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="pathway",
+        verbose_name=_("unit membership"),
     )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="pathways", verbose_name=_("facility")
+    )
+    since = models.DateField(_("in this unit since"), null=True)
+    until = models.DateField(_("moved out on"), null=True)
     in_scope = models.BooleanField(_("counts toward targets"))
     opened_on = models.DateField(_("opened on"), null=True)
     closed_on = models.DateField(_("closed on"), null=True)
     sector_id = models.BigIntegerField(_("sector"))
     unit_id = models.BigIntegerField(_("administrative unit"))
+    area_id = models.BigIntegerField(_("production area"), null=True)
     area_kind = models.CharField(_("area type"), max_length=20, blank=True)
     kind = models.CharField(_("kind"), max_length=20)
     attended_on = models.DateField(_("first outreach activity"), null=True)
@@ -639,14 +655,14 @@ class SavingStep(models.Model):
     its saving as of D is the step with ``since <= D < until``.
     """
 
-    # The facility's pathway row (whose key is the facility's id), so that counts join
-    # the steps to the narrow pathway table, not to the register.
+    # Each pathway row of the facility (one per unit membership) has the same steps, so
+    # that counts join the steps to the narrow pathway table, not to the register, and a
+    # step is read with the unit the facility was in on the day asked.
+    pathway = models.ForeignKey(
+        FacilityPathway, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("CP pathway")
+    )
     facility = models.ForeignKey(
-        FacilityPathway,
-        on_delete=models.CASCADE,
-        related_name="saving_steps",
-        db_column="facility_id",
-        verbose_name=_("facility"),
+        Facility, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("facility")
     )
     resource = models.CharField(_("resource"), max_length=20, blank=True)
     since = models.DateField(_("since"))
@@ -658,7 +674,7 @@ class SavingStep(models.Model):
         verbose_name = _("saving step")
         verbose_name_plural = _("saving steps")
         constraints = [
-            models.UniqueConstraint(fields=["facility", "resource", "since"], name="saving_step_once_per_day"),
+            models.UniqueConstraint(fields=["pathway", "resource", "since"], name="saving_step_once_per_day"),
         ]
         indexes = [models.Index(fields=["resource", "since"])]
 

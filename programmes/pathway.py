@@ -30,7 +30,8 @@ from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
 from cpdash import bulk
-from facilities.models import Facility, ProductionArea, facilities_written
+from facilities import membership
+from facilities.models import Facility, ProductionArea, UnitMembership, facilities_written
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -87,16 +88,38 @@ _TABLES = {
 }
 
 
-#: The register's fields copied to the pathway: (pathway column, SQL over facility f and area a).
+#: The register's fields copied to the pathway: (pathway column, SQL over membership u,
+#: facility f and area a). Opening and closing are narrowed to the membership (FacilityPathway).
 _REGISTER = (
+    ("facility_id", "f.id"),
+    ("since", "u.since"),
+    ("until", "u.until"),
     ("in_scope", "f.in_scope"),
-    ("opened_on", "f.opened_on"),
-    ("closed_on", "f.closed_on"),
+    (
+        "opened_on",
+        "CASE WHEN u.since IS NULL OR (f.opened_on IS NOT NULL AND f.opened_on >= u.since) "
+        "THEN f.opened_on ELSE u.since END",
+    ),
+    (
+        "closed_on",
+        "CASE WHEN u.until IS NULL OR (f.closed_on IS NOT NULL AND f.closed_on <= u.until) "
+        "THEN f.closed_on ELSE u.until END",
+    ),
     ("sector_id", "f.sector_id"),
-    ("unit_id", "f.unit_id"),
+    ("unit_id", "u.unit_id"),
+    ("area_id", "u.area_id"),
     ("area_kind", "COALESCE(a.kind, '')"),
     ("kind", "f.kind"),
 )
+
+
+def _register_from() -> str:
+    """FROM the memberships u of facilities f with their areas a: one pathway row each."""
+    qn = connection.ops.quote_name
+    return (
+        f"FROM {qn(UnitMembership._meta.db_table)} u JOIN {qn(Facility._meta.db_table)} f ON f.id = u.facility_id "
+        f"LEFT JOIN {qn(ProductionArea._meta.db_table)} a ON a.id = u.area_id"
+    )
 
 
 def _milestones_sql(ids: list[int] | None) -> tuple[str, list[int]]:
@@ -125,14 +148,13 @@ def _milestones_sql(ids: list[int] | None) -> tuple[str, list[int]]:
     firsts = [f"MIN(CASE WHEN kind = {kind} THEN day END) AS m{kind}" for kind in range(len(MILESTONES))]
     firsts.append(f"MIN(CASE WHEN kind IN ({contacts}) THEN day END) AS aware")
     records = f"SELECT facility_id, {', '.join(firsts)} FROM ({union}) AS records GROUP BY facility_id"
-    names = ", ".join(qn(name) for name in ("facility_id", *(c for c, _ in _REGISTER), *MILESTONES, "aware_on"))
+    names = ", ".join(qn(name) for name in ("membership_id", *(c for c, _ in _REGISTER), *MILESTONES, "aware_on"))
     values = ", ".join(
-        ["f.id", *(sql for _, sql in _REGISTER), *(f"m.m{kind}" for kind in range(len(MILESTONES))), "m.aware"]
+        ["u.id", *(sql for _, sql in _REGISTER), *(f"m.m{kind}" for kind in range(len(MILESTONES))), "m.aware"]
     )
     sql = (
         f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({names}) SELECT {values} "
-        f"FROM {qn(Facility._meta.db_table)} f LEFT JOIN {qn(ProductionArea._meta.db_table)} a ON a.id = f.area_id "
-        f"LEFT JOIN ({records}) m ON m.facility_id = f.id {where('f.id')}"
+        f"{_register_from()} LEFT JOIN ({records}) m ON m.facility_id = f.id {where('f.id')}"
     )
     return sql, (ids * (len(_SOURCES) + 1) if ids is not None else [])
 
@@ -146,7 +168,7 @@ def _write_milestones(ids: list[int] | None) -> None:
 def _steps(rows: Iterable[tuple[int, str, datetime.date, float]]) -> list[SavingStep]:
     """The SavingStep rows of (facility id, resource, day, largest saving that day),
     ordered by facility, resource and day; each facility also gets the steps of
-    "any resource" ("")."""
+    "any resource" (""). Without their pathway row (see _write_steps())."""
     best: dict[tuple[int, str], SavingStep] = {}
     per_day: dict[tuple[int, datetime.date], float] = {}
     steps: list[SavingStep] = []
@@ -187,7 +209,25 @@ def _write_steps(ids: list[int] | None) -> None:
         .annotate(value=models.Max("saving_percent"))
         .order_by("solution__facility_id", "resource", "solution__implemented_on")
     )
-    SavingStep.objects.bulk_create(_steps(rows), batch_size=2000)  # one row per measured day: few
+    steps = _steps(rows)
+    if not steps:
+        return  # most refreshes: no measured saving, no need to read the pathway rows
+    rows_of: dict[int, list[int]] = {}
+    pathways = FacilityPathway.objects.order_by().values_list("facility_id", "membership_id")
+    if ids is not None:  # refresh() passes at most CHUNK ids
+        pathways = pathways.filter(facility_id__in={step.facility_id for step in steps})
+    for facility_id, membership_id in pathways:
+        rows_of.setdefault(facility_id, []).append(membership_id)
+    # One copy of each step per pathway row of its facility (a facility that never moved has one).
+    steps = [
+        SavingStep(pathway_id=pathway_id, **{f: getattr(step, f) for f in _STEP_FIELDS})
+        for step in steps
+        for pathway_id in rows_of.get(step.facility_id, ())
+    ]
+    SavingStep.objects.bulk_create(steps, batch_size=2000)  # one row per measured day: few
+
+
+_STEP_FIELDS = ("facility_id", "resource", "since", "until", "best", "previous")
 
 
 def _delete_rows(ids: list[int] | None) -> None:
@@ -221,19 +261,18 @@ def _register_columns() -> tuple[str, str]:
 
 
 def register_created(facility_ids: Iterable[int]) -> None:
-    """The pathway rows of facilities just created: their register fields, and no
-    milestone (no record can name a facility that did not exist). One INSERT … SELECT
-    (SQLite: per cpdash.bulk.IN_CHUNK ids), for imports of new facilities; refresh()
-    would compute the same rows after looking for their records."""
+    """The pathway rows of facilities just created (with their memberships): their
+    register fields, and no milestone (no record can name a facility that did not
+    exist). One INSERT … SELECT (SQLite: per cpdash.bulk.IN_CHUNK ids), for imports of
+    new facilities; refresh() would compute the same rows after looking for their records."""
     ids = sorted({pk for pk in facility_ids if pk is not None})
     qn = connection.ops.quote_name
     names, values = _register_columns()
     with connection.cursor() as cursor:
         for condition, params in bulk.id_filter("f.id", ids):
             cursor.execute(
-                f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({qn('facility_id')}, {names}) "
-                f"SELECT f.id, {values} FROM {qn(Facility._meta.db_table)} f "
-                f"LEFT JOIN {qn(ProductionArea._meta.db_table)} a ON a.id = f.area_id WHERE {condition}",
+                f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({qn('membership_id')}, {names}) "
+                f"SELECT u.id, {values} {_register_from()} WHERE {condition}",
                 params,
             )
 
@@ -241,27 +280,34 @@ def register_created(facility_ids: Iterable[int]) -> None:
 def register_changed(facility_ids: Iterable[int]) -> None:
     """The register fields of these facilities changed, not their records: copy the
     fields to their pathway rows (one UPDATE … FROM; SQLite per cpdash.bulk.IN_CHUNK ids).
-    A facility without a pathway row gets refresh()."""
+    A facility with a membership that has no pathway row yet (it moved) gets refresh()."""
     ids = sorted({pk for pk in facility_ids if pk is not None})
     qn = connection.ops.quote_name
     table = qn(FacilityPathway._meta.db_table)
-    assignments = ", ".join(f"{qn(column)} = {sql}" for column, sql in _REGISTER)
-    updated: set[int] = set()
+    memberships = qn(UnitMembership._meta.db_table)
+    assignments = ", ".join(f"{qn(column)} = {sql}" for column, sql in _REGISTER if column != "facility_id")
+    missing: set[int] = set()
     with connection.cursor() as cursor:
         for condition, params in bulk.id_filter("f.id", ids):
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM {qn(Facility._meta.db_table)} f "
-                f"LEFT JOIN {qn(ProductionArea._meta.db_table)} a ON a.id = f.area_id "
-                f"WHERE {table}.facility_id = f.id AND {condition} RETURNING {table}.facility_id",
+                f"UPDATE {table} SET {assignments} {_register_from()} "
+                f"WHERE {table}.membership_id = u.id AND {condition}",
                 params,
             )
-            updated.update(row[0] for row in cursor.fetchall())
-    refresh(set(ids) - updated)
+        for condition, params in bulk.id_filter("u.facility_id", ids):
+            cursor.execute(
+                f"SELECT DISTINCT u.facility_id FROM {memberships} u LEFT JOIN {table} p ON p.membership_id = u.id "
+                f"WHERE p.membership_id IS NULL AND {condition}",
+                params,
+            )
+            missing.update(row[0] for row in cursor.fetchall())
+    refresh(missing)
 
 
 def rebuild() -> None:
     """Write the whole pathway again from the records (manage.py rebuild_pathway)."""
     with transaction.atomic():
+        membership.ensure()
         _delete_rows(None)
         _write_milestones(None)
         _write_steps(None)
@@ -386,7 +432,7 @@ def _facility_saved(sender, instance, **kwargs) -> None:
 
 def _area_saved(sender, instance, **kwargs) -> None:
     if not kwargs.get("raw"):  # its kind is copied to its facilities' rows
-        touch(Facility.objects.filter(area=instance).values_list("pk", flat=True))
+        touch(UnitMembership.objects.filter(area=instance).values_list("facility_id", flat=True))
 
 
 def _facilities_written(sender, codes, ids=None, created=None, **kwargs) -> None:
@@ -403,9 +449,17 @@ def _facilities_written(sender, codes, ids=None, created=None, **kwargs) -> None
         register_changed(ids)
 
 
+def _membership_written(sender, instance, **kwargs) -> None:
+    if not kwargs.get("raw"):  # an admin's correction of where a facility was
+        touch([instance.facility_id])
+
+
 def connect() -> None:
-    """Called once from ProgrammesConfig.ready()."""
+    """Called once from ProgrammesConfig.ready(), after facilities' receivers (which keep
+    the memberships a refresh reads)."""
     post_save.connect(_facility_saved, sender=Facility, dispatch_uid="pathway-facility")
+    post_save.connect(_membership_written, sender=UnitMembership, dispatch_uid="pathway-membership-save")
+    post_delete.connect(_membership_written, sender=UnitMembership, dispatch_uid="pathway-membership-delete")
     post_save.connect(_area_saved, sender=ProductionArea, dispatch_uid="pathway-area")
     facilities_written.connect(_facilities_written, dispatch_uid="pathway-facilities-written")
     for model in TRACKED:

@@ -42,7 +42,7 @@ from programmes.models import (
 from targets import arithmetic, charts, dashboard, selectors
 from targets.figures import BreakdownRow, SavingStats, TargetResult
 from targets.models import Indicator
-from targets.queries import aware_since
+from targets.queries import aware_since, with_pathway
 
 #: Sectors named in the awareness sentence, the most newly aware first.
 TOP_SECTORS = 4
@@ -225,7 +225,7 @@ def newly_aware_by_sector(*, start: datetime.date, end: datetime.date) -> list[B
     Sectors without an open in-scope facility are left out; the highest share first.
     """
     rows = (
-        Facility.objects.counted_on(end)
+        with_pathway(Facility.objects.counted_on(end), end)
         .alias(first=aware_since())
         .values("sector__name")
         .annotate(facilities=Count("pk"), newly_aware=Count("pk", filter=Q(first__gte=start, first__lte=end)))

@@ -25,7 +25,7 @@ from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway
 from targets.models import Indicator, Target
-from targets.queries import applying_since, aware_since
+from targets.queries import applying_since, aware_since, with_pathway
 from targets.selectors import facilities_never_reached, records_behind
 
 
@@ -67,11 +67,16 @@ def status_on(day: datetime.date) -> Case:
 
 def facility_register() -> QuerySet[Facility]:
     """Every facility, with what the register list shows: sector, unit and area
-    loaded, ``aware_since`` and ``applying_since`` annotated; ordered by code."""
-    return (
-        Facility.objects.select_related("sector", "unit", "area")
-        .annotate(aware_since=aware_since(), applying_since=applying_since())
-        .order_by("code")
+    loaded; ordered by code. with_status() adds the status on a day."""
+    return Facility.objects.select_related("sector", "unit", "area").order_by("code")
+
+
+def with_status(facilities: QuerySet[Facility], day: datetime.date) -> QuerySet[Facility]:
+    """``facilities`` joined to their pathway row of ``day`` (queries.pathway_on(): the
+    unit and area type they were in then, as ``pathway__unit_id``…), with
+    ``aware_since``, ``applying_since`` and ``status`` on ``day`` annotated."""
+    return with_pathway(facilities, day).annotate(
+        aware_since=aware_since(), applying_since=applying_since(), status=status_on(day)
     )
 
 
@@ -113,7 +118,8 @@ def awareness_coverage(field: str, day: datetime.date) -> Case:
     unit) are joined to the list in SQL by a CASE expression.
     """
     groups = awareness_coverage_by(field, day)
-    whens = [When(**{field: row[field]}, then=Value(row["coverage"])) for row in groups]
+    # The group the facility was in on ``day``: its pathway row then (with_pathway()).
+    whens = [When(**{f"pathway__{field}": row[field]}, then=Value(row["coverage"])) for row in groups]
     return Case(*whens, default=Value(None), output_field=FloatField())
 
 
@@ -164,15 +170,18 @@ def _sector_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
-def _unit_filter() -> django_filters.ModelChoiceFilter:
+def _unit_filter(**kwargs) -> django_filters.ModelChoiceFilter:
     return django_filters.ModelChoiceFilter(
-        queryset=AdministrativeUnit.objects.order_by("name"), label=_("administrative unit"), empty_label=_("any")
+        queryset=AdministrativeUnit.objects.order_by("name"),
+        label=_("administrative unit"),
+        empty_label=_("any"),
+        **kwargs,
     )
 
 
-def _area_kind_filter() -> django_filters.ChoiceFilter:
+def _area_kind_filter(field_name: str = "area__kind") -> django_filters.ChoiceFilter:
     return django_filters.ChoiceFilter(
-        field_name="area__kind", choices=ProductionArea.Kind.choices, label=_("area type"), empty_label=_("any")
+        field_name=field_name, choices=ProductionArea.Kind.choices, label=_("area type"), empty_label=_("any")
     )
 
 
@@ -185,11 +194,15 @@ class FacilityFilter(_AsOfFilterSet):
 
     q = django_filters.CharFilter(label=_("search"), method="search", help_text=_("Code or name."))
     sector = _sector_filter()
-    unit = _unit_filter()
+    # Unit, area and area type: where the facility was on the as-of day (its unit membership).
+    unit = _unit_filter(method="filter_unit")
     area = django_filters.ModelChoiceFilter(
-        queryset=ProductionArea.objects.order_by("name"), label=_("production area"), empty_label=_("any")
+        queryset=ProductionArea.objects.order_by("name"),
+        label=_("production area"),
+        empty_label=_("any"),
+        method="filter_area",
     )
-    area_kind = _area_kind_filter()
+    area_kind = _area_kind_filter(field_name="pathway__area_kind")
     kind = django_filters.ChoiceFilter(choices=Facility.Kind.choices, label=_("kind"), empty_label=_("any"))
     in_scope = django_filters.BooleanFilter(label=_("counts toward targets"), widget=AnyYesNo)
     status = django_filters.ChoiceFilter(
@@ -209,7 +222,14 @@ class FacilityFilter(_AsOfFilterSet):
         fields: list[str] = []
 
     def filter_queryset(self, queryset: QuerySet[Facility]) -> QuerySet[Facility]:
-        return super().filter_queryset(queryset.annotate(status=status_on(self.as_of_day)))
+        return super().filter_queryset(with_status(queryset, self.as_of_day))
+
+    # Unit, area and area type: where the facility was on the as-of day (its unit membership).
+    def filter_unit(self, queryset: QuerySet[Facility], name: str, value: AdministrativeUnit) -> QuerySet[Facility]:
+        return queryset.filter(pathway__unit_id=value.pk)
+
+    def filter_area(self, queryset: QuerySet[Facility], name: str, value: ProductionArea) -> QuerySet[Facility]:
+        return queryset.filter(pathway__area_id=value.pk)
 
     def search(self, queryset: QuerySet[Facility], name: str, value: str) -> QuerySet[Facility]:
         term = fold(value)

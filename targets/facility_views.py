@@ -27,7 +27,7 @@ from cpdash.tables import paginate
 from facilities.models import Facility
 from jobs.exports import export_or_job
 from programmes.models import Attendance, DemonstrationModel, Replication, Solution, Survey
-from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, status_on
+from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, status_counts, with_status
 from targets.facility_tables import FacilityTable, ReachNextTable
 from targets.queries import NEVER, facility_saving, surveyed_since
 
@@ -100,12 +100,8 @@ def _facility_with_history(day: datetime.date) -> QuerySet[Facility]:
         Prefetch("replications", Replication.objects.select_related("facility").order_by("replicated_on", "pk"))
     )
     return (
-        facility_register()
-        .annotate(
-            surveyed_since=surveyed_since(),
-            saving=facility_saving(day),
-            status=status_on(day),
-        )
+        with_status(facility_register(), day)
+        .annotate(surveyed_since=surveyed_since(), saving=facility_saving(day))
         .prefetch_related(
             Prefetch("attendances", Attendance.objects.select_related("activity")),
             "awareness_records",

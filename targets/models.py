@@ -70,6 +70,16 @@ class Target(models.Model):
         verbose_name=_("administrative unit"),
     )
     area_kind = models.CharField(_("area type"), max_length=20, choices=ProductionArea.Kind.choices, blank=True)
+    unit_level = models.CharField(
+        _("level of units counted"),
+        max_length=10,
+        choices=AdministrativeUnit.Level.choices,
+        default=AdministrativeUnit.Level.DISTRICT,
+        help_text=_(
+            "For People's Committees with a CP specialist: the level of the units counted, "
+            "e.g. district level for the 2015 target, commune level after the 2025 reform."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -142,6 +152,8 @@ class Target(models.Model):
             parts.append(self.sector.name)
         if self.unit_scope_id:
             parts.append(self.unit_scope.name)
+        if self.indicator == Indicator.SPECIALIST_COVERAGE and self.unit_level != AdministrativeUnit.Level.DISTRICT:
+            parts.append(str(AdministrativeUnit.Level(self.unit_level).label))
         if self.area_kind:
             parts.append(str(ProductionArea.Kind(self.area_kind).label))
         if self.indicator in (Indicator.SAVING, Indicator.APPLICATION_WITH_SAVING):

@@ -42,7 +42,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, NullIf
 
-from facilities.models import AdministrativeUnit
+from facilities.models import AdministrativeUnit, member_on_q
 from programmes.models import FacilityPathway, SavingStep, Specialist
 from targets.arithmetic import QUARTILES
 
@@ -62,8 +62,23 @@ CONTACT_SOURCES: dict[str, str] = {
 }
 
 
-#: How a Facility queryset reaches the pathway; the engine counts over FacilityPathway itself ("").
+#: How a Facility queryset annotated with pathway_on() reaches its pathway row; the engine
+#: counts over FacilityPathway itself ("").
 ON_FACILITY = "pathway__"
+
+
+def pathway_on(day: datetime.date) -> FilteredRelation:
+    """On a Facility queryset: the facility's pathway row of ``day`` (the one of its unit
+    membership then: exactly one for any day). Annotate it as "pathway" (ON_FACILITY) before
+    reading milestones or filtering by unit or area type through it."""
+    return FilteredRelation("pathways", condition=member_on_q(day, "pathways__"))
+
+
+def with_pathway(facilities: QuerySet, day: datetime.date) -> QuerySet:
+    """``facilities`` joined to their pathway row of ``day`` (pathway_on()), once."""
+    if "pathway" in facilities.query._filtered_relations:
+        return facilities
+    return facilities.annotate(pathway=pathway_on(day))
 
 
 def milestone(field: str, prefix: str = ON_FACILITY) -> Coalesce:
@@ -164,7 +179,9 @@ def left_on() -> Coalesce:
 
 def scope_q(*, sector_id: int | None = None, unit_id: int | None = None, area_kind: str = "") -> Q:
     """Pathway rows of a sector, a unit and/or a production-area type; Q() for no restriction.
-    On a Facility queryset: through(scope_q(…), ON_FACILITY)."""
+    The unit and the area type are those of the row's membership: counted on a day, the
+    unit the facility was in then. On a Facility queryset annotated with pathway_on(D):
+    through(scope_q(…), ON_FACILITY)."""
     q = Q()
     if sector_id:
         q &= Q(sector_id=sector_id)
@@ -235,15 +252,15 @@ def ranked_savings(
     for index, ((resource, condition), days) in enumerate(groups.items()):
         steps = (
             SavingStep.objects.filter(resource=resource)
-            .filter(through(condition & Q(in_scope=True), "facility__"))
+            .filter(through(condition & Q(in_scope=True), "pathway__"))
             .values(
                 "id",
                 "best",
                 "since",
                 "until",
-                opened=F("facility__opened_on"),
-                closed=F("facility__closed_on"),
-                bucket=bucket_of(bucket, "facility__") if bucket else Value(None, output_field=IntegerField()),
+                opened=F("pathway__opened_on"),
+                closed=F("pathway__closed_on"),
+                bucket=bucket_of(bucket, "pathway__") if bucket else Value(None, output_field=IntegerField()),
             )
             .order_by()
         )

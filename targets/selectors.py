@@ -78,6 +78,7 @@ from targets.queries import (
     surveyed_since,
     through,
     units_in_scope,
+    with_pathway,
 )
 
 #: Breakdown name (the API's and command's ``by``) → the facility field it groups by.
@@ -200,7 +201,8 @@ class _Plan:
                 day: self._alias(("specialist", day), self.unit_annotations, lambda day=day: specialist_on(day))
                 for day in days
             }
-            return _UnitCounting(Q(pk=target.unit_scope_id) if target.unit_scope_id else Q(), specialist)
+            units = Q(level=target.unit_level)
+            return _UnitCounting(units & Q(pk=target.unit_scope_id) if target.unit_scope_id else units, specialist)
         scope = scope_q(sector_id=target.sector_id, unit_id=target.unit_scope_id, area_kind=target.area_kind)
         numerator, denominator = _since_keys(target)
         return _FacilityCounting(
@@ -793,7 +795,10 @@ def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int
     supported = TechnicalSupport.objects.filter(given_on__range=(start, end))
     return {
         "facilities_reached": contacts[0].union(*contacts[1:]).count(),
-        "facilities_newly_reached": FacilityPathway.objects.filter(aware_on__range=(start, end)).count(),
+        # Distinct facilities: one that moved unit has a pathway row per unit.
+        "facilities_newly_reached": FacilityPathway.objects.filter(aware_on__range=(start, end)).aggregate(
+            n=Count("facility_id", distinct=True)
+        )["n"],
         "facilities_supported": supported.aggregate(n=Count("survey__facility", distinct=True))["n"],
     }
 
@@ -821,7 +826,7 @@ def facilities_behind(
     saving" and "saving" (the target's lower end). Ordered by code.
     """
     facilities = (
-        Facility.objects.counted_on(as_of)
+        with_pathway(Facility.objects.counted_on(as_of), as_of)
         .filter(through(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind), ON_FACILITY))
         .select_related("sector", "unit", "area")
         .order_by("code")
@@ -846,8 +851,11 @@ def facilities_behind(
     return facilities.filter(since__lte=as_of)
 
 
-def units_behind(*, as_of: datetime.date, unit_id: int | None = None, denominator: bool = False) -> QuerySet:
-    """Units valid on ``as_of`` with a CP specialist in post then (all valid units when ``denominator``).
+def units_behind(
+    *, as_of: datetime.date, unit_id: int | None = None, level: str | None = None, denominator: bool = False
+) -> QuerySet:
+    """Units valid on ``as_of`` (of ``level``, any when None) with a CP specialist in post then
+    (all valid units when ``denominator``).
 
     Annotated with ``specialist`` (the name of one specialist in post, or None). Ordered by name.
     """
@@ -859,13 +867,15 @@ def units_behind(*, as_of: datetime.date, unit_id: int | None = None, denominato
     )
     if unit_id:
         units = units.filter(pk=unit_id)
+    if level:
+        units = units.filter(level=level)
     return units if denominator else units.filter(specialist__isnull=False)
 
 
 def records_behind(*, target: Target, as_of: datetime.date, denominator: bool = False) -> QuerySet:
     """The facilities (units for specialist coverage) behind ``target``'s numerator on ``as_of``."""
     if target.indicator == Indicator.SPECIALIST_COVERAGE:
-        return units_behind(as_of=as_of, unit_id=target.unit_scope_id, denominator=denominator)
+        return units_behind(as_of=as_of, unit_id=target.unit_scope_id, level=target.unit_level, denominator=denominator)
     return facilities_behind(
         indicator=target.indicator,
         as_of=as_of,
@@ -883,7 +893,7 @@ def facilities_never_reached(
 ) -> QuerySet[Facility]:
     """In-scope facilities open on ``as_of`` with no contact at all by then (data completeness)."""
     return (
-        Facility.objects.counted_on(as_of)
+        with_pathway(Facility.objects.counted_on(as_of), as_of)
         .filter(through(scope_q(sector_id=sector_id, unit_id=unit_id, area_kind=area_kind), ON_FACILITY))
         .annotate(since=aware_since())
         .filter(since__gt=as_of)

@@ -5,68 +5,89 @@ from django.db import migrations, models
 
 
 def fill_pathway(apps, schema_editor):
-    """Derive the pathway of the records already stored (none on a fresh database).
-
-    Calls today's programmes.pathway: on a database with records, run this migration
-    with the code of the commit that added it, or run manage.py rebuild_pathway after."""
-    if not apps.get_model("facilities", "Facility").objects.exists():
-        return
-    from programmes import pathway
-
-    pathway.rebuild()
+    """Nothing since 0009_pathway_per_membership, which recreates these tables and fills
+    them from the records (today's programmes.pathway writes the tables of 0009)."""
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facilities', '0002_history'),
-        ('programmes', '0002_history'),
+        ("facilities", "0002_history"),
+        ("programmes", "0002_history"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FacilityPathway',
+            name="FacilityPathway",
             fields=[
-                ('facility', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='pathway', serialize=False, to='facilities.facility', verbose_name='facility')),
-                ('in_scope', models.BooleanField(verbose_name='counts toward targets')),
-                ('opened_on', models.DateField(null=True, verbose_name='opened on')),
-                ('closed_on', models.DateField(null=True, verbose_name='closed on')),
-                ('sector_id', models.BigIntegerField(verbose_name='sector')),
-                ('unit_id', models.BigIntegerField(verbose_name='administrative unit')),
-                ('area_kind', models.CharField(blank=True, max_length=20, verbose_name='area type')),
-                ('kind', models.CharField(max_length=20, verbose_name='kind')),
-                ('attended_on', models.DateField(null=True, verbose_name='first outreach activity')),
-                ('awareness_recorded_on', models.DateField(null=True, verbose_name='first awareness record')),
-                ('surveyed_on', models.DateField(null=True, verbose_name='first CP survey')),
-                ('supported_on', models.DateField(null=True, verbose_name='first technical support')),
-                ('applying_on', models.DateField(null=True, verbose_name='first CP solution')),
-                ('measured_on', models.DateField(null=True, verbose_name='first measured saving')),
-                ('hosted_on', models.DateField(null=True, verbose_name='first demonstration model hosted')),
-                ('replicated_on', models.DateField(null=True, verbose_name='first replication')),
-                ('aware_on', models.DateField(help_text='The earliest contact of any kind.', null=True, verbose_name='aware of CP since')),
+                (
+                    "facility",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="pathway",
+                        serialize=False,
+                        to="facilities.facility",
+                        verbose_name="facility",
+                    ),
+                ),
+                ("in_scope", models.BooleanField(verbose_name="counts toward targets")),
+                ("opened_on", models.DateField(null=True, verbose_name="opened on")),
+                ("closed_on", models.DateField(null=True, verbose_name="closed on")),
+                ("sector_id", models.BigIntegerField(verbose_name="sector")),
+                ("unit_id", models.BigIntegerField(verbose_name="administrative unit")),
+                ("area_kind", models.CharField(blank=True, max_length=20, verbose_name="area type")),
+                ("kind", models.CharField(max_length=20, verbose_name="kind")),
+                ("attended_on", models.DateField(null=True, verbose_name="first outreach activity")),
+                ("awareness_recorded_on", models.DateField(null=True, verbose_name="first awareness record")),
+                ("surveyed_on", models.DateField(null=True, verbose_name="first CP survey")),
+                ("supported_on", models.DateField(null=True, verbose_name="first technical support")),
+                ("applying_on", models.DateField(null=True, verbose_name="first CP solution")),
+                ("measured_on", models.DateField(null=True, verbose_name="first measured saving")),
+                ("hosted_on", models.DateField(null=True, verbose_name="first demonstration model hosted")),
+                ("replicated_on", models.DateField(null=True, verbose_name="first replication")),
+                (
+                    "aware_on",
+                    models.DateField(
+                        help_text="The earliest contact of any kind.", null=True, verbose_name="aware of CP since"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CP pathway',
-                'verbose_name_plural': 'CP pathways',
-                'indexes': [models.Index(fields=['aware_on'], name='programmes__aware_o_0ae187_idx'), models.Index(fields=['unit_id'], name='programmes__unit_id_cc2287_idx')],
+                "verbose_name": "CP pathway",
+                "verbose_name_plural": "CP pathways",
+                "indexes": [
+                    models.Index(fields=["aware_on"], name="programmes__aware_o_0ae187_idx"),
+                    models.Index(fields=["unit_id"], name="programmes__unit_id_cc2287_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SavingStep',
+            name="SavingStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resource', models.CharField(blank=True, max_length=20, verbose_name='resource')),
-                ('since', models.DateField(verbose_name='since')),
-                ('until', models.DateField(null=True, verbose_name='until')),
-                ('best', models.FloatField(verbose_name='best saving (%)')),
-                ('previous', models.FloatField(null=True, verbose_name='previous best saving (%)')),
-                ('facility', models.ForeignKey(db_column='facility_id', on_delete=django.db.models.deletion.CASCADE, related_name='saving_steps', to='programmes.facilitypathway', verbose_name='facility')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("resource", models.CharField(blank=True, max_length=20, verbose_name="resource")),
+                ("since", models.DateField(verbose_name="since")),
+                ("until", models.DateField(null=True, verbose_name="until")),
+                ("best", models.FloatField(verbose_name="best saving (%)")),
+                ("previous", models.FloatField(null=True, verbose_name="previous best saving (%)")),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        db_column="facility_id",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saving_steps",
+                        to="programmes.facilitypathway",
+                        verbose_name="facility",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'saving step',
-                'verbose_name_plural': 'saving steps',
-                'indexes': [models.Index(fields=['resource', 'since'], name='programmes__resourc_596e4b_idx')],
-                'constraints': [models.UniqueConstraint(fields=('facility', 'resource', 'since'), name='saving_step_once_per_day')],
+                "verbose_name": "saving step",
+                "verbose_name_plural": "saving steps",
+                "indexes": [models.Index(fields=["resource", "since"], name="programmes__resourc_596e4b_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("facility", "resource", "since"), name="saving_step_once_per_day")
+                ],
             },
         ),
         migrations.RunPython(fill_pathway, migrations.RunPython.noop),

@@ -27,7 +27,10 @@ from tests.programmes.conftest import grant, rows
 pytestmark = pytest.mark.django_db
 
 #: Derived from the records by programmes/pathway.py, never edited: their history is the records'.
-DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep"}
+# The pathway is derived from the records; a facility's unit memberships are themselves its
+# dated history of units, written by facilities/membership.py from the register's writes
+# (each with its own history entry).
+DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep", "facilities.UnitMembership"}
 #: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin).
 BOOKKEEPING = {"programmes.FormSubmission"}
 DOMAIN_MODELS = [

@@ -6,7 +6,9 @@ row anywhere in the file, even after chunks were written, leaves nothing written
 import datetime as dt
 
 import pytest
+from django.db.models import F
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from facilities import resources
 from facilities.models import Facility
@@ -124,13 +126,21 @@ def test_new_updated_unchanged_and_blank_rows(first_import, admin_user, mode):
     kept = pathway_rows()
     pathway.rebuild()
     assert kept == pathway_rows()
-    row = FacilityPathway.objects.get(facility=f2)
+    # F2 moved to Đông Anh on the day of the import: a row per unit, the same milestones.
+    before, row = FacilityPathway.objects.filter(facility=f2).order_by(F("since").asc(nulls_first=True))
     assert (row.surveyed_on, row.unit_id, row.in_scope, row.area_kind) == (
         dt.date(2012, 6, 1),
         f2.unit_id,
         False,
         "industrial_zone",
     )
+    assert (before.since, before.until, row.since, row.until) == (
+        None,
+        timezone.localdate(),
+        timezone.localdate(),
+        None,
+    )
+    assert before.unit_id != f2.unit_id and before.surveyed_on == row.surveyed_on
 
 
 def good_facility(code: str) -> dict:

@@ -312,15 +312,19 @@ def _statements_to_import(rows: list[dict]) -> list[str]:
 def test_query_count_does_not_grow_with_rows(register, count):
     """Sectors, units, areas, existing codes, then per chunk of rows (2,000): one
     INSERT (or UPDATE) of the facilities, one INSERT … SELECT of their history entries,
-    and one INSERT (or UPDATE) of their pathway rows (facilities_written). PostgreSQL
-    writes new facilities with COPY, their ids drawn first from the sequence."""
+    their unit memberships (new: one INSERT; changed: one UPDATE ending those that moved,
+    one correcting the others: facilities/membership.py), and their pathway rows
+    (facilities_written: new, one INSERT; changed, one UPDATE and one SELECT of the
+    memberships without a row yet). PostgreSQL writes new facilities with COPY, their
+    ids drawn first from the sequence."""
     reads = ["SELECT"] * 4
     insert = ["SELECT", "COPY"] if connection.vendor == "postgresql" else ["INSERT"]
 
     changed = [dict(row, name="changed") for row in rows_of(count)]
 
-    assert _statements_to_import(rows_of(count)) == [*reads, *insert, "INSERT", "INSERT"]
-    assert _statements_to_import(changed) == [*reads, "UPDATE", "INSERT", "UPDATE"]
+    assert _statements_to_import(rows_of(count)) == [*reads, *insert, "INSERT", "INSERT", "INSERT"]
+    memberships = ["UPDATE", "UPDATE"]
+    assert _statements_to_import(changed) == [*reads, "UPDATE", "INSERT", *memberships, "UPDATE", "SELECT"]
     assert _statements_to_import(changed) == reads  # unchanged rows are skipped, not written
 
 

@@ -824,9 +824,9 @@ STATEMENTS = {
     # facilities, stored surveys; surveys, options (these files have no support); pathway;
     # again: options, support
     SurveyResource: ([SEL, *LOCK, SEL, INS, INS, INS, INS, *PATHWAY], [SEL, *LOCK, SEL, SEL, SEL]),
-    # facilities, stored solutions; solutions, savings; the savings' solutions, pathway, saving steps;
+    # facilities, stored solutions; solutions, savings; the savings' solutions, pathway, its rows, saving steps;
     # again: savings
-    SolutionResource: ([SEL, *LOCK, SEL, INS, INS, INS, INS, SEL, *PATHWAY, INS], [SEL, *LOCK, SEL, SEL]),
+    SolutionResource: ([SEL, *LOCK, SEL, INS, INS, INS, INS, SEL, *PATHWAY, SEL, INS], [SEL, *LOCK, SEL, SEL]),
     # units, stored specialists; specialists
     SpecialistResource: ([SEL, *LOCK, SEL, INS, INS], [SEL, *LOCK, SEL]),
 }

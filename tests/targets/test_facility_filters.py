@@ -14,7 +14,14 @@ import pytest
 
 from facilities.models import Facility, ProductionArea
 from programmes.models import AwarenessRecord
-from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, reach_next, status_counts
+from targets.facility_filters import (
+    FacilityFilter,
+    ReachNextFilter,
+    facility_register,
+    reach_next,
+    status_counts,
+    with_status,
+)
 from tests import builders as b
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +153,7 @@ class TestStatus:
 
     def test_counts(self, register, django_assert_num_queries):
         with django_assert_num_queries(1):
-            counts = status_counts(facility_register(), D)
+            counts = status_counts(with_status(facility_register(), D), D)
         assert counts == {"total": 6, "counted": 4, "aware": 2, "applying": 1, "never_reached": 2}
 
     def test_bad_day_is_an_error(self, register):

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from cpdash.exports import SafeTableExport, escape_formula, escape_row, export_format, unescape_formula
-from targets.facility_filters import facility_register, reach_next, status_on
+from targets.facility_filters import facility_register, reach_next, with_status
 from targets.facility_tables import FacilityTable, ReachNextTable
 from tests import builders as b
 
@@ -84,7 +84,7 @@ def test_export_format(params, expected):
 
 
 def register_table() -> FacilityTable:
-    return FacilityTable(facility_register().annotate(status=status_on(D)))
+    return FacilityTable(with_status(facility_register(), D))
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
