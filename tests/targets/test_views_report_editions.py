@@ -258,3 +258,23 @@ def test_query_counts_do_not_grow_with_data(publisher_client, interview_year, dj
         assert publisher_client.get(reverse(XLSX, args=[YEAR])).status_code == 200
     with django_assert_num_queries(CHANGES_QUERIES):
         assert publisher_client.get(reverse(CHANGES, args=[YEAR])).status_code == 200
+
+
+# --- The admin ---------------------------------------------------------------------------------------
+
+
+def test_admins_list_and_delete_editions_but_never_write_one(admin_user, publisher_client, interview_year):
+    _publish(publisher_client)
+    _publish(publisher_client)
+    admin_client = Client()
+    admin_client.force_login(admin_user)
+    latest = ReportEdition.objects.get(number=2)
+    assert admin_client.get(reverse("admin:targets_reportedition_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:targets_reportedition_add")).status_code == 403
+    change = admin_client.post(reverse("admin:targets_reportedition_change", args=[latest.pk]), {"year": 1999})
+    assert change.status_code in (302, 403) and ReportEdition.objects.get(pk=latest.pk).year == YEAR
+    response = admin_client.post(reverse("admin:targets_reportedition_delete", args=[latest.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not EditionRecord.objects.filter(edition_id=latest.pk).exists()
+    # The earlier edition is the one readers see again.
+    assert publisher_client.get(reverse(REPORT, args=[YEAR])).context["edition"].number == 1
