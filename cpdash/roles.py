@@ -3,7 +3,8 @@
 - Staff record what the programme does (outreach, surveys, support,
   solutions and savings, specialists, demonstration models) and see the
   register and the targets.
-- Managers follow progress: they see everything and change nothing.
+- Managers follow progress: they see everything and change nothing, but
+  publish the results report (an edition: targets.models.ReportEdition).
 - Admins keep the register, the programme and its targets, and the users. They
   alone import spreadsheets in the admin: the "import_<model>" permissions of
   the imported models (cpdash.models.IMPORTED_PERMISSIONS) are theirs only.
@@ -35,6 +36,8 @@ STAFF_RECORDS = (
 )
 STAFF_ACTIONS = ("add", "change", "view")
 ADMIN_AUTH_MODELS = ("user", "group")
+#: What managers do besides viewing (Admins hold every permission of the targets app).
+MANAGER_PERMISSIONS = Q(content_type__app_label="targets", codename="publish_reportedition")
 
 
 def ensure_groups() -> None:
@@ -54,7 +57,7 @@ def role_permissions() -> dict[str, list[Permission]]:
     )
     return {
         STAFF: list(Permission.objects.filter(staff)),
-        MANAGERS: list(Permission.objects.filter(view_all)),
+        MANAGERS: list(Permission.objects.filter(view_all | MANAGER_PERMISSIONS)),
         ADMINS: list(Permission.objects.filter(admins)),
     }
 

@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 
 from cpdash.admin import HistoryAdmin, RoleUserAdmin
 from programmes.models import Phase
-from targets.models import Target
+from targets.models import ReportEdition, Target
 
 
 class PhaseFilter(admin.RelatedFieldListFilter):
@@ -19,6 +19,24 @@ class TargetAdmin(HistoryAdmin):
     list_filter = ("phase__programme", ("phase", PhaseFilter), "indicator")
     list_select_related = ("phase__programme",)
     autocomplete_fields = ("sector", "unit_scope")
+
+
+@admin.register(ReportEdition)
+class ReportEditionAdmin(admin.ModelAdmin):
+    """Editions are published from the report page and never changed; an admin may delete one
+    (the previous edition of the year becomes the one readers see)."""
+
+    list_display = ("year", "number", "as_of", "published_at", "published_by")
+    list_filter = ("year",)
+    list_select_related = ("published_by",)
+    fields = ("year", "number", "as_of", "published_at", "published_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # Only a superuser makes or changes a superuser (cpdash.admin.RoleUserAdmin).

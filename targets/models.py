@@ -7,6 +7,7 @@ values; this module only says what the department aims for.
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext
@@ -161,3 +162,59 @@ class Target(models.Model):
             minimum = f"{float(self.qualifying_saving()):g}"
             parts.append(gettext("%(resource)s saving ≥ %(minimum)s%%") % {"resource": resource, "minimum": minimum})
         return ", ".join(parts)
+
+
+class ReportEdition(models.Model):
+    """A published edition of the results report for one year: what it said, frozen.
+
+    ``payload``: the report as JSON text, one full report per language
+    ({"vi": {…}, "en": {…}}: every figure, label, sentence and chart), written by
+    targets.editions at publish time and read back as it was written; ``xlsx_vi``,
+    ``xlsx_en``: its workbook in each language, the bytes sent. ``as_of``: the day
+    the figures stand on (the report's end). Editions of a year are numbered from
+    1; the latest is the one readers see. Published, never changed: a correction is
+    a new edition (docs/reports.md).
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveSmallIntegerField(_("edition"))
+    as_of = models.DateField(_("figures as of"))
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="report_editions",
+        verbose_name=_("published by"),
+    )
+    payload = models.TextField(_("content (JSON)"), editable=False)
+    xlsx_vi = models.BinaryField(_("workbook (Vietnamese)"), editable=False)
+    xlsx_en = models.BinaryField(_("workbook (English)"), editable=False)
+
+    class Meta:
+        verbose_name = _("report edition")
+        verbose_name_plural = _("report editions")
+        ordering = ["-year", "-number"]
+        constraints = [models.UniqueConstraint(fields=["year", "number"], name="report_edition_number_unique")]
+        permissions = [("publish_reportedition", _("Can publish the results report"))]
+
+    def __str__(self) -> str:
+        return gettext("Results report %(year)s, edition %(number)s") % {"year": self.year, "number": self.number}
+
+
+class EditionRecord(models.Model):
+    """A record counted in one figure of an edition: a facility (a unit for specialist
+    coverage) in a numerator or a denominator, as the edition counted it.
+
+    ``figure``: "newly_aware/numerator", "target/<target id>/denominator", … (targets.editions).
+    Compared in the database with the records the same figure counts now.
+    """
+
+    edition = models.ForeignKey(ReportEdition, on_delete=models.CASCADE, related_name="records")
+    figure = models.CharField(max_length=40)
+    record_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["edition", "figure", "record_id"], name="edition_record_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.figure} #{self.record_id}"

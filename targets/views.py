@@ -3,23 +3,25 @@ parameters, call a selector, render; 400 with a clear message for bad parameters
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from cpdash import dates
 from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
 from cpdash.text import is_ascii_digits
 from programmes.models import Programme
-from targets import annual_report, dashboard, exports, payloads, selectors
+from targets import annual_report, dashboard, editions, exports, payloads, selectors
 from targets.forms import DashboardForm
-from targets.models import Target
+from targets.models import ReportEdition, Target
 from targets.tables import UnitsTable
 
 #: Records listed by the "behind" endpoint per page, by default and at most.
@@ -231,17 +233,50 @@ def _refused(year: int) -> str | None:
     return annual_report.report_refusal(year=year, today=timezone.localdate())
 
 
+def _editions(year: int) -> list[ReportEdition]:
+    """The year's editions, the latest first, without their content. 1 query."""
+    return list(
+        ReportEdition.objects.filter(year=year)
+        .select_related("published_by")
+        .defer("payload", "xlsx_vi", "xlsx_en")
+        .order_by("-number")
+    )
+
+
+def _chosen_edition(request: HttpRequest, year: int, found: list[ReportEdition]) -> ReportEdition | None:
+    """The edition the request asks for (``?edition=N``), else the latest; None for the live
+    figures (``?live=1``, or no edition yet). 404 for an edition the year does not have."""
+    if request.GET.get("live") == "1":
+        return None
+    asked = request.GET.get("edition", "").strip()
+    if not asked:
+        return found[0] if found else None
+    chosen = next((e for e in found if is_ascii_digits(asked) and e.number == int(asked)), None)
+    if chosen is None:
+        raise Http404(_("The %(year)s report has no edition %(number)s.") % {"year": year, "number": asked[:10]})
+    return chosen
+
+
 @login_required
 @permission_required("targets.view_target", raise_exception=True)
 @require_GET
 @reads_from_replica
 def report_page(request: HttpRequest, year: int) -> HttpResponse:
-    """The results of one year in the department's words, with its figures; A4 when printed."""
+    """The results of one year in the department's words, with its figures; A4 when printed.
+
+    The latest published edition by default (another with ``?edition=N``, the live
+    figures with ``?live=1``), with a notice when the live figures now differ."""
     message = _refused(year)
     if message:
         return render(request, "targets/report.html", {"year": year, "refusal": message}, status=404)
-    report = annual_report.annual_report(year=year, today=timezone.localdate())
-    return render(request, "targets/report.html", {"year": year, "report": report})
+    found = _editions(year)
+    edition = _chosen_edition(request, year, found)
+    live = annual_report.annual_report(year=year, today=timezone.localdate())
+    context = {"year": year, "report": live, "editions": found, "edition": edition}
+    if edition is not None:
+        report = editions.edition_report(edition)
+        context.update(report=report, live_differs=editions.differs(report, live))
+    return render(request, "targets/report.html", context)
 
 
 @login_required
@@ -249,11 +284,62 @@ def report_page(request: HttpRequest, year: int) -> HttpResponse:
 @require_GET
 @reads_from_replica
 def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
-    """The same figures as a workbook, one sheet per section."""
+    """The same figures as a workbook, one sheet per section: the edition's as published
+    (the latest, or ``?edition=N``), the live figures' with ``?live=1`` or before any edition."""
     message = _refused(year)
     if message:
         return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
-    book = annual_report.report_databook(annual_report.annual_report(year=year, today=timezone.localdate()))
-    response = HttpResponse(xlsx_bytes(book), content_type=exports.FORMATS["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="cpdash-report-{year}.xlsx"'
+    edition = _chosen_edition(request, year, _editions(year))
+    if edition is None:
+        report = annual_report.annual_report(year=year, today=timezone.localdate())
+        content = xlsx_bytes(annual_report.report_databook(report))
+        name = f"cpdash-report-{year}.xlsx"
+    else:
+        content = editions.edition_xlsx(edition)
+        name = f"cpdash-report-{year}-edition-{edition.number}.xlsx"
+    response = HttpResponse(content, content_type=exports.FORMATS["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@transaction.non_atomic_requests  # editions.publish() opens its own transaction, on one snapshot
+@login_required
+@permission_required("targets.publish_reportedition", raise_exception=True)
+@require_POST
+def report_publish(request: HttpRequest, year: int) -> HttpResponse:
+    """POST: publish the year's report as it stands now, as a new edition; back to the report."""
+    message = _refused(year)
+    if message:
+        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+    edition = editions.publish(year=year, user=request.user, today=timezone.localdate())
+    messages.success(
+        request,
+        _("Edition %(number)s of the %(year)s report is published: readers now see it.")
+        % {"number": edition.number, "year": year},
+    )
+    return redirect("targets:report", year=year)
+
+
+@login_required
+@permission_required("targets.view_target", raise_exception=True)
+@require_GET
+@reads_from_replica
+def report_changes(request: HttpRequest, year: int) -> HttpResponse:
+    """An edition (the latest, or ``?edition=N``) beside the live figures: every figure, the
+    sentences that differ, and the records that entered or left each counted figure."""
+    message = _refused(year)
+    found = _editions(year) if not message else []
+    if not found:
+        message = message or _("The %(year)s report has not been published yet.") % {"year": year}
+        return render(request, "targets/report_changes.html", {"year": year, "refusal": message}, status=404)
+    request_edition = _chosen_edition(request, year, found) or found[0]
+    published = editions.edition_report(request_edition)
+    live = annual_report.annual_report(year=year, today=timezone.localdate())
+    context = {
+        "year": year,
+        "edition": request_edition,
+        "editions": found,
+        "report": published,
+        **editions.compare(request_edition, published, live),
+    }
+    return render(request, "targets/report_changes.html", context)

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import models
+from django.utils import timezone
 
 from jobs.models import Job
 from programmes.models import (
@@ -22,6 +23,7 @@ from programmes.models import (
     ResourceSaving,
     TechnicalSupport,
 )
+from targets.models import ReportEdition
 from tests import builders
 
 _seq = itertools.count(1)
@@ -80,6 +82,17 @@ BUILD: dict[str, Callable[[], models.Model]] = {
     "programmes.demonstrationmodel": builders.demonstration,
     "programmes.replication": lambda: builders.demonstration(replicated_at=[builders.facility()]).replications.get(),
     "jobs.job": _job,
+    # An edition of a year no sample programme reaches: the report pages never read its placeholder content.
+    "targets.reportedition": lambda: ReportEdition.objects.create(
+        year=1999,
+        number=next(_seq),
+        as_of=dt.date(2013, 12, 31),
+        published_at=timezone.now(),
+        published_by=User.objects.create_user(f"publisher{next(_seq)}"),
+        payload="{}",
+        xlsx_vi=b"",
+        xlsx_en=b"",
+    ),
     "targets.target": lambda: builders.target(
         _targets_phase(),
         target_max=70,

@@ -33,12 +33,15 @@ pytestmark = pytest.mark.django_db
 DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep", "facilities.UnitMembership"}
 #: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin).
 BOOKKEEPING = {"programmes.FormSubmission"}
+#: Published, never edited: an edition is itself the record of what was said (and the admin's
+#: log records who deleted one).
+PUBLISHED = {"targets.ReportEdition", "targets.EditionRecord"}
 DOMAIN_MODELS = [
     model
     for model in apps.get_models()
     if model._meta.app_label in {"facilities", "programmes", "targets"}
     and not hasattr(model, "instance_type")
-    and model._meta.label not in DERIVED | BOOKKEEPING
+    and model._meta.label not in DERIVED | BOOKKEEPING | PUBLISHED
 ]
 RECORDED = [model for model in DOMAIN_MODELS if hasattr(model, "history")]
 

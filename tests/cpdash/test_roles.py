@@ -49,6 +49,7 @@ def test_staff_record_programme_work_and_see_the_register(groups, staff_user):
     assert not user.has_perm("programmes.delete_survey")
     assert not user.has_perm("facilities.change_facility")
     assert not user.has_perm("targets.add_target")
+    assert not user.has_perm("targets.publish_reportedition")
     assert not user.has_perm("programmes.change_programme")
     assert not user.has_perm("auth.change_user")
 
@@ -60,7 +61,11 @@ def test_managers_see_everything_and_change_nothing(groups, manager_user):
     assert user.has_perm("programmes.view_survey")
     assert user.has_perm("targets.view_target")
     assert not user.has_perm("programmes.change_survey")
-    assert all(codename.split(".")[1].startswith("view_") for codename in user.get_all_permissions())
+    # Viewing, and one thing more: publishing the results report (an edition).
+    assert user.get_all_permissions() - {"targets.publish_reportedition"} == {
+        p for p in user.get_all_permissions() if p.split(".")[1].startswith("view_")
+    }
+    assert user.has_perm("targets.publish_reportedition")
 
 
 def test_admins_keep_register_targets_and_users(groups, outsider):
@@ -141,7 +146,8 @@ def test_after_migrate_a_manager_can_change_nothing(manager_user):
     assert user.has_perm("targets.view_target")
     assert user.has_perm("facilities.view_facility")
     assert user.has_perm("programmes.view_survey")
-    assert {p.split(".")[1].split("_")[0] for p in user.get_all_permissions()} == {"view"}
+    assert {p.split(".")[1].split("_")[0] for p in user.get_all_permissions()} == {"view", "publish"}
+    assert user.has_perm("targets.publish_reportedition")
 
 
 @pytest.mark.django_db

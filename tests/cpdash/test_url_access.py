@@ -61,6 +61,10 @@ EXPECTED: dict[str, tuple] = {
     "targets:dashboard_export": READ,
     "targets:report": READ,
     "targets:report_xlsx": READ,
+    # POST only, for managers (and admins); others are refused before the method is looked at.
+    "targets:report_publish": (LOGIN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    # Published and live side by side: not found until the year has an edition (the samples' has none).
+    "targets:report_changes": (LOGIN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     "targets:indicators": READ,
     "targets:series": READ,
     "targets:behind": READ,
@@ -98,6 +102,7 @@ ADMIN_SUPERUSER = {
     "admin:logout": NOT_ALLOWED,  # POST only
     "admin:autocomplete": FORBIDDEN,  # needs its query parameters
     "admin:view_on_site": NOT_FOUND,  # no model has get_absolute_url
+    "admin:targets_reportedition_add": FORBIDDEN,  # editions are published from the report page
 }
 ADMIN_SUPERUSER_BY_SUFFIX = {"_process_import": NOT_ALLOWED}  # import-export's second step: POST only
 
