@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("targets", "0005_report_editions"),
+        ("targets", "0006_report_editions"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]
