@@ -32,7 +32,7 @@ from targets import annual_report, dashboard, selectors
 from targets.annual_report import AnnualReport, number, value_text
 from targets.figures import BreakdownRow, SavingStats, TargetResult
 from targets.models import EditionRecord, Indicator, ReportEdition, Target
-from targets.queries import aware_since
+from targets.queries import aware_since, with_pathway
 
 #: Records listed per side (entered, left) of a counted figure on the changes page.
 LISTED_RECORDS = 100
@@ -118,7 +118,7 @@ def newly_aware_facilities(*, start: datetime.date, end: datetime.date, numerato
     """The facilities the report's "newly aware" share counts: in-scope facilities open on
     ``end`` (denominator), those first reached in [start, end] (numerator) — the definition of
     annual_report.newly_aware_by_sector(), record by record (a test holds them equal)."""
-    facilities = Facility.objects.counted_on(end)
+    facilities = with_pathway(Facility.objects.counted_on(end), end)
     if numerator:
         facilities = facilities.alias(first=aware_since()).filter(first__gte=start, first__lte=end)
     return facilities
