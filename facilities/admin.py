@@ -1,3 +1,7 @@
+import datetime
+import json
+import os
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -5,6 +9,7 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -12,7 +17,8 @@ from import_export.results import Result
 
 from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, TypedXLSXExportMixin
 from cpdash.concurrency import VersionedModelForm
-from cpdash.imports import ImportForm
+from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
+from facilities import membership
 from facilities.jobs import FACILITY_IMPORT
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership
 from facilities.resources import (
@@ -26,8 +32,61 @@ from facilities.resources import (
 from jobs.imports import BackgroundImportMixin
 
 
+class ReorganiseForm(forms.Form):
+    """Ending units on a day and where their facilities go (facilities.membership.plan())."""
+
+    on = forms.DateField(
+        label=_("first day of the new units"),
+        help_text=_("The units chosen end the day before; their facilities are in the new units from this day."),
+    )
+    default = forms.ModelChoiceField(
+        queryset=AdministrativeUnit.objects.order_by("name"),
+        required=False,
+        label=_("move the facilities to"),
+        help_text=_("The unit that takes every facility the mapping does not list."),
+    )
+    mapping_file = forms.FileField(
+        required=False,
+        label=_("mapping of facilities (CSV or XLSX)"),
+        help_text=_(
+            "Two columns, “code” (the facility's code) and “unit” (the official code or name of its new unit), "
+            "for a split."
+        ),
+    )
+    mapping = forms.CharField(widget=forms.HiddenInput, required=False)  # the file, as read at the preview
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload = cleaned.get("mapping_file")
+        if upload:
+            try:
+                cleaned["pairs"] = read_mapping(upload.name, upload.read())
+            except ImportFileError as error:
+                self.add_error("mapping_file", str(error))
+        else:
+            try:
+                cleaned["pairs"] = json.loads(cleaned.get("mapping") or "{}")
+            except ValueError:
+                cleaned["pairs"] = {}
+        return cleaned
+
+
+def read_mapping(name: str, data: bytes) -> dict[str, str]:
+    """{facility code: unit} from a CSV or XLSX with columns ``code`` and ``unit``."""
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in FORMATS_BY_EXTENSION:
+        raise ImportFileError(gettext("Upload a .csv or .xlsx file."))
+    dataset = FORMATS_BY_EXTENSION[extension]().create_dataset(data)
+    headers = [normalize_header(h) for h in dataset.headers or []]
+    if "code" not in headers or "unit" not in headers:
+        raise ImportFileError(gettext("The mapping needs the columns “code” and “unit”."))
+    code, unit = headers.index("code"), headers.index("unit")
+    return {cell_text(row[code]): cell_text(row[unit]) for row in dataset if cell_text(row[code])}
+
+
 @admin.register(AdministrativeUnit)
 class AdministrativeUnitAdmin(FoldedSearchMixin, HistoryAdmin):
+    actions = ("reorganise",)
     list_display = ("name", "code", "kind", "level", "parent", "committee_name", "valid_from", "valid_until")
     list_filter = ("kind", "valid_until")
     list_select_related = ("parent",)
@@ -47,6 +106,57 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, HistoryAdmin):
         "valid_until",
     )
 
+    @admin.action(description=_("Split, merge or end the selected units on a date"), permissions=("change",))
+    def reorganise(self, request: HttpRequest, queryset) -> HttpResponse:
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return HttpResponseRedirect(f"{reverse('admin:facilities_administrativeunit_reorganise')}?ids={ids}")
+
+    def get_urls(self) -> list[URLPattern]:
+        view = path(
+            "reorganise/",
+            self.admin_site.admin_view(self.reorganise_view),
+            name="facilities_administrativeunit_reorganise",
+        )
+        return [view, *super().get_urls()]
+
+    def reorganise_view(self, request: HttpRequest) -> HttpResponse:
+        """Preview, then apply, the end of the chosen units and the moves of their facilities."""
+        if not (self.has_change_permission(request) and request.user.has_perm("facilities.change_facility")):
+            raise PermissionDenied
+        ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
+        units = list(AdministrativeUnit.objects.filter(pk__in=ids).prefetch_related("successors"))
+        if not units:
+            return HttpResponseRedirect(reverse("admin:facilities_administrativeunit_changelist"))
+        form = ReorganiseForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            result = membership.plan(units, on=data["on"], default=data["default"], mapping=data["pairs"])
+            if "apply" in request.POST and not result.problems:
+                membership.apply(result)
+                moved = sum(len(facility_ids) for facility_ids in result.moves.values())
+                messages.success(
+                    request,
+                    gettext("%(units)s ended on %(end)s; %(count)d facilities moved from %(start)s.")
+                    % {
+                        "units": ", ".join(str(unit) for unit in units),
+                        "end": (data["on"] - datetime.timedelta(days=1)).isoformat(),
+                        "count": moved,
+                        "start": data["on"].isoformat(),
+                    },
+                )
+                return HttpResponseRedirect(reverse("admin:facilities_administrativeunit_changelist"))
+            form = ReorganiseForm(initial={**data, "mapping": json.dumps(data["pairs"])})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Split, merge or end units"),
+            "units": units,
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/facilities/administrativeunit/reorganise.html", context)
+
 
 class FacilityAdminForm(VersionedModelForm):
     """The register entry, and the day a changed unit or area took effect."""
@@ -64,6 +174,23 @@ class FacilityAdminForm(VersionedModelForm):
     class Meta:
         model = Facility
         fields = ("code", "name", "kind", "employees", "sector", "unit", "area", "in_scope", "opened_on", "closed_on")
+
+    def clean(self) -> dict:
+        """The unit existed on the day the facility moved there (a new facility: the day it
+        opened, else closed, else today)."""
+        cleaned = super().clean()
+        unit, moved_on = cleaned.get("unit"), cleaned.get("moved_on")
+        opened, closed = cleaned.get("opened_on"), cleaned.get("closed_on")
+        if moved_on:
+            day = moved_on
+        elif self.instance.pk is None:
+            day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
+        else:
+            day = None
+        problem = unit.not_valid_reason(day) if unit and day else None
+        if problem:
+            self.add_error("unit", problem)
+        return cleaned
 
     def save(self, commit: bool = True) -> Facility:
         self.instance.moved_on = self.cleaned_data.get("moved_on")

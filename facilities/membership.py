@@ -12,19 +12,24 @@ the register, in a few set-based statements per chunk of facilities:
   begins; otherwise the register entry was **corrected** and the last
   membership takes its unit and area (its past stays as it was).
 
-``move()`` moves facilities on a day (a unit split, merged or ended): it
-writes their register entries and calls sync(). Nothing here opens a
+``move()`` moves facilities on a day: it writes their register entries and
+calls sync(). ``plan()`` and ``apply()`` end units (a split, a merge, the
+2025 end of districts) and move their facilities to the units that follow,
+by a mapping of facility codes or all to one unit. Nothing here opens a
 transaction of its own beyond the caller's: a failure undoes the write that
 called it.
 """
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext, ngettext
 
 from cpdash import bulk
-from facilities.models import Facility, UnitMembership, facilities_written
+from facilities.models import AdministrativeUnit, Facility, UnitMembership, facilities_written
 
 
 def _tables() -> tuple[str, str]:
@@ -125,3 +130,108 @@ def facility_saved(sender, instance: Facility, raw: bool = False, **kwargs) -> N
     on" field), else corrected."""
     if not raw:
         sync([instance.pk], moved_on=getattr(instance, "moved_on", None), new=kwargs.get("created", False))
+
+
+@dataclass
+class Reorganisation:
+    """Units that end on the day before ``on`` (split, merged or ended), the units that
+    take their facilities from ``on`` and which facility goes where: ``moves`` maps a
+    successor unit to the ids of the facilities moving there. plan() builds it and says
+    what is wrong; apply() writes it."""
+
+    units: list[AdministrativeUnit]
+    on: datetime.date
+    moves: dict[AdministrativeUnit, list[int]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def successors(self) -> list[AdministrativeUnit]:
+        return sorted(self.moves, key=lambda unit: unit.name)
+
+
+def plan(
+    units: Iterable[AdministrativeUnit],
+    *,
+    on: datetime.date,
+    default: AdministrativeUnit | None = None,
+    mapping: dict[str, str] | None = None,
+) -> Reorganisation:
+    """What ending ``units`` on the day before ``on`` does: each facility in them then
+    (its current membership) moves to the unit ``mapping`` names for its code (a unit's
+    official code or name), else to ``default``. 3 queries, plus one per unknown unit name."""
+    units = sorted(units, key=lambda unit: unit.name)
+    result = Reorganisation(units, on)
+    for unit in units:
+        if on <= unit.valid_from:
+            result.problems.append(
+                gettext("%(unit)s was formed on %(start)s: it can only end after that day.")
+                % {"unit": unit, "start": unit.valid_from.isoformat()}
+            )
+        elif unit.valid_until is not None and unit.valid_until < on - datetime.timedelta(days=1):
+            result.problems.append(
+                gettext("%(unit)s already ended on %(end)s.") % {"unit": unit, "end": unit.valid_until.isoformat()}
+            )
+    ended = {unit.pk for unit in units}
+    facilities = dict(
+        Facility.objects.filter(memberships__until__isnull=True, memberships__unit_id__in=ended).values_list(
+            "code", "pk"
+        )
+    )
+    targets: dict[str, AdministrativeUnit] = {}
+    wanted = set((mapping or {}).values())
+    if wanted:
+        candidates = AdministrativeUnit.objects.filter(Q(code__in=wanted) | Q(name__in=wanted)).exclude(pk__in=ended)
+        for unit in candidates:
+            for key in (unit.code, unit.name):
+                if key in wanted:
+                    targets.setdefault(key, unit)
+    unknown_codes = sorted(set(mapping or {}) - set(facilities))
+    if unknown_codes:
+        result.problems.append(
+            gettext("These facility codes are not in the units that end: %(codes)s.")
+            % {"codes": ", ".join(unknown_codes[:20])}
+        )
+    unknown_units = sorted(wanted - set(targets))
+    if unknown_units:
+        result.problems.append(
+            gettext("Unknown administrative units in the mapping: %(units)s.") % {"units": ", ".join(unknown_units)}
+        )
+    unmapped = []
+    for code, pk in sorted(facilities.items()):
+        target = targets.get((mapping or {}).get(code, "")) or default
+        if target is None:
+            unmapped.append(code)
+            continue
+        result.moves.setdefault(target, []).append(pk)
+    if unmapped:
+        result.problems.append(
+            ngettext(
+                "%(count)d facility has no unit to move to (%(codes)s): list it in the mapping or choose a unit "
+                "for the others.",
+                "%(count)d facilities have no unit to move to (%(codes)s…): list them in the mapping or choose a "
+                "unit for the others.",
+                len(unmapped),
+            )
+            % {"count": len(unmapped), "codes": ", ".join(unmapped[:10])}
+        )
+    for target in result.moves:
+        problem = target.not_valid_reason(on)
+        if problem:
+            result.problems.append(problem)
+    return result
+
+
+def apply(reorganisation: Reorganisation) -> None:
+    """End the units on the day before ``on``, record the successors as formed from
+    them, and move the facilities (their past stays in the old units). All or nothing."""
+    if reorganisation.problems:
+        raise ValueError(reorganisation.problems)
+    last_day = reorganisation.on - datetime.timedelta(days=1)
+    names = ", ".join(str(unit) for unit in reorganisation.units)
+    with transaction.atomic():
+        for unit in reorganisation.units:
+            unit.valid_until = last_day
+            unit.save(update_fields=["valid_until"])
+        for successor, ids in reorganisation.moves.items():
+            successor.predecessors.add(*reorganisation.units)
+            move(ids, unit_id=successor.pk, on=reorganisation.on, reason=f"{names} → {successor} ({reorganisation.on})")

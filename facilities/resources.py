@@ -397,7 +397,7 @@ class FacilityResource(resources.ModelResource):
         values = dict(_new_facility()) if before is None else dict(zip(STORED_FIELDS, before, strict=True))
         values.update(read)
         values["search_text"] = _search_text(values["code"], values["name"])
-        for column, message in self._row_checks(values, row, errors, number):
+        for column, message in self._row_checks(values, row, errors, number, new=before is None):
             errors.setdefault(column, []).append(message)
         stored_values = None if before is None else dict(zip(STORED_FIELDS, before, strict=True))
         if not errors and stored_values is not None and all(values[f] == stored_values[f] for f in COMPARED):
@@ -442,7 +442,7 @@ class FacilityResource(resources.ModelResource):
             setattr(facility, name, self._related[column].get(values[attname]))
         return facility
 
-    def _row_checks(self, values: dict, row, errors: dict, number: int) -> Iterable[tuple[str, str]]:
+    def _row_checks(self, values: dict, row, errors: dict, number: int, new: bool) -> Iterable[tuple[str, str]]:
         """(column, message) for problems no single cell shows."""
         if "code" not in errors:
             first = self._first_row_of_code.setdefault(values["code"], number)
@@ -466,6 +466,14 @@ class FacilityResource(resources.ModelResource):
                     "opened": opened.isoformat(),
                 },
             )
+        if new and dates_read and "unit" not in errors:
+            # A new facility's unit existed when it opened (else when it closed, else today); a
+            # stored one that moves is there from the list's day (facilities/membership.py).
+            day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
+            unit = self._related["unit"].get(values["unit_id"])
+            problem = unit.not_valid_reason(day) if unit else None
+            if problem:
+                yield ("unit", problem)
         if "area_type" in row and not {"production_area", "area_type"} & errors.keys():
             area = self._related["production_area"].get(values["area_id"])
             yield from self._area_type_check(area, row["area_type"])

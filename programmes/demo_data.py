@@ -71,7 +71,32 @@ UNITS: tuple[UnitSpec, ...] = (
     UnitSpec(TU_LIEM, RURAL, 7, valid_until=TU_LIEM_SPLIT - dt.timedelta(days=1)),
 )
 
-COMMITTEE_PREFIX = {URBAN: "UBND quận", RURAL: "UBND huyện", TOWN: "UBND thị xã"}
+#: Since 2025-07-01 Hanoi has wards and communes only. The demo gives each district or town one
+#: commune-level successor named after it ("Phường Ba Đình", "Xã Gia Lâm"): a simplification of the
+#: 126 real ones (which a department loads through the units import), enough for figures by unit
+#: at 2026 dates. Bắc and Nam Từ Liêm each become a ward of their own name.
+REFORM = DISTRICT_LEVEL_UNTIL + dt.timedelta(days=1)
+WARD, COMMUNE = "ward", "commune"
+COMMUNE_PREFIX = {URBAN: ("Phường", WARD), TOWN: ("Phường", WARD), RURAL: ("Xã", COMMUNE)}
+COMMUNE_UNITS: tuple[UnitSpec, ...] = tuple(
+    UnitSpec(f"{COMMUNE_PREFIX[spec.kind][0]} {spec.name}", COMMUNE_PREFIX[spec.kind][1], 0, REFORM, None)
+    for spec in UNITS
+    if spec.valid_until == DISTRICT_LEVEL_UNTIL
+)
+#: The commune-level unit that takes each district's facilities on REFORM.
+SUCCESSOR_AT_REFORM = {
+    spec.name: f"{COMMUNE_PREFIX[spec.kind][0]} {spec.name}"
+    for spec in UNITS
+    if spec.valid_until == DISTRICT_LEVEL_UNTIL
+}
+
+COMMITTEE_PREFIX = {
+    URBAN: "UBND quận",
+    RURAL: "UBND huyện",
+    TOWN: "UBND thị xã",
+    WARD: "UBND",
+    COMMUNE: "UBND",
+}
 
 
 @dataclass(frozen=True)

@@ -186,11 +186,14 @@ class RecordForm(forms.ModelForm):
 
     ``past_dates`` names date fields that refuse days after today (their
     pickers stop at today); ``open_on`` names the date on which the form's
-    ``facility`` must be open (neither closed nor not yet opened).
+    ``facility`` must be open (neither closed nor not yet opened); ``unit_on``
+    the date on which the form's ``unit`` must exist (not yet formed, or split,
+    merged or ended by then).
     """
 
     past_dates: tuple[str, ...] = ()
     open_on: str = ""
+    unit_on: str = ""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -215,6 +218,11 @@ class RecordForm(forms.ModelForm):
             problem = facility.not_open_reason(day, _day)
             if problem:
                 self.add_error("facility", problem)
+        unit, day = cleaned.get("unit"), cleaned.get(self.unit_on)
+        if self.unit_on and unit and day:
+            problem = unit.not_valid_reason(day, _day)
+            if problem:
+                self.add_error("unit", problem)
         return cleaned
 
 
@@ -479,6 +487,7 @@ class OutreachActivityForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
     """
 
     past_dates = ("held_on",)
+    unit_on = "held_on"
     paste = forms.CharField(
         label=gettext_lazy("Paste facility codes"),
         required=False,
@@ -606,6 +615,7 @@ class AppointmentForm(SubmitOnceMixin, RecordForm):
     """A CP specialist appointed in a unit's People's Committee."""
 
     past_dates = ("appointed_on",)
+    unit_on = "appointed_on"
 
     class Meta:
         model = Specialist

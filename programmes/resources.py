@@ -535,6 +535,7 @@ class RecordResource(resources.Resource):
             progress()  # blank rows, read too
         for row in filled:
             self._read_cells(row)
+            self._check_unit(row)
             self.check_row(row)
             progress()
         records = self._group(filled)
@@ -574,6 +575,15 @@ class RecordResource(resources.Resource):
 
     def check_row(self, row: _Row) -> None:
         """Checks that span cells; adds errors to ``row``."""
+
+    def _check_unit(self, row: _Row) -> None:
+        """A unit named with the record's date existed that day (formed by then, not
+        split, merged or ended), as the forms check (RecordForm.unit_on)."""
+        unit, day = row.values.get("unit"), row.values.get(self.date_column)
+        if isinstance(unit, AdministrativeUnit) and day:
+            problem = unit.not_valid_reason(day)
+            if problem:
+                row.add_error("unit", problem)
 
     def _load_lookups(self, rows: list[_Row]) -> None:
         """Facilities by the codes in the file, and units: one query each."""

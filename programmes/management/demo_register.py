@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership
 from programmes import demo_data as data
 from programmes.models import Specialist
 
@@ -48,6 +48,8 @@ def random_day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 
 def build_units() -> dict[str, AdministrativeUnit]:
+    """The districts and towns (Từ Liêm until its 2014 split) and, from the 2025 reform,
+    their commune-level successors (demo_data.COMMUNE_UNITS)."""
     return {
         spec.name: AdministrativeUnit(
             name=spec.name,
@@ -56,8 +58,41 @@ def build_units() -> dict[str, AdministrativeUnit]:
             valid_from=spec.valid_from,
             valid_until=spec.valid_until,
         )
-        for spec in data.UNITS
+        for spec in (*data.UNITS, *data.COMMUNE_UNITS)
     }
+
+
+#: Areas that lie in Bắc Từ Liêm since the split: their Từ Liêm facilities go there.
+NORTH_OF_TU_LIEM = frozenset(spec.name for spec in data.AREAS if spec.unit == data.TU_LIEM_SUCCESSORS[0])
+
+
+def link_predecessors(units: dict[str, AdministrativeUnit]) -> None:
+    """Record each successor as formed from its predecessors (saved units; idempotent)."""
+    for successor in data.TU_LIEM_SUCCESSORS:
+        units[successor].predecessors.add(units[data.TU_LIEM])
+    for district, successor in data.SUCCESSOR_AT_REFORM.items():
+        units[successor].predecessors.add(units[district])
+
+
+def build_memberships(rng: random.Random, register: Register) -> list[UnitMembership]:
+    """Where each facility was: its district (Từ Liêm's facilities, at the 2014 split, in
+    Bắc Từ Liêm if their area lies there, else in either half), then from the 2025 reform
+    its district's commune-level successor, which becomes its register unit. Every unit
+    change is dated, so figures by unit before, between and after hold."""
+    units, memberships = register.units, []
+    for facility in register.facilities:
+        periods: list[tuple[str, dt.date | None]] = [(facility.unit.name, None)]
+        if facility.unit.name == data.TU_LIEM:
+            area = facility.area.name if facility.area else ""
+            north, south = data.TU_LIEM_SUCCESSORS
+            periods.append((north if area in NORTH_OF_TU_LIEM else rng.choice((north, south)), data.TU_LIEM_SPLIT))
+        periods.append((data.SUCCESSOR_AT_REFORM[periods[-1][0]], data.REFORM))
+        for (name, since), (_next, until) in zip(periods, [*periods[1:], (None, None)], strict=True):
+            memberships.append(
+                UnitMembership(facility=facility, unit=units[name], area=facility.area, since=since, until=until)
+            )
+        facility.unit = units[periods[-1][0]]  # the register holds where it is now
+    return memberships
 
 
 def build_sectors() -> dict[str, Sector]:

@@ -18,7 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership, member_on_q
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -187,7 +187,12 @@ class DemoShapeTests(TestCase):
     def test_units_begin_and_end(self):
         assert AdministrativeUnit.objects.valid_on(dt.date(2013, 6, 1)).count() == 29
         assert AdministrativeUnit.objects.valid_on(dt.date(2014, 6, 1)).count() == 30
-        assert not AdministrativeUnit.objects.valid_on(dt.date(2025, 7, 1)).exists()
+        # Since the 2025 reform: one commune-level unit per former district or town (a demo's simplification).
+        after = AdministrativeUnit.objects.valid_on(dt.date(2025, 7, 1))
+        assert after.count() == 30 and set(after.values_list("level", flat=True)) == {"commune"}
+        gia_lam = AdministrativeUnit.objects.get(name="Xã Gia Lâm")
+        assert list(gia_lam.predecessors.values_list("name", flat=True)) == ["Gia Lâm"]
+        assert AdministrativeUnit.objects.get(name="Bắc Từ Liêm").predecessors.get().name == "Từ Liêm"
         assert AdministrativeUnit.objects.get(name="Sơn Tây").committee_name == "UBND thị xã Sơn Tây"
 
     def test_register_size_and_variety(self):
@@ -253,10 +258,28 @@ class DemoShapeTests(TestCase):
         outside = ResourceSaving.objects.exclude(saving_percent__range=(5, 8))
         assert outside.filter(saving_percent__isnull=False).exists()
 
+    def test_the_demo_follows_the_2014_split_and_the_2025_reform(self):
+        """Từ Liêm's facilities move to its two halves in 2014 and every district's to its
+        commune-level successor in 2025: on any day each facility is in one unit, valid then."""
+        for day, present, absent in (
+            (dt.date(2013, 6, 30), "Từ Liêm", "Bắc Từ Liêm"),
+            (dt.date(2014, 6, 30), "Bắc Từ Liêm", "Từ Liêm"),
+            (dt.date(2026, 6, 30), "Phường Bắc Từ Liêm", "Bắc Từ Liêm"),
+        ):
+            on_day = UnitMembership.objects.filter(member_on_q(day))
+            assert on_day.count() == Facility.objects.count()
+            # Of the facilities open that day (a later one's first unit may not exist yet):
+            on_day = on_day.filter(Q(facility__opened_on__isnull=True) | Q(facility__opened_on__lte=day))
+            assert on_day.filter(unit__name=present).exists()
+            assert not on_day.filter(unit__name=absent).exists()
+            assert not on_day.filter(Q(unit__valid_from__gt=day) | Q(unit__valid_until__lt=day)).exists()
+
     def test_demonstration_kiln_at_kim_lan(self):
         model = DemonstrationModel.objects.get()
         assert "Đào Viết Bình" in model.host.name
-        assert (model.host.area.name, model.host.unit.name) == ("Làng gốm Kim Lan", "Gia Lâm")
+        # In Gia Lâm district when it was built; in the commune that followed since the 2025 reform.
+        assert (model.host.area.name, model.host.unit.name) == ("Làng gốm Kim Lan", "Xã Gia Lâm")
+        assert model.host.memberships.get(since=None).unit.name == "Gia Lâm"
         assert model.started_on.year == 2012
         replications = model.replications.all()
         assert replications.exists()

@@ -33,11 +33,16 @@ from django.utils.translation import gettext_lazy
 
 from cpdash.database import analyze, lift_statement_timeout
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership
 from programmes import demo_data as data
 from programmes import pathway
 from programmes.management.demo_activity import ActivityPlanner
-from programmes.management.demo_register import build_register, build_specialists
+from programmes.management.demo_register import (
+    build_memberships,
+    build_register,
+    build_specialists,
+    link_predecessors,
+)
 from programmes.management.upsert import UpsertResult, delete_rows, upsert
 from programmes.models import (
     Attendance,
@@ -240,11 +245,15 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
     register = build_register(rng, facilities)
     programme, phases, targets = build_programme()
     plan = ActivityPlanner(rng, register, facilities / data.REFERENCE_SIZE).plan()
+    # After the plan, which reads each facility's district; an rng of its own, so that the
+    # rest of the demo stays the same.
+    memberships = build_memberships(random.Random(SEED + 1), register)
     steps = (
-        (AdministrativeUnit, list(register.units.values()), ("name",)),
+        (AdministrativeUnit, list(register.units.values()), ("name", "kind")),
         (Sector, list(register.sectors.values()), ("name",)),
         (ProductionArea, list(register.areas.values()), ("name",)),
         (Facility, register.facilities, ("code",)),
+        (UnitMembership, memberships, ("facility", "since")),
         (Programme, [programme], ("slug",)),
         (Phase, phases, ("programme", "name")),
         (Target, targets, ("phase", "indicator", "sector", "unit_scope", "area_kind", "resource")),
@@ -260,7 +269,9 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
         (Solution, plan.solutions, ("facility", "implemented_on", "category", "description")),
         (ResourceSaving, plan.savings, ("solution", "resource")),
     )
-    return [(model, upsert(model, objs, key)) for model, objs, key in steps]
+    results = [(model, upsert(model, objs, key)) for model, objs, key in steps]
+    link_predecessors(register.units)
+    return results
 
 
 def demo_database_problem() -> str | None:

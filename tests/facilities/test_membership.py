@@ -1,0 +1,167 @@
+"""facilities/membership.py: a facility's unit memberships follow its register entry,
+moves keep the past, and units end with their facilities moved to the units that follow."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
+from django.urls import reverse
+
+from facilities import membership
+from facilities.models import AdministrativeUnit, Facility, UnitMembership
+from programmes.models import FacilityPathway
+from tests import builders
+
+pytestmark = pytest.mark.django_db
+
+SPLIT = dt.date(2014, 1, 1)
+
+
+def periods(facility: Facility) -> list[tuple]:
+    rows = UnitMembership.objects.filter(facility=facility).order_by(F("since").asc(nulls_first=True))
+    return [(m.unit.name, m.since, m.until) for m in rows.select_related("unit")]
+
+
+@pytest.fixture
+def tu_liem():
+    old = builders.unit("Từ Liêm", valid_until=SPLIT - dt.timedelta(days=1))
+    north = builders.unit("Bắc Từ Liêm", kind=AdministrativeUnit.Kind.URBAN_DISTRICT, valid_from=SPLIT)
+    south = builders.unit("Nam Từ Liêm", kind=AdministrativeUnit.Kind.URBAN_DISTRICT, valid_from=SPLIT)
+    return old, north, south
+
+
+def test_a_new_facility_is_in_its_unit_for_all_time():
+    facility = builders.facility()
+    assert periods(facility) == [(facility.unit.name, None, None)]
+
+
+def test_a_move_on_a_day_keeps_the_past_and_a_correction_does_not():
+    facility = builders.facility()
+    first, second, third = facility.unit, builders.unit("B"), builders.unit("C")
+
+    facility.unit, facility.moved_on = second, dt.date(2015, 3, 1)
+    facility.save()
+    assert periods(facility) == [(first.name, None, dt.date(2015, 3, 1)), ("B", dt.date(2015, 3, 1), None)]
+
+    facility.unit, facility.moved_on = third, None  # B was a typing slip: it was C
+    facility.save()
+    assert periods(facility) == [(first.name, None, dt.date(2015, 3, 1)), ("C", dt.date(2015, 3, 1), None)]
+    # One pathway row per membership, with the opening and closing narrowed to it.
+    rows = FacilityPathway.objects.filter(facility=facility).order_by(F("since").asc(nulls_first=True))
+    assert [(r.unit_id, r.opened_on, r.closed_on) for r in rows] == [
+        (first.pk, None, dt.date(2015, 3, 1)),
+        (third.pk, dt.date(2015, 3, 1), None),
+    ]
+
+
+def test_a_move_on_or_before_the_last_move_corrects_it():
+    facility = builders.facility()
+    first, second, third = facility.unit, builders.unit("B"), builders.unit("C")
+    membership.move([facility.pk], unit_id=second.pk, on=dt.date(2015, 3, 1), reason="test")
+    membership.move([facility.pk], unit_id=third.pk, on=dt.date(2015, 3, 1), reason="test")
+    assert periods(facility) == [(first.name, None, dt.date(2015, 3, 1)), ("C", dt.date(2015, 3, 1), None)]
+
+
+def test_move_keeps_an_area_only_if_it_lies_in_the_new_unit():
+    village = builders.area()
+    facility = builders.facility(unit=village.unit, area=village)
+    elsewhere = builders.unit()
+    membership.move([facility.pk], unit_id=elsewhere.pk, on=dt.date(2020, 1, 1), reason="test")
+    facility.refresh_from_db()
+    assert (facility.unit, facility.area) == (elsewhere, None)
+    assert list(facility.memberships.order_by("pk").values_list("area", flat=True)) == [village.pk, None]
+    assert facility.history.first().history_change_reason == "test"
+
+
+def test_a_split_moves_the_facilities_by_mapping_and_the_rest_to_one_unit(tu_liem):
+    old, north, south = tu_liem
+    facilities = [builders.facility(unit=old, code=f"TL{i}") for i in range(3)]
+    plan = membership.plan([old], on=SPLIT, default=north, mapping={"TL2": "Nam Từ Liêm"})
+    assert plan.problems == []
+    assert {unit.name: ids for unit, ids in plan.moves.items()} == {
+        "Bắc Từ Liêm": [facilities[0].pk, facilities[1].pk],
+        "Nam Từ Liêm": [facilities[2].pk],
+    }
+    membership.apply(plan)
+
+    old.refresh_from_db()
+    assert old.valid_until == dt.date(2013, 12, 31)
+    assert set(north.predecessors.all()) == {old} and set(south.predecessors.all()) == {old}
+    assert periods(facilities[2]) == [("Từ Liêm", None, SPLIT), ("Nam Từ Liêm", SPLIT, None)]
+    assert Facility.objects.get(pk=facilities[0].pk).unit == north
+
+
+def test_a_plan_says_what_is_wrong_and_apply_refuses_it(tu_liem):
+    old, _north, _south = tu_liem
+    builders.facility(unit=old, code="TL1")
+    builders.facility(unit=old, code="TL2")
+    plan = membership.plan([old], on=SPLIT, mapping={"TL1": "Nowhere", "ZZ9": "Bắc Từ Liêm"})
+    assert any("ZZ9" in p for p in plan.problems)
+    assert any("Nowhere" in p for p in plan.problems)
+    assert any("TL1" in p and "TL2" in p for p in plan.problems)  # neither has a unit to go to
+    with pytest.raises(ValueError):
+        membership.apply(plan)
+    old.refresh_from_db()
+    assert old.valid_until == dt.date(2013, 12, 31)  # unchanged
+    assert not UnitMembership.objects.filter(since=SPLIT).exists()
+
+
+def test_a_unit_cannot_take_facilities_before_it_exists(tu_liem):
+    old, north, _south = tu_liem
+    builders.facility(unit=old)
+    plan = membership.plan([old], on=dt.date(2013, 6, 1), default=north)
+    assert any("did not exist yet" in p for p in plan.problems)
+
+
+def test_sync_is_set_based_and_idempotent():
+    facilities = [builders.facility() for _ in range(3)]
+    assert membership.sync([f.pk for f in facilities], moved_on=dt.date(2020, 1, 1)) == set()
+    assert UnitMembership.objects.count() == 3
+
+
+def test_ensure_gives_a_membership_to_facilities_written_without_one():
+    facility = builders.facility()
+    UnitMembership.objects.filter(facility=facility).delete()
+    membership.ensure()
+    assert periods(facility) == [(facility.unit.name, None, None)]
+
+
+# --- The admin's "split, merge or end" -------------------------------------------------------------
+
+
+def test_the_admin_previews_then_applies_a_split_from_an_uploaded_mapping(
+    admin_client, tu_liem, django_assert_num_queries
+):
+    old, north, south = tu_liem
+    builders.facility(unit=old, code="TL1")
+    builders.facility(unit=old, code="TL2")
+    changelist = reverse("admin:facilities_administrativeunit_changelist")
+    chosen = admin_client.post(changelist, {"action": "reorganise", "_selected_action": [old.pk]})
+    url = chosen["Location"]
+    assert url.endswith(f"?ids={old.pk}")
+    with django_assert_num_queries(7):  # session, user, unit (+ successors), units of the form's select
+        page = admin_client.get(url)
+    assert page.status_code == 200 and "Từ Liêm" in page.content.decode()
+
+    mapping = SimpleUploadedFile("map.csv", "code,unit\nTL2,Nam Từ Liêm\n".encode())
+    preview = admin_client.post(url, {"on": "2014-01-01", "default": north.pk, "mapping_file": mapping, "preview": 1})
+    assert sorted((unit.name, len(ids)) for unit, ids in preview.context["result"].moves.items()) == [
+        ("Bắc Từ Liêm", 1),
+        ("Nam Từ Liêm", 1),
+    ]
+    assert not UnitMembership.objects.filter(since=SPLIT).exists()  # a preview writes nothing
+
+    form = preview.context["form"]
+    applied = admin_client.post(
+        url, {"on": "2014-01-01", "default": north.pk, "mapping": form["mapping"].value(), "apply": 1}
+    )
+    assert applied.status_code == 302
+    assert dict(Facility.objects.values_list("code", "unit__name")) == {"TL1": "Bắc Từ Liêm", "TL2": "Nam Từ Liêm"}
+    assert set(south.predecessors.all()) == {old}
+
+
+def test_the_reorganise_page_needs_the_right_to_change_facilities(client, staff_user, tu_liem):
+    client.force_login(staff_user)
+    response = client.get(reverse("admin:facilities_administrativeunit_reorganise") + f"?ids={tu_liem[0].pk}")
+    assert response.status_code in (302, 403)
