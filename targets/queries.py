@@ -97,7 +97,7 @@ def surveyed_since(prefix: str = ON_FACILITY) -> Coalesce:
 def reached_q(minimum: Decimal | float, resource: str = "", prefix: str = "") -> Q:
     """Saving steps on ``resource`` ("" = any) on which a best saving first reached ``minimum``
     percent: at most one per facility (the best saving only grows)."""
-    minimum = float(minimum)
+    minimum = Decimal(str(minimum))  # savings are exact decimals: 5 reaches 5, not 4.999999999999999
     return Q(**{f"{prefix}resource": resource, f"{prefix}best__gte": minimum}) & (
         Q(**{f"{prefix}previous__isnull": True}) | Q(**{f"{prefix}previous__lt": minimum})
     )

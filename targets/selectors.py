@@ -51,6 +51,7 @@ from programmes.models import (
     Specialist,
     Survey,
     TechnicalSupport,
+    saving_decimal,
 )
 from targets import arithmetic
 from targets.arithmetic import Status
@@ -358,22 +359,26 @@ class _QuartileRequest:
 
 def _quartiles(
     requests: Sequence[_QuartileRequest], bucket: str | None = None
-) -> list[dict[object, tuple[int, tuple[float | None, float | None, float | None]]]]:
-    """For each request, {bucket value (None without ``bucket``): (count, (q1, median, q3))}.
+) -> list[dict[object, tuple[int, tuple[Decimal | None, Decimal | None, Decimal | None]]]]:
+    """For each request, {bucket value (None without ``bucket``): (count, (q1, median, q3))},
+    the quartiles exact Decimal percent.
 
     One query (queries.ranked_savings); at most 6 rows per request and bucket leave the database.
+    Its rows are raw: PostgreSQL gives NUMERIC as Decimal, SQLite (no NUMERIC arithmetic)
+    gives the REAL nearest it, so both are read through their shortest decimal and quantized
+    to the column's places (saving_decimal()).
     """
     answers: list[dict] = [{} for _ in requests]
     if not requests:
         return answers
     using = router.db_for_read(SavingStep)  # a raw cursor: the replica router's choice made here
     sql, params = ranked_savings([(r.day, r.resource, r.scope) for r in requests], bucket, using=using)
-    ranked: dict[tuple, dict[int, float]] = defaultdict(dict)
+    ranked: dict[tuple, dict[int, Decimal]] = defaultdict(dict)
     sizes: dict[tuple, int] = {}
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         for part, key, rank, count, saving in cursor.fetchall():
-            ranked[(part, key)][rank] = saving
+            ranked[(part, key)][rank] = saving_decimal(saving)
             sizes[(part, key)] = count
     for (part, key), values in ranked.items():
         answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))

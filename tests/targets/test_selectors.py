@@ -5,11 +5,13 @@ in a comment; the same assertions run on SQLite and PostgreSQL.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
 from facilities.models import Facility, ProductionArea
-from programmes.models import OutreachActivity
+from programmes.models import OutreachActivity, ResourceSaving, SavingStep
 from targets import selectors
 from targets.figures import BreakdownRow, SeriesPoint
 from targets.queries import NEVER
@@ -312,6 +314,44 @@ class TestRangeAndSavings:
         assert (energy.measured, energy.q1, energy.median, energy.q3, energy.reaching) == (6, 5.6, 6.3, 6.9, 6)
         assert (stats["fuel"].measured, stats["fuel"].median, stats["fuel"].share_reaching) == (1, 10.0, 100.0)
         assert (stats["raw_material"].measured, stats["raw_material"].median) == (0, None)
+
+
+class TestExactSavings:
+    """Issue 11: the middle savings 6.30 and 6.40 (baseline 1, after 0.937 and 0.936). As
+    floats they were 6.2999999999999945 and 6.399999999999995, their median 6.349999999999994,
+    shown 6.3; as decimals the median is exactly 6.35, shown 6.4."""
+
+    @pytest.fixture
+    def target(self, db):
+        target = b.target(b.phase(), indicator="saving", target_min=5, target_max=8, resource="energy")
+        for after in ("0.95", "0.937", "0.936", "0.92"):  # 5.00, 6.30, 6.40 and 8.00 %
+            b.solution(b.facility(), savings={"energy": (Decimal(1), Decimal(after))})
+        return target
+
+    def test_savings_and_steps_are_exact_decimals(self, target):
+        savings = sorted(ResourceSaving.objects.values_list("saving_percent", flat=True))
+        assert savings == [Decimal("5.0000"), Decimal("6.3000"), Decimal("6.4000"), Decimal("8.0000")]
+        assert all(isinstance(value, Decimal) for value in savings)
+        steps = sorted(SavingStep.objects.filter(resource="energy").values_list("best", flat=True))
+        assert steps == savings
+
+    def test_the_median_is_exactly_6_35(self, target, django_assert_num_queries):
+        scope = Q()
+        with django_assert_num_queries(1):
+            (answer,) = selectors._quartiles([selectors._QuartileRequest(AS_OF, "energy", scope)])
+        count, (q1, median, q3) = answer[None]
+        assert count == 4
+        # Ranks 5.00, 6.30, 6.40, 8.00: positions 0.75, 1.5 and 2.25.
+        assert (q1, median, q3) == (Decimal("5.975"), Decimal("6.35"), Decimal("6.8"))
+        assert all(isinstance(value, Decimal) for value in (q1, median, q3))
+
+    def test_the_median_is_shown_6_4(self, target):
+        r = selectors.target_as_of(target=target, as_of=AS_OF)
+        assert (r.value, r.q1, r.q3, r.numerator, r.denominator) == (6.4, 6.0, 6.8, 4, 4)
+        stats = selectors.savings_by_resource(as_of=AS_OF, resources=["energy"], minimum=Decimal("6.4"))[0]
+        assert (stats.median, stats.measured) == (6.4, 4)
+        # 6.40 reaches 6.4 exactly (no float tolerance): 6.40 and 8.00.
+        assert stats.reaching == 2
 
 
 class TestBreakdowns:
