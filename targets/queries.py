@@ -37,13 +37,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from facilities.models import AdministrativeUnit
-from programmes.models import FacilityPathway, SavingStep, Specialist
+from programmes.models import Attendance, FacilityPathway, SavingStep, Specialist
 from targets.arithmetic import QUARTILES
 
 #: "Since" date of a facility that never counted: later than any as-of date.
@@ -265,3 +266,17 @@ def ranked_savings(
         f"FROM ({' UNION ALL '.join(selects)}) ranked WHERE {wanted}"
     )
     return sql, params
+
+
+def listed_people() -> Subquery:
+    """On an OutreachActivity queryset: the people on the activity's attendance list of
+    facilities (NULL without a list). A subquery per activity, so that a sum over the
+    activities stays one query, without a join that would repeat their own figures."""
+    listed = (
+        Attendance.objects.filter(activity=OuterRef("pk"))
+        .order_by()
+        .values("activity")
+        .annotate(people=Sum("people"))
+        .values("people")
+    )
+    return Subquery(listed, output_field=IntegerField())

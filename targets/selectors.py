@@ -67,6 +67,7 @@ from targets.queries import (
     facilities_in_scope,
     facility_saving,
     left_on,
+    listed_people,
     measured_q,
     ranked_savings,
     reached_q,
@@ -745,9 +746,11 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
     """What the programme produced from ``start`` to ``end`` (both inclusive). 7 queries.
 
     Keys: leaflets (copies issued), leaflet_distributions, results_reports,
-    symposia, workshops, trainings, media, participants (people at symposia,
-    workshops and trainings, as recorded on the activities),
-    facilities_reached (distinct facilities with any awareness contact in the
+    symposia, workshops, trainings, media; two counts of people at the symposia,
+    workshops and trainings: participants (reported by each activity, its
+    ``participants``: everyone who took part) and listed_people (on the activities'
+    attendance lists of facilities, the sum of ``Attendance.people``: only people
+    from facilities named); facilities_reached (distinct facilities with any awareness contact in the
     period, in scope or not), facilities_newly_reached (of those, first ever
     contact in the period), surveys, facilities_supported (distinct facilities
     given technical support), demonstration_models (started),
@@ -765,6 +768,7 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
         trainings=Count("pk", filter=Q(kind=kinds.TRAINING)),
         media=Count("pk", filter=Q(kind=kinds.MEDIA)),
         participants=Sum("participants", filter=Q(kind__in=events), default=0),
+        listed_people=Sum(listed_people(), filter=Q(kind__in=events), default=0),
     )
     facilities = _facility_outputs(start, end)
     surveys = Survey.objects.filter(surveyed_on__range=(start, end)).count()

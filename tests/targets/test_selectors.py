@@ -11,7 +11,7 @@ import pytest
 from django.db.models import Q
 
 from facilities.models import Facility, ProductionArea
-from programmes.models import OutreachActivity, ResourceSaving, SavingStep
+from programmes.models import Attendance, OutreachActivity, ResourceSaving, SavingStep
 from targets import selectors
 from targets.figures import BreakdownRow, SeriesPoint
 from targets.queries import NEVER
@@ -521,6 +521,9 @@ class TestCompletenessAndOutputs:
             "trainings": 0,
             "media": 0,
             "participants": 120 + 100 + 90 + 650,
+            # One person each from F000–F009 on the first symposium's list; F013's row is a
+            # leaflet's address, not an event's attendance.
+            "listed_people": 10,
             # F000–F014; F000–F004 were first reached in 2011.
             "facilities_reached": 15,
             "facilities_newly_reached": 10,
@@ -537,6 +540,22 @@ class TestCompletenessAndOutputs:
     def test_outputs_count_activities_by_kind(self, db):
         b.activity(kind=OutreachActivity.Kind.TRAINING, held_on=D(2012, 1, 1), participants=25)
         assert selectors.outputs_for_period(start=D(2012, 1, 1), end=D(2012, 1, 1))["participants"] == 25
+
+    def test_participants_reported_and_people_listed_are_both_counted(self, db, django_assert_num_queries):
+        """Issue 11: the 2012 workshop reported 140 participants; its attendance list names
+        facilities sending 75 people. Both are outputs, each saying what it counts."""
+        kinds = OutreachActivity.Kind
+        workshop = b.activity([b.facility() for _ in range(25)], kind=kinds.WORKSHOP, participants=140)
+        Attendance.objects.filter(activity=workshop).update(people=3)  # 25 facilities × 3 people
+        # A symposium without a list, one with a list but no reported figure, a leaflet's addresses.
+        b.activity(kind=kinds.SYMPOSIUM, participants=200)
+        listed = b.activity([b.facility(), b.facility()], kind=kinds.SYMPOSIUM)
+        Attendance.objects.filter(activity=listed).update(people=4)
+        b.activity([b.facility()], kind=kinds.LEAFLETS, quantity=500)
+        b.activity([b.facility()], kind=kinds.TRAINING, participants=30, held_on=D(2013, 1, 1))  # another year
+        with django_assert_num_queries(7):
+            outputs = selectors.outputs_for_period(start=D(2012, 1, 1), end=D(2012, 12, 31))
+        assert (outputs["participants"], outputs["listed_people"]) == (140 + 200, 75 + 8)
 
 
 class TestTracing:

@@ -207,3 +207,17 @@ def test_the_median_of_6_30_and_6_40_is_shown_rounded_half_up(manager_client, la
     assert card.result.value == 6.4
     value = re.search(r'<p class="value">\s*([^<]*?)\s*<span', response.content.decode()).group(1)
     assert value == shown
+
+
+def test_outputs_show_people_reported_and_people_listed(manager_client, interview_year):
+    """Issue 11: both counts of people at events, each labelled with what it counts. In 2012:
+    310 + 650 reported by the activities; 10 on the symposium's attendance list (F000–F009)."""
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    years = response.context["years"]
+    rows = {str(label): dict(zip(years, values, strict=True)) for label, values in response.context["output_rows"]}
+    assert rows["Participants reported by the activities"][2012] == 960
+    assert rows["People on the attendance lists of facilities"][2012] == 10
+    assert rows["People on the attendance lists of facilities"][2011] == 7  # the 2011 workshop's list
+    content = response.content.decode()
+    assert '<th scope="row">People on the attendance lists of facilities</th>' in content
+    assert "only those from facilities named on a list" in content
