@@ -68,7 +68,10 @@ def saving_percent(baseline: Decimal | None, after: Decimal | None) -> Decimal |
     """
     if baseline is None or after is None or baseline <= 0:
         return None
-    return ((baseline - after) * 100 / baseline).quantize(SAVING_QUANTUM, rounding=ROUND_HALF_UP)
+    try:
+        return ((baseline - after) * 100 / baseline).quantize(SAVING_QUANTUM, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # too many digits to store (the row is refused for its values)
+        return None
 
 
 def _decimal(text: object) -> Decimal | None:

@@ -81,6 +81,7 @@ def test_parse_codes(text, codes):
         (Decimal(100), Decimal(0), Decimal(100)),
         (Decimal(3), Decimal(2), Decimal("33.3333")),
         (Decimal(100), Decimal("93.7"), Decimal("6.3000")),
+        (Decimal(420), Decimal("1E+30"), None),  # typed, refused: more digits than a saving holds
         (Decimal(100), None, None),
         (None, Decimal(5), None),
         (Decimal(0), Decimal(5), None),
