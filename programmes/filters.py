@@ -38,11 +38,6 @@ from programmes.models import (
     TechnicalSupport,
 )
 
-#: Savings are computed in floating point (10 → 9.2 gives 7.999999999999998 %): a saving
-#: within this of the minimum asked for counts as reaching it.
-SAVING_TOLERANCE = 1e-9
-
-
 # --- The rows the lists show --------------------------------------------------------------------
 
 
@@ -254,7 +249,6 @@ class SolutionFilter(django_filters.FilterSet):
         return _has(queryset, ResourceSaving.objects.filter(solution=OuterRef("pk"), resource=value))
 
     def filter_min_saving(self, queryset: QuerySet[Solution], name: str, value: Decimal) -> QuerySet[Solution]:
-        reaching = ResourceSaving.objects.filter(
-            solution=OuterRef("pk"), saving_percent__gte=float(value) - SAVING_TOLERANCE
-        )
+        # Exact decimals (10 → 9.2 is 8.0000 %, not 7.999999999999998): no tolerance needed.
+        reaching = ResourceSaving.objects.filter(solution=OuterRef("pk"), saving_percent__gte=value)
         return _has(queryset, reaching)

@@ -13,7 +13,7 @@ import datetime
 import re
 import secrets
 from collections import Counter
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -30,6 +30,7 @@ from cpdash.models import MAX_COUNT
 from facilities.models import Facility
 from programmes import pathway
 from programmes.models import (
+    SAVING_QUANTUM,
     Attendance,
     CPOption,
     FormSubmission,
@@ -58,15 +59,19 @@ def parse_codes(text: str | None) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def saving_percent(baseline: Decimal | None, after: Decimal | None) -> float | None:
-    """The relative drop in consumption, percent: (baseline − after) / baseline × 100.
+def saving_percent(baseline: Decimal | None, after: Decimal | None) -> Decimal | None:
+    """The relative drop in consumption, percent: (baseline − after) / baseline × 100,
+    rounded half up to SAVING_PLACES decimals.
 
     The database's ``ResourceSaving.saving_percent`` formula; None until both
     values are known and the baseline is above zero.
     """
     if baseline is None or after is None or baseline <= 0:
         return None
-    return float((baseline - after) * 100 / baseline)
+    try:
+        return ((baseline - after) * 100 / baseline).quantize(SAVING_QUANTUM, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # too many digits to store (the row is refused for its values)
+        return None
 
 
 def _decimal(text: object) -> Decimal | None:
@@ -377,7 +382,7 @@ class ResourceSavingForm(RecordForm):
             )
         return cleaned
 
-    def saving(self) -> float | None:
+    def saving(self) -> Decimal | None:
         """Percent saving of the row as typed (bound) or as stored; None until measurable."""
         if self.is_bound:
             return saving_percent(_decimal(self["baseline"].value()), _decimal(self["after"].value()))

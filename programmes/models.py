@@ -5,7 +5,7 @@ Every record is dated so that indicators can be computed as of any day.
 """
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -491,6 +491,26 @@ class MeasureUnit(models.TextChoices):
     LITRE = "L", "L"
 
 
+#: Savings are percent with 4 decimal places (a millionth of the baseline), exact decimals
+#: in the database and in Python. 22 digits before the point: the largest rise in
+#: consumption the baseline and after fields can hold (−10²⁰ %) still fits.
+SAVING_PLACES = 4
+SAVING_DIGITS = 26
+SAVING_QUANTUM = Decimal(1).scaleb(-SAVING_PLACES)
+
+
+def saving_decimal(value: Decimal | float | int | None) -> Decimal | None:
+    """A saving read by raw SQL, as the Decimal the ORM gives for the field (None stays None).
+
+    PostgreSQL returns NUMERIC as Decimal; SQLite, which has no NUMERIC arithmetic,
+    returns the REAL nearest the value (or an INTEGER). Either goes through its
+    shortest decimal representation, quantized to SAVING_PLACES: 6.3 → Decimal("6.3000").
+    """
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(SAVING_QUANTUM, rounding=ROUND_HALF_UP)
+
+
 class ResourceSaving(models.Model):
     """Consumption of one resource per unit of product, at baseline and after
     implementation, at the same facility. ``saving_percent`` is computed by the
@@ -509,17 +529,20 @@ class ResourceSaving(models.Model):
     )
     after = models.DecimalField(_("after per unit of product"), max_digits=18, decimal_places=6, null=True, blank=True)
     saving_percent = models.GeneratedField(
-        expression=(
-            (
-                models.functions.Cast("baseline", models.FloatField())
-                - models.functions.Cast("after", models.FloatField())
+        # PostgreSQL: exact NUMERIC arithmetic (the literal 100.0 is NUMERIC there), rounded
+        # half up to SAVING_PLACES. SQLite has no NUMERIC arithmetic and stores whole-number
+        # decimals as INTEGER: the REAL 100.0 keeps 1 / 3 from being 0, and ROUND() stores the
+        # float nearest the 4-place decimal, which Django reads back as that Decimal.
+        expression=models.functions.Round(
+            models.expressions.CombinedExpression(
+                models.F("baseline") - models.F("after"), "*", models.Value(100.0), output_field=models.DecimalField()
             )
-            * models.Value(100.0)
             # NullIf: PostgreSQL computes generated columns before CHECK constraints,
             # so a zero baseline must give NULL here and fail the baseline > 0 check.
-            / models.functions.NullIf(models.functions.Cast("baseline", models.FloatField()), models.Value(0.0))
+            / models.functions.NullIf(models.F("baseline"), models.Value(Decimal(0))),
+            SAVING_PLACES,
         ),
-        output_field=models.FloatField(),
+        output_field=models.DecimalField(max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES),
         db_persist=True,
         verbose_name=_("saving (%)"),
     )
@@ -667,8 +690,10 @@ class SavingStep(models.Model):
     resource = models.CharField(_("resource"), max_length=20, blank=True)
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True)
-    best = models.FloatField(_("best saving (%)"))
-    previous = models.FloatField(_("previous best saving (%)"), null=True)
+    best = models.DecimalField(_("best saving (%)"), max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES)
+    previous = models.DecimalField(
+        _("previous best saving (%)"), max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES, null=True
+    )
 
     class Meta:
         verbose_name = _("saving step")

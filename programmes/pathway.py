@@ -25,6 +25,7 @@ import contextlib
 import contextvars
 import datetime
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
@@ -165,15 +166,15 @@ def _write_milestones(ids: list[int] | None) -> None:
         cursor.execute(sql, params)
 
 
-def _steps(rows: Iterable[tuple[int, str, datetime.date, float]]) -> list[SavingStep]:
+def _steps(rows: Iterable[tuple[int, str, datetime.date, Decimal]]) -> list[SavingStep]:
     """The SavingStep rows of (facility id, resource, day, largest saving that day),
     ordered by facility, resource and day; each facility also gets the steps of
     "any resource" (""). Without their pathway row (see _write_steps())."""
     best: dict[tuple[int, str], SavingStep] = {}
-    per_day: dict[tuple[int, datetime.date], float] = {}
+    per_day: dict[tuple[int, datetime.date], Decimal] = {}
     steps: list[SavingStep] = []
 
-    def step(facility_id: int, resource: str, day: datetime.date, value: float) -> None:
+    def step(facility_id: int, resource: str, day: datetime.date, value: Decimal) -> None:
         last = best.get((facility_id, resource))
         if last is not None and value <= last.best:
             return

@@ -12,6 +12,7 @@ a unique row, so the export stays one query).
 
 import datetime
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 import django_tables2 as tables
 from django.db.models import Exists, F, Manager, OuterRef, QuerySet, Subquery
@@ -27,9 +28,16 @@ from facilities.models import Facility
 from programmes.models import Resource, ResourceSaving, TechnicalSupport
 
 
-def percent(value: float) -> str:
+def round_percent(value: Decimal | float) -> Decimal:
+    """A percent rounded half up to one decimal place (6.35 → 6.4): savings are exact
+    decimals; a float is read as its shortest decimal, never its binary noise."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def percent(value: Decimal | float) -> str:
     """A percent 0–100 to one decimal place in the current locale, e.g. "6.0 %"."""
-    return f"{formats.number_format(round(value, 1), 1)} %"
+    return f"{formats.number_format(round_percent(value), 1)} %"
 
 
 class DayColumn(tables.Column):
@@ -72,11 +80,11 @@ class NumberColumn(NullsLastColumn):
 class PercentColumn(NumberColumn):
     """A percent 0–100 shown to one decimal place ("6.0 %"); exported rounded, as a number."""
 
-    def render(self, value: float) -> str:
+    def render(self, value: Decimal | float) -> str:
         return percent(value)
 
-    def value(self, value: float) -> float:
-        return round(value, 1)
+    def value(self, value: Decimal | float) -> Decimal:
+        return round_percent(value)
 
 
 class FacilityColumn(tables.Column):

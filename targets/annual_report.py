@@ -42,7 +42,7 @@ from programmes.models import (
 from targets import arithmetic, charts, dashboard, selectors
 from targets.figures import BreakdownRow, SavingStats, TargetResult
 from targets.models import Indicator
-from targets.queries import aware_since, with_pathway
+from targets.queries import aware_since, listed_people, with_pathway
 
 #: Sectors named in the awareness sentence, the most newly aware first.
 TOP_SECTORS = 4
@@ -65,12 +65,15 @@ _OUTPUT_KEYS = {
 
 @dataclasses.dataclass(frozen=True)
 class EventRow:
-    """Symposia, workshops or trainings held in the year: how many, and the people at them."""
+    """Symposia, workshops or trainings held in the year: how many, and the people at them:
+    ``participants`` as reported by the activities, ``listed`` on their attendance lists
+    of facilities (selectors.outputs_for_period())."""
 
     kind: str
     label: str
     count: int
     participants: int
+    listed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,10 +215,15 @@ def report_refusal(*, year: int, today: datetime.date | None = None) -> str | No
 # --- Selectors ------------------------------------------------------------------------------------
 
 
-def event_participants(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
-    """People at the symposia, workshops and trainings held in [start, end], by kind. 1 query."""
+def event_participants(*, start: datetime.date, end: datetime.date) -> dict[str, tuple[int, int]]:
+    """People at the symposia, workshops and trainings held in [start, end], by kind: (reported
+    by the activities, on their attendance lists of facilities). 1 query."""
     held = OutreachActivity.objects.filter(held_on__range=(start, end))
-    return held.aggregate(**{kind.value: Sum("participants", filter=Q(kind=kind), default=0) for kind in EVENT_KINDS})
+    sums = held.aggregate(
+        **{kind.value: Sum("participants", filter=Q(kind=kind), default=0) for kind in EVENT_KINDS},
+        **{f"{kind.value}_listed": Sum(listed_people(), filter=Q(kind=kind), default=0) for kind in EVENT_KINDS},
+    )
+    return {kind.value: (sums[kind.value], sums[f"{kind.value}_listed"]) for kind in EVENT_KINDS}
 
 
 def newly_aware_by_sector(*, start: datetime.date, end: datetime.date) -> list[BreakdownRow]:
@@ -356,7 +364,7 @@ def annual_report(*, year: int, today: datetime.date | None = None) -> AnnualRep
             kind.value,
             str(dashboard.OUTPUT_LABELS[_OUTPUT_KEYS[kind]]),
             outputs[_OUTPUT_KEYS[kind]],
-            participants[kind.value],
+            *participants[kind.value],
         )
         for kind in EVENT_KINDS
     ]
@@ -823,7 +831,14 @@ def report_databook(report: AnnualReport) -> Databook:
         (_("Leaflets issued"), outputs["leaflets"]),
         (_("Results reports"), outputs["results_reports"]),
         *((event.label, event.count) for event in report.events),
-        *((_("Participants: %(event)s") % {"event": event.label}, event.participants) for event in report.events),
+        *(
+            (_("Participants reported by the activities: %(event)s") % {"event": event.label}, event.participants)
+            for event in report.events
+        ),
+        *(
+            (_("People on the attendance lists of facilities: %(event)s") % {"event": event.label}, event.listed)
+            for event in report.events
+        ),
         (_("Facilities reached"), outputs["facilities_reached"]),
         (_("Facilities newly reached"), outputs["facilities_newly_reached"]),
         (_("CP surveys"), outputs["surveys"]),

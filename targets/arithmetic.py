@@ -2,8 +2,10 @@
 
 Counts come in as ints from the selectors (targets/selectors.py); everything
 here is percentages, straight lines, projections and rounding, so that it can
-be tested by hand. Percent values are floats 0–100; ``None`` means "no data"
-(an empty denominator), never zero. Definitions: docs/indicators.md.
+be tested by hand. Percent values are floats 0–100, except savings, which are
+exact ``Decimal`` from the database to the quartiles (only round1() makes them
+display floats); ``None`` means "no data" (an empty denominator), never zero.
+Definitions: docs/indicators.md.
 """
 
 import calendar
@@ -22,7 +24,7 @@ DAYS_PER_MONTH = 365.25 / 12
 #: The window of the trend behind projections and the current monthly rate.
 TREND_MONTHS = 12
 #: Quartiles reported for savings: first quartile, median, third quartile.
-QUARTILES = (0.25, 0.5, 0.75)
+QUARTILES = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"))
 
 
 class Status(models.TextChoices):
@@ -45,12 +47,18 @@ def percent(numerator: int, denominator: int) -> float | None:
 def round1(value: float | Decimal | None) -> float | None:
     """Round half up to one decimal place for display (12.25 → 12.3); None stays None.
 
-    Goes through the shortest decimal representation of the float, so the
-    result does not depend on binary noise (0.15 * 100 → 15.0, not 15.000000000000002).
+    A Decimal is rounded as it is (6.35 → 6.4). A float goes through its shortest
+    decimal representation, so the result does not depend on binary noise
+    (0.15 * 100 → 15.0, not 15.000000000000002).
     """
     if value is None:
         return None
-    return float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return float(_exact(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _exact(value: float | Decimal) -> Decimal:
+    """``value`` as a Decimal: as it is, or a float's shortest decimal representation."""
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -90,8 +98,8 @@ def expected_now(
 
 def project(
     *,
-    value_now: float | None,
-    value_year_ago: float | None,
+    value_now: float | Decimal | None,
+    value_year_ago: float | Decimal | None,
     as_of: datetime.date,
     deadline: datetime.date,
 ) -> float | None:
@@ -99,20 +107,22 @@ def project(
 
     Percent 0–100 (capped both ways). The trend is (value now − value 12 months
     ago) / 12 per month. None without both values (no trend to extend). On or
-    after the deadline: the value now.
+    after the deadline: the value now. An estimate: a median saving (Decimal) is
+    extended as a float.
     """
     if value_now is None:
         return None
+    value_now = float(value_now)
     if as_of >= deadline:
         return min(100.0, max(0.0, value_now))
     if value_year_ago is None:
         return None
-    slope = (value_now - value_year_ago) / TREND_MONTHS
+    slope = (value_now - float(value_year_ago)) / TREND_MONTHS
     projected = value_now + slope * months_between(as_of, deadline)
     return min(100.0, max(0.0, projected))
 
 
-def status(*, value: float | None, expected: float, target: float) -> Status:
+def status(*, value: float | Decimal | None, expected: float, target: float) -> Status:
     """Met (value ≥ target), on track (≥ expected), at risk (≥ 85 % of expected), off track; no data when None.
 
     For a range target (saving 5–8 %) ``target`` is its lower end: a value
@@ -166,28 +176,31 @@ def current_per_month(newly_counted: int) -> float:
     return newly_counted / TREND_MONTHS
 
 
-def quantile_ranks(count: int, fraction: float) -> tuple[int, int, float]:
+def quantile_ranks(count: int, fraction: Decimal) -> tuple[int, int, Decimal]:
     """1-based ranks of the two ordered values a quantile lies between, and the weight of the upper one.
 
     Linear interpolation between closest ranks (PostgreSQL's percentile_cont,
-    spreadsheet QUARTILE.INC): position h = (count − 1) × fraction.
+    spreadsheet QUARTILE.INC): position h = (count − 1) × fraction, in exact decimals.
     """
-    position = (count - 1) * fraction
+    position = (count - 1) * _exact(fraction)
     lower = math.floor(position)
     return lower + 1, math.ceil(position) + 1, position - lower
 
 
-def interpolate_quantile(values_by_rank: dict[int, float], count: int, fraction: float) -> float | None:
-    """The ``fraction`` quantile from the values at the ranks quantile_ranks() asks for; None when count is 0."""
+def interpolate_quantile(values_by_rank: dict[int, Decimal], count: int, fraction: Decimal) -> Decimal | None:
+    """The ``fraction`` quantile from the values at the ranks quantile_ranks() asks for; None when count is 0.
+
+    Exact: the median of 6.30 and 6.40 is 6.35, which round1() shows as 6.4.
+    """
     if not count:
         return None
     lower, upper, weight = quantile_ranks(count, fraction)
-    low, high = values_by_rank[lower], values_by_rank[upper]
+    low, high = _exact(values_by_rank[lower]), _exact(values_by_rank[upper])
     return low + (high - low) * weight
 
 
-def quartiles(values_by_rank: dict[int, float], count: int) -> tuple[float | None, float | None, float | None]:
-    """(first quartile, median, third quartile) from the ranked values the database returned."""
+def quartiles(values_by_rank: dict[int, Decimal], count: int) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """(first quartile, median, third quartile), percent, from the ranked savings the database returned."""
     q1, median, q3 = (interpolate_quantile(values_by_rank, count, f) for f in QUARTILES)
     return q1, median, q3
 

@@ -70,7 +70,8 @@ def describe_record(record: Any, target: Target, as_of: datetime.date) -> dict[s
             if getattr(record, f"first_{name}") <= as_of
         }
     if target.indicator in (Indicator.SAVING, Indicator.APPLICATION_WITH_SAVING):
-        row["saving"] = record.saving
+        # A JSON number (percent): the float of an exact 4-place Decimal prints as that decimal.
+        row["saving"] = float(record.saving) if record.saving is not None else None
     return row
 
 

@@ -37,13 +37,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from facilities.models import AdministrativeUnit, member_on_q
-from programmes.models import FacilityPathway, SavingStep, Specialist
+from programmes.models import Attendance, FacilityPathway, SavingStep, Specialist
 from targets.arithmetic import QUARTILES
 
 #: "Since" date of a facility that never counted: later than any as-of date.
@@ -112,7 +113,7 @@ def surveyed_since(prefix: str = ON_FACILITY) -> Coalesce:
 def reached_q(minimum: Decimal | float, resource: str = "", prefix: str = "") -> Q:
     """Saving steps on ``resource`` ("" = any) on which a best saving first reached ``minimum``
     percent: at most one per facility (the best saving only grows)."""
-    minimum = float(minimum)
+    minimum = Decimal(str(minimum))  # savings are exact decimals: 5 reaches 5, not 4.999999999999999
     return Q(**{f"{prefix}resource": resource, f"{prefix}best__gte": minimum}) & (
         Q(**{f"{prefix}previous__isnull": True}) | Q(**{f"{prefix}previous__lt": minimum})
     )
@@ -282,3 +283,17 @@ def ranked_savings(
         f"FROM ({' UNION ALL '.join(selects)}) ranked WHERE {wanted}"
     )
     return sql, params
+
+
+def listed_people() -> Subquery:
+    """On an OutreachActivity queryset: the people on the activity's attendance list of
+    facilities (NULL without a list). A subquery per activity, so that a sum over the
+    activities stays one query, without a join that would repeat their own figures."""
+    listed = (
+        Attendance.objects.filter(activity=OuterRef("pk"))
+        .order_by()
+        .values("activity")
+        .annotate(people=Sum("people"))
+        .values("people")
+    )
+    return Subquery(listed, output_field=IntegerField())

@@ -51,6 +51,7 @@ from programmes.models import (
     Specialist,
     Survey,
     TechnicalSupport,
+    saving_decimal,
 )
 from targets import arithmetic
 from targets.arithmetic import Status
@@ -66,6 +67,7 @@ from targets.queries import (
     facilities_in_scope,
     facility_saving,
     left_on,
+    listed_people,
     measured_q,
     ranked_savings,
     reached_q,
@@ -360,22 +362,26 @@ class _QuartileRequest:
 
 def _quartiles(
     requests: Sequence[_QuartileRequest], bucket: str | None = None
-) -> list[dict[object, tuple[int, tuple[float | None, float | None, float | None]]]]:
-    """For each request, {bucket value (None without ``bucket``): (count, (q1, median, q3))}.
+) -> list[dict[object, tuple[int, tuple[Decimal | None, Decimal | None, Decimal | None]]]]:
+    """For each request, {bucket value (None without ``bucket``): (count, (q1, median, q3))},
+    the quartiles exact Decimal percent.
 
     One query (queries.ranked_savings); at most 6 rows per request and bucket leave the database.
+    Its rows are raw: PostgreSQL gives NUMERIC as Decimal, SQLite (no NUMERIC arithmetic)
+    gives the REAL nearest it, so both are read through their shortest decimal and quantized
+    to the column's places (saving_decimal()).
     """
     answers: list[dict] = [{} for _ in requests]
     if not requests:
         return answers
     using = router.db_for_read(SavingStep)  # a raw cursor: the replica router's choice made here
     sql, params = ranked_savings([(r.day, r.resource, r.scope) for r in requests], bucket, using=using)
-    ranked: dict[tuple, dict[int, float]] = defaultdict(dict)
+    ranked: dict[tuple, dict[int, Decimal]] = defaultdict(dict)
     sizes: dict[tuple, int] = {}
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         for part, key, rank, count, saving in cursor.fetchall():
-            ranked[(part, key)][rank] = saving
+            ranked[(part, key)][rank] = saving_decimal(saving)
             sizes[(part, key)] = count
     for (part, key), values in ranked.items():
         answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))
@@ -742,9 +748,11 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
     """What the programme produced from ``start`` to ``end`` (both inclusive). 7 queries.
 
     Keys: leaflets (copies issued), leaflet_distributions, results_reports,
-    symposia, workshops, trainings, media, participants (people at symposia,
-    workshops and trainings, as recorded on the activities),
-    facilities_reached (distinct facilities with any awareness contact in the
+    symposia, workshops, trainings, media; two counts of people at the symposia,
+    workshops and trainings: participants (reported by each activity, its
+    ``participants``: everyone who took part) and listed_people (on the activities'
+    attendance lists of facilities, the sum of ``Attendance.people``: only people
+    from facilities named); facilities_reached (distinct facilities with any awareness contact in the
     period, in scope or not), facilities_newly_reached (of those, first ever
     contact in the period), surveys, facilities_supported (distinct facilities
     given technical support), demonstration_models (started),
@@ -762,6 +770,7 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
         trainings=Count("pk", filter=Q(kind=kinds.TRAINING)),
         media=Count("pk", filter=Q(kind=kinds.MEDIA)),
         participants=Sum("participants", filter=Q(kind__in=events), default=0),
+        listed_people=Sum(listed_people(), filter=Q(kind__in=events), default=0),
     )
     facilities = _facility_outputs(start, end)
     surveys = Survey.objects.filter(surveyed_on__range=(start, end)).count()

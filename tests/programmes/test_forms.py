@@ -75,10 +75,13 @@ def test_parse_codes(text, codes):
 @pytest.mark.parametrize(
     ("baseline", "after", "expected"),
     [
-        (Decimal(100), Decimal(94), 6.0),
-        (Decimal("2.5"), Decimal("2.5"), 0.0),
-        (Decimal(100), Decimal(110), -10.0),
-        (Decimal(100), Decimal(0), 100.0),
+        (Decimal(100), Decimal(94), Decimal("6.0000")),
+        (Decimal("2.5"), Decimal("2.5"), Decimal(0)),
+        (Decimal(100), Decimal(110), Decimal(-10)),
+        (Decimal(100), Decimal(0), Decimal(100)),
+        (Decimal(3), Decimal(2), Decimal("33.3333")),
+        (Decimal(100), Decimal("93.7"), Decimal("6.3000")),
+        (Decimal(420), Decimal("1E+30"), None),  # typed, refused: more digits than a saving holds
         (Decimal(100), None, None),
         (None, Decimal(5), None),
         (Decimal(0), Decimal(5), None),
@@ -286,9 +289,10 @@ def test_solution_with_savings_is_saved():
     form = forms.SolutionForm(data, instance=Solution())
     assert form.is_valid(), all_errors(form)
     solution = form.save()
-    assert dict(solution.savings.values_list("resource", "saving_percent")) == pytest.approx(
-        {"energy": 6.0, "water": 8.0}
-    )
+    assert dict(solution.savings.values_list("resource", "saving_percent")) == {
+        "energy": Decimal(6),
+        "water": Decimal(8),
+    }
 
 
 @pytest.mark.django_db
@@ -395,10 +399,10 @@ def test_solution_save_is_all_or_nothing(monkeypatch):
 def test_saving_shown_as_typed_and_as_stored():
     data = solution_data(builders.facility(), savings=[saving(baseline="80", after="76")])
     typed = forms.SolutionForm(data, instance=Solution()).rowsets["savings"].forms[0]
-    assert typed.saving() == pytest.approx(5.0)
+    assert typed.saving() == Decimal(5)
     stored = builders.solution(savings={"energy": (200, 187)})
     row = forms.SolutionForm(instance=stored).rowsets["savings"].forms[0]
-    assert row.saving() == pytest.approx(6.5)
+    assert row.saving() == Decimal("6.5")
 
 
 # --- Outreach activities ---------------------------------------------------------

@@ -6,6 +6,7 @@ access, and query counts pinned whatever the number of records."""
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 from types import SimpleNamespace
 
 import openpyxl
@@ -15,6 +16,7 @@ from django.urls import reverse
 from facilities.models import ProductionArea
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
 from programmes.models import CPOption, OutreachActivity, TechnicalSupport
+from programmes.tables import percent, round_percent
 from tests import builders as b
 from tests.programmes.conftest import grant
 from tests.responses import body
@@ -313,7 +315,7 @@ class TestSolutionList:
             (lambda f: {"resource": "water"}, ["A001"]),
             (lambda f: {"resource": "raw_material"}, []),
             (lambda f: {"min_saving": "6"}, ["B002", "A001"]),
-            (lambda f: {"min_saving": "8"}, ["B002", "A001"]),  # water: 7.999999999999998 %, shown 8.0 %
+            (lambda f: {"min_saving": "8"}, ["B002", "A001"]),  # water: 10 → 9.2, exactly 8 % (not 7.99…)
             (lambda f: {"min_saving": "8.1"}, ["B002"]),
             (lambda f: {"min_saving": "25"}, ["B002"]),
             (lambda f: {"min_saving": "25.5"}, []),
@@ -559,3 +561,13 @@ def test_export_query_count(recorder_client, django_assert_num_queries, url, n, 
     assert response.status_code == 200
     rows = csv_rows(response) if fmt == "csv" else xlsx_rows(response)
     assert len(rows) == n + 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(Decimal("6.3500"), "6.4 %"), (Decimal("6.2500"), "6.3 %"), (Decimal("-6.3500"), "-6.4 %"), (6.35, "6.4 %")],
+)
+def test_savings_are_shown_rounded_half_up(value, shown):
+    """A saving 6.35 is shown 6.4 (round() would give 6.3 of the float, 6.2 of 6.25 as a Decimal)."""
+    assert percent(value) == shown
+    assert round_percent(value) == Decimal(shown.removesuffix(" %"))

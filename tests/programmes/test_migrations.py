@@ -1,19 +1,23 @@
 """programmes/migrations/0006_natural_keys.py on a database that already holds copies:
 it refuses, names them and changes nothing; once they are merged it applies, and it
-reverses without losing a row."""
+reverses without losing a row. 0009_exact_savings converts the savings and their steps
+from floats to decimals and back."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from programmes import pathway
-from programmes.models import OutreachActivity, Survey
+from programmes.models import OutreachActivity, SavingStep, Survey
 from tests import builders
 
 BEFORE = [("programmes", "0005_import_permission")]
 NATURAL_KEYS = [("programmes", "0006_natural_keys")]
+FLOAT_SAVINGS = [("programmes", "0008_specialist_left_on_meaning")]
+EXACT_SAVINGS = [("programmes", "0009_exact_savings")]
 
 
 def migrate(targets: list[tuple[str, str]]) -> None:
@@ -69,3 +73,58 @@ def test_once_merged_the_migration_applies_and_reverses(without_natural_keys):
     migrate(BEFORE)
     Survey.objects.create(facility=survey.facility, surveyed_on=survey.surveyed_on)
     assert Survey.objects.count() == 2
+
+
+@pytest.fixture
+def latest_afterwards(transactional_db):
+    yield
+    migrate([key for key in MigrationExecutor(connection).loader.graph.leaf_nodes() if key[0] == "programmes"])
+
+
+def _stored(sql: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return sorted(cursor.fetchall())
+
+
+SAVINGS = "SELECT saving_percent FROM programmes_resourcesaving"
+STEPS = "SELECT resource, best, previous FROM programmes_savingstep"
+
+
+def test_exact_savings_converts_the_rows_both_ways(latest_afterwards):
+    facility = builders.facility()
+    builders.solution(facility, savings={"energy": (1, Decimal("0.937")), "water": (10, Decimal("9.2"))})
+    builders.solution(facility, savings={"energy": (1, Decimal("0.936"))}, implemented_on=dt.date(2013, 1, 1))
+
+    migrate(FLOAT_SAVINGS)
+    # Floats again, computed by the database from baseline and after, with binary noise
+    # (6.2999999999999945 and 6.399999999999995 here, as in issue 11).
+    floats = [value for (value,) in _stored(SAVINGS)]
+    assert floats == pytest.approx([6.3, 6.4, 8.0], abs=1e-9)
+    assert {6.3, 6.4} - set(floats)
+    # The steps written again from them: 8 on water and on any resource, 6.3 then 6.4 on energy.
+    steps = [(resource, float(best), previous) for resource, best, previous in _stored(STEPS)]
+    assert steps == [
+        ("", pytest.approx(8.0), None),
+        ("energy", floats[0], None),
+        ("energy", floats[1], floats[0]),
+        ("water", pytest.approx(8.0), None),
+    ]
+
+    migrate(EXACT_SAVINGS)
+    savings = [Decimal(str(value)) for (value,) in _stored(SAVINGS)]
+    assert savings == [Decimal("6.3"), Decimal("6.4"), Decimal("8")]
+    # Read as stored: the steps' table of 0009 (0010_pathway_per_membership gives it a row per membership).
+    steps = [
+        (resource, Decimal(str(best)), None if previous is None else Decimal(str(previous)))
+        for resource, best, previous in _stored(STEPS)
+    ]
+    assert steps == [
+        ("", Decimal("8"), None),
+        ("energy", Decimal("6.3"), None),
+        ("energy", Decimal("6.4"), Decimal("6.3")),
+        ("water", Decimal("8"), None),
+    ]
+
+    migrate([key for key in MigrationExecutor(connection).loader.graph.leaf_nodes() if key[0] == "programmes"])
+    assert SavingStep.objects.count() == 4  # the latest pathway derived again

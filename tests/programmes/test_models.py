@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from programmes import forms
 from programmes.models import (
     Attendance,
     CPOption,
@@ -175,19 +176,37 @@ def test_full_clean_reports_baseline_not_positive():
 @pytest.mark.parametrize(
     ("baseline", "after", "expected"),
     [
-        (100, 94, 6.0),
-        (3, 2, 100 / 3),
-        (Decimal("1.5"), 0, 100.0),
-        (10, 12, -20.0),  # consumption rose
-        (100, 100, 0.0),
+        (100, 94, "6.0000"),
+        (3, 2, "33.3333"),  # rounded half up to 4 places
+        (3, 1, "66.6667"),
+        (Decimal("1.5"), 0, "100.0000"),
+        (10, 12, "-20.0000"),  # consumption rose
+        (100, 100, "0.0000"),
+        # Exact, not 6.300000000000002, 6.399999999999995 and 7.999999999999998 as floats.
+        (100, Decimal("93.7"), "6.3000"),
+        (1, Decimal("0.936"), "6.4000"),
+        (10, Decimal("9.2"), "8.0000"),
     ],
 )
 def test_saving_percent_is_computed_by_the_database(baseline, after, expected):
     obj = _saving(baseline, after)
     obj.refresh_from_db()
-    assert obj.saving_percent == pytest.approx(expected)
-    # The value is in the table, so filters and aggregates can use it.
-    assert ResourceSaving.objects.filter(pk=obj.pk, saving_percent__gte=expected - 1e-6).exists()
+    assert obj.saving_percent == Decimal(expected)
+    assert str(obj.saving_percent) == expected
+    # The value is in the table, so filters and aggregates can compare it exactly.
+    assert ResourceSaving.objects.filter(pk=obj.pk, saving_percent=Decimal(expected)).exists()
+    assert ResourceSaving.objects.filter(pk=obj.pk, saving_percent__gte=Decimal(expected)).exists()
+    assert not ResourceSaving.objects.filter(pk=obj.pk, saving_percent__gt=Decimal(expected)).exists()
+    assert obj.saving_percent == forms.saving_percent(Decimal(baseline), Decimal(after))
+
+
+def test_the_largest_rise_in_consumption_fits_the_saving_column():
+    """NUMERIC(26, 4) holds the saving of the smallest baseline and a huge after (−10²⁰ %):
+    PostgreSQL would refuse the row on an overflow. (SQLite computes it as a float: 15
+    significant digits, and cannot read back an ``after`` of 18 significant digits.)"""
+    obj = _saving(Decimal("0.000001"), Decimal("999999999999"))
+    obj.refresh_from_db()
+    assert obj.saving_percent == pytest.approx(Decimal("-99999999999899999900"), rel=Decimal("1e-14"))
 
 
 def test_saving_percent_is_null_until_after_is_measured():
@@ -197,7 +216,7 @@ def test_saving_percent_is_null_until_after_is_measured():
     obj.after = Decimal("94")
     obj.save()
     obj.refresh_from_db()
-    assert obj.saving_percent == pytest.approx(6.0)
+    assert obj.saving_percent == Decimal("6.0000")
 
 
 def test_saving_never_exceeds_100_percent():
@@ -210,7 +229,7 @@ def test_saving_never_exceeds_100_percent():
         with pytest.raises(IntegrityError), transaction.atomic():
             _saving(baseline, after, resource="water", solution=sol)
     top = ResourceSaving.objects.aggregate(top=Max("saving_percent"))["top"]
-    assert top == pytest.approx(100.0)
+    assert top == Decimal(100)
 
 
 def test_zero_baseline_with_after_refused_by_the_constraint():

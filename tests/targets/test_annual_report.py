@@ -32,8 +32,9 @@ def test_outputs_of_the_year(report_2012):
         3,
         1,
     )
-    events = {event.kind: (event.count, event.participants) for event in report_2012.events}
-    assert events == {"symposium": (3, 310), "workshop": (1, 650), "training": (0, 0)}
+    events = {event.kind: (event.count, event.participants, event.listed) for event in report_2012.events}
+    # Listed: one person each from F000–F009 at the April symposium; the others have no list.
+    assert events == {"symposium": (3, 310, 10), "workshop": (1, 650, 0), "training": (0, 0, 0)}
 
 
 def test_newly_aware_by_sector(report_2012):
@@ -179,6 +180,11 @@ def test_databook_has_a_sheet_per_section(report_2012):
         "Targets",
     ]
     assert len(book.sheets()[0]) == len(report_2012.sentences)
+    outputs = dict(book.sheets()[1])
+    assert outputs["Participants reported by the activities: Symposia"] == 310
+    assert outputs["People on the attendance lists of facilities: Symposia"] == 10
+    assert outputs["Participants reported by the activities: Workshops"] == 650
+    assert outputs["People on the attendance lists of facilities: Workshops"] == 0
     savings = book.sheets()[7]
     assert savings[0] == ("Facilities applying CP", 6, 100, 6.0, None, None)
     assert savings[1] == ("Median saving: energy", 6, None, 6.3, 5.6, 6.9)

@@ -36,6 +36,9 @@ class TestRound1:
 
     def test_decimal(self):
         assert a.round1(Decimal("12.25")) == 12.3
+        assert a.round1(Decimal("6.35")) == 6.4
+        assert a.round1(Decimal("6.3499999999")) == 6.3
+        assert a.round1(Decimal("-6.35")) == -6.4
 
 
 class TestAddMonths:
@@ -91,6 +94,12 @@ class TestProject:
 
     def test_after_deadline_is_value_now(self):
         assert a.project(value_now=42.0, value_year_ago=10, as_of=D(2016, 1, 1), deadline=D(2015, 12, 31)) == 42.0
+
+    def test_median_savings_are_decimals(self):
+        projected = a.project(
+            value_now=Decimal("6.35"), value_year_ago=Decimal("5.15"), as_of=D(2012, 12, 31), deadline=D(2013, 12, 31)
+        )
+        assert projected == pytest.approx(6.35 + 0.1 * 365 / 30.4375)
 
 
 class TestStatus:
@@ -153,16 +162,25 @@ class TestNeeded:
 
 
 class TestQuantiles:
-    values = {1: 5.0, 2: 5.5, 3: 6.0, 4: 6.5, 5: 7.0, 6: 8.0}
+    values = {rank: Decimal(value) for rank, value in {1: "5", 2: "5.5", 3: "6", 4: "6.5", 5: "7", 6: "8"}.items()}
 
     def test_ranks(self):
-        assert a.quantile_ranks(6, 0.5) == (3, 4, 0.5)
-        assert a.quantile_ranks(6, 0.25) == (2, 3, 0.25)
-        assert a.quantile_ranks(5, 0.5) == (3, 3, 0.0)
-        assert a.quantile_ranks(1, 0.75) == (1, 1, 0.0)
+        assert a.quantile_ranks(6, Decimal("0.5")) == (3, 4, Decimal("0.5"))
+        assert a.quantile_ranks(6, Decimal("0.25")) == (2, 3, Decimal("0.25"))
+        assert a.quantile_ranks(5, Decimal("0.5")) == (3, 3, 0)
+        assert a.quantile_ranks(1, Decimal("0.75")) == (1, 1, 0)
 
     def test_quartiles_like_percentile_cont(self):
-        assert a.quartiles(self.values, 6) == pytest.approx((5.625, 6.25, 6.875))
+        assert a.quartiles(self.values, 6) == (Decimal("5.625"), Decimal("6.25"), Decimal("6.875"))
+
+    def test_the_median_of_two_savings_is_exact(self):
+        """Issue 11: as floats the middle savings 6.30 and 6.40 were 6.300000000000002 and
+        6.399999999999995, their median 6.349999999999998, shown 6.3. As decimals: 6.35, shown 6.4."""
+        q1, median, q3 = a.quartiles({1: Decimal("6.3000"), 2: Decimal("6.4000")}, 2)
+        assert (q1, median, q3) == (Decimal("6.325"), Decimal("6.35"), Decimal("6.375"))
+        assert isinstance(median, Decimal)
+        assert a.round1(median) == 6.4
+        assert a.round1(6.349999999999998) == 6.3  # what the floats gave
 
     def test_only_the_ranks_needed(self):
         # The database returns only ranks 2, 3, 4 of 5.

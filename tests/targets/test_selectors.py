@@ -5,11 +5,13 @@ in a comment; the same assertions run on SQLite and PostgreSQL.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
 from facilities.models import Facility, ProductionArea
-from programmes.models import OutreachActivity
+from programmes.models import Attendance, OutreachActivity, ResourceSaving, SavingStep
 from targets import selectors
 from targets.figures import BreakdownRow, SeriesPoint
 from targets.queries import NEVER
@@ -314,6 +316,44 @@ class TestRangeAndSavings:
         assert (stats["raw_material"].measured, stats["raw_material"].median) == (0, None)
 
 
+class TestExactSavings:
+    """Issue 11: the middle savings 6.30 and 6.40 (baseline 1, after 0.937 and 0.936). As
+    floats they were 6.2999999999999945 and 6.399999999999995, their median 6.349999999999994,
+    shown 6.3; as decimals the median is exactly 6.35, shown 6.4."""
+
+    @pytest.fixture
+    def target(self, db):
+        target = b.target(b.phase(), indicator="saving", target_min=5, target_max=8, resource="energy")
+        for after in ("0.95", "0.937", "0.936", "0.92"):  # 5.00, 6.30, 6.40 and 8.00 %
+            b.solution(b.facility(), savings={"energy": (Decimal(1), Decimal(after))})
+        return target
+
+    def test_savings_and_steps_are_exact_decimals(self, target):
+        savings = sorted(ResourceSaving.objects.values_list("saving_percent", flat=True))
+        assert savings == [Decimal("5.0000"), Decimal("6.3000"), Decimal("6.4000"), Decimal("8.0000")]
+        assert all(isinstance(value, Decimal) for value in savings)
+        steps = sorted(SavingStep.objects.filter(resource="energy").values_list("best", flat=True))
+        assert steps == savings
+
+    def test_the_median_is_exactly_6_35(self, target, django_assert_num_queries):
+        scope = Q()
+        with django_assert_num_queries(1):
+            (answer,) = selectors._quartiles([selectors._QuartileRequest(AS_OF, "energy", scope)])
+        count, (q1, median, q3) = answer[None]
+        assert count == 4
+        # Ranks 5.00, 6.30, 6.40, 8.00: positions 0.75, 1.5 and 2.25.
+        assert (q1, median, q3) == (Decimal("5.975"), Decimal("6.35"), Decimal("6.8"))
+        assert all(isinstance(value, Decimal) for value in (q1, median, q3))
+
+    def test_the_median_is_shown_6_4(self, target):
+        r = selectors.target_as_of(target=target, as_of=AS_OF)
+        assert (r.value, r.q1, r.q3, r.numerator, r.denominator) == (6.4, 6.0, 6.8, 4, 4)
+        stats = selectors.savings_by_resource(as_of=AS_OF, resources=["energy"], minimum=Decimal("6.4"))[0]
+        assert (stats.median, stats.measured) == (6.4, 4)
+        # 6.40 reaches 6.4 exactly (no float tolerance): 6.40 and 8.00.
+        assert stats.reaching == 2
+
+
 class TestBreakdowns:
     def test_by_sector_rolls_up_to_the_total(self, interview_year):
         r = selectors.target_as_of(target=interview_year.targets["awareness"], as_of=AS_OF, by="sector")
@@ -481,6 +521,9 @@ class TestCompletenessAndOutputs:
             "trainings": 0,
             "media": 0,
             "participants": 120 + 100 + 90 + 650,
+            # One person each from F000–F009 on the first symposium's list; F013's row is a
+            # leaflet's address, not an event's attendance.
+            "listed_people": 10,
             # F000–F014; F000–F004 were first reached in 2011.
             "facilities_reached": 15,
             "facilities_newly_reached": 10,
@@ -497,6 +540,22 @@ class TestCompletenessAndOutputs:
     def test_outputs_count_activities_by_kind(self, db):
         b.activity(kind=OutreachActivity.Kind.TRAINING, held_on=D(2012, 1, 1), participants=25)
         assert selectors.outputs_for_period(start=D(2012, 1, 1), end=D(2012, 1, 1))["participants"] == 25
+
+    def test_participants_reported_and_people_listed_are_both_counted(self, db, django_assert_num_queries):
+        """Issue 11: the 2012 workshop reported 140 participants; its attendance list names
+        facilities sending 75 people. Both are outputs, each saying what it counts."""
+        kinds = OutreachActivity.Kind
+        workshop = b.activity([b.facility() for _ in range(25)], kind=kinds.WORKSHOP, participants=140)
+        Attendance.objects.filter(activity=workshop).update(people=3)  # 25 facilities × 3 people
+        # A symposium without a list, one with a list but no reported figure, a leaflet's addresses.
+        b.activity(kind=kinds.SYMPOSIUM, participants=200)
+        listed = b.activity([b.facility(), b.facility()], kind=kinds.SYMPOSIUM)
+        Attendance.objects.filter(activity=listed).update(people=4)
+        b.activity([b.facility()], kind=kinds.LEAFLETS, quantity=500)
+        b.activity([b.facility()], kind=kinds.TRAINING, participants=30, held_on=D(2013, 1, 1))  # another year
+        with django_assert_num_queries(7):
+            outputs = selectors.outputs_for_period(start=D(2012, 1, 1), end=D(2012, 12, 31))
+        assert (outputs["participants"], outputs["listed_people"]) == (140 + 200, 75 + 8)
 
 
 class TestTracing:

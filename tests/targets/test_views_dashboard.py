@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -9,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from tests import builders
 from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
 
@@ -188,3 +191,33 @@ def test_units_table_counts_link_to_their_facilities(manager_client, interview_y
     content = response.content.decode()
     gia_lam = interview_year.units["Gia Lâm"]
     assert f"/facilities/?unit={gia_lam.pk}&amp;status=aware&amp;as_of=2012-12-31" in content
+
+
+@pytest.mark.parametrize(("language", "shown"), [("vi", "6,4%"), ("en", "6.4%")])
+def test_the_median_of_6_30_and_6_40_is_shown_rounded_half_up(manager_client, language, shown):
+    """Issue 11: the middle savings 6.30 and 6.40 have the median 6.35 exactly, shown 6.4
+    (as floats it was 6.349999999999994, shown 6.3)."""
+    phase = builders.phase()
+    builders.target(phase, indicator="saving", target_min=5, target_max=8, resource="energy")
+    for after in ("0.95", "0.937", "0.936", "0.92"):  # 5.00, 6.30, 6.40 and 8.00 %
+        builders.solution(builders.facility(), savings={"energy": (Decimal(1), Decimal(after))})
+    manager_client.cookies["django_language"] = language
+    response = manager_client.get(reverse(DASHBOARD), {"phase": phase.pk, "as_of": "2012-12-31"})
+    (card,) = response.context["cards"]
+    assert card.result.value == 6.4
+    value = re.search(r'<p class="value">\s*([^<]*?)\s*<span', response.content.decode()).group(1)
+    assert value == shown
+
+
+def test_outputs_show_people_reported_and_people_listed(manager_client, interview_year):
+    """Issue 11: both counts of people at events, each labelled with what it counts. In 2012:
+    310 + 650 reported by the activities; 10 on the symposium's attendance list (F000–F009)."""
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    years = response.context["years"]
+    rows = {str(label): dict(zip(years, values, strict=True)) for label, values in response.context["output_rows"]}
+    assert rows["Participants reported by the activities"][2012] == 960
+    assert rows["People on the attendance lists of facilities"][2012] == 10
+    assert rows["People on the attendance lists of facilities"][2011] == 7  # the 2011 workshop's list
+    content = response.content.decode()
+    assert '<th scope="row">People on the attendance lists of facilities</th>' in content
+    assert "only those from facilities named on a list" in content

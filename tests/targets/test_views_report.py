@@ -1,12 +1,16 @@
 """The yearly results report page and its spreadsheet."""
 
+import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from programmes import pathway
+from programmes.models import Attendance, OutreachActivity
 from tests.targets.conftest import small_world
 
 REPORT = "targets:report"
@@ -54,6 +58,24 @@ def test_the_dashboard_links_to_the_report(manager_client, interview_year):
         reverse("targets:dashboard"), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
     )
     assert f'href="{reverse(REPORT, args=[2012])}"' in response.content.decode()
+
+
+def test_events_show_both_counts_of_people(manager_client, interview_year):
+    """Issue 11: people reported by the activities and people on the facilities' attendance
+    lists are both shown, each under a label saying what it counts."""
+    workshop = OutreachActivity.objects.get(kind="workshop", held_on=dt.date(2012, 5, 20))
+    Attendance.objects.bulk_create(
+        Attendance(activity=workshop, facility=facility, people=3) for facility in interview_year.facilities[20:45]
+    )
+    pathway.touch_records([workshop])  # a bulk write, as the attendance form's
+    response = manager_client.get(reverse(REPORT, args=[2012]))
+    events = {event.kind: (event.participants, event.listed) for event in response.context["report"].events}
+    assert events["workshop"] == (650, 75)
+    content = response.content.decode()
+    assert "Participants reported by the activities" in content
+    assert "People on the attendance lists of facilities" in content
+    row = re.search(r'<th scope="row">Workshops</th>(.*?)</tr>', content).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["1", "650", "75"]
 
 
 def test_in_vietnamese(manager_client, interview_year):

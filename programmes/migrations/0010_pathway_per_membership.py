@@ -1,8 +1,9 @@
 """The pathway gets one row per unit membership of a facility (a facility that moved
 has one per unit it was in), and its saving steps one copy per row: the tables are
 derived, so they are recreated and filled from the records (programmes/pathway.py).
-Backwards the old tables come back empty: run ``manage.py rebuild_pathway`` with the
-code of the earlier commit."""
+Backwards the old tables come back with one row per facility holding its register
+fields and no milestone (the saving steps of 0009 need those rows): run ``manage.py
+rebuild_pathway`` with the code of the earlier commit for the milestones."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -18,13 +19,41 @@ def fill_pathway(apps, schema_editor):
     pathway.rebuild()
 
 
+def old_pathway_rows(apps, schema_editor):
+    """Backwards: a row per facility in the old one-row-per-facility pathway, register fields only."""
+    Facility = apps.get_model("facilities", "Facility")
+    FacilityPathway = apps.get_model("programmes", "FacilityPathway")
+    using = schema_editor.connection.alias
+    rows = Facility.objects.using(using).values_list(
+        "pk", "in_scope", "opened_on", "closed_on", "sector_id", "unit_id", "area__kind", "kind"
+    )
+    FacilityPathway.objects.using(using).bulk_create(
+        (
+            FacilityPathway(
+                facility_id=pk,
+                in_scope=in_scope,
+                opened_on=opened_on,
+                closed_on=closed_on,
+                sector_id=sector_id,
+                unit_id=unit_id,
+                area_kind=area_kind or "",
+                kind=kind,
+            )
+            for pk, in_scope, opened_on, closed_on, sector_id, unit_id, area_kind, kind in rows.iterator()
+        ),
+        batch_size=2000,
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
-        ("programmes", "0008_specialist_left_on_meaning"),
+        ("programmes", "0009_exact_savings"),
         ("facilities", "0005_unit_levels_and_memberships"),
     ]
 
     operations = [
+        # Backwards, last: the old tables' rows.
+        migrations.RunPython(migrations.RunPython.noop, old_pathway_rows),
         migrations.DeleteModel(name="SavingStep"),
         migrations.DeleteModel(name="FacilityPathway"),
         migrations.CreateModel(
@@ -87,8 +116,13 @@ class Migration(migrations.Migration):
                 ("resource", models.CharField(blank=True, max_length=20, verbose_name="resource")),
                 ("since", models.DateField(verbose_name="since")),
                 ("until", models.DateField(null=True, verbose_name="until")),
-                ("best", models.FloatField(verbose_name="best saving (%)")),
-                ("previous", models.FloatField(null=True, verbose_name="previous best saving (%)")),
+                ("best", models.DecimalField(decimal_places=4, max_digits=26, verbose_name="best saving (%)")),
+                (
+                    "previous",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=26, null=True, verbose_name="previous best saving (%)"
+                    ),
+                ),
                 (
                     "facility",
                     models.ForeignKey(
