@@ -3,6 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -11,7 +13,7 @@ from import_export.results import Result
 from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, TypedXLSXExportMixin
 from cpdash.imports import ImportForm
 from facilities.jobs import FACILITY_IMPORT
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, changes_text
 from facilities.resources import (
     FacilityCSV,
     FacilityFileError,
@@ -113,7 +115,18 @@ class FacilityAdmin(
         (data can change after the preview), so say so instead of "finished"."""
         problems = row_problems(result)
         if not problems:
-            return super().process_result(result, request)
+            response = super().process_result(result, request)
+            version = result.register_version
+            messages.info(
+                request,
+                format_html(
+                    '<a href="{}">{}</a>: {}',
+                    reverse("register:version", args=[version.number]),
+                    capfirst(str(version)),
+                    changes_text(result.register_changes),
+                ),
+            )
+            return response
         listed = "; ".join(str(p) for p in problems[:5])
         messages.error(request, gettext("Nothing was imported: %(problems)s") % {"problems": listed})
         return HttpResponseRedirect(reverse("admin:facilities_facility_import", current_app=self.admin_site.name))

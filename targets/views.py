@@ -16,6 +16,7 @@ from cpdash import dates
 from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
 from cpdash.text import is_ascii_digits
+from facilities.models import RegisterVersion
 from programmes.models import Programme
 from targets import annual_report, dashboard, exports, payloads, selectors
 from targets.forms import DashboardForm
@@ -188,6 +189,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("focus", None)
     context = {"form": form, "phase": None, "query_without_focus": query.urlencode(), **filters}
+    # The facilities counted are the register as it stands now: its latest version.
+    context["register_version"] = RegisterVersion.objects.as_of(timezone.now())
     if filters.get("phase"):
         data = dashboard.dashboard_data(**filters, focus_id=form.cleaned_data["focus"], language=get_language())
         context.update(data, scope_label=filters["scope"].label())
@@ -241,7 +244,8 @@ def report_page(request: HttpRequest, year: int) -> HttpResponse:
     if message:
         return render(request, "targets/report.html", {"year": year, "refusal": message}, status=404)
     report = annual_report.annual_report(year=year, today=timezone.localdate())
-    return render(request, "targets/report.html", {"year": year, "report": report})
+    context = {"year": year, "report": report, "register_version": RegisterVersion.objects.as_of(timezone.now())}
+    return render(request, "targets/report.html", context)
 
 
 @login_required

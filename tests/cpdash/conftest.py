@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import models
 
+from facilities.models import RegisterVersion
 from jobs.models import Job
 from programmes.models import (
     Attendance,
@@ -56,6 +57,7 @@ BUILD: dict[str, Callable[[], models.Model]] = {
     "facilities.sector": builders.sector,
     "facilities.productionarea": builders.area,
     "facilities.facility": lambda: builders.facility(area=builders.area()),
+    "facilities.registerversion": lambda: RegisterVersion.begin(user=None, file_name="list.csv"),
     "programmes.programme": _programme,
     "programmes.phase": lambda: builders.phase(_programme()),
     "programmes.specialist": builders.specialist,
