@@ -6,9 +6,10 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import escape
 
+from facilities.models import RegisterVersion
 from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
 
@@ -188,3 +189,16 @@ def test_units_table_counts_link_to_their_facilities(manager_client, interview_y
     content = response.content.decode()
     gia_lam = interview_year.units["Gia Lâm"]
     assert f"/facilities/?unit={gia_lam.pk}&amp;status=aware&amp;as_of=2012-12-31" in content
+
+
+def test_the_denominator_names_the_register_version_it_counted(manager_client, interview_year):
+    phase = {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
+    assert "No facility list has been imported yet." in manager_client.get(reverse(DASHBOARD), phase).content.decode()
+    RegisterVersion.begin(user=None)
+    latest = RegisterVersion.begin(user=None)
+
+    page = manager_client.get(reverse(DASHBOARD), phase).content.decode()
+
+    day = formats.date_format(timezone.localtime(latest.imported_at), "SHORT_DATE_FORMAT")
+    url = reverse("register:version", args=[2])
+    assert f'Facilities as in <a href="{url}">register version 2 of {day}</a>.' in page
