@@ -390,8 +390,15 @@ class RegisterChange(models.Model):
     bulk with the import (facilities/resources.py); ``code`` keeps the row readable if
     the facility is deleted later."""
 
+    # Indexes cost every import's writes: the version is found through the unique (version,
+    # code) index, a facility's rows through their own (a deleted facility's are kept); units
+    # and sectors, which are not deleted once facilities name them, need none.
     version = models.ForeignKey(
-        RegisterVersion, on_delete=models.CASCADE, related_name="changes", verbose_name=_("register version")
+        RegisterVersion,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("register version"),
+        db_index=False,
     )
     facility = models.ForeignKey(
         Facility, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("facility")
@@ -406,16 +413,26 @@ class RegisterChange(models.Model):
     back_in_scope = models.BooleanField(Change.BACK_IN_SCOPE.label, default=False)
     other = models.BooleanField(Change.OTHER.label, default=False)
     unit_before = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("unit before")
+        AdministrativeUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("unit before"),
+        db_index=False,
     )
     unit_after = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("unit after")
+        AdministrativeUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("unit after"),
+        db_index=False,
     )
     sector_before = models.ForeignKey(
-        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector before")
+        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector before"), db_index=False
     )
     sector_after = models.ForeignKey(
-        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector after")
+        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector after"), db_index=False
     )
 
     class Meta:
