@@ -28,8 +28,9 @@ pytestmark = pytest.mark.django_db
 
 #: Derived from the records by programmes/pathway.py, never edited: their history is the records'.
 DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep"}
-#: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin).
-BOOKKEEPING = {"programmes.FormSubmission"}
+#: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin);
+#: the register versions, written once by each facility import and never edited: a history themselves.
+BOOKKEEPING = {"programmes.FormSubmission", "facilities.RegisterVersion", "facilities.RegisterChange"}
 DOMAIN_MODELS = [
     model
     for model in apps.get_models()
