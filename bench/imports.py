@@ -142,6 +142,9 @@ def clean(connection) -> None:
         cursor.execute(f"DELETE FROM programmes_savingstep WHERE facility_id IN ({ids})", [like])
         cursor.execute(f"DELETE FROM programmes_facilitypathway WHERE facility_id IN ({ids})", [like])
         cursor.execute("DELETE FROM facilities_historicalfacility WHERE code LIKE %s", [like])
+        # The register versions of the bench's files (named BENCH-…) and their changes.
+        cursor.execute("DELETE FROM facilities_registerchange WHERE code LIKE %s", [like])
+        cursor.execute("DELETE FROM facilities_registerversion WHERE file_name LIKE %s", [like])
         cursor.execute("DELETE FROM facilities_facility WHERE code LIKE %s", [like])
     connection.commit()
     connection.autocommit = True
@@ -358,7 +361,7 @@ def measure(count: int, log=print) -> list[dict]:
         clean(connection)
         clean_records(connection)
         with tempfile.TemporaryDirectory() as folder:
-            new, renamed = Path(folder, "new.csv"), Path(folder, "renamed.csv")
+            new, renamed = Path(folder, f"{PREFIX}new.csv"), Path(folder, f"{PREFIX}renamed.csv")
             write_csv(new, rows(count, list(sectors), list(units)))
             write_csv(renamed, rows(count, list(sectors), list(units), renamed=True))
             copy = copy_seconds(connection, count, sectors, units)

@@ -14,5 +14,7 @@ urlpatterns = [
     path("record/", include("programmes.urls")),
     path("jobs/", include("jobs.urls")),
     path("", include("targets.urls")),
+    # Before the facility pages, whose last pattern takes any path as a facility's code.
+    path("facilities/register-versions/", include("facilities.urls")),
     path("facilities/", include("targets.facility_urls")),
 ]

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -20,7 +22,7 @@ from cpdash.concurrency import VersionedModelForm
 from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
 from facilities import membership
 from facilities.jobs import FACILITY_IMPORT
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership, changes_text
 from facilities.resources import (
     FacilityCSV,
     FacilityFileError,
@@ -298,7 +300,18 @@ class FacilityAdmin(
         (data can change after the preview), so say so instead of "finished"."""
         problems = row_problems(result)
         if not problems:
-            return super().process_result(result, request)
+            response = super().process_result(result, request)
+            version = result.register_version
+            messages.info(
+                request,
+                format_html(
+                    '<a href="{}">{}</a>: {}',
+                    reverse("register:version", args=[version.number]),
+                    capfirst(str(version)),
+                    changes_text(result.register_changes),
+                ),
+            )
+            return response
         listed = "; ".join(str(p) for p in problems[:5])
         messages.error(request, gettext("Nothing was imported: %(problems)s") % {"problems": listed})
         return HttpResponseRedirect(reverse("admin:facilities_facility_import", current_app=self.admin_site.name))

@@ -10,11 +10,20 @@ from jobs.imports import ImportKind
 
 
 def _summary(result: Result) -> dict:
-    return {
+    """What the import does (the check step) or did (the run): the rows, then the
+    facilities of each kind of change (facilities.models.Change), then the register
+    version written. A facility can change in several ways, so the kinds may add up to
+    more than the facilities updated."""
+    summary = {
         gettext("new facilities"): result.totals[RowResult.IMPORT_TYPE_NEW],
         gettext("facilities updated"): result.totals[RowResult.IMPORT_TYPE_UPDATE],
         gettext("rows unchanged or blank"): result.totals[RowResult.IMPORT_TYPE_SKIP],
     }
+    for kind, count in result.register_changes.items():
+        summary[gettext("facilities: %(kind)s") % {"kind": kind.label}] = count
+    if result.register_version is not None:
+        summary[gettext("register version")] = result.register_version.number
+    return summary
 
 
 FACILITY_IMPORT = ImportKind(

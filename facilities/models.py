@@ -6,11 +6,13 @@ a facility with ``closed_on`` 2014-03-01 is no longer open on that day.
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -409,3 +411,228 @@ class UnitMembership(models.Model):
 
     def is_current_on(self, day: datetime.date) -> bool:
         return (self.since is None or self.since <= day) and (self.until is None or day < self.until)
+
+
+# --- Register versions: what each import of the facility list changed ----------------------------
+
+
+class Change(models.TextChoices):
+    """What an import did to one facility (docs/import.md, "What changed in the register").
+    A facility can change in several ways at once (moved unit and changed sector); NEW and
+    UNCHANGED come alone."""
+
+    NEW = "new", _("new")
+    REOPENED = "reopened", _("reopened")
+    CLOSED = "closed", _("closed")
+    MOVED_UNIT = "moved_unit", _("moved unit")
+    CHANGED_SECTOR = "changed_sector", _("changed sector")
+    OUT_OF_SCOPE = "out_of_scope", _("out of scope")
+    BACK_IN_SCOPE = "back_in_scope", _("back in scope")
+    OTHER = "other", _("other details changed")
+    UNCHANGED = "unchanged", _("unchanged")
+
+
+#: The kinds a stored change row can have (an unchanged facility is counted, not stored).
+CHANGE_FLAGS = tuple(kind for kind in Change if kind is not Change.UNCHANGED)
+#: Stored fields whose change has a kind of its own; a change of any other is Change.OTHER.
+_TOLD = {"closed_on", "unit_id", "sector_id", "in_scope"}
+
+
+def change_kinds(before: dict | None, after: dict, fields: Iterable[str]) -> list[Change]:
+    """What an import does to one facility: ``before`` its stored values (None: a new
+    facility), ``after`` the values imported, both by attname; ``fields`` the attnames
+    compared. Never empty: [Change.UNCHANGED] when nothing differs.
+
+    A closing date set is CLOSED, one cleared REOPENED, one moved to another day OTHER."""
+    if before is None:
+        return [Change.NEW]
+    kinds = []
+    closed_before, closed_after = before["closed_on"], after["closed_on"]
+    if closed_before is None and closed_after is not None:
+        kinds.append(Change.CLOSED)
+    elif closed_before is not None and closed_after is None:
+        kinds.append(Change.REOPENED)
+    if before["unit_id"] != after["unit_id"]:
+        kinds.append(Change.MOVED_UNIT)
+    if before["sector_id"] != after["sector_id"]:
+        kinds.append(Change.CHANGED_SECTOR)
+    if before["in_scope"] and not after["in_scope"]:
+        kinds.append(Change.OUT_OF_SCOPE)
+    elif after["in_scope"] and not before["in_scope"]:
+        kinds.append(Change.BACK_IN_SCOPE)
+    other_date = closed_before is not None and closed_after is not None and closed_before != closed_after
+    if other_date or any(before[f] != after[f] for f in fields if f not in _TOLD):
+        kinds.append(Change.OTHER)
+    return kinds or [Change.UNCHANGED]
+
+
+def changes_text(counts: dict[Change, int]) -> str:
+    """ "3 new, 0 reopened, …": ``counts`` (Change → facilities) in a line."""
+    return ", ".join(f"{count} {kind.label}" for kind, count in counts.items())
+
+
+class RegisterVersionQuerySet(models.QuerySet):
+    def as_of(self, moment: datetime.datetime) -> "RegisterVersion | None":
+        """The register version that figures computed at ``moment`` used: the latest
+        imported at or before it; None before the first import."""
+        return self.filter(imported_at__lte=moment).order_by("-number").first()
+
+
+class RegisterVersion(models.Model):
+    """One import of the facility list, numbered 1, 2, … in the order they were written,
+    with how many facilities it changed in each way (Change). Written in the import's
+    transaction, with its RegisterChange rows: a dry run or a failed import leaves none;
+    a confirmed import that changes nothing still makes one (all unchanged)."""
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    imported_at = models.DateTimeField(_("imported at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    new_count = models.PositiveIntegerField(Change.NEW.label, default=0)
+    reopened_count = models.PositiveIntegerField(Change.REOPENED.label, default=0)
+    closed_count = models.PositiveIntegerField(Change.CLOSED.label, default=0)
+    moved_unit_count = models.PositiveIntegerField(Change.MOVED_UNIT.label, default=0)
+    changed_sector_count = models.PositiveIntegerField(Change.CHANGED_SECTOR.label, default=0)
+    out_of_scope_count = models.PositiveIntegerField(Change.OUT_OF_SCOPE.label, default=0)
+    back_in_scope_count = models.PositiveIntegerField(Change.BACK_IN_SCOPE.label, default=0)
+    other_count = models.PositiveIntegerField(Change.OTHER.label, default=0)
+    unchanged_count = models.PositiveIntegerField(Change.UNCHANGED.label, default=0)
+
+    objects = RegisterVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("register version")
+        verbose_name_plural = _("register versions")
+        default_permissions = ("view",)  # written by imports only
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return gettext("register version %(number)d of %(day)s") % {
+            "number": self.number,
+            "day": formats.date_format(timezone.localtime(self.imported_at), "SHORT_DATE_FORMAT"),
+        }
+
+    @classmethod
+    def begin(cls, *, user, file_name: str = "") -> "RegisterVersion":
+        """The next version, for an import about to write (its counts come with finish()).
+        Callers hold the facility import lock (cpdash.database.lock_imports_of), so that
+        two imports cannot take the same number on PostgreSQL; the unique number refuses
+        the second elsewhere."""
+        number = (cls.objects.aggregate(last=models.Max("number"))["last"] or 0) + 1
+        return cls.objects.create(
+            number=number,
+            imported_at=timezone.now(),
+            imported_by=user if getattr(user, "pk", None) else None,
+            file_name=(file_name or "")[:255],
+        )
+
+    def finish(self, counts: dict[Change, int]) -> None:
+        """Stores ``counts`` (Change → facilities) and the time the import ended."""
+        for kind in Change:
+            setattr(self, f"{kind.value}_count", counts.get(kind, 0))
+        self.imported_at = timezone.now()
+        self.save(update_fields=["imported_at", *(f"{kind.value}_count" for kind in Change)])
+
+    def counts(self) -> list[tuple[Change, int]]:
+        """(kind, facilities) for every kind, in Change's order."""
+        return [(kind, getattr(self, f"{kind.value}_count")) for kind in Change]
+
+
+class RegisterChange(models.Model):
+    """What one register version did to one facility: its kinds (one flag per Change but
+    UNCHANGED), and the unit and sector before and after when they changed. Written in
+    bulk with the import (facilities/resources.py); ``code`` keeps the row readable if
+    the facility is deleted later."""
+
+    # Indexes cost every import's writes: the version is found through the unique (version,
+    # code) index, a facility's rows through their own (a deleted facility's are kept); units
+    # and sectors, which are not deleted once facilities name them, need none.
+    version = models.ForeignKey(
+        RegisterVersion,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("register version"),
+        db_index=False,
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("facility")
+    )
+    code = models.CharField(_("code"), max_length=20)
+    new = models.BooleanField(Change.NEW.label, default=False)
+    reopened = models.BooleanField(Change.REOPENED.label, default=False)
+    closed = models.BooleanField(Change.CLOSED.label, default=False)
+    moved_unit = models.BooleanField(Change.MOVED_UNIT.label, default=False)
+    changed_sector = models.BooleanField(Change.CHANGED_SECTOR.label, default=False)
+    out_of_scope = models.BooleanField(Change.OUT_OF_SCOPE.label, default=False)
+    back_in_scope = models.BooleanField(Change.BACK_IN_SCOPE.label, default=False)
+    other = models.BooleanField(Change.OTHER.label, default=False)
+    unit_before = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("unit before"),
+        db_index=False,
+    )
+    unit_after = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("unit after"),
+        db_index=False,
+    )
+    sector_before = models.ForeignKey(
+        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector before"), db_index=False
+    )
+    sector_after = models.ForeignKey(
+        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector after"), db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("register change")
+        verbose_name_plural = _("register changes")
+        default_permissions = ("view",)  # written by imports only
+        ordering = ["version", "code"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="register_change_once_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {', '.join(str(kind.label) for kind in self.kinds())}"
+
+    def kinds(self) -> list[Change]:
+        return [kind for kind in CHANGE_FLAGS if getattr(self, kind.value)]
+
+    @staticmethod
+    def row(facility_id: int, code: str, kinds: Iterable[Change], before: dict | None, after: dict) -> tuple:
+        """The values of ROW_FIELDS (without the version) for one facility's change."""
+        kinds = set(kinds)
+        moved, resectored = Change.MOVED_UNIT in kinds, Change.CHANGED_SECTOR in kinds
+        return (
+            facility_id,
+            code,
+            *(kind in kinds for kind in CHANGE_FLAGS),
+            before["unit_id"] if moved else None,
+            after["unit_id"] if moved else None,
+            before["sector_id"] if resectored else None,
+            after["sector_id"] if resectored else None,
+        )
+
+
+#: The columns of RegisterChange.row(), after the version's.
+REGISTER_CHANGE_FIELDS = (
+    "version_id",
+    "facility_id",
+    "code",
+    *(kind.value for kind in CHANGE_FLAGS),
+    "unit_before_id",
+    "unit_after_id",
+    "sector_before_id",
+    "sector_after_id",
+)

@@ -3,7 +3,10 @@
 with other imports and the problem list live in cpdash/imports.py.
 
 An import is all or nothing: one transaction, rolled back if any row is
-invalid (see ``FacilityResource.import_data``). One that writes at least
+invalid (see ``FacilityResource.import_data``). It says what it changes in the
+register, per facility (facilities.models.Change: new, closed, moved unit…): a dry
+run counts, a confirmed import also writes a RegisterVersion and its RegisterChange
+rows, in bulk per chunk, from the stored rows the chunk reads anyway. One that writes at least
 cpdash.database.ANALYZE_THRESHOLD rows ends with ANALYZE of the tables written
 (PostgreSQL only). Row numbers in messages are
 spreadsheet rows: the header is row 1, the first facility row 2.
@@ -13,6 +16,7 @@ Columns and accepted values are documented in docs/import.md.
 import copy
 import datetime
 import functools
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,7 +32,7 @@ from import_export.fields import Field
 from import_export.results import Result, RowResult
 
 from cpdash import bulk, imports
-from cpdash.database import analyze_bulk, with_history
+from cpdash.database import analyze_bulk, lock_imports_of, with_history
 from cpdash.exports import escape_formula
 from cpdash.imports import (
     FORMATS_BY_EXTENSION,  # noqa: F401 (import_facilities reads it from here)
@@ -45,7 +49,19 @@ from cpdash.imports import (
 from cpdash.imports import cell_text as _cell_text
 from cpdash.text import fold
 from facilities import membership
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, facilities_written
+from facilities.models import (
+    CHANGE_FLAGS,
+    REGISTER_CHANGE_FIELDS,
+    AdministrativeUnit,
+    Change,
+    Facility,
+    ProductionArea,
+    RegisterChange,
+    RegisterVersion,
+    Sector,
+    change_kinds,
+    facilities_written,
+)
 
 REQUIRED_COLUMNS = ("code", "name", "sector", "unit")
 OPTIONAL_COLUMNS = ("production_area", "area_type", "kind", "employees", "opened_on", "closed_on", "in_scope")
@@ -137,6 +153,8 @@ UPDATABLE_ATTNAMES = tuple(Facility._meta.get_field(name).attname for name in UP
 STORED_FIELDS = ("id", "code", *UPDATABLE_ATTNAMES)
 #: Compared to tell a changed row from an unchanged one (search_text follows code and name).
 COMPARED = tuple(f for f in STORED_FIELDS if f != "search_text")
+#: Compared to tell what changed (facilities.models.change_kinds).
+CHANGE_COMPARED = tuple(f for f in COMPARED if f not in {"id", "code"})
 #: The columns of a new facility's INSERT.
 INSERT_FIELDS = ("code", *UPDATABLE_ATTNAMES)
 #: Foreign key attname → (model field, resource field).
@@ -197,6 +215,8 @@ class _Chunk:
     new: list[tuple[tuple, Facility | None]] = field(default_factory=list)  # INSERT_FIELDS values, instance
     updated: list[dict[str, object]] = field(default_factory=list)  # STORED_FIELDS → value
     changed: set[str] = field(default_factory=set)  # the fields some updated facility changed
+    # RegisterChange.row() of each updated facility, in the order of ``updated``
+    update_changes: list[tuple] = field(default_factory=list)
 
 
 class FacilityResource(resources.ModelResource):
@@ -268,6 +288,8 @@ class FacilityResource(resources.ModelResource):
         self._retain = False
         self._related: dict[str, dict[int, object]] = {}
         self._readers: list[tuple[str, str, widgets.Widget, str]] = []
+        self._changes: Counter[str] = Counter()  # Change's value → facilities
+        self._version: RegisterVersion | None = None
 
     def import_data(
         self, dataset, dry_run=False, raise_errors=False, use_transactions=None, collect_failed_rows=False, **kwargs
@@ -282,11 +304,17 @@ class FacilityResource(resources.ModelResource):
         ``retain_instance_in_row_result``) only for the admin: with ``html_diff=False``
         and no retained instances it keeps the rows with problems alone, so that memory
         does not grow with the file. A large import refreshes the planner statistics of
-        the tables it wrote (cpdash.database)."""
+        the tables it wrote (cpdash.database).
+
+        What the file changes in the register is ``result.register_changes`` (Change →
+        facilities, every kind); a confirmed import's RegisterVersion is
+        ``result.register_version`` (None for a dry run or a failed import). ``file_name``
+        (import-export passes the upload's) is stored with the version."""
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from the command
         # The day a facility the list puts in another unit or area moved there (facilities/membership.py).
         self.moved_on = kwargs.get("moved_on") or timezone.localdate()
         self._failed, self._first_row_of_code = False, {}
+        self._changes, self._version = Counter(), None
         keep_rows = not self._meta.skip_html_diff or bool(kwargs.get("retain_instance_in_row_result"))
         self._retain = bool(kwargs.get("retain_instance_in_row_result"))
         result = self.get_result_class()()
@@ -300,10 +328,21 @@ class FacilityResource(resources.ModelResource):
             else:
                 if collect_failed_rows:
                     result.add_dataset_headers(dataset.headers)
+                if not dry_run:
+                    # One facility import at a time (PostgreSQL): each reads what the one before
+                    # wrote, so that versions follow each other and their changes add up.
+                    lock_imports_of(Facility)
+                    self._version = RegisterVersion.begin(user=self._user, file_name=kwargs.get("file_name") or "")
                 self._import_rows(dataset, result, dry_run, raise_errors, keep_rows, collect_failed_rows)
             result.total_rows = len(dataset)
-            if dry_run or result.has_errors() or result.has_validation_errors():
+            result.register_changes = {kind: self._changes[kind.value] for kind in Change}
+            failed = result.has_errors() or result.has_validation_errors()
+            if self._version is not None and not failed:
+                self._version.finish(result.register_changes)
+            if dry_run or failed:
                 transaction.set_rollback(True)
+                self._version = None
+        result.register_version = self._version
         if not (dry_run or result.has_errors() or result.has_validation_errors()):
             written = result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE]
             analyze_bulk(written, *with_history([Facility]))
@@ -411,11 +450,18 @@ class FacilityResource(resources.ModelResource):
         if row_result.import_type is None:
             row_result.import_type = RowResult.IMPORT_TYPE_NEW if before is None else RowResult.IMPORT_TYPE_UPDATE
         instance = self._instance(values, before, row_result, keep_rows)
+        # Counted by value: a str hashes in C, a Change (an Enum) in Python, at 10⁴ rows/s.
         if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
             chunk.new.append((tuple(values[f] for f in INSERT_FIELDS), instance))
+            self._changes[Change.NEW.value] += 1
         elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
             chunk.changed.update(f for f in UPDATABLE_ATTNAMES if values[f] != stored_values[f])
             chunk.updated.append(values)
+            kinds = change_kinds(stored_values, values, CHANGE_COMPARED)
+            self._changes.update(kind.value for kind in kinds)
+            chunk.update_changes.append(RegisterChange.row(values["id"], values["code"], kinds, stored_values, values))
+        else:
+            self._changes[Change.UNCHANGED.value] += 1
         return row_result
 
     def _instance(self, values: dict, before: tuple | None, row_result: RowResult, keep_rows: bool):
@@ -503,10 +549,12 @@ class FacilityResource(resources.ModelResource):
 
     def _write(self, chunk: "_Chunk") -> None:
         """The chunk's new and changed facilities, their history entries ("+"/"~", the
-        importing user, reason "import") and, through facilities_written, the data other
-        apps derive from the register (the pathway): all in the caller's transaction."""
+        importing user, reason "import"), their rows of the register version and, through
+        facilities_written, the data other apps derive from the register (the pathway):
+        all in the caller's transaction."""
         if chunk.new:
             ids = bulk.insert(Facility, INSERT_FIELDS, [row for row, _ in chunk.new])
+            _write_new_changes(self._version, ids)
             for pk, (_, instance) in zip(ids, chunk.new, strict=True):
                 if instance is not None:
                     instance.pk = pk
@@ -523,11 +571,30 @@ class FacilityResource(resources.ModelResource):
             # A facility the list puts in another unit or area moved there on the list's day.
             membership.sync(ids, moved_on=self.moved_on)
             facilities_written.send(Facility, codes=[v["code"] for v in chunk.updated], ids=ids, created=False)
+            rows = [(self._version.pk, *row) for row in chunk.update_changes]
+            bulk.insert(RegisterChange, REGISTER_CHANGE_FIELDS, rows)
 
     def export_field(self, field, instance, **kwargs) -> object:
         """A cell of the admin's export, escaped so that a spreadsheet shows a
         name like "=HYPERLINK(…)" as text instead of running it (cpdash/exports.py)."""
         return escape_formula(super().export_field(field, instance, **kwargs))
+
+
+def _write_new_changes(version: RegisterVersion, ids: Sequence[int]) -> None:
+    """The change rows of new facilities ``ids`` (Change.NEW alone): an INSERT … SELECT from
+    the rows just written, as bulk.write_history does, so that no row travels through Python."""
+    qn = connection.ops.quote_name
+    fields = [RegisterChange._meta.get_field(name).column for name in ("version", "facility", "code")]
+    flags = [kind.value for kind in CHANGE_FLAGS]
+    names = ", ".join(qn(c) for c in (*fields, *flags))
+    values = ", ".join("TRUE" if flag == Change.NEW else "FALSE" for flag in flags)
+    with connection.cursor() as cursor:
+        for condition, params in bulk.id_filter("f.id", ids):
+            cursor.execute(
+                f"INSERT INTO {qn(RegisterChange._meta.db_table)} ({names}) "
+                f"SELECT %s, f.id, f.code, {values} FROM {qn(Facility._meta.db_table)} f WHERE {condition}",
+                [version.pk, *params],
+            )
 
 
 def _header_problem(headers: Sequence[str]) -> str:

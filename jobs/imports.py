@@ -33,7 +33,7 @@ from jobs.tasks import CHECK, start
 @dataclass(frozen=True)
 class ImportKind:
     """``resource(progress=…)`` makes the import's resource, which calls ``progress()`` once per
-    row it reads and whose ``import_data(dataset, dry_run=…, user=…)`` is all or nothing;
+    row it reads and whose ``import_data(dataset, dry_run=…, user=…, file_name=…)`` is all or nothing;
     ``problems(result)`` lists what is wrong; ``summary(result)`` says what it does (label →
     count, in the job's language); ``permissions`` are asked again of whoever confirms."""
 
@@ -74,7 +74,8 @@ class ImportKind:
             progress.add(counter)
             progress.check()
 
-        result = self.resource(progress=row_read).import_data(dataset, dry_run=dry_run, user=job.user)
+        resource = self.resource(progress=row_read)
+        result = resource.import_data(dataset, dry_run=dry_run, user=job.user, file_name=job.upload_name)
         problems = self.problems(result)
         if problems:
             progress.set(error_count=len(problems))

@@ -18,6 +18,7 @@ from cpdash import dates
 from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
 from cpdash.text import is_ascii_digits
+from facilities.models import RegisterVersion
 from programmes.models import Programme
 from targets import annual_report, dashboard, editions, exports, payloads, selectors
 from targets.forms import DashboardForm
@@ -190,6 +191,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("focus", None)
     context = {"form": form, "phase": None, "query_without_focus": query.urlencode(), **filters}
+    # The facilities counted are the register as it stands now: its latest version.
+    context["register_version"] = RegisterVersion.objects.as_of(timezone.now())
     if filters.get("phase"):
         data = dashboard.dashboard_data(**filters, focus_id=form.cleaned_data["focus"], language=get_language())
         context.update(data, scope_label=filters["scope"].label())
@@ -272,7 +275,15 @@ def report_page(request: HttpRequest, year: int) -> HttpResponse:
     found = _editions(year)
     edition = _chosen_edition(request, year, found)
     live = annual_report.annual_report(year=year, today=timezone.localdate())
-    context = {"year": year, "report": live, "editions": found, "edition": edition}
+    # The register version the facilities counted come from: the one of the edition's moment.
+    moment = edition.published_at if edition is not None else timezone.now()
+    context = {
+        "year": year,
+        "report": live,
+        "editions": found,
+        "edition": edition,
+        "register_version": RegisterVersion.objects.as_of(moment),
+    }
     if edition is not None:
         report = editions.edition_report(edition)
         context.update(report=report, live_differs=editions.differs(report, live))

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.utils import timezone
 
+from facilities.models import RegisterVersion
 from jobs.models import Job
 from programmes.models import (
     Attendance,
@@ -58,6 +59,7 @@ BUILD: dict[str, Callable[[], models.Model]] = {
     "facilities.sector": builders.sector,
     "facilities.productionarea": builders.area,
     "facilities.facility": lambda: builders.facility(area=builders.area()),
+    "facilities.registerversion": lambda: RegisterVersion.begin(user=None, file_name="list.csv"),
     "programmes.programme": _programme,
     "programmes.phase": lambda: builders.phase(_programme()),
     "programmes.specialist": builders.specialist,

@@ -31,8 +31,9 @@ pytestmark = pytest.mark.django_db
 # dated history of units, written by facilities/membership.py from the register's writes
 # (each with its own history entry).
 DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep", "facilities.UnitMembership"}
-#: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin).
-BOOKKEEPING = {"programmes.FormSubmission"}
+#: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin);
+#: The register versions, written once by each facility import and never edited: a history themselves.
+BOOKKEEPING = {"programmes.FormSubmission", "facilities.RegisterVersion", "facilities.RegisterChange"}
 #: Published, never edited: an edition is itself the record of what was said (and the admin's
 #: log records who deleted one).
 PUBLISHED = {"targets.ReportEdition", "targets.EditionRecord"}

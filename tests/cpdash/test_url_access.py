@@ -71,6 +71,8 @@ EXPECTED: dict[str, tuple] = {
     "facilities:list": READ,
     "facilities:reach_next": READ,
     "facilities:detail": READ,
+    "register:versions": READ,
+    "register:version": READ,
     # A job is its owner's (and a superuser's): others get 404, as if it did not exist.
     "jobs:list": SIGNED_IN,
     "jobs:detail": (LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
@@ -199,6 +201,8 @@ def sample_url(pattern: Pattern, objects: dict[str, Model]) -> str:
             kwargs[name] = "csv"
         elif name == "code":
             kwargs[name] = facility.code
+        elif name == "number":
+            kwargs[name] = objects["facilities.registerversion"].number
         else:
             pytest.fail(f"No sample value for <{name}> in {pattern.key}: add one to sample_url()")
     url = reverse(pattern.key, kwargs=kwargs)

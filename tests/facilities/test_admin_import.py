@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from facilities.models import Facility, Sector
+from facilities.models import Change, Facility, RegisterVersion, Sector
 from facilities.resources import COLUMNS
 from tests.facilities.conftest import csv_bytes, good_row, rows_of, xlsx_bytes
 
@@ -175,3 +175,36 @@ def test_acceptance_thousand_row_xlsx_with_three_bad_rows(admin_client, register
     confirm(admin_client, again)
     assert Facility.objects.count() == 1000
     assert Facility.objects.get(code=fixed[0]["code"]).name == "Cơ sở đổi tên"
+
+
+# --- What the import changes in the register ---------------------------------------------------
+
+
+def test_the_preview_counts_each_kind_and_the_confirm_names_the_version(admin_client, admin_user, register):
+    upload_and_confirm = confirm(admin_client, upload(admin_client, csv_bytes(rows_of(3)), name="first.csv"))
+    assert upload_and_confirm.status_code == 302
+    rows = rows_of(4)
+    rows[0]["unit"] = "Đông Anh"
+    rows[1]["in_scope"] = "no"
+
+    preview = upload(admin_client, csv_bytes(rows), name="second.csv")
+
+    assert preview.context["result"].register_changes == {
+        **dict.fromkeys(Change, 0),
+        Change.NEW: 1,
+        Change.MOVED_UNIT: 1,
+        Change.OUT_OF_SCOPE: 1,
+        Change.UNCHANGED: 1,
+    }
+    page = preview.content.decode()
+    assert "What the import changes in the register" in page
+    assert "Moved unit: <strong>1</strong>" in page
+    assert list(RegisterVersion.objects.values_list("number", flat=True)) == [1]
+
+    response = confirm(admin_client, preview)
+
+    version = RegisterVersion.objects.get(number=2)
+    assert (version.imported_by, version.file_name, version.moved_unit_count) == (admin_user, "second.csv", 1)
+    messages = [str(m) for m in response.wsgi_request._messages]
+    link = f'<a href="{reverse("register:version", args=[2])}">Register version 2 of'
+    assert any(m.startswith(link) and "1 moved unit" in m for m in messages)

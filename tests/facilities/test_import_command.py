@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from facilities.models import Facility
+from facilities.models import Facility, RegisterVersion
 from tests.facilities.conftest import csv_bytes, good_row, rows_of, xlsx_bytes
 
 
@@ -127,3 +127,17 @@ def test_five_thousand_rows(register, tmp_path, capsys):
     with capsys.disabled():
         print(f"\n5,000-row import through manage.py import_facilities: {seconds:.2f} s")
     assert seconds < 60
+
+
+def test_the_command_says_what_changed_in_the_register(register, tmp_path):
+    run(write(tmp_path, "list.csv", csv_bytes(rows_of(2))))
+    rows = rows_of(2)
+    rows[0]["closed_on"] = "2020-01-01"
+
+    dry, _ = run(write(tmp_path, "again.csv", csv_bytes(rows)), "--dry-run")
+    out, _ = run(write(tmp_path, "again.csv", csv_bytes(rows)))
+
+    kinds = "0 new, 0 reopened, 1 closed, 0 moved unit, 0 changed sector, 0 out of scope, 0 back in scope"
+    assert dry.splitlines()[1] == f"Register changes: {kinds}, 0 other details changed, 1 unchanged."
+    assert out.splitlines()[1] == f"Register version 2: {kinds}, 0 other details changed, 1 unchanged."
+    assert RegisterVersion.objects.get(number=2).file_name == "again.csv"

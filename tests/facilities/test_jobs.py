@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from facilities.jobs import FACILITY_IMPORT
-from facilities.models import Facility
+from facilities.models import Facility, RegisterVersion
 from jobs import progress as progress_module
 from jobs.models import Job
 from jobs.tasks import CHECK, RUN, run_job
@@ -51,7 +51,25 @@ def test_the_check_counts_and_writes_nothing(admin_user):
     assert job.status == Job.Status.CHECKED
     assert (job.total, job.validated, job.written) == (3, 3, 0)
     assert job.summary["new facilities"] == 3
+    assert job.summary["facilities: new"] == 3
+    assert job.summary["facilities: moved unit"] == 0
+    assert "register version" not in job.summary  # nothing written yet
     assert not Facility.objects.exists()
+    assert not RegisterVersion.objects.exists()
+
+
+def test_the_run_says_what_changed_and_names_its_register_version(admin_user):
+    imported(FACILITY_IMPORT.start(csv_bytes(rows_of(3)), "first.csv", ".csv", admin_user))
+    rows = rows_of(3)
+    rows[0]["sector"] = "Cơ khí"
+
+    job = imported(FACILITY_IMPORT.start(csv_bytes(rows), "second.csv", ".csv", admin_user))
+
+    assert job.status == Job.Status.DONE
+    assert (job.summary["facilities: changed sector"], job.summary["facilities: unchanged"]) == (1, 2)
+    assert job.summary["register version"] == 2
+    version = RegisterVersion.objects.get(number=2)
+    assert (version.imported_by, version.file_name, version.changed_sector_count) == (admin_user, "second.csv", 1)
 
 
 def test_the_confirmed_import_writes_with_history_and_pathway(admin_user):

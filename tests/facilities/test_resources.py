@@ -310,22 +310,28 @@ def _statements_to_import(rows: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("count", [10, 50])
 def test_query_count_does_not_grow_with_rows(register, count):
-    """Sectors, units, areas, existing codes, then per chunk of rows (2,000): one
-    INSERT (or UPDATE) of the facilities, one INSERT … SELECT of their history entries,
-    their unit memberships (new: one INSERT; changed: one UPDATE ending those that moved,
-    one correcting the others: facilities/membership.py), and their pathway rows
+    """Sectors, units, areas; the facility import lock (PostgreSQL) and the new register
+    version (its number, its row); then per chunk of rows (2,000): existing codes, one
+    INSERT (or UPDATE) of the facilities, one INSERT of the version's change rows (for new
+    facilities an INSERT … SELECT, right after them), one INSERT … SELECT of their history
+    entries, their unit memberships (new: one INSERT; changed: one UPDATE ending those that
+    moved, one correcting the others: facilities/membership.py) and their pathway rows
     (facilities_written: new, one INSERT; changed, one UPDATE and one SELECT of the
-    memberships without a row yet). PostgreSQL writes new facilities with COPY, their
-    ids drawn first from the sequence."""
-    reads = ["SELECT"] * 4
-    insert = ["SELECT", "COPY"] if connection.vendor == "postgresql" else ["INSERT"]
+    memberships without a row yet); last, the version's counts. PostgreSQL writes new rows
+    with COPY, their ids drawn first from the sequence."""
+    postgres = connection.vendor == "postgresql"
+    lock = ["SELECT"] if postgres else []
+    begin = [*["SELECT"] * 3, *lock, "SELECT", "INSERT", "SELECT"]
+    insert = ["SELECT", "COPY"] if postgres else ["INSERT"]
 
     changed = [dict(row, name="changed") for row in rows_of(count)]
 
-    assert _statements_to_import(rows_of(count)) == [*reads, *insert, "INSERT", "INSERT", "INSERT"]
-    memberships = ["UPDATE", "UPDATE"]
-    assert _statements_to_import(changed) == [*reads, "UPDATE", "INSERT", *memberships, "UPDATE", "SELECT"]
-    assert _statements_to_import(changed) == reads  # unchanged rows are skipped, not written
+    new = [*insert, "INSERT", "INSERT", "INSERT", "INSERT"]
+    assert _statements_to_import(rows_of(count)) == [*begin, *new, "UPDATE"]
+    memberships, pathway = ["UPDATE", "UPDATE"], ["UPDATE", "SELECT"]
+    assert _statements_to_import(changed) == [*begin, "UPDATE", "INSERT", *memberships, *pathway, *insert, "UPDATE"]
+    # Unchanged rows are skipped, not written: the version alone says they were imported.
+    assert _statements_to_import(changed) == [*begin, "UPDATE"]
 
 
 @pytest.mark.slow

@@ -8,9 +8,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import escape
 
+from facilities.models import RegisterVersion
 from tests import builders
 from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
@@ -131,8 +132,8 @@ def _queries(client, django_assert_num_queries, world, expected: int) -> None:
 
 
 # 6 per request (session, user, perms, savepoint) + the page (7 outputs a year; breakdowns without the
-# city-wide counts again); fixed by targets and years shown
-DASHBOARD_QUERIES = 38
+# city-wide counts again; the register version counted); fixed by targets and years shown
+DASHBOARD_QUERIES = 39
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -221,3 +222,16 @@ def test_outputs_show_people_reported_and_people_listed(manager_client, intervie
     content = response.content.decode()
     assert '<th scope="row">People on the attendance lists of facilities</th>' in content
     assert "only those from facilities named on a list" in content
+
+
+def test_the_denominator_names_the_register_version_it_counted(manager_client, interview_year):
+    phase = {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
+    assert "No facility list has been imported yet." in manager_client.get(reverse(DASHBOARD), phase).content.decode()
+    RegisterVersion.begin(user=None)
+    latest = RegisterVersion.begin(user=None)
+
+    page = manager_client.get(reverse(DASHBOARD), phase).content.decode()
+
+    day = formats.date_format(timezone.localtime(latest.imported_at), "SHORT_DATE_FORMAT")
+    url = reverse("register:version", args=[2])
+    assert f'Facilities as in <a href="{url}">register version 2 of {day}</a>.' in page

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from facilities.models import RegisterVersion
 from programmes import pathway
 from programmes.models import Attendance, OutreachActivity
 from tests.targets.conftest import small_world
@@ -161,7 +162,7 @@ REPORT_QUERIES = 28
 @pytest.mark.parametrize("n", [3, 30])
 def test_query_count_does_not_grow_with_data(manager_client, django_assert_num_queries, n):
     small_world(n)
-    with django_assert_num_queries(REPORT_QUERIES):
+    with django_assert_num_queries(REPORT_QUERIES + 1):  # the page also names its register version
         response = manager_client.get(reverse(REPORT, args=[2012]))
     assert response.status_code == 200
 
@@ -177,3 +178,11 @@ def test_xlsx_query_count_does_not_grow_with_data(manager_client, django_assert_
 def test_year_zero_is_refused(manager_client, interview_year):
     # Year 0 is no date: it is refused before any date is built.
     assert manager_client.get(reverse(REPORT, args=[0])).status_code == 404
+
+
+def test_the_report_names_the_register_version_it_counted(manager_client, interview_year):
+    RegisterVersion.begin(user=None)
+
+    page = manager_client.get(reverse(REPORT, args=[2012])).content.decode()
+
+    assert f'<a href="{reverse("register:version", args=[1])}">register version 1 of' in page

@@ -12,6 +12,7 @@ from import_export.results import Result, RowResult
 from tqdm import tqdm
 
 from cpdash.imports import CSVRows
+from facilities.models import changes_text
 from facilities.resources import FORMATS_BY_EXTENSION, FacilityFileError, FacilityResource, row_problems
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         # tqdm writes to the terminal's stderr and turns itself off when that is not a terminal.
         with tqdm(total=len(dataset), unit=_("row"), disable=None, leave=False) as bar:
             resource = FacilityResource(progress=bar.update, html_diff=False)
-            result = resource.import_data(dataset, dry_run=dry_run)
+            result = resource.import_data(dataset, dry_run=dry_run, file_name=file.name)
         seconds = time.perf_counter() - started
         problems = row_problems(result)
         count = len(problems)
@@ -64,6 +65,20 @@ def read_dataset(file: Path) -> tablib.Dataset | CSVRows:
 
 
 def summary(result: Result, dry_run: bool, seconds: float) -> str:
+    """The rows written, then what changed in the register (facilities.models.Change)."""
+    return "\n".join((_rows_line(result, dry_run, seconds), changes_line(result)))
+
+
+def changes_line(result: Result) -> str:
+    """ "Register version N: 3 new, 0 reopened, …" (a dry run: "Register changes: …")."""
+    kinds = changes_text(result.register_changes)
+    version = result.register_version
+    if version is None:
+        return _("Register changes: %(kinds)s.") % {"kinds": kinds}
+    return _("Register version %(number)d: %(kinds)s.") % {"number": version.number, "kinds": kinds}
+
+
+def _rows_line(result: Result, dry_run: bool, seconds: float) -> str:
     counts = {
         "new": result.totals[RowResult.IMPORT_TYPE_NEW],
         "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE],
