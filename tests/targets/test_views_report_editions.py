@@ -239,7 +239,7 @@ def test_the_live_figures_are_one_click_away(publisher_client, interview_year):
 
 # The report page's queries (test_views_report.REPORT_QUERIES, with its editions) and 1 more
 # for the edition's content.
-EDITION_PAGE_QUERIES = 29
+EDITION_PAGE_QUERIES = 30  # + the register version of the edition's moment
 # 6 per request, 1 programmes' start, 1 editions, 1 workbook.
 EDITION_XLSX_QUERIES = 9
 # 6 per request, 1 programmes' start, 1 editions, 1 content, the live report (20 with a phase),
