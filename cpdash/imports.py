@@ -849,7 +849,7 @@ def _plain(value: object) -> object:
 def _empty(model: type[Model], name: str) -> object:
     """What an empty cell stores: NULL, the field's default, or ""."""
     model_field = model._meta.get_field(name)
-    if model_field.null:
+    if model_field.null or model_field.is_relation:  # a required relation left empty is a row error
         return None
     if model_field.has_default():
         return model_field.get_default()
