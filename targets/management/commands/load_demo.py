@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from cpdash.database import analyze, lift_statement_timeout
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
+from facilities.models import Facility
 from programmes import demo_data as data
 from programmes import pathway
 from programmes.management.demo_activity import ActivityPlanner
@@ -46,7 +46,6 @@ from programmes.models import (
     DemonstrationModel,
     FacilityPathway,
     OutreachActivity,
-    Phase,
     Programme,
     Replication,
     ResourceSaving,
@@ -56,8 +55,7 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
 )
-from targets.demo import build_programme
-from targets.models import Target
+from targets.demo import build_programme, import_reference_data
 
 SEED = 20120101
 MIN_FACILITIES = 500  # below this, the areas are too small for the 2012 surveys
@@ -240,14 +238,17 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
     register = build_register(rng, facilities)
     programme, phases, targets = build_programme()
     plan = ActivityPlanner(rng, register, facilities / data.REFERENCE_SIZE).plan()
+    # Reference data goes through the admin's imports (targets.demo.import_reference_data).
+    reference = import_reference_data(
+        list(register.units.values()),
+        list(register.sectors.values()),
+        list(register.areas.values()),
+        programme,
+        phases,
+        targets,
+    )
     steps = (
-        (AdministrativeUnit, list(register.units.values()), ("name",)),
-        (Sector, list(register.sectors.values()), ("name",)),
-        (ProductionArea, list(register.areas.values()), ("name",)),
         (Facility, register.facilities, ("code",)),
-        (Programme, [programme], ("slug",)),
-        (Phase, phases, ("programme", "name")),
-        (Target, targets, ("phase", "indicator", "sector", "unit_scope", "area_kind", "resource")),
         (Specialist, build_specialists(register.units), ("unit", "name", "appointed_on")),
         (OutreachActivity, plan.activities, ("title", "held_on")),
         (Attendance, plan.attendances, ("activity", "facility")),
@@ -260,7 +261,8 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
         (Solution, plan.solutions, ("facility", "implemented_on", "category", "description")),
         (ResourceSaving, plan.savings, ("solution", "resource")),
     )
-    return [(model, upsert(model, objs, key)) for model, objs, key in steps]
+    facilities, *records = [(model, upsert(model, objs, key)) for model, objs, key in steps]
+    return [*reference[:3], facilities, *reference[3:], *records]
 
 
 def demo_database_problem() -> str | None:
