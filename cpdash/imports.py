@@ -1023,10 +1023,11 @@ class RecordResource(resources.Resource):
         any cell is read: nothing here; the subclasses know their lookups."""
 
     def record_key(self, row: ImportRow) -> tuple | None:
-        """The natural key of ``row``'s record; None when a key cell could not be read."""
-        if not row.read(*self.key_columns):
+        """The natural key of ``row``'s record; None when a key cell could not be read.
+        Key columns a file leaves out are empty (a target with no sector)."""
+        if not row.read(*(c for c in self.key_columns if c in self.present)):
             return None
-        return tuple(_key_part(row.values[c]) for c in self.key_columns)
+        return tuple(_key_part(row.values.get(c)) for c in self.key_columns)
 
     def stored_records(self, records: list[ImportRecord]) -> Iterable[Model]:
         """The stored records the file's may match: those in the file's date range, or all."""
@@ -1122,7 +1123,7 @@ class RecordResource(resources.Resource):
         """The record's values from its rows, what changes, and its children."""
         values = {}
         for column in self.key_columns:
-            name, value = self.record_fields[column], record.rows[0].values[column]
+            name, value = self.record_fields[column], record.rows[0].values.get(column)
             values[name] = _empty(self.model, name) if value is None or value == "" else value
         for column, name in self.record_fields.items():
             if column in self.key_columns or column not in self.present:
