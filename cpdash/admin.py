@@ -2,8 +2,9 @@
 
 import contextlib
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -15,12 +16,22 @@ from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
+from import_export.admin import ImportMixin
 from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from cpdash import uploads
 from cpdash.concurrency import VersionedAdminMixin
 from cpdash.exports import xlsx_bytes
+from cpdash.imports import (
+    CSVFormat,
+    ImportFileError,
+    ImportForm,
+    RecordResource,
+    RecordResult,
+    XLSXFormat,
+    row_problems,
+)
 from cpdash.text import fold
 
 
@@ -189,3 +200,90 @@ class RoleUserAdmin(UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
+
+
+class RecordImportMixin(ConfirmOnceMixin, ImportMixin):
+    """An import by natural key (cpdash.imports.RecordResource, docs/import.md) in the
+    admin: import-export's upload, preview and confirm pages, every problem listed by
+    spreadsheet row, and a template to download (CSV or XLSX)."""
+
+    import_formats = [CSVFormat, XLSXFormat]
+    import_form_class = ImportForm  # refuses oversized files
+    import_template_name = "admin/import_records.html"
+
+    @property
+    def record_resource(self) -> type[RecordResource]:
+        return self.resource_classes[0]
+
+    def get_urls(self) -> list[URLPattern]:
+        name = "{}_{}_import_template".format(*self.get_model_info())
+        template = path("import/template/", self.admin_site.admin_view(self.import_template_view), name=name)
+        return [template, *super().get_urls()]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """Adding and changing every model the import writes (an import also
+        updates records it finds again), and importing it where the model has that permission."""
+        # The past records ask for "import_<model>" too (cpdash.models.IMPORTED_PERMISSIONS);
+        # the reference tables, which have no such permission, for adding and changing alone.
+        code = settings.IMPORT_EXPORT_IMPORT_PERMISSION_CODE
+        allowed = super().has_import_permission(request) if code in self.opts.default_permissions else True
+        return allowed and request.user.has_perms(self.record_resource.import_permissions())
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        """The header row and example rows; ``?format=xlsx`` for a workbook, else CSV."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        dataset = self.record_resource.template_dataset()
+        if request.GET.get("format") == "xlsx":
+            body, extension, content_type = dataset.export("xlsx"), "xlsx", XLSXFormat.CONTENT_TYPE
+        else:
+            # With a BOM, Excel opens the file as UTF-8 and shows the diacritics.
+            body, extension = "\ufeff" + dataset.export("csv"), "csv"
+            content_type = "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        filename = f"{self.opts.model_name}-template.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def get_import_context_data(self, **kwargs) -> dict:
+        return {**super().get_import_context_data(**kwargs), "import_notes": self.record_resource.notes}
+
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and response.context_data.get("result"):
+            result = response.context_data["result"]
+            response.context_data["problems"] = row_problems(result, self.record_resource.columns())
+        return response
+
+    def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def process_result(self, result: RecordResult, request: HttpRequest) -> HttpResponse:
+        """After "Confirm import": nothing is written if the file became invalid
+        since the preview (data can change meanwhile), so say so."""
+        problems = row_problems(result, self.record_resource.columns())
+        if not problems:
+            return super().process_result(result, request)
+        listed = "; ".join(str(p) for p in problems[:5])
+        messages.error(request, gettext("Nothing was imported: %(problems)s") % {"problems": listed})
+        url = reverse("admin:{}_{}_import".format(*self.get_model_info()), current_app=self.admin_site.name)
+        return HttpResponseRedirect(url)
+
+    def generate_log_entries(self, result: RecordResult, request: HttpRequest) -> None:
+        """One history entry per record added or changed, not one per row."""
+        if self.get_skip_admin_log():
+            return
+        for objects, flag, message in (
+            (result.added, ADDITION, gettext("Added by import.")),
+            (result.changed, CHANGE, gettext("Changed by import.")),
+        ):
+            if objects:
+                LogEntry.objects.log_actions(request.user.pk, objects, flag, message, single_object=len(objects) == 1)
+
+    def add_success_message(self, result: RecordResult, request: HttpRequest) -> None:
+        counts = {"added": len(result.added), "changed": len(result.changed), "records": self.opts.verbose_name_plural}
+        message = gettext("Import finished: %(added)d %(records)s added, %(changed)d changed.")
+        messages.success(request, message % counts)

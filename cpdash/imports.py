@@ -1,9 +1,11 @@
 """What every spreadsheet import shares: reading a CSV or XLSX file into rows,
 reading one cell, matching names, and listing problems by spreadsheet row.
 
-Used by the facility import (facilities/resources.py) and the imports of past
-programme records (programmes/resources.py). Row numbers in messages are
-spreadsheet rows: the header is row 1, the first data row 2.
+Used by the facility import (facilities/resources.py), the imports of past
+programme records (programmes/resources.py) and of the reference tables
+(facilities/reference_resources.py, programmes/reference_resources.py,
+targets/resources.py), which share RecordResource, the import by natural key.
+Row numbers in messages are spreadsheet rows: the header is row 1, the first data row 2.
 """
 
 import codecs
@@ -14,25 +16,29 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import tablib
 from django.conf import settings
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import DatabaseError, IntegrityError, router, transaction
 from django.db.models import Model
 from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export import forms as import_forms
-from import_export import widgets
+from import_export import resources, widgets
 from import_export.formats import base_formats
-from import_export.results import Result
+from import_export.results import Error, Result, RowResult
 from openpyxl.utils import column_index_from_string
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from cpdash.database import analyze_bulk, lock_imports_of, with_history
 from cpdash.exports import unescape_formula
-from cpdash.models import MAX_COUNT
+from cpdash.models import MAX_COUNT, Searchable
 from cpdash.text import fold, is_ascii_digits
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, then the Vietnamese day-first convention
@@ -726,3 +732,509 @@ def problem_sheet(dataset: tablib.Dataset, problems: Sequence[RowProblem]) -> tu
     headers = [*dataset.headers, gettext("problems")]
     rows = ([*row, "; ".join(by_row.get(number, ()))] for number, row in enumerate(dataset, start=2))
     return headers, rows
+
+
+# --- Imports by natural key -------------------------------------------------------
+
+NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
+
+
+def _message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+class TextCell(widgets.Widget):
+    """Stripped text of at most ``max_length`` characters; "" when empty, unless
+    ``missing`` (the message for an empty cell) is given."""
+
+    def __init__(self, max_length: int | None, missing: str | None = None):
+        super().__init__()
+        self.validator = MaxLengthValidator(max_length) if max_length else None
+        self.missing = missing
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        text = cell_text(value)
+        if not text and self.missing:
+            raise ValueError(self.missing)
+        try:
+            if self.validator:
+                self.validator(text)
+        except ValidationError as error:
+            raise ValueError(_message(error)) from error
+        return text
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return value or ""
+
+
+@dataclass(frozen=True)
+class Child:
+    """One object of ``model`` that a row may carry for its record (linked by the
+    foreign key ``link``): the row carries it when any of its columns is filled."""
+
+    model: type[Model]
+    link: str
+    fields: dict[str, str]  # column → model field
+    key_column: str  # identifies the child within its record
+    required: dict[str, str]  # column → message when the row has this child but not that cell
+    repeated: str  # message with %(row)d, the row where the child first appears, and %(value)s
+
+
+@dataclass
+class ImportRow:
+    number: int  # import-export's data-row number: spreadsheet row − 1
+    cells: dict[str, object]
+    values: dict[str, object] = field(default_factory=dict)  # read cells, by column
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    record: "ImportRecord | None" = None
+    status: str = SKIP
+
+    def add_error(self, column: str, message: str) -> None:
+        self.errors.setdefault(column or NON_FIELD_ERRORS, []).append(str(message))
+
+    def filled(self, column: str) -> bool:
+        return bool(cell_text(self.cells.get(column)))
+
+    def read(self, *columns: str) -> bool:
+        """Whether every one of ``columns`` was read without a problem."""
+        return all(c in self.values for c in columns)
+
+
+@dataclass
+class ImportRecord:
+    key: tuple
+    rows: list[ImportRow]
+    obj: Model | None = None
+    status: str = SKIP
+    changed: set[str] = field(default_factory=set)
+    children_touched: bool = False
+    child_rows: dict[tuple, ImportRow] = field(default_factory=dict)  # (model, key) → first row
+
+
+@dataclass
+class PendingChildren:
+    """Children to write, per model: new ones, and changed ones with their fields."""
+
+    create: list[Model] = field(default_factory=list)
+    update: list[Model] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)
+
+
+class RecordResult(Result):
+    """An import-export Result that also names the records added and changed
+    (for the admin's history: one entry per record, not per row)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.added: list[Model] = []
+        self.changed: list[Model] = []
+
+
+def _key_part(value: object) -> Hashable:
+    """How a key cell compares: objects by id, text ignoring case and spacing, an
+    empty cell as the empty text a blank choice stores."""
+    if value is None:
+        return ""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, str):
+        return exact_key(value)
+    return value
+
+
+def _plain(value: object) -> object:
+    return value.pk if isinstance(value, Model) else value
+
+
+def _empty(model: type[Model], name: str) -> object:
+    """What an empty cell stores: NULL, the field's default, or ""."""
+    model_field = model._meta.get_field(name)
+    if model_field.null or model_field.is_relation:  # a required relation left empty is a row error
+        return None
+    if model_field.has_default():
+        return model_field.get_default()
+    return ""
+
+
+def _stored(obj: Model, name: str) -> object:
+    return getattr(obj, obj._meta.get_field(name).attname)
+
+
+def _apply(obj: Model, values: dict[str, object]) -> set[str]:
+    """Sets ``values`` (field → value) on ``obj``; returns the fields that changed."""
+    changed = set()
+    for name, value in values.items():
+        if obj.pk is None or _plain(value) != _stored(obj, name):
+            changed.add(name)
+            setattr(obj, name, value)
+    return changed
+
+
+class RecordResource(resources.Resource):
+    """Base of the imports by natural key: the past programme records
+    (programmes/resources.py) and the reference tables (units, sectors, areas,
+    programmes, phases, targets). A subclass declares its columns as Fields, and:
+
+    - ``model``, the record's model; ``record_fields``, column → field of the
+      record; ``key_columns``, the columns of its natural key (among them);
+      ``date_column``, the key's date (stored records are preloaded by its range;
+      None: every stored record is, for small tables);
+    - ``header_aliases``: other names of the columns (normalised, e.g. the
+      Vietnamese "ten" → "name"); ``max_rows``: more rows are refused (None: any);
+    - ``required_columns`` (must be in the header) and ``record_required``
+      (column → message when no row of a record fills it);
+    - ``children`` (see Child); ``one_row_per_record`` when a repeated key is a
+      mistake rather than more children;
+    - ``check_row`` for checks that span cells; ``notes`` for the import page;
+      ``template_rows`` for the downloadable template.
+    """
+
+    model: type[Model]
+    record_fields: dict[str, str]
+    key_columns: tuple[str, ...]
+    date_column: str | None = None
+    required_columns: tuple[str, ...]
+    header_aliases: dict[str, str] = {}
+    max_rows: int | None = None
+    record_required: dict[str, str] = {}
+    children: tuple[Child, ...] = ()
+    one_row_per_record = False
+    repeated_record = ""  # message for one_row_per_record, with %(row)d
+    notes: tuple[str, ...] = ()
+    template_rows: tuple[dict[str, object], ...] = ()
+
+    @classmethod
+    def get_result_class(cls) -> type[RecordResult]:
+        return RecordResult
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return getattr(cls._meta, "name", None) or cls.__name__
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        return [f.column_name for f in cls.fields.values()]
+
+    @classmethod
+    def written_models(cls) -> list[type[Model]]:
+        return [cls.model, *(child.model for child in cls.children)]
+
+    @classmethod
+    def import_permissions(cls) -> tuple[str, ...]:
+        """What importing asks, beside import-export's "import_<model>": adding and changing
+        every model the import writes (it also updates records it finds again)."""
+        return tuple(
+            f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
+            for model in cls.written_models()
+            for action in ("add", "change")
+        )
+
+    def __init__(self, *, progress: Callable[[], object] | None = None, **kwargs):
+        """``progress`` is called once per row read (a background job's counts: jobs.imports)."""
+        super().__init__(**kwargs)
+        self._progress = progress
+
+    @classmethod
+    def template_dataset(cls) -> tablib.Dataset:
+        """The header row and example rows, for the downloadable template."""
+        columns = cls.columns()
+        rows = [[row.get(c, "") for c in columns] for row in cls.template_rows]
+        return tablib.Dataset(*rows, headers=columns)
+
+    # --- the import -----------------------------------------------------------
+
+    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs):
+        """Reads and checks every row; writes only when the whole file is valid and
+        ``dry_run`` is false. Always all or nothing, whatever the caller asks.
+
+        A confirm (not ``dry_run``) runs in one transaction that holds the lock of this
+        kind of import (cpdash.database.lock_imports_of) from before it reads the stored
+        records until it ends: imports of the same file confirmed at once run one after
+        the other, and the later ones find what the first wrote (docs/import.md)."""
+        if dry_run:
+            return self._import(dataset, dry_run=True, **kwargs)
+        with transaction.atomic(using=router.db_for_write(self.model), savepoint=False):
+            return self._import(dataset, dry_run=False, **kwargs)
+
+    def _import(self, dataset: tablib.Dataset, dry_run: bool, **kwargs) -> "RecordResult":
+        self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
+        result = self.get_result_class()()
+        result.diff_headers = self.columns()
+        headers = [normalize_header(h) for h in dataset.headers or []]
+        headers = [self.header_aliases.get(h, h) for h in headers]
+        problem = header_problem(headers, self.required_columns, self.columns())
+        if not problem and self.max_rows is not None and len(dataset) > self.max_rows:
+            problem = gettext(
+                "This import takes at most %(limit)d rows; the file has %(rows)d. Split it and import each part."
+            ) % {"limit": self.max_rows, "rows": len(dataset)}
+        if problem:
+            result.append_base_error(Error(ValueError(problem)))
+            return result
+        self.present = set(headers)
+        self._stored_children: dict[type[Model], dict[tuple, Model]] = {}
+        rows = [ImportRow(number, dict(zip(headers, values, strict=False))) for number, values in enumerate(dataset, 1)]
+        filled = [row for row in rows if any(cell_text(v) for v in row.cells.values())]
+        self._load_lookups(filled)
+        progress = self._progress or (lambda: None)
+        for _blank in range(len(rows) - len(filled)):
+            progress()  # blank rows, read too
+        for row in filled:
+            self._read_cells(row)
+            self.check_row(row)
+            progress()
+        records = self._group(filled)
+        if not dry_run:
+            lock_imports_of(self.model, using=router.db_for_write(self.model))
+        self._match_stored(records)
+        pending = {child.model: PendingChildren() for child in self.children}
+        for record in records:
+            self._resolve(record, pending)
+        self.after_resolve(records)
+        for row in rows:
+            self._add_row_result(result, row)
+        if result.has_validation_errors() or dry_run:
+            return result
+        try:
+            self.write(records, pending)
+        except IntegrityError:
+            # A natural key (or a detail's key) stored meanwhile by a writer that holds no
+            # import lock: a staff form, the admin, or an import on SQLite.
+            message = gettext(
+                "Some of these records were saved by someone else while this import ran, so nothing was "
+                "written. Upload the file again: the records stored now will be found and not duplicated."
+            )
+            result.append_base_error(Error(ValueError(message)))
+            return result
+        except DatabaseError as error:
+            message = gettext("The database refused the import, so nothing was written: %(error)s")
+            result.append_base_error(Error(ValueError(message % {"error": error})))
+            return result
+        # A large file: fresh planner statistics for what it wrote (cpdash.database).
+        analyze_bulk(len(filled), *self.analyzed_models())
+        result.added = [r.obj for r in records if r.status == NEW]
+        result.changed = [r.obj for r in records if r.status != NEW and (r.changed or r.children_touched)]
+        return result
+
+    def check_row(self, row: ImportRow) -> None:
+        """Checks that span cells; adds errors to ``row``."""
+
+    def _load_lookups(self, rows: list[ImportRow]) -> None:
+        """Fills the indexes of the widgets that name stored records (a query each), before
+        any cell is read: nothing here; the subclasses know their lookups."""
+
+    def record_key(self, row: ImportRow) -> tuple | None:
+        """The natural key of ``row``'s record; None when a key cell could not be read.
+        Key columns a file leaves out are empty (a target with no sector)."""
+        if not row.read(*(c for c in self.key_columns if c in self.present)):
+            return None
+        return tuple(_key_part(row.values.get(c)) for c in self.key_columns)
+
+    def stored_records(self, records: list[ImportRecord]) -> Iterable[Model]:
+        """The stored records the file's may match: those in the file's date range, or all."""
+        if self.date_column is None:
+            return self.model.objects.order_by()
+        days = [record.rows[0].values[self.date_column] for record in records]
+        date_field = self.record_fields[self.date_column]
+        return self.model.objects.order_by().filter(**{f"{date_field}__range": (min(days), max(days))})
+
+    def kept_fields(self, record: ImportRecord) -> set[str]:
+        """Fields of a stored record that the file does not change when it matches: its key,
+        which keeps its stored spelling (title, name…)."""
+        return {self.record_fields[c] for c in self.key_columns}
+
+    def after_resolve(self, records: list[ImportRecord]) -> None:
+        """Checks and values that span records (references between rows of the file)."""
+
+    def write(self, records: list[ImportRecord], pending: dict[type[Model], PendingChildren]) -> None:
+        """Writes what the file adds and changes, in the caller's transaction."""
+        self._write(records, pending)
+
+    def analyzed_models(self) -> list[type[Model]]:
+        """The tables a large import refreshes the planner statistics of."""
+        return with_history(self.written_models())
+
+    def _read_cells(self, row: ImportRow) -> None:
+        for column_field in self.fields.values():
+            column = column_field.column_name
+            if column not in self.present:
+                continue
+            try:
+                row.values[column] = column_field.widget.clean(row.cells.get(column))
+            except ValueError as error:
+                row.add_error(column, str(error))
+
+    def _group(self, rows: list[ImportRow]) -> list[ImportRecord]:
+        """Records by natural key, in file order; rows whose key cannot be read
+        belong to none."""
+        records: dict[tuple, ImportRecord] = {}
+        for row in rows:
+            key = self.record_key(row)
+            if key is None:
+                continue
+            record = records.get(key)
+            if record is None:
+                records[key] = record = ImportRecord(key, [])
+            elif self.one_row_per_record:
+                row.add_error("", self.repeated_record % {"row": file_row(record.rows[0].number)})
+                continue
+            record.rows.append(row)
+            row.record = record
+        return list(records.values())
+
+    def _match_stored(self, records: list[ImportRecord]) -> None:
+        """Finds each record's stored twin: one query over the file's date range."""
+        if not records:
+            return
+        stored: dict[tuple, list[Model]] = {}
+        for obj in self.stored_records(records):
+            key = tuple(_key_part(_stored(obj, self.record_fields[c])) for c in self.key_columns)
+            stored.setdefault(key, []).append(obj)
+        for record in records:
+            matches = stored.get(record.key, [])
+            if len(matches) > 1:
+                record.rows[0].add_error(
+                    "",
+                    gettext("%(count)d stored %(records)s match this row: merge them in the admin first.")
+                    % {"count": len(matches), "records": self.model._meta.verbose_name_plural},
+                )
+            elif matches:
+                record.obj = matches[0]
+        if self.children:
+            days = [record.rows[0].values[self.date_column] for record in records]
+            self._stored_children = self._load_children([r.obj for r in records if r.obj is not None], days)
+
+    def _load_children(self, parents: list[Model], days: list) -> dict[type[Model], dict[tuple, Model]]:
+        """Stored children of ``parents``, by (parent id, child key): one query per kind."""
+        found: dict[type[Model], dict[tuple, Model]] = {child.model: {} for child in self.children}
+        if not parents:
+            return found
+        ids = {parent.pk for parent in parents}
+        date_field = self.record_fields[self.date_column]
+        for child in self.children:
+            link_id = child.model._meta.get_field(child.link).attname
+            query = {f"{child.link}__{date_field}__range": (min(days), max(days))}
+            for obj in child.model.objects.order_by().filter(**query):
+                if getattr(obj, link_id) in ids:
+                    key = _key_part(_stored(obj, child.fields[child.key_column]))
+                    found[child.model][(getattr(obj, link_id), key)] = obj
+        return found
+
+    def _resolve(self, record: ImportRecord, pending: dict[type[Model], PendingChildren]) -> None:
+        """The record's values from its rows, what changes, and its children."""
+        values = {}
+        for column in self.key_columns:
+            name, value = self.record_fields[column], record.rows[0].values.get(column)
+            values[name] = _empty(self.model, name) if value is None or value == "" else value
+        for column, name in self.record_fields.items():
+            if column in self.key_columns or column not in self.present:
+                continue
+            values[name] = self._record_value(record, column, name)
+        if record.obj is None:
+            record.obj = self.model()
+            record.status = NEW
+            _apply(record.obj, values)
+        else:
+            # The key matched: keep the stored spelling of its cells (title, name…).
+            keys = self.kept_fields(record)
+            record.changed = _apply(record.obj, {k: v for k, v in values.items() if k not in keys})
+            record.status = UPDATE if record.changed else SKIP
+            if isinstance(record.obj, Searchable) and record.changed & set(record.obj.SEARCH_SOURCE):
+                record.obj.refresh_search_text()
+                record.changed.add("search_text")
+        for index, row in enumerate(record.rows):
+            statuses = {record.status if index == 0 else SKIP}
+            for child in self.children:
+                statuses.add(self._resolve_child(record, row, child, pending[child.model]))
+            row.status = NEW if NEW in statuses else UPDATE if UPDATE in statuses else SKIP
+
+    def _record_value(self, record: ImportRecord, column: str, name: str) -> object:
+        """The one value the record's rows give for ``column`` (empty cells give
+        none); a different value in a later row is an error on that row."""
+        chosen: tuple[object, ImportRow] | None = None
+        for row in record.rows:
+            value = row.values.get(column)
+            if value is None or value == "":
+                continue
+            if chosen is None:
+                chosen = (value, row)
+            elif _plain(value) != _plain(chosen[0]):
+                row.add_error(
+                    column,
+                    gettext(
+                        "Row %(row)d gives “%(value)s” for the same %(record)s: repeat that value or leave "
+                        "this cell empty."
+                    )
+                    % {
+                        "row": file_row(chosen[1].number),
+                        "value": self.fields[column].widget.render(chosen[0]),
+                        "record": self.model._meta.verbose_name,
+                    },
+                )
+        if chosen is not None:
+            return chosen[0]
+        if column in self.record_required and not any(column in row.errors for row in record.rows):
+            record.rows[0].add_error(column, self.record_required[column])
+        return _empty(self.model, name)
+
+    def _resolve_child(self, record: ImportRecord, row: ImportRow, child: Child, pending: PendingChildren) -> str:
+        """The status of the ``child`` this row carries (SKIP when none)."""
+        columns = [c for c in child.fields if c in self.present]
+        if not any(row.filled(c) for c in columns):
+            return SKIP
+        missing = [c for c in child.required if not row.filled(c) and c not in row.errors]
+        for column in missing:
+            row.add_error(column, child.required[column])
+        if missing or not row.read(*columns):
+            return SKIP
+        key = _key_part(row.values[child.key_column])
+        first = record.child_rows.setdefault((child.model, key), row)
+        if first is not row:
+            value = self.fields[child.key_column].widget.render(row.values[child.key_column])
+            row.add_error(child.key_column, child.repeated % {"row": file_row(first.number), "value": value})
+            return SKIP
+        values = {name: row.values[c] for c, name in child.fields.items() if c in columns}
+        values = {name: _empty(child.model, name) if v is None or v == "" else v for name, v in values.items()}
+        stored = None if record.status == NEW else self._stored_children[child.model].get((record.obj.pk, key))
+        if stored is None:
+            pending.create.append(child.model(**{child.link: record.obj}, **values))
+            record.children_touched = True
+            return NEW
+        changed = _apply(stored, values)
+        if not changed:
+            return SKIP
+        pending.update.append(stored)
+        pending.fields |= changed
+        record.children_touched = True
+        return UPDATE
+
+    def _add_row_result(self, result: Result, row: ImportRow) -> None:
+        row_result = self.get_row_result_class()()
+        if row.errors:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = ValidationError(row.errors)
+            result.append_invalid_row(row.number, row.cells, row_result.validation_error)
+        else:
+            row_result.import_type = row.status
+            row_result.diff = [
+                f.widget.render(row.values.get(f.column_name)) if f.column_name in row.values else ""
+                for f in self.fields.values()
+            ]
+            if row.record is not None:
+                row_result.instance = row.record.obj
+        result.increment_row_result_total(row_result)
+        result.append_row_result(row_result)
+
+    def _write(self, records: list[ImportRecord], pending: dict[type[Model], PendingChildren]) -> None:
+        """Bulk writes: new records, changed records, then each kind of child."""
+        new = [r.obj for r in records if r.status == NEW]
+        for obj in new:
+            if isinstance(obj, Searchable):
+                obj.refresh_search_text()  # bulk_create skips Searchable.save()
+        create_with_history(new, self.model, self._user)
+        changed = [r for r in records if r.status == UPDATE]
+        if changed:
+            fields = sorted(set().union(*(r.changed for r in changed)))
+            update_with_history([r.obj for r in changed], self.model, fields, self._user)
+        for model, children in pending.items():
+            create_with_history(children.create, model, self._user)
+            update_with_history(children.update, model, sorted(children.fields), self._user)

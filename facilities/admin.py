@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
 
-from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, TypedXLSXExportMixin
+from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, RecordImportMixin, TypedXLSXExportMixin
 from cpdash.concurrency import VersionedModelForm
 from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
 from facilities import membership
 from facilities.jobs import FACILITY_IMPORT
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership, changes_text
+from facilities.reference_resources import ProductionAreaResource, SectorResource, UnitResource
 from facilities.resources import (
     FacilityCSV,
     FacilityFileError,
@@ -87,7 +88,8 @@ def read_mapping(name: str, data: bytes) -> dict[str, str]:
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(FoldedSearchMixin, HistoryAdmin):
+class AdministrativeUnitAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
+    resource_classes = [UnitResource]
     actions = ("reorganise",)
     list_display = ("name", "code", "kind", "level", "parent", "committee_name", "valid_from", "valid_until")
     list_filter = ("kind", "valid_until")
@@ -216,12 +218,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Sector)
-class SectorAdmin(FoldedSearchMixin, HistoryAdmin):
+class SectorAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
+    resource_classes = [SectorResource]
     list_display = ("name",)
 
 
 @admin.register(ProductionArea)
-class ProductionAreaAdmin(FoldedSearchMixin, HistoryAdmin):
+class ProductionAreaAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
+    resource_classes = [ProductionAreaResource]
     list_display = ("name", "kind", "unit", "products")
     list_filter = ("kind", "unit")
     list_select_related = ("unit",)

@@ -1,14 +1,7 @@
-from django.contrib import admin, messages
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext
-from import_export.admin import ImportMixin
+from django.contrib import admin
 
-from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin
-from cpdash.imports import CSVFormat, ImportFileError, ImportForm, XLSXFormat
+from cpdash.admin import FoldedSearchMixin, HistoryAdmin
+from cpdash.admin import RecordImportMixin as BaseRecordImportMixin
 from jobs.imports import BackgroundImportMixin, ImportKind
 from programmes.jobs import RECORD_IMPORTS
 from programmes.models import (
@@ -26,105 +19,25 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
 )
+from programmes.reference_resources import PhaseResource, ProgrammeResource
 from programmes.resources import (
     OutreachActivityResource,
-    RecordResource,
-    RecordResult,
     SolutionResource,
     SpecialistResource,
     SurveyResource,
-    row_problems,
 )
 
 
-class RecordImportMixin(BackgroundImportMixin, ConfirmOnceMixin, ImportMixin):
+class RecordImportMixin(BackgroundImportMixin, BaseRecordImportMixin):
     """Import of past records from a spreadsheet (programmes/resources.py,
-    docs/import.md): import-export's upload, preview and confirm pages, every
-    problem listed by spreadsheet row, and a template to download; a large file
-    goes to a background job (programmes/jobs.py)."""
+    docs/import.md): the import by natural key's pages (cpdash.admin.RecordImportMixin);
+    a large file goes to a background job (programmes/jobs.py)."""
+
+    import_template_name = "admin/programmes/import.html"
 
     @property
     def import_kind(self) -> ImportKind:
         return RECORD_IMPORTS[self.record_resource]
-
-    import_formats = [CSVFormat, XLSXFormat]
-    import_form_class = ImportForm  # refuses oversized files
-    import_template_name = "admin/programmes/import.html"
-
-    @property
-    def record_resource(self) -> type[RecordResource]:
-        return self.resource_classes[0]
-
-    def get_urls(self) -> list[URLPattern]:
-        name = "{}_{}_import_template".format(*self.get_model_info())
-        template = path("import/template/", self.admin_site.admin_view(self.import_template_view), name=name)
-        return [template, *super().get_urls()]
-
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        """Adding and changing every model the import writes (an import also
-        updates records it finds again)."""
-        return super().has_import_permission(request) and request.user.has_perms(
-            self.record_resource.import_permissions()
-        )
-
-    def import_template_view(self, request: HttpRequest) -> HttpResponse:
-        """The header row and example rows; ``?format=xlsx`` for a workbook, else CSV."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        dataset = self.record_resource.template_dataset()
-        if request.GET.get("format") == "xlsx":
-            body, extension, content_type = dataset.export("xlsx"), "xlsx", XLSXFormat.CONTENT_TYPE
-        else:
-            # With a BOM, Excel opens the file as UTF-8 and shows the diacritics.
-            body, extension = "\ufeff" + dataset.export("csv"), "csv"
-            content_type = "text/csv; charset=utf-8"
-        response = HttpResponse(body, content_type=content_type)
-        filename = f"{self.opts.model_name}-template.{extension}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-    def get_import_context_data(self, **kwargs) -> dict:
-        return {**super().get_import_context_data(**kwargs), "import_notes": self.record_resource.notes}
-
-    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
-        response = super().import_action(request, **kwargs)
-        if isinstance(response, TemplateResponse) and response.context_data.get("result"):
-            result = response.context_data["result"]
-            response.context_data["problems"] = row_problems(result, self.record_resource)
-        return response
-
-    def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
-        if isinstance(e, ImportFileError):
-            form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)
-
-    def process_result(self, result: RecordResult, request: HttpRequest) -> HttpResponse:
-        """After "Confirm import": nothing is written if the file became invalid
-        since the preview (data can change meanwhile), so say so."""
-        problems = row_problems(result, self.record_resource)
-        if not problems:
-            return super().process_result(result, request)
-        listed = "; ".join(str(p) for p in problems[:5])
-        messages.error(request, gettext("Nothing was imported: %(problems)s") % {"problems": listed})
-        url = reverse("admin:{}_{}_import".format(*self.get_model_info()), current_app=self.admin_site.name)
-        return HttpResponseRedirect(url)
-
-    def generate_log_entries(self, result: RecordResult, request: HttpRequest) -> None:
-        """One history entry per record added or changed, not one per row."""
-        if self.get_skip_admin_log():
-            return
-        for objects, flag, message in (
-            (result.added, ADDITION, gettext("Added by import.")),
-            (result.changed, CHANGE, gettext("Changed by import.")),
-        ):
-            if objects:
-                LogEntry.objects.log_actions(request.user.pk, objects, flag, message, single_object=len(objects) == 1)
-
-    def add_success_message(self, result: RecordResult, request: HttpRequest) -> None:
-        counts = {"added": len(result.added), "changed": len(result.changed), "records": self.opts.verbose_name_plural}
-        message = gettext("Import finished: %(added)d %(records)s added, %(changed)d changed.")
-        messages.success(request, message % counts)
 
 
 class PhaseInline(admin.TabularInline):
@@ -133,7 +46,8 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(HistoryAdmin):
+class ProgrammeAdmin(BaseRecordImportMixin, HistoryAdmin):
+    resource_classes = [ProgrammeResource]
     list_display = ("name", "slug", "starts_on", "ends_on")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name", "slug")
@@ -141,7 +55,8 @@ class ProgrammeAdmin(HistoryAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(HistoryAdmin):
+class PhaseAdmin(BaseRecordImportMixin, HistoryAdmin):
+    resource_classes = [PhaseResource]
     list_display = ("name", "programme", "starts_on", "ends_on")
     list_filter = ("programme",)
     list_select_related = ("programme",)

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.models import User
 
-from cpdash.admin import HistoryAdmin, RoleUserAdmin
+from cpdash.admin import HistoryAdmin, RecordImportMixin, RoleUserAdmin
 from programmes.models import Phase
 from targets.models import ReportEdition, Target
+from targets.resources import TargetResource
 
 
 class PhaseFilter(admin.RelatedFieldListFilter):
@@ -14,7 +15,8 @@ class PhaseFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Target)
-class TargetAdmin(HistoryAdmin):
+class TargetAdmin(RecordImportMixin, HistoryAdmin):
+    resource_classes = [TargetResource]
     list_display = ("__str__", "phase", "indicator", "target_min", "target_max", "deadline", "baseline_value")
     list_filter = ("phase__programme", ("phase", PhaseFilter), "indicator")
     list_select_related = ("phase__programme",)

@@ -66,14 +66,6 @@ def build_units() -> dict[str, AdministrativeUnit]:
 NORTH_OF_TU_LIEM = frozenset(spec.name for spec in data.AREAS if spec.unit == data.TU_LIEM_SUCCESSORS[0])
 
 
-def link_predecessors(units: dict[str, AdministrativeUnit]) -> None:
-    """Record each successor as formed from its predecessors (saved units; idempotent)."""
-    for successor in data.TU_LIEM_SUCCESSORS:
-        units[successor].predecessors.add(units[data.TU_LIEM])
-    for district, successor in data.SUCCESSOR_AT_REFORM.items():
-        units[successor].predecessors.add(units[district])
-
-
 def build_memberships(rng: random.Random, register: Register) -> list[UnitMembership]:
     """Where each facility was: its district (Từ Liêm's facilities, at the 2014 split, in
     Bắc Từ Liêm if their area lies there, else in either half), then from the 2025 reform

@@ -190,7 +190,7 @@ def test_the_lock_is_one_per_kind_of_record():
 def test_a_dry_run_takes_no_lock(monkeypatch):
     make_register()
     taken = []
-    monkeypatch.setattr("programmes.resources.lock_imports_of", lambda model, using: taken.append(model))
+    monkeypatch.setattr("cpdash.imports.lock_imports_of", lambda model, using: taken.append(model))
     run(SurveyResource, survey_rows(5), dry_run=True)
     assert taken == []
     run(SurveyResource, survey_rows(5))

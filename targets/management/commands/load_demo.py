@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from cpdash.database import analyze, lift_statement_timeout
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership
+from facilities.models import Facility, UnitMembership
 from programmes import demo_data as data
 from programmes import pathway
 from programmes.management.demo_activity import ActivityPlanner
@@ -41,7 +41,6 @@ from programmes.management.demo_register import (
     build_memberships,
     build_register,
     build_specialists,
-    link_predecessors,
 )
 from programmes.management.upsert import UpsertResult, delete_rows, upsert
 from programmes.models import (
@@ -51,7 +50,6 @@ from programmes.models import (
     DemonstrationModel,
     FacilityPathway,
     OutreachActivity,
-    Phase,
     Programme,
     Replication,
     ResourceSaving,
@@ -61,8 +59,7 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
 )
-from targets.demo import build_programme
-from targets.models import Target
+from targets.demo import build_programme, import_reference_data
 
 SEED = 20120101
 MIN_FACILITIES = 500  # below this, the areas are too small for the 2012 surveys
@@ -248,15 +245,18 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
     # After the plan, which reads each facility's district; an rng of its own, so that the
     # rest of the demo stays the same.
     memberships = build_memberships(random.Random(SEED + 1), register)
+    # Reference data goes through the admin's imports (targets.demo.import_reference_data).
+    reference = import_reference_data(
+        list(register.units.values()),
+        list(register.sectors.values()),
+        list(register.areas.values()),
+        programme,
+        phases,
+        targets,
+    )
     steps = (
-        (AdministrativeUnit, list(register.units.values()), ("name", "kind")),
-        (Sector, list(register.sectors.values()), ("name",)),
-        (ProductionArea, list(register.areas.values()), ("name",)),
         (Facility, register.facilities, ("code",)),
         (UnitMembership, memberships, ("facility", "since")),
-        (Programme, [programme], ("slug",)),
-        (Phase, phases, ("programme", "name")),
-        (Target, targets, ("phase", "indicator", "sector", "unit_scope", "area_kind", "resource")),
         (Specialist, build_specialists(register.units), ("unit", "name", "appointed_on")),
         (OutreachActivity, plan.activities, ("title", "held_on")),
         (Attendance, plan.attendances, ("activity", "facility")),
@@ -269,9 +269,8 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
         (Solution, plan.solutions, ("facility", "implemented_on", "category", "description")),
         (ResourceSaving, plan.savings, ("solution", "resource")),
     )
-    results = [(model, upsert(model, objs, key)) for model, objs, key in steps]
-    link_predecessors(register.units)
-    return results
+    facilities, memberships, *records = [(model, upsert(model, objs, key)) for model, objs, key in steps]
+    return [*reference[:3], facilities, memberships, *reference[3:], *records]
 
 
 def demo_database_problem() -> str | None:
