@@ -775,9 +775,14 @@ class Child:
     model: type[Model]
     link: str
     fields: dict[str, str]  # column → model field
-    key_column: str  # identifies the child within its record
+    key_column: str  # identifies the child within its record (with ``also_keyed_by``)
     required: dict[str, str]  # column → message when the row has this child but not that cell
     repeated: str  # message with %(row)d, the row where the child first appears, and %(value)s
+    also_keyed_by: tuple[str, ...] = ()  # further columns of the child's key (an option's category)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return (self.key_column, *self.also_keyed_by)
 
 
 @dataclass
@@ -1115,7 +1120,7 @@ class RecordResource(resources.Resource):
             query = {f"{child.link}__{date_field}__range": (min(days), max(days))}
             for obj in child.model.objects.order_by().filter(**query):
                 if getattr(obj, link_id) in ids:
-                    key = _key_part(_stored(obj, child.fields[child.key_column]))
+                    key = tuple(_key_part(_stored(obj, child.fields[c])) for c in child.key_columns)
                     found[child.model][(getattr(obj, link_id), key)] = obj
         return found
 
@@ -1186,10 +1191,12 @@ class RecordResource(resources.Resource):
             row.add_error(column, child.required[column])
         if missing or not row.read(*columns):
             return SKIP
-        key = _key_part(row.values[child.key_column])
+        key = tuple(_key_part(row.values.get(c)) for c in child.key_columns)
         first = record.child_rows.setdefault((child.model, key), row)
         if first is not row:
-            value = self.fields[child.key_column].widget.render(row.values[child.key_column])
+            value = next(
+                (self.fields[c].widget.render(row.values[c]) for c in child.key_columns if row.values.get(c)), ""
+            )
             row.add_error(child.key_column, child.repeated % {"row": file_row(first.number), "value": value})
             return SKIP
         values = {name: row.values[c] for c, name in child.fields.items() if c in columns}

@@ -336,6 +336,26 @@ class SurveyForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
         fields = ("facility", "surveyed_on", "surveyors", "findings")
         widgets = {"findings": forms.Textarea(attrs={"rows": 4})}
 
+    def clean(self) -> dict:
+        """The rows, then the rule the surveys import applies too: support is not given
+        before its survey."""
+        cleaned = super().clean()
+        surveyed_on = cleaned.get("surveyed_on")
+        early = [
+            row
+            for row in self.rowsets["supports"].kept_forms()
+            if surveyed_on and row.cleaned_data.get("given_on") and row.cleaned_data["given_on"] < surveyed_on
+        ]
+        for row in early:
+            row.add_error(
+                "given_on",
+                _("Support given on %(given)s, before the survey on %(surveyed)s.")
+                % {"given": _day(row.cleaned_data["given_on"]), "surveyed": _day(surveyed_on)},
+            )
+        if early:
+            raise ValidationError(_("Some rows need correcting: see the messages next to them."), code="rows")
+        return cleaned
+
 
 # --- CP solutions ----------------------------------------------------------------
 

@@ -295,7 +295,9 @@ class CPOption(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="options", verbose_name=_("survey"))
     category = models.CharField(_("category"), max_length=30, choices=OptionCategory.choices)
-    description = models.CharField(_("description"), max_length=500)
+    description = models.CharField(
+        _("description"), max_length=500, blank=True, help_text=_("Empty when the survey names only the category.")
+    )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.IDENTIFIED)
 
     history = HistoricalRecords()
@@ -306,14 +308,14 @@ class CPOption(models.Model):
         constraints = [
             # The import's key of an option within its survey (programmes/resources.py).
             models.UniqueConstraint(
-                fields=["survey", "description"],
+                fields=["survey", "category", "description"],
                 name="option_once_per_survey",
                 violation_error_message=_("This option is already listed for this survey."),
             )
         ]
 
     def __str__(self) -> str:
-        return self.description
+        return self.description or str(self.get_category_display())
 
 
 class TechnicalSupport(models.Model):
@@ -326,7 +328,12 @@ class TechnicalSupport(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="supports", verbose_name=_("survey"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    given_on = models.DateField(_("date"))
+    given_on = models.DateField(
+        _("date"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the day is not known: the support then counts from the survey's date."),
+    )
     description = models.CharField(_("description"), max_length=500, blank=True)
 
     history = HistoricalRecords()

@@ -60,7 +60,8 @@ _SOURCES: dict[str, str] = {
     "awareness_recorded_on": "SELECT facility_id AS facility_id, recorded_on AS day FROM {awareness} {where}",
     "surveyed_on": "SELECT facility_id AS facility_id, surveyed_on AS day FROM {survey} {where}",
     "supported_on": (
-        "SELECT s.facility_id AS facility_id, t.given_on AS day FROM {support} t "
+        # A support whose day is not known counts from its survey's.
+        "SELECT s.facility_id AS facility_id, COALESCE(t.given_on, s.surveyed_on) AS day FROM {support} t "
         "JOIN {survey} s ON s.id = t.survey_id {where_s}"
     ),
     "applying_on": "SELECT facility_id AS facility_id, implemented_on AS day FROM {solution} {where}",

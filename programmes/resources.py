@@ -495,10 +495,8 @@ class SurveyResource(RecordResource):
             link="survey",
             fields={"option_category": "category", "option_description": "description", "option_state": "state"},
             key_column="option_description",
-            required={
-                "option_category": _("Missing option category: the row has other option cells."),
-                "option_description": _("Missing option description: the row has other option cells."),
-            },
+            also_keyed_by=("option_category",),
+            required={"option_category": _("Missing option category: the row has other option cells.")},
             repeated=_("Option “%(value)s” is already listed for this survey in row %(row)d."),
         ),
         Child(
@@ -506,10 +504,7 @@ class SurveyResource(RecordResource):
             link="survey",
             fields={"support_kind": "kind", "support_given_on": "given_on", "support_description": "description"},
             key_column="support_kind",
-            required={
-                "support_kind": _("Missing kind of support: the row has other support cells."),
-                "support_given_on": _("Missing support date: the row has other support cells."),
-            },
+            required={"support_kind": _("Missing kind of support: the row has other support cells.")},
             repeated=_("Support of kind “%(value)s” is already listed for this survey in row %(row)d."),
         ),
     )
@@ -520,8 +515,13 @@ class SurveyResource(RecordResource):
             "kind of technical support (support_… columns); leave those cells empty for a survey alone."
         ),
         _(
-            "Re-importing matches surveys by facility and date, options by description, support by kind: "
-            "nothing is duplicated."
+            "Re-importing matches surveys by facility and date, options by category and description, support "
+            "by kind: nothing is duplicated."
+        ),
+        _(
+            "option_description may be empty when the survey names only the option's category; "
+            "support_given_on may be empty when the day is not known: the support then counts from the "
+            "survey's date."
         ),
     )
     template_rows = (

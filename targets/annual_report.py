@@ -282,7 +282,8 @@ def support_by_kind(*, start: datetime.date, end: datetime.date) -> list[Support
     process control; zero when none): supports and distinct facilities. 1 query."""
     rows = {
         row["kind"]: row
-        for row in TechnicalSupport.objects.filter(given_on__range=(start, end))
+        for row in TechnicalSupport.objects.alias(day=selectors.support_day())
+        .filter(day__range=(start, end))
         .values("kind")
         .annotate(supports=Count("pk"), facilities=Count("survey__facility", distinct=True))
         .order_by()

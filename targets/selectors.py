@@ -23,6 +23,7 @@ from django.db import connections, router
 from django.db.models import (
     Case,
     Count,
+    DateField,
     F,
     FilteredRelation,
     OuterRef,
@@ -33,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, unit_valid_q
@@ -785,6 +786,11 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
     }
 
 
+def support_day() -> Coalesce:
+    """The day a technical support counts from: its own, else (not known) its survey's."""
+    return Coalesce("given_on", "survey__surveyed_on", output_field=DateField())
+
+
 def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int]:
     """Distinct facilities reached, newly reached and given technical support in [start, end]: 3 queries.
 
@@ -801,7 +807,7 @@ def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int
         Replication.objects.filter(replicated_on__range=(start, end)).order_by().values_list("facility_id"),
         Solution.objects.filter(implemented_on__range=(start, end)).order_by().values_list("facility_id"),
     ]
-    supported = TechnicalSupport.objects.filter(given_on__range=(start, end))
+    supported = TechnicalSupport.objects.alias(day=support_day()).filter(day__range=(start, end))
     return {
         "facilities_reached": contacts[0].union(*contacts[1:]).count(),
         # Distinct facilities: one that moved unit has a pathway row per unit.

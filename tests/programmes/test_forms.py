@@ -218,9 +218,29 @@ def test_repeated_support_kind_is_refused():
 
 
 @pytest.mark.django_db
-def test_option_without_description_is_refused():
-    data = survey_data(builders.facility(), options=[{**OPTION, "description": ""}])
-    refused(forms.SurveyForm(data, instance=Survey()), "This field is required.", "Some rows need correcting")
+def test_an_option_may_name_only_its_category_and_support_its_kind():
+    """Issue 11: nothing forces an invented description or date; support without a day
+    counts from the survey's."""
+    data = survey_data(
+        builders.facility(),
+        options=[{**OPTION, "description": ""}, {**OPTION, "category": "input_change", "description": ""}],
+        supports=[{**SUPPORT, "given_on": ""}],
+    )
+    form = forms.SurveyForm(data, instance=Survey())
+    assert form.is_valid(), all_errors(form)
+    survey = form.save()
+    assert sorted(survey.options.values_list("category", "description")) == [
+        ("good_housekeeping", ""),
+        ("input_change", ""),
+    ]
+    assert survey.supports.get().given_on is None
+    assert survey.facility.pathways.get().supported_on == survey.surveyed_on
+
+
+@pytest.mark.django_db
+def test_support_before_its_survey_is_refused_as_the_import_refuses_it():
+    data = survey_data(builders.facility(), supports=[{**SUPPORT, "given_on": (D - dt.timedelta(days=1)).isoformat()}])
+    refused(forms.SurveyForm(data, instance=Survey()), "before the survey on", "Some rows need correcting")
 
 
 @pytest.mark.django_db

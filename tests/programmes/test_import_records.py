@@ -477,19 +477,9 @@ def test_surveys_xlsx(records_register):
             "Unknown option state “done”: use one of identified, implemented, rejected.",
         ),
         (
-            {"option_description": ""},
-            "option_description",
-            "Missing option description: the row has other option cells.",
-        ),
-        (
             {"option_category": "", "option_description": "", "option_state": "", "support_given_on": "2013-05-01"},
             "support_kind",
             "Missing kind of support: the row has other support cells.",
-        ),
-        (
-            {"support_kind": "technique"},
-            "support_given_on",
-            "Missing support date: the row has other support cells.",
         ),
         (
             {"support_kind": "training", "support_given_on": "2013-05-01"},
@@ -908,3 +898,28 @@ def test_specialists_are_not_on_the_pathway(records_register, monkeypatch):
     statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
     tables = f'"{Specialist._meta.db_table}", "{Specialist.history.model._meta.db_table}"'
     assert statements == [f"ANALYZE {tables}"]
+
+
+def test_surveys_need_no_invented_description_or_support_date(records_register):
+    """Issue 11: an option known by its category alone, support whose day is not known
+    (it counts from the survey's date); re-importing matches them and writes nothing."""
+    rows = [
+        survey_row(option_category="good_housekeeping", option_description="", option_state=""),
+        survey_row(option_category="input_change", option_description="", option_state=""),
+        survey_row(
+            option_category="", option_description="", option_state="", support_kind="technique", support_given_on=""
+        ),
+    ]
+    result = run(SurveyResource, rows)
+    assert problems(result, SurveyResource) == []
+    survey = Survey.objects.get()
+    assert sorted(survey.options.values_list("category", "description")) == [
+        ("good_housekeeping", ""),
+        ("input_change", ""),
+    ]
+    assert survey.supports.get().given_on is None
+    assert survey.facility.pathways.get().supported_on == survey.surveyed_on
+    before = stored_counts()
+    again = run(SurveyResource, rows)
+    assert problems(again, SurveyResource) == [] and stored_counts() == before
+    assert (CPOption.objects.count(), TechnicalSupport.objects.count()) == (2, 1)
