@@ -276,3 +276,31 @@ def test_a_future_date_says_it_is_in_the_future_not_that_there_is_no_phase(manag
     assert response.status_code == 400
     assert "is in the future" in content
     assert "No programme phase yet" not in content
+
+
+def test_the_first_line_says_how_many_targets_are_behind_and_where_they_stand(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    results = response.context["results"]
+    behind = [r for r in results if r.status in ("at_risk", "off_track")]
+    summary = response.context["summary"]
+    assert (summary.total, [r.target_id for r in summary.behind]) == (len(results), [r.target_id for r in behind])
+    assert summary.met + summary.on_track + summary.no_data + len(behind) == len(results)
+    content = response.content.decode()
+    line = re.search(r'<p class="summary" role="status">(.*?)</p>', content, re.S).group(1)
+    if behind:
+        assert f"{len(behind)} of {len(results)} targets behind:" in " ".join(line.split())
+        first = behind[0]
+        assert f"{first.expected_now:.1f}" in line  # against what is expected by now
+    else:
+        assert "targets is behind" in line
+
+
+def test_a_small_sample_is_flagged(manager_client, db):
+    phase = builders.phase()
+    builders.target(phase, indicator="awareness", target_min=50)
+    builders.facility()
+    builders.facility()  # 0 of 2 aware: "behind", but on two facilities
+    response = manager_client.get(reverse(DASHBOARD), {"phase": phase.pk, "as_of": "2012-12-31"})
+    content = response.content.decode()
+    assert "Small sample: 2 counted." in content
+    assert "(small sample)" in content  # behind, and said to be read with care
