@@ -160,6 +160,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["cpdash.formats"]  # dates 31/12/2015 and numbers 1.234,5 in Vietnamese (cpdash/formats)
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -16,6 +16,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django_filters import FilterSet
@@ -96,17 +97,34 @@ def _already_saved(request: HttpRequest, done: str) -> HttpResponse:
 @permission_required("facilities.view_facility", raise_exception=True)
 def facility_search(request: HttpRequest) -> JsonResponse:
     """Up to SEARCH_SIZE facilities whose name or code contains ``q``, diacritics
-    ignored: ``{"results": [{"id", "code", "name", "unit"}]}``, in one query."""
+    ignored: ``{"results": [{"id", "code", "name", "unit", "status"}], "note"}``, in one
+    query. ``status`` says when a facility is closed or does not count toward the
+    targets ("" otherwise); ``note`` says when more facilities match than are listed."""
     term = fold(request.GET.get("q", ""))
     if not term:
-        return JsonResponse({"results": []})
-    rows = (
+        return JsonResponse({"results": [], "note": ""})
+    rows = list(
         Facility.objects.filter(search_text__icontains=term)
         .order_by("name", "code")
-        .values("id", "code", "name", unit_name=F("unit__name"))[:SEARCH_SIZE]
+        .values("id", "code", "name", "closed_on", "in_scope", unit_name=F("unit__name"))[: SEARCH_SIZE + 1]
     )
-    results = [{"id": r["id"], "code": r["code"], "name": r["name"], "unit": r["unit_name"]} for r in rows]
-    return JsonResponse({"results": results})
+    results = [
+        {"id": r["id"], "code": r["code"], "name": r["name"], "unit": r["unit_name"], "status": _search_status(r)}
+        for r in rows[:SEARCH_SIZE]
+    ]
+    note = ""
+    if len(rows) > SEARCH_SIZE:
+        note = _("Only the first %(count)d are listed: type more of the name or the code.") % {"count": SEARCH_SIZE}
+    return JsonResponse({"results": results, "note": note})
+
+
+def _search_status(row: dict) -> str:
+    """What a suggestion should warn of: closed (since when), or not counted toward targets."""
+    if row["closed_on"] and row["closed_on"] <= timezone.localdate():
+        return _("closed on %(day)s") % {"day": date_format(row["closed_on"], "SHORT_DATE_FORMAT")}
+    if not row["in_scope"]:
+        return _("not counted toward targets")
+    return ""
 
 
 # --- Filtered lists -------------------------------------------------------------------

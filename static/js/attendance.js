@@ -2,7 +2,8 @@
  * a code (the server ignores diacritics: "bat trang" finds "Bát Tràng").
  *
  * Markup: an <input data-facility-search list="ID"> inside a form with
- * data-search-url (JSON {"results": [{id, code, name, unit}]}) fills the
+ * data-search-url (JSON {"results": [{id, code, name, unit, status}], "note"})
+ * fills the
  * <datalist id="ID"> as the user types. Picking a suggestion puts the code
  * in the input and shows the facility's name next to it.
  *
@@ -22,12 +23,28 @@
       headers: { Accept: "application/json" }
     })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-      .then(function (data) { return data.results || []; })
-      .catch(function () { return []; });
+      .then(function (data) { return { results: data.results || [], note: data.note || "" }; })
+      .catch(function () { return { results: [], note: "" }; });
   }
 
+  // Name — unit (closed on …, or not counted toward targets: the server's words).
   function label(facility) {
-    return facility.unit ? facility.name + " — " + facility.unit : facility.name;
+    var text = facility.unit ? facility.name + " — " + facility.unit : facility.name;
+    return facility.status ? text + " (" + facility.status + ")" : text;
+  }
+
+  // The server's note when more facilities match than it lists, next to the input.
+  function showNote(input, text) {
+    var note = input.parentNode.querySelector("[data-search-note]");
+    if (!note && !text) { return; }
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "search-note";
+      note.setAttribute("data-search-note", "");
+      note.setAttribute("role", "status");
+      input.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = text;
   }
 
   function fill(list, results) {
@@ -113,8 +130,10 @@
       var term = input.value.trim();
       if (term.length < MIN_LENGTH) { return; }
       timer = window.setTimeout(function () {
-        search(url, term).then(function (results) {
+        search(url, term).then(function (answer) {
           if (input.value.trim() !== term) { return; }  // a later keystroke wins
+          var results = answer.results;
+          showNote(input, answer.note);
           found = {};
           results.forEach(function (facility) { found[facility.code] = facility; });
           fill(list, results);

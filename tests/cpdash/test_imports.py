@@ -267,7 +267,7 @@ def test_messages_are_translated():
     with translation.override("vi"), pytest.raises(ImportFileError) as refused:
         CSVFormat().create_dataset(b"code,name\n" + b"\n" * 20_000 + b"F1,x\n")
 
-    assert str(refused.value).startswith("Tệp có hơn 10000 dòng trống (dòng 10002 là dòng vượt quá).")
+    assert str(refused.value).startswith("Tệp có hơn 10.000 dòng trống (dòng 10002 là dòng vượt quá).")
 
 
 # --- Where the messages are shown ---------------------------------------------------------------

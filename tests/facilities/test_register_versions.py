@@ -234,4 +234,4 @@ def test_a_version_names_its_number_and_day(db, settings):
     settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
     version = RegisterVersion.begin(user=None)
     version.imported_at = dt.datetime(2024, 3, 4, 20, 0, tzinfo=dt.UTC)  # 5 March in Hanoi
-    assert str(version) == "register version 1 of 03/05/2024"
+    assert str(version) == "register version 1 of 05/03/2024"  # day first, in both languages

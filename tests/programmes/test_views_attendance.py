@@ -34,7 +34,7 @@ def test_search_ignores_diacritics_and_case(client, outsider):
     bat_trang = builders.facility(code="0101234567", name="Gốm sứ Bát Tràng", unit=gia_lam)
     builders.facility(name="Dệt Vạn Phúc")
     client.force_login(grant(outsider, "facilities.view_facility"))
-    expected = [{"id": bat_trang.pk, "code": "0101234567", "name": "Gốm sứ Bát Tràng", "unit": "Gia Lâm"}]
+    expected = [{"id": bat_trang.pk, "code": "0101234567", "name": "Gốm sứ Bát Tràng", "unit": "Gia Lâm", "status": ""}]
     assert search(client, "bat trang") == expected
     assert search(client, "BÁT  TRÀNG") == expected
     assert search(client, "gom su") == expected
@@ -60,6 +60,19 @@ def test_search_returns_at_most_20_by_name(client, outsider):
     client.force_login(grant(outsider, "facilities.view_facility"))
     names = [r["name"] for r in search(client, "lang gom")]
     assert names == [f"Làng gốm {n:02d}" for n in range(20)]
+    # Cut at 20: the answer says so.
+    assert client.get(reverse(SEARCH), {"q": "lang gom"}).json()["note"].startswith("Only the first 20 are listed")
+    assert client.get(reverse(SEARCH), {"q": "gom 01"}).json()["note"] == ""
+
+
+def test_search_marks_closed_and_out_of_scope_facilities(client, outsider):
+    builders.facility(name="Gốm A", closed_on=dt.date(2019, 3, 12), opened_on=dt.date(2000, 1, 1))
+    builders.facility(name="Gốm B", in_scope=False)
+    builders.facility(name="Gốm C")
+    client.force_login(grant(outsider, "facilities.view_facility"))
+    client.cookies["django_language"] = "vi"
+    statuses = {r["name"]: r["status"] for r in search(client, "gom")}
+    assert statuses == {"Gốm A": "đã đóng cửa ngày 12/03/2019", "Gốm B": "không tính vào chỉ tiêu", "Gốm C": ""}
 
 
 def test_blank_search_returns_nothing_without_a_query(client, outsider, django_assert_num_queries):

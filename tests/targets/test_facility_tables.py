@@ -107,8 +107,8 @@ class TestFacilityTable:
         rows = {row.record.code: row for row in register_table().rows}
         assert str(rows["A1"].get_cell("area")) == "Bát Tràng"
         assert rows["A1"].get_cell("kind") == "craft household"
-        assert rows["A1"].get_cell("aware_since") == "04/02/2014"
-        assert rows["A1"].get_cell("applying_since") == "04/02/2014"
+        assert rows["A1"].get_cell("aware_since") == "02/04/2014"  # day first
+        assert rows["A1"].get_cell("applying_since") == "02/04/2014"  # day first
         assert rows["A1"].get_cell("status") == "applying"
         # Never reached: empty "since" dates (queries.NEVER is not shown).
         assert rows["B2"].get_cell("aware_since") == "—"

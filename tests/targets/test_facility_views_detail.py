@@ -61,9 +61,9 @@ def test_register_data_and_status_today(viewer_client, kiln):
     assert "Kim Lan (craft village (làng nghề))" in words
     assert "Employees 12" in words
     assert "Applying CP (and aware)" in words
-    assert "Aware since 04/10/2012" in words
-    assert "Applying since 09/01/2012" in words
-    assert "Surveyed since 06/01/2012" in words
+    assert "Aware since 10/04/2012" in words  # day first
+    assert "Applying since 01/09/2012" in words
+    assert "Surveyed since 01/06/2012" in words
     # The largest measured saving: fuel 7.5 % (energy 6 %).
     assert "7.5 % per unit of product" in words
 
@@ -81,7 +81,7 @@ def test_timeline_newest_first_with_details(viewer_client, kiln):
     positions = [words.index(phrase) for phrase in order]
     assert positions == sorted(positions)
     assert "Lò nung gas (technology change, implemented)" in words
-    assert "Technology, 07/01/2012" in words
+    assert "Technology, 01/07/2012" in words
     assert "Fuel 2 1.850 t 7.5 %" in words
     assert "Energy 100 94 kWh 6.0 %" in words
     assert "Replicated at Xưởng gốm bên cạnh" in words

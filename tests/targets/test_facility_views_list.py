@@ -115,7 +115,7 @@ class TestTargetDrillDown:
         response = viewer_client.get(URL, {"target": target.pk, "as_of": "2015-12-31"})
         assert listed(response) == ["A001", "B002"]
         page = response.content.decode()
-        assert "Facilities counted for the target “facilities aware of CP ≥ 50% (2015)” on 12/31/2015" in page
+        assert "Facilities counted for the target “facilities aware of CP ≥ 50% (2015)” on 31/12/2015" in page
         assert f'name="target" value="{target.pk}"' in page  # kept when the filters change
 
     def test_application_target_with_scope(self, viewer_client, register):
