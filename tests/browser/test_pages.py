@@ -59,3 +59,16 @@ def test_results_report_draws_every_chart(live_server, page, demo):
     # Printed on A4, the charts keep their place in the one-column report.
     page.emulate_media(media="print")
     assert page.locator("article.report").is_visible()
+
+
+def test_the_language_in_use_is_marked_on_record_pages_too(live_server, page, demo):
+    """Issue 12: on record pages (forms.css styles submit buttons) the current language's
+    button looked like the other one."""
+    sign_in(page, live_server, "staff", "staff-demo-2015")
+    for path in ("/", "/record/surveys/new/"):
+        page.goto(f"{live_server.url}{path}")
+        current = page.locator(".topbar .lang button[aria-current]")
+        other = page.locator(".topbar .lang button:not([aria-current])")
+        assert current.inner_text() == "VI"
+        background = "el => getComputedStyle(el).backgroundColor"
+        assert current.evaluate(background) != other.evaluate(background), path
