@@ -71,4 +71,5 @@ def test_the_language_in_use_is_marked_on_record_pages_too(live_server, page, de
         other = page.locator(".topbar .lang button:not([aria-current])")
         assert current.inner_text() == "VI"
         background = "el => getComputedStyle(el).backgroundColor"
-        assert current.evaluate(background) != other.evaluate(background), path
+        # Filled for the language in use, clear for the other (it used to be the reverse there).
+        assert (current.evaluate(background), other.evaluate(background)) == ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
