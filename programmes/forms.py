@@ -212,11 +212,15 @@ class RecordForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate().isoformat()
+        # A new record (not a row of one: an empty row must stay empty) is most often of today.
+        new = not self.is_bound and self.instance.pk is None and self.prefix is None
         for name in self.past_dates:
             field = self.fields[name]
             field.widget = DayInput(attrs={"max": today})
             field.widget.is_required = field.required
             field.validators.append(not_in_future)
+            if new and field.required:
+                self.initial[name] = self.initial.get(name) or today
         if "facility" in self.fields and self.instance.pk:
             # The text input shows the code, not the primary key; the help text names it.
             facility = self.instance.facility

@@ -647,3 +647,14 @@ def test_quantities_typed_the_vietnamese_way_are_stored_as_meant():
         assert form.is_valid(), form.errors
         assert (form.cleaned_data["baseline"], form.cleaned_data["after"]) == (Decimal("150000000"), Decimal("0.85"))
         assert 'inputmode="decimal"' in str(form["baseline"]) and 'type="number"' not in str(form["baseline"])
+
+
+@pytest.mark.django_db
+def test_a_new_records_date_defaults_to_today_but_not_its_rows():
+    from django.utils import timezone
+
+    form = forms.SurveyForm(instance=Survey())
+    assert form["surveyed_on"].value() == timezone.localdate().isoformat()
+    assert form.rowsets["supports"].forms[0]["given_on"].value() is None  # an empty row stays empty
+    stored = builders.survey(surveyed_on=dt.date(2013, 4, 10))
+    assert forms.SurveyForm(instance=stored)["surveyed_on"].value() == dt.date(2013, 4, 10)
