@@ -214,6 +214,10 @@ class SolutionTable(tables.Table):
         measured = (s.saving_percent for s in record.savings.all() if s.has_measured_baseline)
         return saving_text(value, reported=value not in {m for m in measured if m is not None})
 
+    def value_best_saving(self, value: Decimal) -> Decimal:
+        """Exported as a number, as PercentColumn does; the savings column says which are reported."""
+        return round_percent(value)
+
     def render_savings(self, value: Manager[ResourceSaving]) -> str:
         """Each resource with its saving per unit of product, or "not measured yet"."""
         return format_html(
@@ -247,7 +251,6 @@ class SolutionTable(tables.Table):
 
         return {
             "facility": Cell.read("facility__name"),
-            # A number, as PercentColumn exports it; the savings column says which are reported.
             "best_saving": Cell(("best_saving",), lambda best: None if best is None else round_percent(best)),
             "savings": Cell(tuple(reads), savings, reads),
         }
