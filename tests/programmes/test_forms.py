@@ -451,7 +451,7 @@ def test_a_saving_known_only_as_a_reported_percentage_is_saved_as_such():
     assert (water.unit, water.baseline, water.reported_percent, water.saving_percent) == ("", None, 6, 6)
     assert not water.has_measured_baseline
     row = forms.SolutionForm(instance=solution).rowsets["savings"].forms[1]
-    assert (row.initial["reported_percent"], row.saving(), row.saving_is_reported()) == ("6", Decimal(6), True)
+    assert (str(row.initial["reported_percent"]), row.saving(), row.saving_is_reported()) == ("6", Decimal(6), True)
     assert forms.SolutionForm(instance=solution).rowsets["savings"].forms[0].saving_is_reported() is False
 
 
