@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cpdash.concurrency import VersionedFormMixin
 from cpdash.models import MAX_COUNT
+from cpdash.numbers import LocalIntegerField, local_formfield
 from facilities.models import Facility
 from programmes import pathway
 from programmes.models import (
@@ -199,6 +200,14 @@ class RecordForm(forms.ModelForm):
     past_dates: tuple[str, ...] = ()
     open_on: str = ""
     unit_on: str = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        # Quantities are typed the way the user's language writes numbers (cpdash/numbers.py):
+        # before ModelFormMetaclass reads the subclass's Meta.
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(local_formfield)
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -373,8 +382,8 @@ class ResourceSavingForm(RecordForm):
         for name in ("baseline", "after", "reported_percent"):
             value = self.initial.get(name)
             if isinstance(value, Decimal):
-                # 94 rather than the column's 94.000000
-                self.initial[name] = f"{value.normalize():f}"
+                # 94 rather than the column's 94.000000, written as the language writes numbers
+                self.initial[name] = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
 
     def clean_baseline(self) -> Decimal | None:
         baseline = self.cleaned_data["baseline"]
@@ -519,7 +528,7 @@ class AttendanceRowForm(forms.Form):
         widget=forms.TextInput(attrs={"readonly": True, "class": "code"}),
     )
     # At most the column's range (PostgreSQL integer): a larger count failed the save with a 500.
-    people = forms.IntegerField(label=gettext_lazy("people"), min_value=0, max_value=MAX_COUNT, initial=1)
+    people = LocalIntegerField(label=gettext_lazy("people"), min_value=0, max_value=MAX_COUNT, initial=1, localize=True)
 
     #: The resolved facility, for display; set by OutreachActivityForm.
     facility_obj: Facility | None = None

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from targets.arithmetic import Status
 from targets.figures import BreakdownRow, SeriesPoint, TargetResult
+from targets.models import Indicator
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, GREY, BLACK = (
     "#0072B2",
@@ -48,6 +49,14 @@ STATUS_COLOURS = {
 }
 # Plotly's "separators": decimal mark then thousands mark, per language.
 SEPARATORS = {"vi": ",.", "en": ".,"}
+
+
+def number(value: float | int, places: int, language: str) -> str:
+    """``value`` with ``places`` decimals and grouped thousands, as ``language`` writes
+    numbers (the figures' ``separators``: 1.234,5 in Vietnamese, 1,234.5 in English)."""
+    decimal, thousands = SEPARATORS.get(language, SEPARATORS["en"])
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
 def plain(text: object) -> str:
@@ -72,7 +81,9 @@ def base_layout(language: str, *, height: int = 320) -> dict:
 
 def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, language: str = "en") -> go.Figure:
     """Actual values over time, the straight line to the target, and the
-    projection from the as-of date to the deadline. Percent on the y axis."""
+    projection from the as-of date to the deadline. Percent on the y axis.
+    A saving target (a saving per unit of product, not a share that grows from 0)
+    shows its target band or line instead of the path and the projection."""
     fig = go.Figure()
     if result.target_max is not None and result.target_max != result.target_min:
         fig.add_hrect(
@@ -90,6 +101,12 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
             marker={"size": 5},
         )
     )
+    if result.indicator == Indicator.SAVING:
+        # A saving per unit of product does not climb from 0 toward its target: show the target
+        # (its band, or its line) and where the median stood.
+        if result.target_max is None or result.target_max == result.target_min:
+            fig.add_hline(y=result.target_min, line={"color": BLACK, "dash": "dash", "width": 1.5})
+        return _trend_layout(fig, result, points, language)
     fig.add_trace(
         go.Scatter(
             name=_("path to target"),
@@ -112,6 +129,10 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
                 hovertemplate="%{x|%d/%m/%Y}: %{y:.1f}%<extra></extra>",
             )
         )
+    return _trend_layout(fig, result, points, language)
+
+
+def _trend_layout(fig: go.Figure, result: TargetResult, points: Sequence[SeriesPoint], language: str) -> go.Figure:
     top = max([result.target_max or result.target_min, *(p.value or 0 for p in points), 10.0])
     fig.update_layout(
         **base_layout(language, height=260),
@@ -143,7 +164,11 @@ def breakdown_figure(
             orientation="h",
             x=[row.value for row, _url in kept],
             y=[plain(row.label) for row, _url in kept],
-            text=[f"{row.value:.1f}% ({row.numerator:,}/{row.denominator:,})" for row, _url in kept],
+            text=[
+                f"{number(row.value, 1, language)}% ({number(row.numerator, 0, language)}/"
+                f"{number(row.denominator, 0, language)})"
+                for row, _url in kept
+            ],
             textposition="outside",
             cliponaxis=False,
             customdata=[url for _row, url in kept],
@@ -158,7 +183,8 @@ def breakdown_figure(
     fig.update_layout(
         **base_layout(language, height=max(220, 26 * len(kept) + 90)),
         title={"text": plain(title), "font": {"size": 14}},
-        xaxis={"title": "%", "range": [0, 100], "gridcolor": "#e5e5e5"},
+        # Room right of 100 % for the labels outside the bars, so none is clipped.
+        xaxis={"title": "%", "range": [0, 125], "tickvals": [0, 20, 40, 60, 80, 100], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True},
         showlegend=False,
     )
@@ -181,7 +207,12 @@ def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, 
             for i, (key, label) in enumerate(keys.items())
         ]
     )
-    fig.update_layout(**base_layout(language, height=300), barmode="group", yaxis={"gridcolor": "#e5e5e5"})
+    # Counts: the axis starts at 0, also when every count is 0 (not −1…1).
+    fig.update_layout(
+        **base_layout(language, height=300),
+        barmode="group",
+        yaxis={"gridcolor": "#e5e5e5", "rangemode": "nonnegative", "tickformat": ",d"},
+    )
     return fig
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import AdministrativeUnit, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway, Phase, Specialist
 from targets import charts, selectors
+from targets.arithmetic import Status
 from targets.figures import TargetResult
 from targets.models import Indicator, Target
 
@@ -142,6 +143,33 @@ def is_unit_indicator(indicator: str) -> bool:
     return indicator == Indicator.SPECIALIST_COVERAGE
 
 
+#: Fewer counted than this and a figure is flagged: one facility moves it by 5 points or more.
+SMALL_SAMPLE = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """The dashboard's first line: how many targets are behind (at risk or off track),
+    which, and where they stand against what is expected by now."""
+
+    total: int
+    behind: list[TargetResult]
+    met: int
+    on_track: int
+    no_data: int
+
+
+def summary(results: Sequence[TargetResult]) -> Summary:
+    statuses = [r.status for r in results]
+    return Summary(
+        total=len(results),
+        behind=[r for r in results if r.status in (Status.AT_RISK, Status.OFF_TRACK)],
+        met=statuses.count(Status.MET),
+        on_track=statuses.count(Status.ON_TRACK),
+        no_data=statuses.count(Status.NO_DATA),
+    )
+
+
 def status_counts(results: Sequence[TargetResult]) -> dict[str, int]:
     """How many targets are in each status (for the summary line)."""
     counts: dict[str, int] = {}
@@ -245,6 +273,8 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
         "cards": cards,
         "results": results,
         "statuses": status_counts(results),
+        "summary": summary(results),
+        "small_sample": SMALL_SAMPLE,
         "focus": focus,
         "focus_targets": facility_results,
         "breakdown_charts": _breakdown_charts(targets, focus, as_of=as_of, scope=scope, language=language),

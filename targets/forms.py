@@ -35,13 +35,20 @@ class DashboardForm(forms.Form):
         phases = Phase.objects.select_related("programme").filter(starts_on__lte=today).order_by("-starts_on")
         return phases.filter(ends_on__gte=today).first() or phases.first()
 
-    def chosen_as_of(self, phase: Phase | None) -> datetime.date:
-        """The date asked for, else today — or the phase's end once it is over."""
-        as_of = self.cleaned_data.get("as_of")
-        if as_of:
-            return as_of
-        today = timezone.localdate()
-        return min(today, phase.ends_on) if phase else today
+    def chosen_as_of(self) -> datetime.date:
+        """The date asked for, else today: what was recorded today shows at once (a phase
+        that is over shows where its targets ended up by now)."""
+        return self.cleaned_data.get("as_of") or timezone.localdate()
+
+    def show_chosen(self, phase: Phase | None, as_of: datetime.date) -> None:
+        """Show the phase and the date in use in the form's inputs, also when the query
+        string left them out (the defaults), instead of an empty choice and date."""
+        data = self.data.copy()
+        if phase and not data.get("phase"):
+            data["phase"] = str(phase.pk)
+        if not data.get("as_of"):
+            data["as_of"] = as_of.isoformat()
+        self.data = data
 
     def scope(self) -> Scope:
         data = self.cleaned_data

@@ -177,8 +177,9 @@ def _dashboard_filters(request: HttpRequest) -> tuple[DashboardForm, dict]:
     form = DashboardForm(request.GET)
     if not form.is_valid():
         return form, {}
-    phase = form.chosen_phase()
-    return form, {"phase": phase, "as_of": form.chosen_as_of(phase), "scope": form.scope()}
+    phase, as_of = form.chosen_phase(), form.chosen_as_of()
+    form.show_chosen(phase, as_of)
+    return form, {"phase": phase, "as_of": as_of, "scope": form.scope()}
 
 
 @login_required

@@ -17,10 +17,40 @@
     maximumFractionDigits: 1
   });
 
+  // As cpdash/numbers.py reads it: Vietnamese 1.234.567,5, English 1,234,567.5; a separator
+  // that cannot group thousands ("0.85") is the decimal one.
+  var VIETNAMESE = (document.documentElement.lang || "vi").slice(0, 2) !== "en";
+  var THOUSANDS = VIETNAMESE ? "." : ",";
+  var DECIMAL = VIETNAMESE ? "," : ".";
+
+  function grouped(text) {
+    return new RegExp("^\\d{1,3}(\\" + THOUSANDS + "\\d{3})+$").test(text);
+  }
+
   function number(input) {
-    var text = input ? input.value.trim().replace(",", ".") : "";
+    var text = input ? input.value.replace(/[\s\u00a0\u202f']/g, "") : "";
     if (text === "") { return null; }
-    var value = Number(text);
+    var sign = "";
+    if (text[0] === "-" || text[0] === "+") { sign = text[0]; text = text.slice(1); }
+    if (!/^[\d.,]+$/.test(text)) { return null; }
+    var whole = text, fraction = "";
+    if (text.indexOf(DECIMAL) !== -1) {
+      whole = text.slice(0, text.lastIndexOf(DECIMAL));
+      fraction = text.slice(text.lastIndexOf(DECIMAL) + 1);
+      if (whole.indexOf(DECIMAL) !== -1 || fraction.indexOf(THOUSANDS) !== -1) { return null; }
+      if (whole.indexOf(THOUSANDS) !== -1 && !grouped(whole)) { return null; }
+      whole = whole.split(THOUSANDS).join("");
+    } else if (text.indexOf(THOUSANDS) !== -1) {
+      if (grouped(text)) {
+        whole = text.split(THOUSANDS).join("");
+      } else if (text.split(THOUSANDS).length === 2) {
+        whole = text.split(THOUSANDS)[0];
+        fraction = text.split(THOUSANDS)[1];
+      } else {
+        return null;
+      }
+    }
+    var value = Number(sign + whole + (fraction ? "." + fraction : ""));
     return isFinite(value) ? value : null;
   }
 

@@ -34,7 +34,7 @@ from facilities.models import Facility
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
 from programmes.models import CPOption, OutreachActivity, TechnicalSupport
 from programmes.tables import ActivityTable, SolutionTable, SurveyTable
-from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, status_on
+from targets.facility_filters import FacilityFilter, ReachNextFilter, facility_register, with_status
 from targets.facility_tables import FacilityTable, ReachNextTable
 from tests import builders as b
 from tests.responses import body
@@ -279,7 +279,7 @@ def test_xlsx_is_written_in_constant_memory(viewer_client, world, monkeypatch):
 def test_postgresql_rows_come_through_a_server_side_cursor_in_a_transaction():
     for _ in range(5):
         b.facility()
-    export = table_values(FacilityTable(facility_register().annotate(status=status_on(dt.date(2015, 12, 31)))))
+    export = table_values(FacilityTable(with_status(facility_register(), dt.date(2015, 12, 31))))
     assert not connection.in_atomic_block
     rows = export.rows()
     next(rows)

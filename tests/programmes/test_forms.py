@@ -698,3 +698,17 @@ def test_departure_says_left_on_is_the_first_day_no_longer_in_post():
 
     assert "first day no longer in post" in str(field.label)
     assert "the last day in post is the day before" in str(field.help_text)
+
+
+@pytest.mark.django_db
+def test_quantities_typed_the_vietnamese_way_are_stored_as_meant():
+    """Issue 12: "0,85" is 0.85 (never 085, a silent ×100) and "150.000.000" is 150000000."""
+    from django.utils import translation
+
+    with translation.override("vi"):
+        form = forms.ResourceSavingForm(
+            {"resource": "energy", "unit": "kWh", "baseline": "150.000.000", "after": "0,85"}
+        )
+        assert form.is_valid(), form.errors
+        assert (form.cleaned_data["baseline"], form.cleaned_data["after"]) == (Decimal("150000000"), Decimal("0.85"))
+        assert 'inputmode="decimal"' in str(form["baseline"]) and 'type="number"' not in str(form["baseline"])

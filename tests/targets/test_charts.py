@@ -200,3 +200,27 @@ def test_outputs_labels_are_text():
 def test_plain_escapes_markup_only():
     assert charts.plain("Bát Tràng & Kim Lan <b>") == "Bát Tràng &amp; Kim Lan &lt;b&gt;"
     assert charts.plain('"quoted"') == '"quoted"'
+
+
+def test_a_saving_trend_draws_its_target_band_not_a_path_from_zero():
+    saving = result(indicator="saving", target_min=5.0, target_max=8.0, value=6.4, baseline=0.0)
+    fig = charts.trend_figure(saving, POINTS)
+    assert [trace.name for trace in fig.data] == ["actual"]
+    (band,) = fig.layout.shapes
+    assert (band.y0, band.y1) == (5.0, 8.0)
+    single = charts.trend_figure(result(indicator="saving", target_min=5.0, value=6.4), POINTS)
+    assert [(shape.y0, shape.y1) for shape in single.layout.shapes] == [(5.0, 5.0)]
+
+
+def test_breakdown_labels_are_written_as_the_language_writes_numbers_and_fit():
+    rows = [BreakdownRow(key=1, label="Dệt may", numerator=1580, denominator=3550, value=44.5)]
+    vi = charts.breakdown_figure(result(), rows, title="t", language="vi")
+    en = charts.breakdown_figure(result(), rows, title="t", language="en")
+    assert vi.data[0].text == ("44,5% (1.580/3.550)",)
+    assert en.data[0].text == ("44.5% (1,580/3,550)",)
+    assert vi.layout.xaxis.range[1] > 100  # room for a label outside a bar at 100 %
+
+
+def test_empty_outputs_keep_a_count_axis_from_zero():
+    fig = charts.outputs_figure({2012: {}, 2013: {}}, {"workshops": "Workshops"})
+    assert fig.layout.yaxis.rangemode == "nonnegative"

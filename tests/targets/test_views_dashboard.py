@@ -1,6 +1,7 @@
 """The managers' dashboard and its exports."""
 
 import csv
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -235,3 +236,71 @@ def test_the_denominator_names_the_register_version_it_counted(manager_client, i
     day = formats.date_format(timezone.localtime(latest.imported_at), "SHORT_DATE_FORMAT")
     url = reverse("register:version", args=[2])
     assert f'Facilities as in <a href="{url}">register version 2 of {day}</a>.' in page
+
+
+# --- Opening on the answer (issue 12) --------------------------------------------------------------
+
+
+def test_it_opens_on_the_latest_phase_as_of_today_and_shows_them_in_the_form(manager_client, db):
+    """A finished phase (the latest started) opens as of today, not its end: what was
+    recorded today counts at once; the form shows the phase and the date in use."""
+    programme = builders.programme()
+    builders.phase(programme, name="2011–2015")
+    latest = builders.phase(
+        programme,
+        name="2016–2020",
+        starts_on=timezone.datetime(2016, 1, 1).date(),
+        ends_on=timezone.datetime(2020, 12, 31).date(),
+    )
+    builders.target(latest, deadline=latest.ends_on)
+    today = timezone.localdate()
+    facility = builders.facility()
+    builders.activity([facility], held_on=today)
+
+    response = manager_client.get(reverse(DASHBOARD))
+
+    assert (response.context["phase"], response.context["as_of"]) == (latest, today)
+    (card,) = response.context["cards"]
+    assert (card.result.numerator, card.result.denominator) == (1, 1)  # today's workshop
+    form = response.context["form"]
+    assert (form["phase"].value(), form["as_of"].value()) == (str(latest.pk), today.isoformat())
+    content = response.content.decode()
+    assert f'<option value="{latest.pk}" selected>' in content
+    assert f'value="{today.isoformat()}"' in content
+
+
+def test_a_future_date_says_it_is_in_the_future_not_that_there_is_no_phase(manager_client, interview_year):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = manager_client.get(reverse(DASHBOARD), {"as_of": tomorrow.isoformat()})
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert "is in the future" in content
+    assert "No programme phase yet" not in content
+
+
+def test_the_first_line_says_how_many_targets_are_behind_and_where_they_stand(manager_client, interview_year):
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    results = response.context["results"]
+    behind = [r for r in results if r.status in ("at_risk", "off_track")]
+    summary = response.context["summary"]
+    assert (summary.total, [r.target_id for r in summary.behind]) == (len(results), [r.target_id for r in behind])
+    assert summary.met + summary.on_track + summary.no_data + len(behind) == len(results)
+    content = response.content.decode()
+    line = re.search(r'<p class="summary" role="status">(.*?)</p>', content, re.S).group(1)
+    if behind:
+        assert f"{len(behind)} of {len(results)} targets behind:" in " ".join(line.split())
+        first = behind[0]
+        assert f"{first.expected_now:.1f}" in line  # against what is expected by now
+    else:
+        assert "targets is behind" in line
+
+
+def test_a_small_sample_is_flagged(manager_client, db):
+    phase = builders.phase()
+    builders.target(phase, indicator="awareness", target_min=50)
+    builders.facility()
+    builders.facility()  # 0 of 2 aware: "behind", but on two facilities
+    response = manager_client.get(reverse(DASHBOARD), {"phase": phase.pk, "as_of": "2012-12-31"})
+    content = response.content.decode()
+    assert "Small sample: 2 counted." in content
+    assert "(small sample)" in content  # behind, and said to be read with care
