@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from cpdash.admin import FoldedSearchMixin, HistoryAdmin
 from cpdash.admin import RecordImportMixin as BaseRecordImportMixin
@@ -26,6 +27,7 @@ from programmes.resources import (
     SpecialistResource,
     SurveyResource,
 )
+from programmes.tables import saving_text
 
 
 class RecordImportMixin(BackgroundImportMixin, BaseRecordImportMixin):
@@ -153,11 +155,18 @@ class SolutionAdmin(RecordImportMixin, HistoryAdmin):
 
 @admin.register(ResourceSaving)
 class ResourceSavingAdmin(HistoryAdmin):
-    list_display = ("solution", "resource", "unit", "baseline", "after", "saving_percent")
+    list_display = ("solution", "resource", "unit", "baseline", "after", "saving")
     list_filter = ("resource", "unit")
     list_select_related = ("solution__facility",)
     readonly_fields = ("saving_percent",)
     autocomplete_fields = ("solution",)
+
+    @admin.display(description=_("saving (%)"), ordering="saving_percent")
+    def saving(self, saving: ResourceSaving) -> str:
+        """The saving, marked when only reported: "6.0 % (reported, no measured baseline)"."""
+        if saving.saving_percent is None:
+            return "—"
+        return saving_text(saving.saving_percent, reported=not saving.has_measured_baseline)
 
 
 class ReplicationInline(admin.TabularInline):

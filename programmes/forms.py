@@ -374,15 +374,16 @@ class SurveyForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
 
 
 class ResourceSavingForm(RecordForm):
-    """Consumption of one resource per unit of product, before and after."""
+    """The saving of one resource: consumption per unit of product before and after
+    (measured), or only the percentage the facility reported; never both."""
 
     class Meta:
         model = ResourceSaving
-        fields = ("resource", "unit", "product_unit", "baseline", "after")
+        fields = ("resource", "unit", "product_unit", "baseline", "after", "reported_percent")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("baseline", "after"):
+        for name in ("baseline", "after", "reported_percent"):
             value = self.initial.get(name)
             if isinstance(value, Decimal):
                 # 94 rather than the column's 94.000000, written as the language writes numbers
@@ -405,6 +406,8 @@ class ResourceSavingForm(RecordForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        measured = cleaned.get("baseline") is not None or cleaned.get("after") is not None
+        reported = cleaned.get("reported_percent") is not None
         if cleaned.get("after") is not None and cleaned.get("baseline") is None and "baseline" not in self.errors:
             self.add_error(
                 "baseline",
@@ -413,13 +416,43 @@ class ResourceSavingForm(RecordForm):
                     code="after_needs_baseline",
                 ),
             )
+        if measured and reported:
+            self.add_error(
+                "reported_percent",
+                ValidationError(
+                    _(
+                        "Either the consumption before and after, or the reported saving: not both. "
+                        "Leave this empty when the baseline is measured."
+                    ),
+                    code="measured_and_reported",
+                ),
+            )
+        elif not reported and not cleaned.get("unit") and "unit" not in self.errors and self.has_changed():
+            self.add_error(
+                "unit",
+                ValidationError(
+                    _("Choose the unit of consumption, or give only the reported saving (%)."), code="unit_missing"
+                ),
+            )
         return cleaned
 
     def saving(self) -> Decimal | None:
-        """Percent saving of the row as typed (bound) or as stored; None until measurable."""
+        """Percent saving of the row as typed (bound) or as stored: the measured one, else the
+        reported one; None when neither is known."""
         if self.is_bound:
-            return saving_percent(_decimal(self["baseline"].value()), _decimal(self["after"].value()))
+            measured = saving_percent(_decimal(self["baseline"].value()), _decimal(self["after"].value()))
+            return measured if measured is not None else _decimal(self["reported_percent"].value())
         return self.instance.saving_percent if self.instance.pk else None
+
+    def saving_is_reported(self) -> bool:
+        """Whether saving() is a reported percentage rather than a measured one."""
+        if self.is_bound:
+            return self.saving() is not None and _decimal(self["baseline"].value()) is None
+        return (
+            bool(self.instance.pk)
+            and self.instance.saving_percent is not None
+            and not (self.instance.has_measured_baseline)
+        )
 
 
 class ResourceSavingFormSet(OneRowPerValueFormSet):

@@ -1,5 +1,5 @@
 """What the programme does: its periods, outreach, surveys, support, CP
-solutions with their measured savings, demonstration models, specialists.
+solutions with their savings (measured or reported), demonstration models, specialists.
 
 Every record is dated so that indicators can be computed as of any day.
 """
@@ -8,6 +8,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -506,6 +507,12 @@ SAVING_DIGITS = 26
 SAVING_QUANTUM = Decimal(1).scaleb(-SAVING_PLACES)
 
 
+#: Refused when a saving gives both (the import, the form and a check constraint alike).
+MEASURED_OR_REPORTED = _("A saving is either measured (baseline and after) or reported as a percentage, not both.")
+#: Follows a saving known only as the percentage the facility reported: "6,0 % (reported, no measured baseline)".
+REPORTED_MARK = _("reported, no measured baseline")
+
+
 def saving_decimal(value: Decimal | float | int | None) -> Decimal | None:
     """A saving read by raw SQL, as the Decimal the ORM gives for the field (None stays None).
 
@@ -519,15 +526,20 @@ def saving_decimal(value: Decimal | float | int | None) -> Decimal | None:
 
 
 class ResourceSaving(models.Model):
-    """Consumption of one resource per unit of product, at baseline and after
-    implementation, at the same facility. ``saving_percent`` is computed by the
-    database from the two: percent 0–100 (negative when consumption rose),
-    NULL until both are measured.
+    """The saving of one resource by a solution, percent of consumption per unit of product.
+
+    Either *measured*: consumption per unit of product at baseline and after
+    implementation, at the same facility, in ``unit``; or *reported*: only the
+    percentage the facility gave (``reported_percent``), with no measured baseline.
+    ``saving_percent`` is computed by the database: the measured saving when both values
+    are known, else the reported one; percent 0–100 (negative when consumption rose),
+    NULL when neither is known.
     """
 
     solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="savings", verbose_name=_("solution"))
     resource = models.CharField(_("resource"), max_length=20, choices=Resource.choices)
-    unit = models.CharField(_("unit"), max_length=10, choices=MeasureUnit.choices)
+    # Blank only without a baseline (a reported percentage): saving_baseline_needs_unit.
+    unit = models.CharField(_("unit"), max_length=10, choices=MeasureUnit.choices, blank=True)
     product_unit = models.CharField(
         _("per unit of product"), max_length=50, blank=True, help_text=_("e.g. “t of ceramics”, “1,000 m of fabric”.")
     )
@@ -535,19 +547,37 @@ class ResourceSaving(models.Model):
         _("baseline per unit of product"), max_digits=18, decimal_places=6, null=True, blank=True
     )
     after = models.DecimalField(_("after per unit of product"), max_digits=18, decimal_places=6, null=True, blank=True)
+    reported_percent = models.DecimalField(
+        _("reported saving (%)"),
+        max_digits=SAVING_DIGITS,
+        decimal_places=SAVING_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Only when consumption before and after is not known: the saving as the facility reported it."),
+    )
     saving_percent = models.GeneratedField(
         # PostgreSQL: exact NUMERIC arithmetic (the literal 100.0 is NUMERIC there), rounded
         # half up to SAVING_PLACES. SQLite has no NUMERIC arithmetic and stores whole-number
         # decimals as INTEGER: the REAL 100.0 keeps 1 / 3 from being 0, and ROUND() stores the
         # float nearest the 4-place decimal, which Django reads back as that Decimal.
-        expression=models.functions.Round(
-            models.expressions.CombinedExpression(
-                models.F("baseline") - models.F("after"), "*", models.Value(100.0), output_field=models.DecimalField()
-            )
-            # NullIf: PostgreSQL computes generated columns before CHECK constraints,
-            # so a zero baseline must give NULL here and fail the baseline > 0 check.
-            / models.functions.NullIf(models.F("baseline"), models.Value(Decimal(0))),
-            SAVING_PLACES,
+        # Without a measured saving, the reported one (a column of the same places, never
+        # both: saving_measured_or_reported).
+        expression=models.functions.Coalesce(
+            models.functions.Round(
+                models.expressions.CombinedExpression(
+                    models.F("baseline") - models.F("after"),
+                    "*",
+                    models.Value(100.0),
+                    output_field=models.DecimalField(),
+                )
+                # NullIf: PostgreSQL computes generated columns before CHECK constraints,
+                # so a zero baseline must give NULL here and fail the baseline > 0 check.
+                / models.functions.NullIf(models.F("baseline"), models.Value(Decimal(0))),
+                SAVING_PLACES,
+            ),
+            models.F("reported_percent"),
+            output_field=models.DecimalField(max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES),
         ),
         output_field=models.DecimalField(max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES),
         db_persist=True,
@@ -580,10 +610,35 @@ class ResourceSaving(models.Model):
                 name="saving_after_needs_baseline",
                 violation_error_message=_("An after-implementation value needs a baseline."),
             ),
+            models.CheckConstraint(
+                condition=Q(baseline__isnull=True) | ~Q(unit=""),
+                name="saving_baseline_needs_unit",
+                violation_error_message=_("A baseline needs a unit."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_percent__isnull=True) | Q(baseline__isnull=True),
+                name="saving_measured_or_reported",
+                violation_error_message=MEASURED_OR_REPORTED,
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_percent__isnull=True) | Q(reported_percent__gte=0, reported_percent__lte=100),
+                name="saving_reported_percent_range",
+                violation_error_message=_("A reported saving is a percentage from 0 to 100."),
+            ),
         ]
 
     def __str__(self) -> str:
+        if not self.has_measured_baseline and self.reported_percent is not None:
+            return f"{self.get_resource_display()}: {self.reported_percent} % ({REPORTED_MARK})"
         return f"{self.get_resource_display()}: {self.baseline} → {self.after} {self.unit}"
+
+    @property
+    def has_measured_baseline(self) -> bool:
+        """Whether the saving rests on a measured baseline, not on a percentage the facility reported.
+
+        Figures count both alike (docs/indicators.md, "A facility's saving"); pages and exports
+        mark a reported saving with REPORTED_MARK."""
+        return self.baseline is not None
 
 
 # --- Create forms saved once ---------------------------------------------------------------------

@@ -54,12 +54,14 @@ from cpdash.imports import (
     alias_key,
     bounded_count,
     cell_text,
+    exact_key,
 )
 from cpdash.imports import row_problems as _row_problems
 from cpdash.text import is_ascii_digits
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
+    MEASURED_OR_REPORTED,
     Attendance,
     CPOption,
     FacilityPathway,
@@ -177,6 +179,42 @@ class ChoiceCell(widgets.Widget):
         return str(self.choices(value).label) if value else ""
 
 
+#: "kWh/t", "kWh per tonne", "kWh trên tấn sản phẩm", "kg / 1.000 m vải": a unit, then what it is per.
+_PER = re.compile(r"(?P<unit>.+?)\s*(?:/|\s(?:per|trên|tren)\s)\s*(?P<per>.+)", re.IGNORECASE)
+
+
+def split_per_unit(text: str) -> tuple[str, str]:
+    """A unit cell as (unit, what it is per): ("kWh", "t") for "kWh/t"; ("kWh", "") for "kWh"."""
+    match = _PER.fullmatch(text.strip())
+    if match is None:
+        return text.strip(), ""
+    return match["unit"].strip(), match["per"].strip()
+
+
+class MeasureUnitCell(ChoiceCell):
+    """A unit of consumption (MeasureUnit, spelled as ChoiceCell reads it), perhaps written
+    with what it is per ("kWh/t", "kWh per tonne", "kWh trên tấn sản phẩm"): the unit is
+    read here; SolutionResource moves the rest to product_unit. ``per_column``: whether the
+    file has a product_unit column (set per import); without one, an unknown unit's
+    message says what to write where."""
+
+    def __init__(self) -> None:
+        super().__init__(MeasureUnit, "measure_unit", _("Unknown unit “%(value)s”: use one of %(choices)s."))
+        self.per_column = True
+
+    def clean(self, value, row=None, **kwargs) -> str | None:
+        unit, _per = split_per_unit(cell_text(value))
+        try:
+            return super().clean(unit, row, **kwargs)
+        except ValueError as error:
+            if self.per_column:
+                raise
+            explained = gettext(
+                "Write the unit of consumption here, e.g. kWh, and what it is per in a product_unit column, e.g. t."
+            )
+            raise ValueError(f"{error} {explained}") from error
+
+
 class PastDayCell(DayWidget):
     """A date (see DayWidget) that is not after today: these are past records."""
 
@@ -266,6 +304,19 @@ class AmountCell(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs) -> str:
         return "" if value is None else f"{value:f}"
+
+
+class PercentCell(AmountCell):
+    """A percentage from 0 to 100 (a trailing "%" is allowed), or None for an empty cell."""
+
+    def clean(self, value, row=None, **kwargs) -> Decimal | None:
+        text = cell_text(value)
+        if isinstance(value, str) and text.endswith("%"):
+            value = text[:-1].strip()
+        number = super().clean(value, row, **kwargs)
+        if number is not None and number > 100:
+            raise ValueError(_("“%(value)s” is over 100: write a percentage from 0 to 100.") % {"value": text})
+        return number
 
 
 class FacilityCell(widgets.Widget):
@@ -567,6 +618,21 @@ class SurveyResource(RecordResource):
                 row.add_error("support_given_on", problem)
 
 
+#: Other names of SolutionResource's columns (normalised headers, cpdash.imports.normalize_header).
+SOLUTION_HEADERS = {
+    "%_tiet_kiem": "saved_percent",
+    "tiet_kiem_%": "saved_percent",
+    "tiet_kiem_(%)": "saved_percent",
+    "ty_le_tiet_kiem": "saved_percent",
+    "muc_tiet_kiem": "saved_percent",
+    "%_saved": "saved_percent",
+    "saved_%": "saved_percent",
+    "saving_%": "saved_percent",
+    "saving_(%)": "saved_percent",
+}
+PRODUCT_UNIT_LENGTH = ResourceSaving._meta.get_field("product_unit").max_length
+
+
 class SolutionResource(RecordResource):
     """Rows with the same facility, date and description are one solution; each
     row may add the saving of one resource to it."""
@@ -585,12 +651,11 @@ class SolutionResource(RecordResource):
         "resource",
         ChoiceCell(Resource, "resource", _("Unknown resource “%(value)s”: use one of %(choices)s.")),
     )
-    unit = _column(
-        "unit", ChoiceCell(MeasureUnit, "measure_unit", _("Unknown unit “%(value)s”: use one of %(choices)s."))
-    )
+    unit = _column("unit", MeasureUnitCell())
     product_unit = _column("product_unit", TextCell(50))
     baseline = _column("baseline", AmountCell(_decimal_field(ResourceSaving, "baseline")))
     after = _column("after", AmountCell(_decimal_field(ResourceSaving, "after")))
+    saved_percent = _column("saved_percent", PercentCell(_decimal_field(ResourceSaving, "reported_percent")))
 
     model = Solution
     record_fields = {
@@ -605,6 +670,7 @@ class SolutionResource(RecordResource):
     key_columns = ("facility_code", "implemented_on", "description")
     date_column = "implemented_on"
     required_columns = ("facility_code", "implemented_on", "category", "description")
+    header_aliases = SOLUTION_HEADERS
     record_required = {"category": _("Missing category.")}
     children = (
         Child(
@@ -616,12 +682,11 @@ class SolutionResource(RecordResource):
                 "product_unit": "product_unit",
                 "baseline": "baseline",
                 "after": "after",
+                "saved_percent": "reported_percent",
             },
             key_column="resource",
-            required={
-                "resource": _("Missing resource: the row has other saving cells."),
-                "unit": _("Missing unit: the row has other saving cells."),
-            },
+            # unit too, unless the saving is only a reported percentage: _check_saving().
+            required={"resource": _("Missing resource: the row has other saving cells.")},
             repeated=_("%(value)s is already measured for this solution in row %(row)d."),
         ),
     )
@@ -631,6 +696,14 @@ class SolutionResource(RecordResource):
             "category, investment, annual_saving and co2_avoided once, or the same on each row. Each row "
             "may add the saving of one resource (resource, unit, product_unit, baseline, after: "
             "consumption per unit of product before and after)."
+        ),
+        _(
+            "unit may say what it is per: “kWh/t” or “kWh per tonne” is unit kWh and product_unit t "
+            "(an empty product_unit cell is filled in; a different one is an error)."
+        ),
+        _(
+            "A saving known only as a percentage (no measured baseline) goes in saved_percent, with baseline "
+            "and after empty; unit may then be empty. It is shown as reported, without a measured baseline."
         ),
         _(
             "Re-importing matches solutions by facility, date and description, and savings by resource: "
@@ -662,6 +735,13 @@ class SolutionResource(RecordResource):
             "baseline": 95,
             "after": 80,
         },
+        {
+            "facility_code": "0101234567",
+            "implemented_on": "2013-09-01",
+            "description": "Cách nhiệt lò nung",
+            "resource": "water",
+            "saved_percent": 6,
+        },
     )
 
     class Meta:
@@ -677,6 +757,78 @@ class SolutionResource(RecordResource):
             row.add_error("baseline", gettext("Baseline consumption must be above zero."))
         if after is not None and baseline is None and row.read("baseline"):
             row.add_error("after", gettext("An after-implementation value needs a baseline."))
+        if row.filled("saved_percent") and (row.filled("baseline") or row.filled("after")):
+            row.add_error("saved_percent", str(MEASURED_OR_REPORTED))
+
+    def _read_cells(self, row: ImportRow) -> None:
+        super()._read_cells(row)
+        self._read_per_unit(row)
+
+    def _load_lookups(self, rows: list[ImportRow]) -> None:
+        super()._load_lookups(rows)
+        # How the unit cells read depends on the file's columns: said here, before any row is read.
+        self.fields["unit"].widget.per_column = "product_unit" in self.present
+
+    def _read_per_unit(self, row: ImportRow) -> None:
+        """A unit written with what it is per ("kWh/t"): the unit cell was read as kWh;
+        "t" fills an empty product_unit cell and must match a filled one."""
+        if not row.read("unit"):
+            return
+        written = cell_text(row.cells.get("unit"))
+        _unit, per = split_per_unit(written)
+        if not per:
+            return
+        if "product_unit" not in self.present:
+            del row.values["unit"]
+            row.add_error(
+                "unit",
+                gettext(
+                    "“%(value)s” says what the unit is per, and the file has no product_unit column: write "
+                    "the unit of consumption here, e.g. kWh, and what it is per in a product_unit column, e.g. t."
+                )
+                % {"value": written},
+            )
+            return
+        if not row.read("product_unit"):
+            return
+        product_unit = row.values["product_unit"]
+        if not product_unit:
+            if len(per) > PRODUCT_UNIT_LENGTH:
+                row.add_error(
+                    "unit",
+                    gettext("“%(per)s” is too long for a product unit (at most %(length)d characters).")
+                    % {"per": per, "length": PRODUCT_UNIT_LENGTH},
+                )
+                return
+            row.values["product_unit"] = per
+        elif exact_key(product_unit) != exact_key(per):
+            row.add_error(
+                "product_unit",
+                gettext(
+                    "unit “%(unit)s” is per “%(per)s” but product_unit is “%(product_unit)s”: "
+                    "give what it is per once, or the same in both."
+                )
+                % {"unit": written, "per": per, "product_unit": product_unit},
+            )
+
+    def _resolve_child(self, record: ImportRecord, row: ImportRow, child: Child, pending: PendingChildren) -> str:
+        """Also checks the saving as it will be stored (a stored one with the file's cells
+        applied): it is measured or reported, and a baseline has a unit."""
+        status = super()._resolve_child(record, row, child, pending)
+        if status == SKIP:
+            return status
+        saving = (pending.create if status == NEW else pending.update)[-1]
+        if saving.baseline is not None and saving.reported_percent is not None:
+            if "saved_percent" not in row.errors:
+                row.add_error("saved_percent", str(MEASURED_OR_REPORTED))
+        elif not saving.unit and saving.reported_percent is None:
+            row.add_error(
+                "unit",
+                gettext("Missing unit: a baseline needs one.")
+                if saving.baseline is not None
+                else gettext("Missing unit: the row has other saving cells."),
+            )
+        return status
 
 
 class SpecialistResource(RecordResource):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cpdash.exports import Cell
 from cpdash.tables import NUMBER, TEMPLATE
 from facilities.models import Facility
-from programmes.models import Resource, ResourceSaving, TechnicalSupport
+from programmes.models import REPORTED_MARK, Resource, ResourceSaving, TechnicalSupport
 
 
 def round_percent(value: Decimal | float) -> Decimal:
@@ -38,6 +38,12 @@ def round_percent(value: Decimal | float) -> Decimal:
 def percent(value: Decimal | float) -> str:
     """A percent 0–100 to one decimal place in the current locale, e.g. "6.0 %"."""
     return f"{formats.number_format(round_percent(value), 1)} %"
+
+
+def saving_text(value: Decimal | float, *, reported: bool) -> str:
+    """A saving as percent() gives it, marked when the facility only reported it and no
+    baseline was measured: "6.0 % (reported, no measured baseline)"."""
+    return f"{percent(value)} ({REPORTED_MARK})" if reported else percent(value)
 
 
 class DayColumn(tables.Column):
@@ -202,6 +208,16 @@ class SolutionTable(tables.Table):
     class Meta(_Meta):
         empty_text = _("No CP solution matches these filters.")
 
+    def render_best_saving(self, value: Decimal, record) -> str:
+        """The best saving, marked when no measured saving of the solution reaches it (from the
+        prefetched savings: no query)."""
+        measured = (s.saving_percent for s in record.savings.all() if s.has_measured_baseline)
+        return saving_text(value, reported=value not in {m for m in measured if m is not None})
+
+    def value_best_saving(self, value: Decimal) -> Decimal:
+        """Exported as a number, as PercentColumn does; the savings column says which are reported."""
+        return round_percent(value)
+
     def render_savings(self, value: Manager[ResourceSaving]) -> str:
         """Each resource with its saving per unit of product, or "not measured yet"."""
         return format_html(
@@ -223,17 +239,19 @@ class SolutionTable(tables.Table):
             saving = ResourceSaving.objects.filter(solution=OuterRef("pk"), resource=resource)
             reads[f"export_saving_{resource.value}"] = Exists(saving)
             reads[f"export_saving_{resource.value}_percent"] = Subquery(saving.values("saving_percent")[:1])
+            reads[f"export_saving_{resource.value}_reported"] = Exists(saving.filter(baseline__isnull=True))
 
         def savings(*values: object) -> str:
-            pairs = zip(labels, values[::2], values[1::2], strict=True)
+            triples = zip(labels, values[::3], values[1::3], values[2::3], strict=True)
             return "; ".join(
-                f"{label}: {not_measured if saved is None else percent(saved)}"
-                for label, recorded, saved in pairs
+                f"{label}: {not_measured if saved is None else saving_text(saved, reported=reported)}"
+                for label, recorded, saved, reported in triples
                 if recorded
             )
 
         return {
             "facility": Cell.read("facility__name"),
+            "best_saving": Cell(("best_saving",), lambda best: None if best is None else round_percent(best)),
             "savings": Cell(tuple(reads), savings, reads),
         }
 
@@ -242,11 +260,12 @@ def _savings(savings: Iterable[ResourceSaving], *, html: bool) -> list[tuple[str
     """(resource label, saving) pairs; the saving wrapped in a number span when ``html``."""
     pairs = []
     for saving in savings:
+        reported = not saving.has_measured_baseline
         if saving.saving_percent is None:
             cell = gettext("not measured yet")
         elif html:
-            cell = format_html('<span class="num">{}</span>', percent(saving.saving_percent))
+            cell = format_html('<span class="num">{}</span>', saving_text(saving.saving_percent, reported=reported))
         else:
-            cell = percent(saving.saving_percent)
+            cell = saving_text(saving.saving_percent, reported=reported)
         pairs.append((capfirst(saving.get_resource_display()), cell))
     return pairs

@@ -81,6 +81,11 @@ def test_staff_records_a_day_and_the_dashboard_moves_by_exactly_that(live_server
     saving = page.locator("[data-saving]").first
     wait_until(page, "document.querySelector('[data-saving]').textContent.includes('6')")
     assert "6" in saving.inner_text()
+    # A second resource known only by the percentage the facility reported: shown as reported.
+    page.select_option("#id_savings-1-resource", "water")
+    page.fill("#id_savings-1-reported_percent", "4.5")
+    wait_until(page, "document.querySelectorAll('[data-saving]')[1].textContent.includes('(')")
+    assert "(" in page.locator("[data-saving]").nth(1).inner_text()
     _submit(page)
 
     after = _figures(page, live_server, phase, today)

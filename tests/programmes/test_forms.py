@@ -425,6 +425,71 @@ def test_saving_shown_as_typed_and_as_stored():
     assert row.saving() == Decimal("6.5")
 
 
+def reported(resource="water", percent="6") -> dict:
+    """A saving known only as the percentage the facility reported."""
+    return {
+        "resource": resource,
+        "unit": "",
+        "product_unit": "",
+        "baseline": "",
+        "after": "",
+        "reported_percent": percent,
+    }
+
+
+@pytest.mark.django_db
+def test_a_saving_known_only_as_a_reported_percentage_is_saved_as_such():
+    data = solution_data(builders.facility(), savings=[saving(), reported()])
+    form = forms.SolutionForm(data, instance=Solution())
+    assert form.is_valid(), all_errors(form)
+    typed = form.rowsets["savings"].forms[1]
+    assert (typed.saving(), typed.saving_is_reported()) == (Decimal(6), True)
+
+    solution = form.save()
+
+    water = solution.savings.get(resource="water")
+    assert (water.unit, water.baseline, water.reported_percent, water.saving_percent) == ("", None, 6, 6)
+    assert not water.has_measured_baseline
+    row = forms.SolutionForm(instance=solution).rowsets["savings"].forms[1]
+    assert (str(row.initial["reported_percent"]), row.saving(), row.saving_is_reported()) == ("6", Decimal(6), True)
+    assert forms.SolutionForm(instance=solution).rowsets["savings"].forms[0].saving_is_reported() is False
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        (
+            {**saving(), "reported_percent": "6"},
+            "reported_percent",
+            "Either the consumption before and after, or the reported saving: not both. "
+            "Leave this empty when the baseline is measured.",
+        ),
+        (
+            {**saving(baseline=""), "reported_percent": "6"},
+            "reported_percent",
+            "Either the consumption before and after, or the reported saving: not both.",
+        ),
+        (
+            {**saving(), "unit": ""},
+            "unit",
+            "Choose the unit of consumption, or give only the reported saving (%).",
+        ),
+        (
+            {**saving(baseline="", after=""), "unit": ""},
+            "unit",
+            "Choose the unit of consumption, or give only the reported saving (%).",
+        ),
+        (reported(percent="100.5"), "reported_percent", "Ensure this value is less than or equal to 100."),
+        (reported(percent="-1"), "reported_percent", "Ensure this value is greater than or equal to 0."),
+    ],
+)
+@pytest.mark.django_db
+def test_a_saving_both_measured_and_reported_or_without_a_unit_is_refused(row, field, message):
+    form = forms.SolutionForm(solution_data(builders.facility(), savings=[row]), instance=Solution())
+    refused(form, message)
+    assert field in form.rowsets["savings"].forms[0].errors
+
+
 # --- Outreach activities ---------------------------------------------------------
 
 

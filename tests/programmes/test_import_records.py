@@ -617,7 +617,20 @@ def test_solutions_xlsx_with_number_cells(records_register):
             "Unknown resource “gas”: use one of energy, raw_material, fuel, water.",
         ),
         ({"unit": "lbs"}, "unit", "Unknown unit “lbs”: use one of kWh, MWh, TOE, GJ, m3, t, kg, L."),
-        ({"unit": ""}, "unit", "Missing unit: the row has other saving cells."),
+        ({"unit": ""}, "unit", "Missing unit: a baseline needs one."),
+        (
+            {"unit": "", "baseline": "", "after": "", "product_unit": ""},
+            "unit",
+            "Missing unit: the row has other saving cells.",
+        ),
+        (
+            {"saved_percent": "6"},
+            "saved_percent",
+            "A saving is either measured (baseline and after) or reported as a percentage, not both.",
+        ),
+        ({"saved_percent": "101", "baseline": "", "after": ""}, "saved_percent", None),
+        ({"saved_percent": "-1", "baseline": "", "after": ""}, "saved_percent", None),
+        ({"unit": "kWh/t", "product_unit": "kg vải"}, "product_unit", None),
         ({"resource": ""}, "resource", "Missing resource: the row has other saving cells."),
         ({"category": ""}, "category", "Missing category."),
         ({"description": ""}, "description", "Missing description."),
@@ -664,6 +677,130 @@ def test_solution_reimport_does_not_duplicate(records_register):
     assert [r.import_type for r in result.rows] == ["update", "skip"]
     assert (Solution.objects.count(), ResourceSaving.objects.count()) == (1, 2)
     assert ResourceSaving.objects.get(resource="energy").after == Decimal("360")
+
+
+@pytest.mark.parametrize(
+    ("unit", "product_unit", "stored"),
+    [
+        ("kWh/t", "", ("kWh", "t")),
+        ("kWh per tonne", "", ("kWh", "tonne")),
+        ("KWH/tấn", "", ("kWh", "tấn")),
+        ("kWh trên tấn sản phẩm", "", ("kWh", "tấn sản phẩm")),
+        ("kg / 1.000 m vải", "", ("kg", "1.000 m vải")),
+        ("kWh/t", "T", ("kWh", "T")),  # the same, as product_unit writes it
+        ("kWh", "t sản phẩm", ("kWh", "t sản phẩm")),
+    ],
+)
+def test_a_unit_per_unit_of_product_is_understood(records_register, unit, product_unit, stored):
+    result = run(SolutionResource, [solution_row(unit=unit, product_unit=product_unit)])
+
+    assert problems(result, SolutionResource) == []
+    saving = ResourceSaving.objects.get()
+    assert (saving.unit, saving.product_unit) == stored
+
+
+def test_a_unit_per_something_else_than_product_unit_names_both(records_register):
+    result = run(SolutionResource, [solution_row(unit="kWh/t", product_unit="1.000 m vải")])
+
+    assert problems(result, SolutionResource) == [
+        (
+            2,
+            "product_unit",
+            "unit “kWh/t” is per “t” but product_unit is “1.000 m vải”: give what it is per once, or the same in both.",
+        )
+    ]
+    assert stored_counts() == (0,) * 8
+
+
+@pytest.mark.parametrize(
+    ("unit", "message"),
+    [
+        (
+            "kWh/t",
+            "“kWh/t” says what the unit is per, and the file has no product_unit column: write the unit of "
+            "consumption here, e.g. kWh, and what it is per in a product_unit column, e.g. t.",
+        ),
+        (
+            "kWh/tonne of sth",
+            "“kWh/tonne of sth” says what the unit is per, and the file has no product_unit column: write the unit "
+            "of consumption here, e.g. kWh, and what it is per in a product_unit column, e.g. t.",
+        ),
+        (
+            "kWh.t-1",
+            "Unknown unit “kWh.t-1”: use one of kWh, MWh, TOE, GJ, m3, t, kg, L. Write the unit of consumption "
+            "here, e.g. kWh, and what it is per in a product_unit column, e.g. t.",
+        ),
+    ],
+)
+def test_without_a_product_unit_column_the_unit_message_explains_what_to_write(records_register, unit, message):
+    header = [c for c in SolutionResource.columns() if c != "product_unit"]
+
+    result = run(SolutionResource, [solution_row(unit=unit)], header=header)
+
+    assert problems(result, SolutionResource) == [(2, "unit", message)]
+    assert stored_counts() == (0,) * 8
+
+
+def test_an_unknown_unit_with_a_product_unit_column_is_not_explained_again(records_register):
+    result = run(SolutionResource, [solution_row(unit="lbs/t")])
+
+    assert problems(result, SolutionResource) == [
+        (2, "unit", "Unknown unit “lbs”: use one of kWh, MWh, TOE, GJ, m3, t, kg, L.")
+    ]
+
+
+def test_a_saving_known_only_as_a_percentage_is_imported_as_reported(records_register):
+    header = ["facility_code", "implemented_on", "category", "description", "resource", "% tiết kiệm"]
+    row = {**solution_row(resource="nước"), "% tiết kiệm": "6.0 %"}
+    measured = solution_row(description="Thay động cơ", implemented_on="2014-03-01")
+
+    result = run(SolutionResource, [row], header=header)
+    run(SolutionResource, [measured])
+
+    assert problems(result, SolutionResource) == []
+    reported = ResourceSaving.objects.get(resource="water")
+    assert (reported.unit, reported.baseline, reported.after) == ("", None, None)
+    assert (reported.reported_percent, reported.saving_percent) == (Decimal("6"), Decimal("6"))
+    assert not reported.has_measured_baseline
+    assert ResourceSaving.objects.get(resource="energy").has_measured_baseline
+    # Counted like a measured saving: the first saving is the reported one's day, and the
+    # steps of the best saving start from it.
+    facility = Facility.objects.get(code="F0001")
+    assert FacilityPathway.objects.get(facility=facility).measured_on == dt.date(2013, 9, 1)
+    steps = SavingStep.objects.filter(facility=facility).order_by("resource", "since")
+    assert [(s.resource, s.since, s.best) for s in steps] == [
+        ("", dt.date(2013, 9, 1), Decimal("6")),
+        ("", dt.date(2014, 3, 1), Decimal("9.5238")),
+        ("energy", dt.date(2014, 3, 1), Decimal("9.5238")),
+        ("water", dt.date(2013, 9, 1), Decimal("6")),
+    ]
+
+
+def test_a_reported_percentage_for_a_stored_measured_saving_is_refused(records_register):
+    run(SolutionResource, [solution_row()])
+    header = ["facility_code", "implemented_on", "category", "description", "resource", "saved_percent"]
+
+    result = run(SolutionResource, [{**solution_row(), "saved_percent": "6"}], header=header)
+
+    assert problems(result, SolutionResource) == [
+        (
+            2,
+            "saved_percent",
+            "A saving is either measured (baseline and after) or reported as a percentage, not both.",
+        )
+    ]
+    saving = ResourceSaving.objects.get()
+    assert (saving.reported_percent, saving.saving_percent) == (None, Decimal("9.5238"))
+
+
+def test_a_measured_saving_replaces_a_reported_one(records_register):
+    run(SolutionResource, [solution_row(unit="", product_unit="", baseline="", after="", saved_percent="6")])
+
+    result = run(SolutionResource, [solution_row(saved_percent="")])
+
+    assert problems(result, SolutionResource) == []
+    saving = ResourceSaving.objects.get()
+    assert (saving.reported_percent, saving.saving_percent, saving.unit) == (None, Decimal("9.5238"), "kWh")
 
 
 # --- Specialists --------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from facilities.models import ProductionArea
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
-from programmes.models import CPOption, OutreachActivity, TechnicalSupport
+from programmes.models import CPOption, OutreachActivity, ResourceSaving, TechnicalSupport
 from programmes.tables import percent, round_percent
 from tests import builders as b
 from tests.programmes.conftest import grant
@@ -346,6 +346,21 @@ class TestSolutionList:
             ["2014-09-01", "Hợp tác xã Đan Phượng", "C003", "equipment modification", "Thay động cơ", "", "",
              "Energy: not measured yet"],
         ]  # fmt: skip
+
+    def test_a_reported_saving_is_marked_on_the_page_and_in_the_export(self, viewer_client, solutions):
+        ResourceSaving.objects.create(solution=solutions.sc, resource="water", reported_percent=Decimal("12.35"))
+        mark = "12.4 % (reported, no measured baseline)"
+
+        page = viewer_client.get(SOLUTIONS).content.decode()
+
+        assert f'<td class="num">{mark}</td>' in page  # the best saving, only reported
+        assert '<td class="num">8.0 %</td>' in page  # A001's best is measured
+        assert f'Water: <span class="num">{mark}</span>' in page
+        rows = csv_rows(viewer_client.get(SOLUTIONS, {"_export": "csv", "sort": "implemented_on"}))
+        assert rows[3][-2:] == ["12.4", f"Energy: not measured yet; Water: {mark}"]
+        assert rows[1][-1] == "Energy: 6.0 %; Water: 8.0 %"
+        # Counted like a measured saving.
+        assert codes(viewer_client.get(SOLUTIONS, {"min_saving": "12"})) == ["C003", "B002"]
 
     @pytest.mark.parametrize(
         ("sort", "expected"),

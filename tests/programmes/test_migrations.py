@@ -1,7 +1,8 @@
 """programmes/migrations/0006_natural_keys.py on a database that already holds copies:
 it refuses, names them and changes nothing; once they are merged it applies, and it
 reverses without losing a row. 0009_exact_savings converts the savings and their steps
-from floats to decimals and back."""
+from floats to decimals and back. 0012_reported_savings adds reported percentages (lost
+backwards)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from programmes import pathway
-from programmes.models import OutreachActivity, SavingStep, Survey
+from programmes.models import OutreachActivity, ResourceSaving, SavingStep, Survey
 from tests import builders
 
 BEFORE = [("programmes", "0005_import_permission")]
@@ -128,3 +129,34 @@ def test_exact_savings_converts_the_rows_both_ways(latest_afterwards):
 
     migrate([key for key in MigrationExecutor(connection).loader.graph.leaf_nodes() if key[0] == "programmes"])
     assert SavingStep.objects.count() == 4  # the latest pathway derived again
+
+
+BEFORE_REPORTED = [("programmes", "0011_survey_details_optional")]
+REPORTED = [("programmes", "0012_reported_savings")]
+
+
+def test_reported_savings_apply_and_reverse(latest_afterwards):
+    facility = builders.facility()
+    solution = builders.solution(facility, savings={"energy": (1, Decimal("0.937"))})
+    ResourceSaving.objects.create(solution=solution, resource="water", reported_percent=Decimal("6.35"))
+
+    migrate(BEFORE_REPORTED)
+    # Backwards the reported percentage is lost: the saving is "not measured yet".
+    assert [(r, None if v is None else Decimal(str(v))) for r, v in _stored(RESOURCES)] == [
+        ("energy", Decimal("6.3")),
+        ("water", None),
+    ]
+
+    migrate(REPORTED)
+    assert [(r, None if v is None else Decimal(str(v))) for r, v in _stored(RESOURCES)] == [
+        ("energy", Decimal("6.3")),
+        ("water", None),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE programmes_resourcesaving SET reported_percent = 4.5 WHERE resource = 'water'")
+    assert Decimal(str(_stored(RESOURCES)[1][1])) == Decimal("4.5")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE programmes_resourcesaving SET reported_percent = 4.5 WHERE resource = 'energy'")
+
+
+RESOURCES = "SELECT resource, saving_percent FROM programmes_resourcesaving"

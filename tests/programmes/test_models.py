@@ -173,6 +173,64 @@ def test_full_clean_reports_baseline_not_positive():
     assert "Baseline consumption must be above zero." in excinfo.value.messages
 
 
+def _reported(percent, **fields) -> ResourceSaving:
+    fields.setdefault("solution", builders.solution())
+    return ResourceSaving.objects.create(resource="water", reported_percent=percent, **fields)
+
+
+@pytest.mark.parametrize("percent", ["6.35", "0", "100", "6.3000"])
+def test_a_reported_saving_is_the_saving_when_nothing_is_measured(percent):
+    obj = _reported(Decimal(percent))
+    obj.refresh_from_db()
+    assert obj.saving_percent == Decimal(percent)
+    assert ResourceSaving.objects.filter(pk=obj.pk, saving_percent=Decimal(percent)).exists()
+    assert (obj.unit, obj.has_measured_baseline) == ("", False)
+    assert str(obj) == f"water: {obj.reported_percent} % (reported, no measured baseline)"
+
+
+def test_a_measured_saving_has_a_measured_baseline():
+    obj = _saving(100, 94)
+    assert obj.has_measured_baseline
+    assert _saving(100, None, resource="water").has_measured_baseline  # measured before, not yet after
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"unit": "kWh", "baseline": 100, "after": 94},
+            "A saving is either measured (baseline and after) or reported as a percentage, not both.",
+        ),
+        (
+            {"unit": "kWh", "baseline": 100},
+            "A saving is either measured (baseline and after) or reported as a percentage, not both.",
+        ),
+    ],
+)
+def test_a_saving_both_measured_and_reported_is_refused(fields, message):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _reported(Decimal(6), **fields)
+    obj = ResourceSaving(solution=builders.solution(), resource="water", reported_percent=6, **fields)
+    with pytest.raises(ValidationError) as excinfo:
+        obj.full_clean()
+    assert message in excinfo.value.messages
+
+
+@pytest.mark.parametrize("percent", ["-0.0001", "100.0001"])
+def test_a_reported_saving_is_a_percentage(percent):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _reported(Decimal(percent))
+
+
+def test_a_baseline_needs_a_unit():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResourceSaving.objects.create(solution=builders.solution(), resource="energy", baseline=100, after=94)
+    obj = ResourceSaving(solution=builders.solution(), resource="energy", baseline=100, after=94)
+    with pytest.raises(ValidationError) as excinfo:
+        obj.full_clean()
+    assert "A baseline needs a unit." in excinfo.value.messages
+
+
 @pytest.mark.parametrize(
     ("baseline", "after", "expected"),
     [

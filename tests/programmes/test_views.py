@@ -306,9 +306,18 @@ def test_solution_edit_shows_the_stored_saving(recorder_client):
     solution = builders.solution(savings={"energy": (100, 94)})
     response = recorder_client.get(reverse("programmes:solution_edit", args=[solution.pk]))
     page = response.content.decode()
-    assert '<output data-saving aria-live="polite">6.0 %</output>' in page
+    mark = 'data-reported-mark="reported, no measured baseline"'
+    assert f'<output data-saving {mark} aria-live="polite">6.0 %</output>' in page
     assert "js/saving.js" in page
     assert "defer" in page
+
+
+def test_solution_edit_shows_a_stored_reported_saving_as_reported(recorder_client):
+    solution = builders.solution()
+    ResourceSaving.objects.create(solution=solution, resource="water", reported_percent=6)
+    page = recorder_client.get(reverse("programmes:solution_edit", args=[solution.pk])).content.decode()
+    assert 'aria-live="polite">6.0 % (reported, no measured baseline)</output>' in page
+    assert 'name="savings-0-reported_percent" value="6"' in page
 
 
 def test_solution_edit_replaces_a_saving(recorder_client):

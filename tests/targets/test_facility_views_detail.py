@@ -143,3 +143,14 @@ def test_query_count_does_not_grow_with_the_history(viewer_client, django_assert
     with django_assert_num_queries(DETAIL):
         response = viewer_client.get(reverse("facilities:detail", args=[facility.code]))
     assert len(response.context["timeline"]) == 6 * n
+
+
+def test_a_reported_saving_is_marked_and_counted(viewer_client):
+    facility = b.facility(code="0103", name="Xưởng dệt")
+    solution = b.solution(facility, implemented_on=dt.date(2013, 3, 1), description="Thu hồi nước")
+    ResourceSaving.objects.create(solution=solution, resource="water", reported_percent=6)
+
+    words = text(page(viewer_client, facility))
+
+    assert "Water — — — 6.0 % (reported, no measured baseline)" in words
+    assert "6.0 % per unit of product (the largest, measured or reported)" in words
