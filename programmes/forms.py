@@ -16,18 +16,18 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.concurrency import VersionedFormMixin
 from cpdash.models import MAX_COUNT
-from cpdash.numbers import LocalIntegerField, local_formfield
+from cpdash.numbers import LocalIntegerField, local_formfield, parse_number
 from facilities.models import Facility
 from programmes import pathway
 from programmes.models import (
@@ -76,12 +76,14 @@ def saving_percent(baseline: Decimal | None, after: Decimal | None) -> Decimal |
 
 
 def _decimal(text: object) -> Decimal | None:
-    """``text`` as a Decimal (comma or point as separator); None when it is not a number."""
+    """``text`` as a Decimal, read as the user's language writes numbers (cpdash/numbers.py,
+    as the fields read it); None when it is not a number."""
+    if isinstance(text, Decimal):
+        return text if text.is_finite() else None
     try:
-        value = Decimal(str(text).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
+        return parse_number(str(text or ""))
+    except ValueError:
         return None
-    return value if value.is_finite() else None
 
 
 def _day(day: datetime.date) -> str:
@@ -375,7 +377,12 @@ class SurveyForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
 
 class ResourceSavingForm(RecordForm):
     """The saving of one resource: consumption per unit of product before and after
-    (measured), or only the percentage the facility reported; never both."""
+    (measured), or only the percentage the facility reported; never both. Consumption
+    that rose (after above baseline: a negative saving) is saved only once confirmed."""
+
+    confirm_rise = forms.BooleanField(
+        required=False, label=gettext_lazy("Yes: consumption rose after implementation. Save it.")
+    )
 
     class Meta:
         model = ResourceSaving
@@ -416,6 +423,24 @@ class ResourceSavingForm(RecordForm):
                     code="after_needs_baseline",
                 ),
             )
+        baseline, after = cleaned.get("baseline"), cleaned.get("after")
+        if baseline and after is not None and after > baseline and not cleaned.get("confirm_rise"):
+            self.add_error(
+                None,
+                ValidationError(
+                    _(
+                        "After implementation (%(after)s) is above the baseline (%(baseline)s): consumption "
+                        "rose, a saving of %(saving)s%%. Check the two values; if they are right, tick the box "
+                        "below and save again."
+                    ),
+                    code="rise",
+                    params={
+                        "after": number_format(after, use_l10n=True),
+                        "baseline": number_format(baseline, use_l10n=True),
+                        "saving": number_format(saving_percent(baseline, after), 1, use_l10n=True),
+                    },
+                ),
+            )
         if measured and reported:
             self.add_error(
                 "reported_percent",
@@ -435,6 +460,10 @@ class ResourceSavingForm(RecordForm):
                 ),
             )
         return cleaned
+
+    def has_error_rise(self) -> bool:
+        """Whether the row waits for the confirmation that consumption rose (the template shows the box)."""
+        return self.has_error(NON_FIELD_ERRORS, "rise")
 
     def saving(self) -> Decimal | None:
         """Percent saving of the row as typed (bound) or as stored: the measured one, else the

@@ -723,3 +723,15 @@ def test_a_new_records_date_defaults_to_today_but_not_its_rows():
     assert form.rowsets["supports"].forms[0]["given_on"].value() is None  # an empty row stays empty
     stored = builders.survey(surveyed_on=dt.date(2013, 4, 10))
     assert forms.SurveyForm(instance=stored)["surveyed_on"].value() == dt.date(2013, 4, 10)
+
+
+@pytest.mark.django_db
+def test_consumption_that_rose_is_saved_only_once_confirmed():
+    """Issue 12: an "after" above its baseline (a negative saving) is not saved silently."""
+    data = {"resource": "energy", "unit": "kWh", "baseline": "100", "after": "120"}
+    form = forms.ResourceSavingForm(data)
+    assert not form.is_valid()
+    assert form.has_error_rise()
+    assert "consumption rose, a saving of -20.0%" in " ".join(form.non_field_errors())
+    confirmed = forms.ResourceSavingForm({**data, "confirm_rise": "on"})
+    assert confirmed.is_valid(), confirmed.errors
