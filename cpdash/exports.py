@@ -33,6 +33,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import chain, islice
 from typing import IO
 
@@ -64,9 +65,34 @@ CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-#: The CSV's separator: a comma, as the exports have always had (the UX issue will set the
-#: regional separator Vietnamese Excel expects).
+#: The problem sheet's CSV separator: a comma, as the uploaded files it echoes.
 CSV_DELIMITER = ","
+
+
+def csv_dialect(language: str | None) -> tuple[str, str]:
+    """(cell separator, decimal separator) of a CSV that Excel opens in columns with the
+    regional settings of ``language``: Vietnamese settings separate lists with ";" and
+    decimals with ","; English ones with "," and "."."""
+    return (";", ",") if (language or "vi")[:2] == "vi" else (",", ".")
+
+
+def _csv_value(value: object, decimal: str) -> object:
+    """A cell as the CSV writes it: fractional numbers with ``decimal`` as separator."""
+    if decimal != "." and isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+        return str(value).replace(".", decimal)
+    return value
+
+
+def csv_text(headers: Sequence[object], rows: Iterable[Sequence[object]], language: str | None) -> str:
+    """A whole CSV (with a byte-order mark, so spreadsheets read UTF-8) in ``language``'s dialect."""
+    delimiter, decimal = csv_dialect(language)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(headers)
+    writer.writerows([_csv_value(value, decimal) for value in row] for row in rows)
+    return "\ufeff" + buffer.getvalue()
+
+
 #: Rows fetched per round trip from the database, and rows per chunk of a streamed CSV.
 CHUNK_SIZE = 2000
 #: XLSX column widths are written before the rows: they fit the header and the first rows.
@@ -273,8 +299,9 @@ def _sort_annotations(queryset: QuerySet, reads: list[str]) -> list[str]:
 def _csv_chunks(export: ValueExport, language: str | None) -> Iterator[bytes]:
     """The CSV in pieces: the byte-order mark (spreadsheets then read UTF-8) and header at
     once, then CHUNK_SIZE rows at a time, formatted in ``language``."""
+    delimiter, decimal = csv_dialect(language)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
+    writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(export.headers)
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
     rows = export.rows()
@@ -286,7 +313,7 @@ def _csv_chunks(export: ValueExport, language: str | None) -> Iterator[bytes]:
                 return
             buffer.seek(0)
             buffer.truncate()
-            writer.writerows(chunk)
+            writer.writerows([_csv_value(value, decimal) for value in row] for row in chunk)
             yield buffer.getvalue().encode("utf-8")
     finally:
         rows.close()  # ends the database transaction at once if the download stops early

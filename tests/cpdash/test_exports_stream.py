@@ -12,6 +12,7 @@ column the export cannot read as a plain value is refused, not guessed.
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from types import SimpleNamespace
@@ -152,7 +153,13 @@ def test_csv_is_byte_for_byte_what_the_table_rendered(viewer_client, world, url,
     with translation.override(language):
         expected = SafeTableExport("csv", LISTS[url](params)).export().encode("utf-8")
     assert len(expected.splitlines()) > 1
-    assert body(response) == expected
+    if language == "en":
+        assert body(response) == expected
+        return
+    # Vietnamese Excel's dialect: ";" between cells, "," in decimals; otherwise the same cells.
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig")), delimiter=";"))
+    decimals = [[re.sub(r"^(-?\d+),(\d+)$", r"\1.\2", cell) for cell in row] for row in rows]
+    assert decimals == list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("language", ["en", "vi"])

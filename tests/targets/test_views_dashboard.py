@@ -155,10 +155,38 @@ def test_csv_has_one_row_per_target_with_breakdown_columns(manager_client, inter
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
     assert len(body) == len(interview_year.targets)
-    assert "value" in header and "status" in header
-    assert any(column.startswith("sector: ") for column in header)
-    awareness = next(row for row in body if row[header.index("indicator")] == "awareness")
-    assert float(awareness[header.index("value")]) == 15.0
+    assert "Value (%)" in header and "Status" in header and "unit" not in header
+    assert any(column.startswith("sector: ") and column.endswith(" (%)") for column in header)
+    awareness = next(row for row in body if row[header.index("Indicator")] == "facilities aware of CP")
+    assert float(awareness[header.index("Value (%)")]) == 15.0
+    assert awareness[header.index("Status")] in {"met", "on track", "at risk", "off track", "no data"}
+
+
+def test_the_csv_opens_in_columns_in_vietnamese_excel(manager_client, interview_year):
+    """Issue 12: Vietnamese headers and statuses, ";" between cells and "," in decimals."""
+    manager_client.cookies["django_language"] = "vi"
+    response = manager_client.get(
+        reverse("targets:dashboard_export", args=["csv"]), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert "Giá trị (%)" in header and "Tình trạng" in header
+    value = next(row for row in body if row[header.index("Chỉ số")] == "cơ sở có nhận thức về SXSH")[
+        header.index("Giá trị (%)")
+    ]
+    assert value == "15,0"
+    statuses = {row[header.index("Tình trạng")] for row in body}
+    assert not statuses & {"on_track", "off_track", "at_risk", "no_data"}
+
+
+def test_the_xlsx_writes_dates_as_dates(manager_client, interview_year):
+    response = manager_client.get(
+        reverse("targets:dashboard_export", args=["xlsx"]), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    as_of = sheet.cell(row=2, column=header.index("As of") + 1).value
+    assert as_of.date() == dt.date(2012, 12, 31)
 
 
 def test_xlsx_matches_csv(manager_client, interview_year):
