@@ -2,6 +2,8 @@
 become bytes per visit, and the verdicts against issue 12's goals. Nothing here
 starts a server or a browser, or times anything."""
 
+from pathlib import Path
+
 from bench import pages
 from bench.pages import DASHBOARD, PLOTLY, PageType, Recorder, Transfer, Visit
 
@@ -119,3 +121,19 @@ def test_the_tables_show_each_page_cold_warm_and_plotly():
     assert "| dashboard, gzip only | manager | 1,125.2 kB | 13.5 kB | 1,111.7 kB | — | 2 | — |" in table
     console = pages.lines(results)
     assert len(console) == 3 and "not loaded" not in console[1]
+
+
+def test_only_the_chart_pages_templates_include_plotly():
+    """The bench weighs one page of each type; this covers every template of the project."""
+    root = Path(pages.ROOT)
+    folders = [
+        root / "templates",
+        *(root / app / "templates" for app in ("cpdash", "facilities", "programmes", "targets", "jobs")),
+    ]
+    naming = sorted(
+        str(path.relative_to(root))
+        for folder in folders
+        for path in folder.glob("**/*.html")
+        if "plotly" in path.read_text(encoding="utf-8")
+    )
+    assert naming == ["templates/targets/dashboard.html", "templates/targets/report.html"]
