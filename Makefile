@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 TEST_WORKERS ?= auto
 
-.PHONY: run serve worker test lint install browser demo bench messages clean
+.PHONY: run serve worker test lint install browser demo bench bench-pages messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,9 +63,16 @@ demo: $(STAMP)
 	$(PY) manage.py load_demo
 
 ## Pages and calls at several register sizes beside their one-query floors (SQLite: 2k, 20k; with a
-## PostgreSQL DATABASE_URL: 20k, 100k, 1M; BENCH_SIZES=… to choose); see docs/performance.md
-bench: $(STAMP)
+## PostgreSQL DATABASE_URL: 20k, 100k, 1M; BENCH_SIZES=… to choose), then each page type's weight
+## over the network (bench-pages); see docs/performance.md
+bench: $(STAMP) browser
 	$(PY) scripts/bench.py
+	$(PY) -m bench.pages
+
+## Each page type's bytes over the network, cold and warm, in Chromium, from the production static
+## set-up (gunicorn, collectstatic, whitenoise) on a scratch database: bench/pages.py, about a minute
+bench-pages: $(STAMP) browser
+	$(PY) -m bench.pages
 
 ## Recompile translations after editing locale/*/LC_MESSAGES/django.po
 messages: $(STAMP)

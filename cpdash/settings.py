@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Text responses gzipped (static files are whitenoise's, answered above): cpdash/compression.py
+    "cpdash.compression.TextGZipMiddleware",
     "cpdash.middleware.DatabaseUnavailableMiddleware",  # 503, not 500, while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cpdash.middleware.ChosenLanguageMiddleware",  # the user's choice, else Vietnamese; never the browser's
@@ -164,7 +166,8 @@ FORMAT_MODULE_PATH = ["cpdash.formats"]  # dates 31/12/2015 and numbers 1.234,5 
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and whitenoise serves from; STATIC_ROOT moves it (make bench uses a scratch folder).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
