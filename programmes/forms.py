@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -189,7 +190,19 @@ class SubmitOnceMixin:
             return super().save(commit)
 
 
-class RecordForm(forms.ModelForm):
+class LabelledRowMixin:
+    """Forms shown as rows of a table (a formset's forms: they have a prefix) have no
+    <label> beside their inputs, only the column's header: each input gets its field's
+    label as its accessible name, so that a screen reader says what it is."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.prefix:
+            for field in self.fields.values():
+                field.widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+
+
+class RecordForm(LabelledRowMixin, forms.ModelForm):
     """Base of the record forms.
 
     ``past_dates`` names date fields that refuse days after today (their
@@ -218,7 +231,7 @@ class RecordForm(forms.ModelForm):
         new = not self.is_bound and self.instance.pk is None and self.prefix is None
         for name in self.past_dates:
             field = self.fields[name]
-            field.widget = DayInput(attrs={"max": today})
+            field.widget = DayInput(attrs={**field.widget.attrs, "max": today})
             field.widget.is_required = field.required
             field.validators.append(not_in_future)
             if new and field.required:
@@ -246,7 +259,21 @@ class RecordForm(forms.ModelForm):
         return cleaned
 
 
-class OneRowPerValueFormSet(forms.BaseInlineFormSet):
+class LabelledFormSetMixin:
+    """The formset's own inputs (delete, order) named too (LabelledRowMixin)."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        for name in (forms.formsets.DELETION_FIELD_NAME, forms.formsets.ORDERING_FIELD_NAME):
+            if name in form.fields:
+                form.fields[name].widget.attrs.setdefault("aria-label", capfirst(str(form.fields[name].label)))
+
+
+class LabelledInlineFormSet(LabelledFormSetMixin, forms.BaseInlineFormSet):
+    pass
+
+
+class OneRowPerValueFormSet(LabelledInlineFormSet):
     """Rows of a record where ``unique_field`` may appear once (one saving per
     resource, one support per kind); a repeat is refused with a message that
     names the repeated values."""
@@ -326,7 +353,9 @@ class TechnicalSupportFormSet(OneRowPerValueFormSet):
     repeated_message = gettext_lazy("Each kind of support is recorded once per survey; repeated: %(values)s.")
 
 
-CPOptionFormSet = forms.inlineformset_factory(Survey, CPOption, form=CPOptionForm, extra=3, can_delete=True)
+CPOptionFormSet = forms.inlineformset_factory(
+    Survey, CPOption, form=CPOptionForm, formset=LabelledInlineFormSet, extra=3, can_delete=True
+)
 SupportFormSet = forms.inlineformset_factory(
     Survey,
     TechnicalSupport,
@@ -552,7 +581,7 @@ class SolutionForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
 # --- Outreach activities and their attendance ------------------------------------
 
 
-class AttendanceRowForm(forms.Form):
+class AttendanceRowForm(LabelledRowMixin, forms.Form):
     """One facility's attendance, by code; the activity form resolves all codes at once."""
 
     facility = forms.CharField(
@@ -572,8 +601,18 @@ class AttendanceRowForm(forms.Form):
 
 # A few hundred rows at most: each row posts two fields and Django refuses a
 # post of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000); larger lists are pasted.
+class LabelledFormSet(LabelledFormSetMixin, forms.BaseFormSet):
+    pass
+
+
 AttendanceRowFormSet = forms.formset_factory(
-    AttendanceRowForm, extra=0, can_delete=True, max_num=450, validate_max=True, absolute_max=450
+    AttendanceRowForm,
+    formset=LabelledFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=450,
+    validate_max=True,
+    absolute_max=450,
 )
 
 

@@ -735,3 +735,21 @@ def test_consumption_that_rose_is_saved_only_once_confirmed():
     assert "consumption rose, a saving of -20.0%" in " ".join(form.non_field_errors())
     confirmed = forms.ResourceSavingForm({**data, "confirm_rise": "on"})
     assert confirmed.is_valid(), confirmed.errors
+
+
+@pytest.mark.django_db
+def test_every_input_of_a_table_row_has_an_accessible_name():
+    """Issue 12 (axe: "form elements must have labels"): rows of the survey, savings and
+    attendance tables name each input after its column."""
+    import re
+
+    survey = forms.SurveyForm(instance=Survey())
+    savings = forms.SolutionForm(instance=Solution()).rowsets["savings"]
+    attendance = forms.AttendanceRowFormSet(initial=[{"facility": "F1", "people": 1}], prefix="attendance")
+    rows = [*survey.rowsets["options"].forms, *survey.rowsets["supports"].forms, *savings.forms, *attendance.forms]
+    assert attendance.forms
+    for row in rows:
+        for field in row.visible_fields():
+            html = str(field)
+            assert re.search(r'aria-label="[^"]+"', html), html
+    assert "aria-label" not in str(survey["surveyed_on"])  # it has its own <label>
