@@ -73,3 +73,16 @@ def test_the_language_in_use_is_marked_on_record_pages_too(live_server, page, de
         background = "el => getComputedStyle(el).backgroundColor"
         # Filled for the language in use, clear for the other (it used to be the reverse there).
         assert (current.evaluate(background), other.evaluate(background)) == ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+
+
+def test_the_first_tab_stop_skips_to_the_content(live_server, page, demo):
+    """Issue 12: 13 Tab stops came before a form's first field."""
+    sign_in(page, live_server, "staff", "staff-demo-2015")
+    page.goto(f"{live_server.url}/record/surveys/new/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("document.activeElement.textContent") == "Bỏ qua, đến nội dung chính"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
