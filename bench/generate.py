@@ -146,16 +146,19 @@ class Generator:
         self.unit_ids = {spec.name: i for i, spec in enumerate(data.UNITS, 1)}
         self.unit_names = [spec.name for spec in data.UNITS]
         units = Table(
-            AdministrativeUnit, ("id", "search_text", "name", "kind", "committee_name", "valid_from", "valid_until")
+            AdministrativeUnit,
+            ("id", "search_text", "code", "name", "kind", "committee_name", "parent_id", "valid_from", "valid_until"),
         )
         for spec, pk in zip(data.UNITS, self.unit_ids.values(), strict=True):
             units.rows.append(
                 (
                     pk,
                     fold(spec.name),
+                    "",
                     spec.name,
                     spec.kind,
                     f"{data.COMMITTEE_PREFIX[spec.kind]} {spec.name}",
+                    None,
                     spec.valid_from,
                     spec.valid_until,
                 )
@@ -201,6 +204,7 @@ class Generator:
                 "area_kind",
                 "sector_id",
                 "unit_scope_id",
+                "unit_level",
             ),
         )
         for phase_id, (name, _start, end) in enumerate(data.PHASES, 1):
@@ -222,6 +226,7 @@ class Generator:
                         "",
                         None,
                         None,
+                        AdministrativeUnit.Level.DISTRICT.value,
                     )
                 )
         specialists = Table(Specialist, ("id", "search_text", "unit_id", "name", "position", "appointed_on", "left_on"))
@@ -472,7 +477,8 @@ class Generator:
             ),
         )
         self.savings = Table(
-            ResourceSaving, ("id", "solution_id", "resource", "unit", "product_unit", "baseline", "after")
+            ResourceSaving,
+            ("id", "solution_id", "resource", "unit", "product_unit", "baseline", "after", "reported_percent"),
         )
         self.reached: dict[int, dt.date] = {}  # facility → first contact
         self.applied: dict[int, dt.date] = {}  # facility → first solution
@@ -932,7 +938,9 @@ class Generator:
         after = (baseline * Decimal(1 - percent / 100)).quantize(Decimal("0.000001"))
         if solution[1] >= dt.date(2015, 10, 1) and self.rng.random() < 0.3:
             after = None  # late-2015 solutions are not all measured yet
-        self.savings.rows.append((len(self.savings.rows) + 1, solution[0], resource, unit, product, baseline, after))
+        self.savings.rows.append(
+            (len(self.savings.rows) + 1, solution[0], resource, unit, product, baseline, after, None)
+        )
 
     # --- All of it ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -112,8 +113,6 @@ class LocalIntegerField(_LocalNumber, forms.IntegerField):
 def local_formfield(field, **kwargs) -> forms.Field | None:
     """A ModelForm's ``formfield_callback``: decimal and integer model fields (without
     choices) get fields that read numbers the way the user's language writes them."""
-    from django.db import models
-
     # localize: a stored value is shown back as the language writes it (1,234 in Vietnamese),
     # so that saving an unchanged form reads it back the same.
     if not field.choices and isinstance(field, models.DecimalField):

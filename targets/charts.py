@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.utils import numberformat
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -55,8 +56,7 @@ def number(value: float | int, places: int, language: str) -> str:
     """``value`` with ``places`` decimals and grouped thousands, as ``language`` writes
     numbers (the figures' ``separators``: 1.234,5 in Vietnamese, 1,234.5 in English)."""
     decimal, thousands = SEPARATORS.get(language, SEPARATORS["en"])
-    text = f"{value:,.{places}f}"
-    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+    return numberformat.format(value, decimal, places, 3, thousands, force_grouping=True)
 
 
 def plain(text: object) -> str:

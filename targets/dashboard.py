@@ -170,14 +170,6 @@ def summary(results: Sequence[TargetResult]) -> Summary:
     )
 
 
-def status_counts(results: Sequence[TargetResult]) -> dict[str, int]:
-    """How many targets are in each status (for the summary line)."""
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.status] = counts.get(result.status, 0) + 1
-    return counts
-
-
 # --- The page -------------------------------------------------------------------------------------
 
 #: Output counts shown per year, in order (key of outputs_for_period → label).
@@ -272,7 +264,6 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
     return {
         "cards": cards,
         "results": results,
-        "statuses": status_counts(results),
         "summary": summary(results),
         "small_sample": SMALL_SAMPLE,
         "focus": focus,
