@@ -180,18 +180,17 @@ class FacilityAdminForm(VersionedModelForm):
         fields = ("code", "name", "kind", "employees", "sector", "unit", "area", "in_scope", "opened_on", "closed_on")
 
     def clean(self) -> dict:
-        """The unit existed on the day the facility moved there (a new facility: the day it
-        opened, else closed, else today)."""
+        """The unit existed on the day the facility moved there; a new facility's unit had not
+        ended on the day it opened, else closed, else today (as the import checks)."""
         cleaned = super().clean()
         unit, moved_on = cleaned.get("unit"), cleaned.get("moved_on")
         opened, closed = cleaned.get("opened_on"), cleaned.get("closed_on")
-        if moved_on:
-            day = moved_on
-        elif self.instance.pk is None:
+        problem = None
+        if unit and moved_on:
+            problem = unit.not_valid_reason(moved_on)
+        elif unit and self.instance.pk is None:
             day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
-        else:
-            day = None
-        problem = unit.not_valid_reason(day) if unit and day else None
+            problem = unit.not_valid_reason(day, ended_only=True)
         if problem:
             self.add_error("unit", problem)
         return cleaned

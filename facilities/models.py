@@ -137,11 +137,17 @@ class AdministrativeUnit(Searchable):
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
     def not_valid_reason(
-        self, day: datetime.date, format_day: Callable[[datetime.date], str] = datetime.date.isoformat
+        self,
+        day: datetime.date,
+        format_day: Callable[[datetime.date], str] = datetime.date.isoformat,
+        *,
+        ended_only: bool = False,
     ) -> str | None:
         """Why nothing can name this unit on ``day`` (it did not exist yet, or no longer);
-        None when it existed then. ``format_day`` writes the dates."""
-        if self.is_valid_on(day):
+        None when it existed then. ``ended_only``: only a unit that had ended is wrong (a
+        facility registered in a unit formed after it opened was in a predecessor then).
+        ``format_day`` writes the dates."""
+        if self.is_valid_on(day) or (ended_only and day < self.valid_from):
             return None
         if day < self.valid_from:
             return gettext("%(unit)s did not exist yet on %(day)s (it was formed on %(start)s).") % {

@@ -513,11 +513,12 @@ class FacilityResource(resources.ModelResource):
                 },
             )
         if new and dates_read and "unit" not in errors:
-            # A new facility's unit existed when it opened (else when it closed, else today); a
-            # stored one that moves is there from the list's day (facilities/membership.py).
+            # A new facility's unit had not ended when it opened (else when it closed, else today):
+            # one formed later is fine, the facility was in a predecessor before. A stored facility
+            # that moves is there from the list's day (facilities/membership.py).
             day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
             unit = self._related["unit"].get(values["unit_id"])
-            problem = unit.not_valid_reason(day) if unit else None
+            problem = unit.not_valid_reason(day, ended_only=True) if unit else None
             if problem:
                 yield ("unit", problem)
         if "area_type" in row and not {"production_area", "area_type"} & errors.keys():

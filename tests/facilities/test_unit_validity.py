@@ -56,3 +56,11 @@ def test_the_admin_moves_a_facility_on_the_day_given_and_refuses_a_unit_not_vali
         ("Từ Liêm", None, dt.date(2014, 1, 1)),
         ("Bắc Từ Liêm", dt.date(2014, 1, 1), None),
     ]
+
+
+def test_a_facility_older_than_its_unit_imports(tu_liem):
+    """Bắc Từ Liêm was formed in 2014; a facility there that opened in 2005 was in Từ Liêm
+    then: registered in its unit of today, it is accepted (the bench's register found this)."""
+    row = good_row("N3", unit="Bắc Từ Liêm", production_area="", area_type="", opened_on="2005-03-01")
+    assert problems(run_import(csv_bytes([row]))) == []
+    assert Facility.objects.filter(code="N3").exists()
