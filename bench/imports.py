@@ -356,7 +356,12 @@ def measure(count: int, log=print) -> list[dict]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT name, id FROM facilities_sector ORDER BY id")
             sectors = dict(cursor.fetchall())
-            cursor.execute("SELECT name, id FROM facilities_administrativeunit ORDER BY id")
+            # Units that had not ended by 2020: the rows open facilities up to 2019, and a new
+            # facility's unit must not have ended by its opening (Từ Liêm ended in 2013).
+            cursor.execute(
+                "SELECT name, id FROM facilities_administrativeunit "
+                "WHERE valid_until IS NULL OR valid_until >= '2020-01-01' ORDER BY id"
+            )
             units = dict(cursor.fetchall())
         clean(connection)
         clean_records(connection)
