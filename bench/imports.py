@@ -141,6 +141,7 @@ def clean(connection) -> None:
         ids = "SELECT id FROM facilities_facility WHERE code LIKE %s"
         cursor.execute(f"DELETE FROM programmes_savingstep WHERE facility_id IN ({ids})", [like])
         cursor.execute(f"DELETE FROM programmes_facilitypathway WHERE facility_id IN ({ids})", [like])
+        cursor.execute(f"DELETE FROM facilities_unitmembership WHERE facility_id IN ({ids})", [like])
         cursor.execute("DELETE FROM facilities_historicalfacility WHERE code LIKE %s", [like])
         # The register versions of the bench's files (named BENCH-…) and their changes.
         cursor.execute("DELETE FROM facilities_registerchange WHERE code LIKE %s", [like])
