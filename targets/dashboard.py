@@ -129,15 +129,6 @@ def years_of(phase: Phase, as_of: datetime.date) -> list[int]:
     return list(range(phase.starts_on.year, last + 1))
 
 
-def outputs_by_year(years: Sequence[int], *, as_of: datetime.date) -> dict[int, dict[str, int]]:
-    """{year: outputs_for_period(...)} for each year, the last one cut at ``as_of``.
-    5 queries per year."""
-    return {
-        year: selectors.outputs_for_period(start=datetime.date(year, 1, 1), end=min(datetime.date(year, 12, 31), as_of))
-        for year in years
-    }
-
-
 def is_unit_indicator(indicator: str) -> bool:
     """Specialist coverage counts units, not facilities: its evidence is the units table."""
     return indicator == Indicator.SPECIALIST_COVERAGE
@@ -242,7 +233,9 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
         return {"cards": [], "results": []}
     results = selectors.targets_as_of(targets=targets, as_of=as_of)
     start = min(selectors.series_start(t) for t in targets)
-    series = selectors.series_for_targets(targets=targets, as_of=as_of, freq=series_frequency(start, as_of))
+    series = selectors.series_for_targets(
+        targets=targets, as_of=as_of, freq=series_frequency(start, as_of), saving_freq="year"
+    )
     cards = [
         Card(
             result=result,
@@ -260,7 +253,7 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
     facility_results = [r for r in results if not is_unit_indicator(r.indicator)]
     focus = next((r for r in facility_results if r.target_id == focus_id), None) or next(iter(facility_results), None)
     years = years_of(phase, as_of)
-    outputs = outputs_by_year(years, as_of=as_of)
+    outputs = selectors.outputs_by_year(years=years, as_of=as_of)
     return {
         "cards": cards,
         "results": results,

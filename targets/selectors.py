@@ -34,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils.translation import gettext as _
 
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, unit_valid_q
@@ -70,6 +70,7 @@ from targets.queries import (
     left_on,
     listed_people,
     measured_q,
+    measured_since,
     ranked_savings,
     reached_q,
     saving_measured,
@@ -98,10 +99,6 @@ FREQUENCIES = tuple(TRUNC)
 MAX_PERIODS = 240
 #: At most this many conditional counts in one SELECT (PostgreSQL allows 1,664 columns).
 MAX_AGGREGATES = 600
-#: A LIMIT no table reaches. Counting over ``qs[:ALL_ROWS]`` makes the per-facility dates a
-#: subquery the planner cannot flatten (PostgreSQL and SQLite both would otherwise copy each
-#: correlated date subquery into every conditional count that uses it, and run it again there).
-ALL_ROWS = 10**15
 #: Resources a saving is reported for by savings_by_resource().
 SAVING_RESOURCES = (Resource.ENERGY, Resource.RAW_MATERIAL, Resource.FUEL)
 
@@ -171,6 +168,7 @@ class _Plan:
         self.facility_counts: dict[str, Q] = {}
         self.unit_counts: dict[str, Q] = {}
         self._aliases: dict[tuple, str] = {}
+        self._counted: dict[tuple[bool, Q], str] = {}
 
     def _alias(self, key: tuple, registry: dict[str, object], factory) -> str:
         if key not in self._aliases:
@@ -194,6 +192,8 @@ class _Plan:
             return aware_since(prefix="")
         if kind == "applying":
             return applying_since(prefix="")
+        if kind == "measured" and not args[0]:
+            return measured_since(prefix="")  # a column: no join to the saving steps
         factory = saving_reached if kind == "reached" else saving_measured
         relation = self._alias(key, self.relations, lambda: functools.partial(factory, *args))
         return since_of(relation)
@@ -213,10 +213,16 @@ class _Plan:
         )
 
     def count(self, target: Target, counting, name: str, condition: Q) -> str:
-        alias = f"t{target.pk}_{name}"
-        registry = self.unit_counts if isinstance(counting, _UnitCounting) else self.facility_counts
-        registry[alias] = condition
-        return alias
+        """The alias of the count of rows meeting ``condition``: targets asking the same count
+        (every share's denominator is the open facilities; two phases' awareness targets count
+        alike) share one aggregate, 22 instead of 40 for the demo's nine targets."""
+        units = isinstance(counting, _UnitCounting)
+        key = (units, condition)
+        if key not in self._counted:
+            registry = self.unit_counts if units else self.facility_counts
+            self._counted[key] = alias = f"t{target.pk}_{name}"
+            registry[alias] = condition
+        return self._counted[key]
 
     def facilities(self) -> QuerySet[Facility]:
         """The facilities counted, joined to the saving steps the counts need."""
@@ -249,19 +255,36 @@ class _Plan:
         # Names of their own: the plan's aliases are a0, a1, …
         columns = [column for i in range(len(ordered)) for column in (f"came{i}", f"gone{i}")]
         dates = dates.annotate(**{f"came{i}": F(alias) for i, alias in enumerate(ordered)})
-        # Every facility is read once (a CTE); each of its dates is then counted per day, and
-        # the days (a few thousand at most) summed into periods here.
+        # Every facility is read once; each of its dates is then counted per period (at most
+        # MAX_PERIODS rows per date column leave the database).
         using = router.db_for_read(Facility)
         inner, params = dates.values(*columns).query.get_compiler(using=using).as_sql()
-        unpivot = " UNION ALL ".join(f"SELECT {n} AS part, {column} AS day FROM f" for n, column in enumerate(columns))
-        sql = f"WITH f AS ({inner}) SELECT part, day, COUNT(*) FROM ({unpivot}) days WHERE day <= %s GROUP BY part, day"
+        period, period_params = connections[using].ops.date_trunc_sql(kind, "day", ())
+        if connections[using].vendor == "postgresql":
+            # Each row's dates unnested in place: no copy of the rows to a work table read once
+            # per date column (a third less time at 100,000 facilities), and parallel workers.
+            sql = (
+                f"SELECT part - 1 AS part, {period} AS period, COUNT(*) FROM ({inner}) f "
+                f"CROSS JOIN LATERAL UNNEST(ARRAY[{', '.join(columns)}]) WITH ORDINALITY AS days(day, part) "
+                f"WHERE day <= %s GROUP BY 1, 2"
+            )
+            arguments = [*period_params, *params, as_of]
+        else:
+            unpivot = " UNION ALL ".join(
+                f"SELECT {n} AS part, {column} AS day FROM f" for n, column in enumerate(columns)
+            )
+            sql = (
+                f"WITH f AS ({inner}) SELECT part, {period} AS period, COUNT(*) FROM ({unpivot}) days "
+                f"WHERE day <= %s GROUP BY part, {period}"
+            )
+            arguments = [*params, *period_params, as_of, *period_params]
         signs = [(alias, sign) for alias in ordered for sign in (1, -1)]
         changes: dict[str, dict[datetime.date, int]] = {alias: defaultdict(int) for alias in aliases}
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [*params, as_of])
-            for part, day, count in cursor.fetchall():
+            cursor.execute(sql, arguments)
+            for part, starts, count in cursor.fetchall():
                 alias, sign = signs[part]
-                changes[alias][_period_start(_as_date(day), kind)] += sign * count
+                changes[alias][_as_date(starts)] += sign * count
         return {alias: _running_count(changes[alias], kind) for alias in aliases}
 
     def run_by(self, field: str, only: set[str]) -> tuple[list[dict], list[dict]]:
@@ -314,7 +337,10 @@ def _aggregate(base: QuerySet, annotations: dict, conditions: dict[str, Q]) -> d
     counts: dict[str, int] = {}
     for start in range(0, len(items), MAX_AGGREGATES):
         chunk = items[start : start + MAX_AGGREGATES]
-        rows = base.annotate(**annotations)[:ALL_ROWS]
+        # No LIMIT fence around the annotated rows (the engine's counts once needed one against
+        # correlated subqueries; pathway columns are plain): the planner may then flatten them and
+        # count in parallel workers, 1.5-2x faster on PostgreSQL at 100,000 facilities.
+        rows = base.annotate(**annotations)
         counts.update(rows.aggregate(**{alias: Count("pk", filter=q) for alias, q in chunk}))
     return counts
 
@@ -620,17 +646,29 @@ def series_for_targets(
     as_of: datetime.date,
     freq: str = "month",
     start: datetime.date | None = None,
+    saving_freq: str | None = None,
 ) -> dict[int, list[SeriesPoint]]:
     """Series for several targets at once: {target id: [SeriesPoint, …]} in period order.
+
+    ``saving_freq`` (default ``freq``): the periods of saving targets, whose medians cost
+    a sort of every measured facility per point ("year" on the dashboard: a saving per
+    unit of product moves audit by audit, and 16 year ends cost a quarter of 64 quarters).
 
     Queries, whatever the data: 1 for all facility counts, 1 for all unit
     counts, 1 for the medians of saving targets (more only past MAX_AGGREGATES
     counts). Raises ValueError for an unknown ``freq`` or
     more than MAX_PERIODS periods.
     """
-    if freq not in FREQUENCIES:
+    if freq not in FREQUENCIES or (saving_freq or freq) not in FREQUENCIES:
         raise ValueError(freq)
-    days_by_target = {t.pk: arithmetic.period_ends(start or series_start(t), as_of, freq) for t in targets}
+    if saving_freq and FREQUENCIES.index(saving_freq) < FREQUENCIES.index(freq):
+        raise ValueError(saving_freq)  # its days are read from the counts per period of ``freq``
+    days_by_target = {
+        t.pk: arithmetic.period_ends(
+            start or series_start(t), as_of, (saving_freq or freq) if t.indicator == Indicator.SAVING else freq
+        )
+        for t in targets
+    }
     if any(len(days) > MAX_PERIODS for days in days_by_target.values()):
         raise ValueError(freq)
     plan = _Plan()
@@ -759,20 +797,7 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
     given technical support), demonstration_models (started),
     replications. Counts of facilities are of distinct facilities.
     """
-    period = {"held_on__gte": start, "held_on__lte": end}
-    kinds = OutreachActivity.Kind
-    events = (kinds.SYMPOSIUM, kinds.WORKSHOP, kinds.TRAINING)
-    activities = OutreachActivity.objects.filter(**period).aggregate(
-        leaflets=Sum("quantity", filter=Q(kind=kinds.LEAFLETS), default=0),
-        leaflet_distributions=Count("pk", filter=Q(kind=kinds.LEAFLETS)),
-        results_reports=Count("pk", filter=Q(kind=kinds.RESULTS_REPORT)),
-        symposia=Count("pk", filter=Q(kind=kinds.SYMPOSIUM)),
-        workshops=Count("pk", filter=Q(kind=kinds.WORKSHOP)),
-        trainings=Count("pk", filter=Q(kind=kinds.TRAINING)),
-        media=Count("pk", filter=Q(kind=kinds.MEDIA)),
-        participants=Sum("participants", filter=Q(kind__in=events), default=0),
-        listed_people=Sum(listed_people(), filter=Q(kind__in=events), default=0),
-    )
+    activities = OutreachActivity.objects.filter(held_on__range=(start, end)).aggregate(**_activity_outputs())
     facilities = _facility_outputs(start, end)
     surveys = Survey.objects.filter(surveyed_on__range=(start, end)).count()
     demonstration_models = DemonstrationModel.objects.filter(started_on__range=(start, end)).count()
@@ -783,6 +808,104 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
         "surveys": surveys,
         "demonstration_models": demonstration_models,
         "replications": replications,
+    }
+
+
+def outputs_by_year(*, years: Sequence[int], as_of: datetime.date) -> dict[int, dict[str, int]]:
+    """outputs_for_period() of each calendar year of ``years`` (consecutive), the last one cut
+    at ``as_of``: {year: outputs}. 7 queries, each grouped by year, however many years."""
+    found: dict[int, dict[str, int]] = {year: dict.fromkeys(OUTPUT_KEYS, 0) for year in years}
+    if not years:
+        return found
+    start, end = datetime.date(years[0], 1, 1), min(datetime.date(years[-1], 12, 31), as_of)
+
+    def add(rows: Iterable[dict]) -> None:
+        for row in rows:
+            found[int(row.pop("year"))].update({key: value or 0 for key, value in row.items()})
+
+    def per_year(records: QuerySet, day, **counts) -> Iterable[dict]:
+        return records.annotate(year=ExtractYear(day)).values("year").annotate(**counts).order_by()
+
+    add(per_year(OutreachActivity.objects.filter(held_on__range=(start, end)), "held_on", **_activity_outputs()))
+    add(
+        per_year(
+            FacilityPathway.objects.filter(aware_on__range=(start, end)),
+            "aware_on",
+            facilities_newly_reached=Count("facility_id", distinct=True),
+        )
+    )
+    supported = TechnicalSupport.objects.alias(day=support_day()).filter(day__range=(start, end))
+    add(per_year(supported, support_day(), facilities_supported=Count("survey__facility", distinct=True)))
+    add(per_year(Survey.objects.filter(surveyed_on__range=(start, end)), "surveyed_on", surveys=Count("pk")))
+    add(
+        per_year(
+            DemonstrationModel.objects.filter(started_on__range=(start, end)),
+            "started_on",
+            demonstration_models=Count("pk"),
+        )
+    )
+    add(
+        per_year(
+            Replication.objects.filter(replicated_on__range=(start, end)), "replicated_on", replications=Count("pk")
+        )
+    )
+    # Distinct facilities reached per year: the UNION of (facility, year) pairs, counted per year.
+    contacts = [
+        records.filter(**{f"{day}__range": (start, end)})
+        .annotate(year=ExtractYear(day))
+        .order_by()
+        .values_list(facility, "year")
+        for records, day, facility in (
+            (Attendance.objects.all(), "activity__held_on", "facility_id"),
+            (Survey.objects.all(), "surveyed_on", "facility_id"),
+            (AwarenessRecord.objects.all(), "recorded_on", "facility_id"),
+            (DemonstrationModel.objects.all(), "started_on", "host_id"),
+            (Replication.objects.all(), "replicated_on", "facility_id"),
+            (Solution.objects.all(), "implemented_on", "facility_id"),
+        )
+    ]
+    using = router.db_for_read(Attendance)
+    pairs, params = contacts[0].union(*contacts[1:]).query.get_compiler(using=using).as_sql()
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT year, COUNT(*) FROM ({pairs}) pairs GROUP BY year", params)
+        add({"year": year, "facilities_reached": count} for year, count in cursor.fetchall())
+    return found
+
+
+#: The keys of outputs_for_period() and outputs_by_year().
+OUTPUT_KEYS = (
+    "leaflets",
+    "leaflet_distributions",
+    "results_reports",
+    "symposia",
+    "workshops",
+    "trainings",
+    "media",
+    "participants",
+    "listed_people",
+    "facilities_reached",
+    "facilities_newly_reached",
+    "facilities_supported",
+    "surveys",
+    "demonstration_models",
+    "replications",
+)
+
+
+def _activity_outputs() -> dict:
+    """The aggregates of outreach activities in outputs_for_period()."""
+    kinds = OutreachActivity.Kind
+    events = (kinds.SYMPOSIUM, kinds.WORKSHOP, kinds.TRAINING)
+    return {
+        "leaflets": Sum("quantity", filter=Q(kind=kinds.LEAFLETS), default=0),
+        "leaflet_distributions": Count("pk", filter=Q(kind=kinds.LEAFLETS)),
+        "results_reports": Count("pk", filter=Q(kind=kinds.RESULTS_REPORT)),
+        "symposia": Count("pk", filter=Q(kind=kinds.SYMPOSIUM)),
+        "workshops": Count("pk", filter=Q(kind=kinds.WORKSHOP)),
+        "trainings": Count("pk", filter=Q(kind=kinds.TRAINING)),
+        "media": Count("pk", filter=Q(kind=kinds.MEDIA)),
+        "participants": Sum("participants", filter=Q(kind__in=events), default=0),
+        "listed_people": Sum(listed_people(), filter=Q(kind__in=events), default=0),
     }
 
 

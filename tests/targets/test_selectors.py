@@ -491,6 +491,29 @@ class TestSeries:
         last = series[interview_year.targets["specialist_coverage"].pk][-1]
         assert (last.numerator, last.denominator) == (9, 30)
 
+    def test_saving_targets_at_their_own_frequency(self, interview_year, django_assert_num_queries):
+        """The dashboard draws savings medians per year beside monthly counts: the saving
+        target's points are the year ends, each its own figure; the others stay monthly."""
+        targets = list(interview_year.targets.values())
+        saving = interview_year.targets["saving"]
+        with django_assert_num_queries(3):
+            series = selectors.series_for_targets(
+                targets=targets, as_of=D(2015, 6, 30), freq="month", saving_freq="year"
+            )
+        days = [point.day for point in series[saving.pk]]
+        assert days == [D(2011, 12, 31), D(2012, 12, 31), D(2013, 12, 31), D(2014, 12, 31), D(2015, 6, 30)]
+        assert series[saving.pk] == selectors.indicator_series(target=saving, as_of=D(2015, 6, 30), freq="year")
+        assert len(series[interview_year.targets["awareness"].pk]) > 40
+        for point in series[saving.pk]:
+            r = selectors.target_as_of(target=saving, as_of=point.day)
+            assert (point.numerator, point.denominator, point.value) == (r.numerator, r.denominator, r.value)
+
+    def test_saving_frequency_not_finer_than_the_counts(self, interview_year):
+        with pytest.raises(ValueError):
+            selectors.series_for_targets(
+                targets=list(interview_year.targets.values()), as_of=AS_OF, freq="year", saving_freq="month"
+            )
+
     def test_bad_frequency(self, interview_year):
         with pytest.raises(ValueError):
             selectors.indicator_series(target=interview_year.targets["awareness"], as_of=AS_OF, freq="week")
@@ -508,6 +531,19 @@ class TestCompletenessAndOutputs:
     def test_empty_register(self, db):
         c = selectors.data_completeness(as_of=AS_OF)
         assert (c.facilities, c.never_reached_percent) == (0, None)
+
+    def test_outputs_by_year_are_each_years_outputs(self, interview_year, django_assert_num_queries):
+        """The dashboard's outputs table: every year in 7 grouped queries, each year's the
+        same as outputs_for_period() of that year (the last cut at the as-of day)."""
+        as_of = D(2012, 8, 15)
+        with django_assert_num_queries(7):
+            by_year = selectors.outputs_by_year(years=[2010, 2011, 2012], as_of=as_of)
+        assert by_year == {
+            year: selectors.outputs_for_period(start=D(year, 1, 1), end=min(D(year, 12, 31), as_of))
+            for year in (2010, 2011, 2012)
+        }
+        assert by_year[2012]["facilities_reached"] > 0 and by_year[2012]["symposia"] > 0
+        assert selectors.outputs_by_year(years=[], as_of=as_of) == {}
 
     def test_outputs_of_the_year(self, interview_year, django_assert_num_queries):
         with django_assert_num_queries(7):
