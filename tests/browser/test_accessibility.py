@@ -139,3 +139,42 @@ def test_the_check_can_fail(live_server, page):
     found = _problems(page, "login")
     assert any(" label (critical" in line for line in found), found
     assert any("scrolls sideways" in line for line in found), found
+
+
+def test_the_menu_folds_on_a_phone_and_opens_without_any_script(live_server, browser, admin_user):
+    context = browser.new_context(locale="vi-VN", viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "admin", "password")
+    dashboard = page.locator('.topbar nav a[href="/dashboard/"]')
+    assert not dashboard.is_visible()
+    page.click(".topbar .menu > summary")
+    assert dashboard.is_visible()
+    # Over the page, inside the screen, in the dark bar's colours.
+    box = dashboard.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/")
+    # A wide screen shows the menu as it is, no button to press.
+    assert dashboard.is_visible()
+    assert not page.locator(".topbar .menu > summary").is_visible()
+    context.close()
+
+
+def test_a_phone_shows_the_figures_on_the_first_screen(live_server, browser):
+    call_command("load_demo", facilities=500, verbosity=0, password=DEMO_PASSWORDS)
+    context = browser.new_context(locale="vi-VN", viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "manager", "manager-demo-2015")
+    page.goto(f"{live_server.url}/dashboard/")
+    _wait_for_charts(page)
+    # The first line of figures and the first card's value, above the fold; the filters folded.
+    assert page.locator(".summary").bounding_box()["y"] < PHONE["height"] / 2
+    assert page.locator(".card .value").first.bounding_box()["y"] < PHONE["height"]
+    assert not page.locator("#id_phase").is_visible()
+    page.click(".filter-panel > summary")
+    assert page.locator("#id_phase").is_visible()
+    # Charts as wide as the screen allows, and no Plotly toolbar over their titles.
+    chart = page.locator(".card .chart").first.bounding_box()
+    assert chart["x"] >= 0 and chart["x"] + chart["width"] <= PHONE["width"]
+    assert page.locator(".modebar").count() == 0
+    context.close()
