@@ -205,7 +205,7 @@ def breakdown_figure(
             # The values are written in a column right of the plot (the annotations below), where
             # neither the target line nor the edge of the figure can run into them.
             textposition="none",
-            customdata=[[url, count] for url, count in zip([url for _row, url in kept], counts, strict=True)],
+            customdata=[[url, count] for (_row, url), count in zip(kept, counts, strict=True)],
             marker={"color": colours},
             hovertemplate="%{y}: %{text} (%{customdata[1]})<extra></extra>",
             name=_("actual"),
