@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 TEST_WORKERS ?= auto
 
-.PHONY: run serve worker test lint install browser demo bench bench-pages messages clean
+.PHONY: run serve worker test lint install browser demo bench bench-pages screenshots messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench: $(STAMP) browser
 ## set-up (gunicorn, collectstatic, whitenoise) on a scratch database: bench/pages.py, about a minute
 bench-pages: $(STAMP) browser
 	$(PY) -m bench.pages
+
+## The pictures in docs/screenshots/ (README.md, "Screens"): the dashboard and a staff form at 1366 px and
+## on a 390 px phone, from the demo data on the production set-up (scripts/screenshots.py), about a minute
+screenshots: $(STAMP) browser
+	$(PY) scripts/screenshots.py
 
 ## Recompile translations after editing locale/*/LC_MESSAGES/django.po
 messages: $(STAMP)

@@ -18,12 +18,12 @@ caller from escaped parts (annual.progress_label).
 import datetime
 import html
 import json
+import textwrap
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from django.utils import numberformat
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from targets.arithmetic import Status
@@ -63,6 +63,37 @@ def plain(text: object) -> str:
     """``text`` for a Plotly label, shown as it is: ``<``, ``>`` and ``&`` escaped,
     which Plotly shows as those characters and never reads as markup."""
     return html.escape(str(text), quote=False)
+
+
+#: Characters per line of a chart's title, and of a bar's name beside the bars, before they wrap:
+#: Plotly never wraps text, it lets it run out of the figure (issue 12: titles were cut off, and long
+#: names such as "không thuộc khu vực sản xuất nào" squeezed the bars on a phone).
+TITLE_WRAP = 36
+LABEL_WRAP = 22
+
+
+def wrapped(text: object, width: int) -> str:
+    """``text`` as ``plain`` shows it, in lines of at most ``width`` characters (a longer word
+    stays whole) joined by ``<br>``, Plotly's line break."""
+    lines = textwrap.wrap(str(text), width, break_long_words=False, break_on_hyphens=False) or [""]
+    return "<br>".join(plain(line) for line in lines)
+
+
+def title_layout(text: object) -> dict:
+    """A figure's title: wrapped, at the left (clear of the toolbar, which sits at the right),
+    above the plot with room for a label between them; the top margin grows to fit it."""
+    return {
+        "text": wrapped(text, TITLE_WRAP),
+        "font": {"size": 14},
+        "x": 0,
+        "xref": "container",
+        "xanchor": "left",
+        "pad": {"l": 8, "b": 18},
+        "y": 1,
+        "yref": "paper",
+        "yanchor": "bottom",
+        "automargin": True,
+    }
 
 
 def base_layout(language: str, *, height: int = 320) -> dict:
@@ -134,9 +165,11 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
 
 def _trend_layout(fig: go.Figure, result: TargetResult, points: Sequence[SeriesPoint], language: str) -> go.Figure:
     top = max([result.target_max or result.target_min, *(p.value or 0 for p in points), 10.0])
+    layout = base_layout(language, height=240)
+    # No title: the card's heading above names the chart (and is its accessible name), and a
+    # title as long as "cơ sở áp dụng SXSH đạt mức tiết kiệm mục tiêu" did not fit a phone.
     fig.update_layout(
-        **base_layout(language, height=260),
-        title={"text": plain(capfirst(result.label)), "font": {"size": 14}},
+        **{**layout, "margin": {**layout["margin"], "t": 16}},
         yaxis={"title": "%", "range": [0, min(100.0, top * 1.15)], "gridcolor": "#e5e5e5"},
         xaxis={"gridcolor": "#f0f0f0"},
     )
@@ -151,7 +184,8 @@ def breakdown_figure(
     urls: Sequence[str] | None = None,
     language: str = "en",
 ) -> go.Figure:
-    """Horizontal bars sorted by value, with the target and expected-now lines.
+    """Horizontal bars sorted by value, with the target and expected-now lines; each bar's
+    value in a column at the right, its counts in its hover text.
 
     ``urls``: one per row, the list of facilities behind the bar; a click on
     the bar opens it. Rows without data (no facilities) are left out.
@@ -159,36 +193,47 @@ def breakdown_figure(
     kept = [(row, url) for row, url in zip(rows, urls or [""] * len(rows), strict=True) if row.value is not None]
     kept.sort(key=lambda pair: pair[0].value)
     colours = [GREEN if row.value >= result.expected_now else VERMILLION for row, _url in kept]
+    names = [wrapped(row.label, LABEL_WRAP) for row, _url in kept]
+    values = [f"{number(row.value, 1, language)}%" for row, _url in kept]
+    counts = [f"{number(row.numerator, 0, language)}/{number(row.denominator, 0, language)}" for row, _url in kept]
     fig = go.Figure(
         go.Bar(
             orientation="h",
             x=[row.value for row, _url in kept],
-            y=[plain(row.label) for row, _url in kept],
-            text=[
-                f"{number(row.value, 1, language)}% ({number(row.numerator, 0, language)}/"
-                f"{number(row.denominator, 0, language)})"
-                for row, _url in kept
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=[url for _row, url in kept],
+            y=names,
+            text=values,
+            # The values are written in a column right of the plot (the annotations below), where
+            # neither the target line nor the edge of the figure can run into them.
+            textposition="none",
+            customdata=[[url, count] for (_row, url), count in zip(kept, counts, strict=True)],
             marker={"color": colours},
-            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+            hovertemplate="%{y}: %{text} (%{customdata[1]})<extra></extra>",
             name=_("actual"),
         )
     )
+    for name, value in zip(names, values, strict=True):
+        fig.add_annotation(
+            x=1, xref="paper", xanchor="left", xshift=6, y=name, text=value, showarrow=False, font={"size": 12}
+        )
     fig.add_vline(x=result.target_min, line={"color": BLACK, "dash": "dash"})
     fig.add_vline(x=result.expected_now, line={"color": GREY, "dash": "dot"})
-    fig.add_annotation(x=result.target_min, y=1.02, yref="paper", text=_("target"), showarrow=False, font={"size": 11})
+    fig.add_annotation(
+        x=result.target_min, y=1, yref="paper", yanchor="bottom", text=_("target"), showarrow=False, font={"size": 11}
+    )
+    layout = base_layout(language, height=max(200, row_height(names) * len(kept) + 110))
     fig.update_layout(
-        **base_layout(language, height=max(220, 26 * len(kept) + 90)),
-        title={"text": plain(title), "font": {"size": 14}},
-        # Room right of 100 % for the labels outside the bars, so none is clipped.
-        xaxis={"title": "%", "range": [0, 125], "tickvals": [0, 20, 40, 60, 80, 100], "gridcolor": "#e5e5e5"},
+        **{**layout, "margin": {**layout["margin"], "r": 12 + 8 * max((len(value) for value in values), default=0)}},
+        title=title_layout(title),
+        xaxis={"title": "%", "range": [0, 100], "tickvals": [0, 25, 50, 75, 100], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True},
         showlegend=False,
     )
     return fig
+
+
+def row_height(names: Sequence[str]) -> int:
+    """Pixels per horizontal bar: more when a name takes two lines or more."""
+    return 36 if any("<br>" in name for name in names) else 26
 
 
 def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, language: str = "en") -> go.Figure:
@@ -243,7 +288,7 @@ def newly_aware_figure(
         go.Bar(
             orientation="h",
             x=[row.value for row in kept],
-            y=[plain(row.label) for row in kept],
+            y=[wrapped(row.label, LABEL_WRAP) for row in kept],
             customdata=[[row.numerator, row.denominator] for row in kept],
             texttemplate="%{x:.1f}% (%{customdata[0]:,}/%{customdata[1]:,})",
             textposition="outside",
@@ -267,8 +312,8 @@ def newly_aware_figure(
     top = max([overall or 0, *(row.value for row in kept), 5.0])
     layout = base_layout(language, height=_bar_height(len(kept), 26))
     fig.update_layout(
-        **{**layout, "margin": {**layout["margin"], "t": 56}},
-        title={"text": plain(title), "font": {"size": 14}},
+        **layout,
+        title=title_layout(title),
         xaxis={"ticksuffix": "%", "range": [0, min(100.0, top * 1.35)], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True, "autorange": "reversed"},
         showlegend=False,
@@ -283,7 +328,7 @@ def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", 
         go.Bar(
             orientation="h",
             x=[count for _label, count in rows],
-            y=[plain(label) for label, _count in rows],
+            y=[wrapped(label, LABEL_WRAP) for label, _count in rows],
             texttemplate="%{x:,}",
             textposition="outside",
             cliponaxis=False,
@@ -295,7 +340,7 @@ def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", 
     top = max([count for _label, count in rows] or [1])
     fig.update_layout(
         **base_layout(language, height=_bar_height(len(rows))),
-        title={"text": plain(title), "font": {"size": 14}},
+        title=title_layout(title),
         xaxis={"range": [0, top * 1.2], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True, "autorange": "reversed"},
         showlegend=False,
@@ -355,7 +400,7 @@ def targets_progress_figure(
     top = max([*(r.value or 0 for r in results), *ends, *(r.expected_now for r in results), 10.0])
     fig.update_layout(
         **base_layout(language, height=_bar_height(len(results), 80)),
-        title={"text": plain(title), "font": {"size": 14}},
+        title=title_layout(title),
         xaxis={"ticksuffix": "%", "range": [0, min(100.0, top * 1.1)], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True, "autorange": "reversed"},
         bargap=0.35,

@@ -19,7 +19,7 @@ from facilities.models import AdministrativeUnit, ProductionArea, Sector, counte
 from programmes.models import FacilityPathway, Phase, Specialist
 from targets import charts, selectors
 from targets.arithmetic import Status
-from targets.figures import TargetResult
+from targets.figures import BreakdownRow, SeriesPoint, TargetResult
 from targets.models import Indicator, Target
 
 #: The breakdowns the dashboard draws, in order.
@@ -194,6 +194,8 @@ class Card:
     figure_id: str
     figure: dict
     evidence_url: str
+    #: The trend chart's points, also shown as its table.
+    points: Sequence[SeriesPoint] = ()
 
     @property
     def range_width(self) -> float:
@@ -209,6 +211,15 @@ class BreakdownChart:
     title: str
     figure_id: str
     figure: dict
+    #: (group, its facilities' list URL), also shown as the chart's table.
+    rows: Sequence[tuple[BreakdownRow, str]] = ()
+    #: The table's first column: "Sector", "Administrative unit", "Area type".
+    heading: str = ""
+
+    @property
+    def table_rows(self) -> list[tuple[BreakdownRow, str]]:
+        """The groups as the chart shows them, highest first; groups without data last."""
+        return sorted(self.rows, key=lambda pair: (pair[0].value is None, -(pair[0].value or 0)))
 
 
 def facility_list_url(**params) -> str:
@@ -242,6 +253,7 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
             colour=charts.status_colour(result.status),
             figure_id=f"trend-{result.target_id}",
             figure=charts.figure_json(charts.trend_figure(result, series[result.target_id], language=language)),
+            points=series[result.target_id],
             evidence_url=(
                 "#units"
                 if is_unit_indicator(result.indicator)
@@ -282,6 +294,7 @@ def _breakdown_charts(
         return []
     focus_targets = [t for t in targets if t.pk == focus.target_id]
     titles = {"sector": _("By sector"), "unit": _("By administrative unit"), "area_type": _("By area type")}
+    headings = {"sector": _("Sector"), "unit": _("Administrative unit"), "area_type": _("Area type")}
     params = {"sector": "sector", "unit": "unit", "area_type": "area_kind"}
     found = []
     for by, by_result in breakdowns(focus_targets, [focus], as_of=as_of).items():
@@ -297,6 +310,13 @@ def _breakdown_charts(
         ]
         figure = charts.breakdown_figure(result, rows, title=str(titles[by]), urls=urls, language=language)
         found.append(
-            BreakdownChart(by=by, title=str(titles[by]), figure_id=f"by-{by}", figure=charts.figure_json(figure))
+            BreakdownChart(
+                by=by,
+                title=str(titles[by]),
+                figure_id=f"by-{by}",
+                figure=charts.figure_json(figure),
+                rows=list(zip(rows, urls, strict=True)),
+                heading=str(headings[by]),
+            )
         )
     return found

@@ -60,10 +60,15 @@ def _code_column() -> tables.Column:
     return tables.Column(linkify=("facilities:detail", {"code": tables.A("code")}))
 
 
+#: A name column keeps a readable width (tables.css, td.name): not one word per line beside wide numbers.
+NAME = {"td": {"class": "name"}}
+
+
 class FacilityTable(tables.Table):
     """The register: one row per facility, sortable; status as of the list's day."""
 
     code = _code_column()
+    name = tables.Column(attrs=NAME)
     sector = tables.Column(order_by=("sector__name", "code"))
     unit = tables.Column(order_by=("unit__name", "code"))
     area = tables.Column(order_by=("area__name", "code"))
@@ -92,6 +97,7 @@ class ReachNextTable(tables.Table):
     """The invitation list, in the order reach_next() gives; coverages shown, not exported."""
 
     code = _code_column()
+    name = tables.Column(attrs=NAME, orderable=False)
     employees = tables.Column(attrs=NUMBER)
     sector_coverage = PercentColumn(verbose_name=_("Aware in sector"), exclude_from_export=True)
     unit_coverage = PercentColumn(verbose_name=_("Aware in unit"), exclude_from_export=True)

@@ -30,7 +30,8 @@ class CountColumn(tables.Column):
 
 
 class UnitsTable(tables.Table):
-    name = tables.Column(verbose_name=_("Administrative unit"))
+    # A readable width for the names (dashboard.css, td.name), not one word per line.
+    name = tables.Column(verbose_name=_("Administrative unit"), attrs={"td": {"class": "name"}})
     kind = tables.Column(verbose_name=_("Kind"))
     facility_count = CountColumn(verbose_name=_("Facilities in scope"), share=False)
     aware_count = CountColumn(verbose_name=_("Aware"), status="aware")

@@ -10,7 +10,11 @@
   var config = {
     responsive: true,
     displaylogo: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d"],
+    // On a phone the toolbar would sit over the chart's title and take taps meant for the bars:
+    // none there; elsewhere it shows only while the pointer is over the chart.
+    displayModeBar: window.matchMedia("(max-width: 600px)").matches ? false : "hover",
+    // No "Share chart…" either: it would upload the figure to Plotly Cloud (cpdash runs offline).
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "sendChartToCloud"],
     locale: document.documentElement.lang || "en"
   };
 

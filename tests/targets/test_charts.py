@@ -72,7 +72,8 @@ def test_breakdown_sorted_with_links_and_empty_groups_dropped():
     fig = charts.breakdown_figure(result(), rows, title="By sector", urls=["/a", "/b", "/c"])
     (bars,) = fig.data
     assert list(bars.y) == ["Gốm sứ", "Cơ khí"]
-    assert list(bars.customdata) == ["/b", "/a"]
+    assert [url for url, _counts in bars.customdata] == ["/b", "/a"]
+    assert [counts for _url, counts in bars.customdata] == ["5/100", "30/100"]
     assert list(bars.marker.color) == [charts.VERMILLION, charts.GREEN]  # below / above expected 20%
     assert [shape.x0 for shape in fig.layout.shapes] == [50.0, 20.0]
 
@@ -85,9 +86,13 @@ def test_outputs_grouped_by_year():
 
 
 def test_figure_json_is_plain_data():
-    data = charts.figure_json(charts.trend_figure(result(), POINTS))
-    assert data["data"][0]["x"] == ["2011-12-31", "2012-12-31"]
-    assert data["layout"]["title"]["text"] == "Facilities aware of CP"  # capitalised
+    data = charts.figure_json(charts.breakdown_figure(result(), [link_row()], title="By sector"))
+    assert data["data"][0]["x"] == [30.0]
+    assert data["layout"]["title"]["text"] == "By sector"
+    trend = charts.figure_json(charts.trend_figure(result(), POINTS))
+    assert trend["data"][0]["x"] == ["2011-12-31", "2012-12-31"]
+    # No title of its own: the card's heading names it, and is its figure's accessible name.
+    assert "title" not in trend["layout"]
 
 
 # --- The annual results report ----------------------------------------------------------------------
@@ -118,7 +123,7 @@ def test_newly_aware_without_overall_has_no_line():
 def test_surveys_by_area_bars_in_the_given_order():
     fig = charts.surveys_by_area_figure([("Quang Minh", 12), ("Từ Liêm", 9), ("not in a production area", 2)])
     (bars,) = fig.data
-    assert list(bars.y) == ["Quang Minh", "Từ Liêm", "not in a production area"]
+    assert list(bars.y) == ["Quang Minh", "Từ Liêm", "not in a production<br>area"]  # wrapped: charts.LABEL_WRAP
     assert list(bars.x) == [12, 9, 2]
     assert fig.layout.height == 220  # at least
     six = charts.surveys_by_area_figure([(f"Area {i}", i) for i in range(6)])
@@ -168,7 +173,8 @@ def strings(data: object) -> list[str]:
 
 
 def assert_no_markup_from(fig, name: str = LINK) -> None:
-    found = strings(charts.figure_json(fig))
+    # <br>: cpdash's own line breaks in a long name (charts.wrapped), not markup from the name.
+    found = [s.replace("<br>", " ") for s in strings(charts.figure_json(fig))]
     assert not [s for s in found if "<a" in s], "a name became a link"
     assert any(SHOWN in s for s in found), f"the name is missing: {found}"
 
@@ -179,13 +185,9 @@ def link_row(value: float = 30.0) -> BreakdownRow:
 
 def test_breakdown_labels_are_text():
     fig = charts.breakdown_figure(result(), [link_row()], title=f"By sector {LINK}", urls=["/a"])
-    assert list(fig.data[0].y) == [SHOWN]
-    assert fig.layout.title.text == f"By sector {SHOWN}"
+    assert [y.replace("<br>", " ") for y in fig.data[0].y] == [SHOWN]
+    assert fig.layout.title.text.replace("<br>", " ") == f"By sector {SHOWN}"
     assert_no_markup_from(fig)
-
-
-def test_trend_title_is_text():
-    assert_no_markup_from(charts.trend_figure(result(label=LINK), POINTS))
 
 
 def test_newly_aware_and_surveys_by_area_labels_are_text():
@@ -216,11 +218,52 @@ def test_breakdown_labels_are_written_as_the_language_writes_numbers_and_fit():
     rows = [BreakdownRow(key=1, label="Dệt may", numerator=1580, denominator=3550, value=44.5)]
     vi = charts.breakdown_figure(result(), rows, title="t", language="vi")
     en = charts.breakdown_figure(result(), rows, title="t", language="en")
-    assert vi.data[0].text == ("44,5% (1.580/3.550)",)
-    assert en.data[0].text == ("44.5% (1,580/3,550)",)
-    assert vi.layout.xaxis.range[1] > 100  # room for a label outside a bar at 100 %
+    assert [a.text for a in vi.layout.annotations if a.xref == "paper"] == ["44,5%"]
+    assert [a.text for a in en.layout.annotations if a.xref == "paper"] == ["44.5%"]
+    assert vi.data[0].customdata[0][1] == "1.580/3.550"  # in the hover text
+    assert en.data[0].customdata[0][1] == "1,580/3,550"
 
 
 def test_empty_outputs_keep_a_count_axis_from_zero():
     fig = charts.outputs_figure({2012: {}, 2013: {}}, {"workshops": "Workshops"})
     assert fig.layout.yaxis.rangemode == "nonnegative"
+
+
+# --- Labels that fit (issue 12: bar labels ran into the target line and were clipped; titles were cut) -------
+
+
+def test_breakdown_values_stand_in_a_column_right_of_the_plot_clear_of_the_lines():
+    rows = [
+        BreakdownRow(key=1, label="Dệt may", numerator=1580, denominator=3550, value=44.5),
+        BreakdownRow(key=2, label="Giấy", numerator=100, denominator=100, value=100.0),
+    ]
+    fig = charts.breakdown_figure(result(target_min=50.0), rows, title="t", language="vi")
+    values = [a for a in fig.layout.annotations if a.text.endswith("%")]
+    assert [(a.y, a.text) for a in values] == [("Dệt may", "44,5%"), ("Giấy", "100,0%")]
+    # Right of the plot area (paper x 1, anchored left), where no line is drawn, and inside the margin.
+    assert {(a.xref, a.x, a.xanchor) for a in values} == {("paper", 1, "left")}
+    assert fig.layout.margin.r >= 8 * len("100,0%")
+    assert fig.data[0].textposition == "none"  # nothing written over the bars or the lines
+    assert tuple(fig.layout.xaxis.range) == (0, 100)
+
+
+def test_long_titles_and_names_wrap_instead_of_running_out_of_the_figure():
+    long_name = "không thuộc khu vực sản xuất nào"
+    rows = [BreakdownRow(key=None, label=long_name, numerator=1, denominator=4, value=25.0)]
+    fig = charts.breakdown_figure(result(), rows, title="Theo loại khu vực sản xuất, tính đến hôm nay", language="vi")
+    title_lines = fig.layout.title.text.split("<br>")
+    assert len(title_lines) == 2 and all(len(line) <= charts.TITLE_WRAP for line in title_lines)
+    assert fig.layout.title.automargin is True  # the top margin grows to hold it
+    assert (fig.layout.title.x, fig.layout.title.xanchor) == (0, "left")  # clear of the toolbar on the right
+    (name,) = fig.data[0].y
+    assert name.replace("<br>", " ") == long_name
+    assert all(len(line) <= charts.LABEL_WRAP for line in name.split("<br>"))
+    assert fig.layout.yaxis.automargin is True
+    assert fig.layout.height >= charts.row_height([name]) + 110
+    assert charts.row_height([name]) > charts.row_height(["Giấy"])
+
+
+def test_wrapped_escapes_each_line_and_keeps_a_long_word_whole():
+    assert charts.wrapped("a <b> c", 3) == "a<br>&lt;b&gt;<br>c"
+    assert charts.wrapped("Supercalifragilistic", 5) == "Supercalifragilistic"
+    assert charts.wrapped("", 5) == ""
