@@ -41,6 +41,7 @@ EXPECTED: dict[str, tuple] = {
     "login": ALL,
     "logout": (NOT_ALLOWED,) * 5,  # POST only
     "set_language": (REDIRECT,) * 5,  # GET changes nothing and goes back
+    "profile": SIGNED_IN,
     "programmes:facility_search": READ,
     "programmes:survey_list": READ,
     "programmes:survey_create": RECORD,
