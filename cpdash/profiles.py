@@ -2,7 +2,8 @@
 as well as in the browser, and the managers' monthly digest, on or off.
 
 - The VI/EN switch (``set_language``) keeps the choice on the account of a signed-in user.
-- Signing in keeps the browser's earlier choice (its cookie) on an account that has none.
+- Signing in keeps the browser's earlier choice (its cookie) on an account that has none, and
+  gives a browser that has made no choice the account's.
 - ``/accounts/profile/`` shows and changes both.
 """
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import i18n
 
+from cpdash.middleware import set_language_cookie
 from cpdash.models import Profile
 from cpdash.roles import is_manager
 
@@ -35,11 +37,16 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @receiver(user_logged_in)
 def keep_the_browsers_language(sender, request: HttpRequest | None, user, **kwargs) -> None:
-    """A user who chose a language before this was kept on accounts (or before signing in)
-    has it kept at their next sign-in; a choice already on the account is left alone."""
-    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "") if request is not None else ""
-    if language in dict(settings.LANGUAGES) and not Profile.objects.filter(user=user).exclude(language="").exists():
+    """At sign-in, the browser's choice (its cookie) is kept on an account that has none; a
+    browser without a choice takes the account's (ChosenLanguageMiddleware sets its cookie)."""
+    if request is None:
+        return
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    kept = Profile.objects.filter(user=user).exclude(language="").values_list("language", flat=True).first()
+    if kept is None and language in dict(settings.LANGUAGES):
         Profile.remember_language(user, language)
+    elif kept is not None and not language:
+        request.account_language = kept
 
 
 class ProfileForm(forms.ModelForm):
@@ -68,15 +75,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         translation.activate(language)
         messages.success(request, _("Your profile is saved."))
         response = redirect("profile")
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        set_language_cookie(response, language)
         return response
     return render(request, "registration/profile.html", {"form": form, "manager": manager})

@@ -88,3 +88,13 @@ def test_a_bad_language_is_refused(client, manager):
     assert response.status_code == 200
     assert response.context["form"].errors["language"]
     assert not Profile.objects.exists()
+
+
+def test_a_new_browser_takes_the_accounts_language_at_sign_in(client, manager, settings):
+    settings.LANGUAGE_CODE = "vi"
+    Profile.objects.create(user=manager, language="en")
+
+    response = client.post(reverse("login"), {"username": "manager", "password": "manager-pass-123"})
+
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert client.get(reverse("home")).headers["Content-Language"] == "en"
