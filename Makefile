@@ -29,6 +29,7 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	@# Not DEBUG=1: load_demo then refuses a database that is not a demo one (an exported production DATABASE_URL).
 	$(PY) manage.py load_demo --once
+	DEBUG=1 $(PY) manage.py send_digest --schedule  # the monthly digest's run (docs/digest.md)
 	DEBUG=1 $(PY) manage.py db_worker --interval 1 --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -42,9 +43,10 @@ serve:
 	$(PY) manage.py collectstatic --noinput
 	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
-## Production: the background-job worker (large imports and exports), beside `make serve`;
-## see README.md, "Background jobs", and docs/deploy/cpdash-worker.service
+## Production: the background-job worker (large imports and exports, the monthly digest), beside
+## `make serve`; see README.md, "Background jobs", and docs/deploy/cpdash-worker.service
 worker:
+	$(PY) manage.py send_digest --schedule  # queues the monthly digest's run unless one is queued
 	exec $(PY) manage.py db_worker --interval 1
 
 ## The whole suite (SQLite by default; set DATABASE_URL for PostgreSQL), on TEST_WORKERS

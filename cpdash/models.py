@@ -1,5 +1,6 @@
-"""Abstract model pieces shared by the apps (no tables of their own)."""
+"""Abstract model pieces shared by the apps, and the users' profile (Profile)."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,3 +44,53 @@ class Searchable(models.Model):
     def refresh_search_text(self) -> None:
         parts = (str(getattr(self, field) or "") for field in self.SEARCH_SOURCE)
         self.search_text = fold(" ".join(parts))[:600]
+
+
+class Profile(models.Model):
+    """What a user chose for themselves: the language cpdash speaks to them in (the VI/EN
+    switch, kept here as well as in the browser's cookie, so that the worker's e-mails speak
+    it too) and whether a manager receives the monthly digest (targets/digest.py).
+
+    A user without a row has chosen nothing: settings.LANGUAGE_CODE, digest on. ``of()`` reads
+    without writing; ``remember_language()`` and the profile page write."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="profile",
+        verbose_name=_("user"),
+    )
+    #: Empty: never chosen (settings.LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    monthly_digest = models.BooleanField(
+        _("monthly digest by e-mail"),
+        default=True,
+        help_text=_("Managers receive on the 1st of each month where the targets stand and what the month brought."),
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @classmethod
+    def of(cls, user) -> "Profile":
+        """``user``'s profile, unsaved defaults when they have none (no query if it was
+        select_related)."""
+        try:
+            return user.profile
+        except cls.DoesNotExist:
+            return cls(user=user)
+
+    @property
+    def language_or_default(self) -> str:
+        return self.language or settings.LANGUAGE_CODE
+
+    @classmethod
+    def remember_language(cls, user, language: str) -> None:
+        """Keep ``language`` (a code of settings.LANGUAGES) as ``user``'s choice."""
+        if language in dict(settings.LANGUAGES):
+            cls.objects.update_or_create(user=user, defaults={"language": language})

@@ -14,6 +14,7 @@ running it again (``load_demo`` does) also undoes edits made by hand.
 """
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
@@ -77,3 +78,13 @@ def _ensure_permissions_exist() -> None:
     costs a few queries and spares callers a confusing half-empty group."""
     for label in ("auth", *ROLE_APPS):
         create_permissions(apps.get_app_config(label), verbosity=0)
+
+
+def managers():
+    """Active users of the Managers group, by user name."""
+    return get_user_model().objects.filter(is_active=True, groups__name=MANAGERS).order_by("username")
+
+
+def is_manager(user) -> bool:
+    """Whether ``user`` (signed in) is in the Managers group. 1 query."""
+    return user.is_authenticated and user.groups.filter(name=MANAGERS).exists()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "cpdash",  # the users' profile (language, monthly digest): cpdash/models.py
     "jobs",
     "facilities",
     "programmes",
@@ -219,6 +220,25 @@ IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS") or "2000")
 # An XLSX export of more rows than this is written by a job (a CSV always streams).
 EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS") or "50000")
 # A job's upload and result file are kept in PRIVATE_MEDIA_ROOT/jobs (jobs.models).
+
+# The managers' monthly digest (docs/digest.md): sent by the worker on the 1st of each month.
+# SITE_URL: the address its links start with, as managers open cpdash (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# E-mail: an SMTP server from the environment; under DEBUG (without EMAIL_HOST) the console
+# shows each message instead of sending it.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or "30")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cpdash <cpdash@localhost>")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 
 # Import is all-or-nothing: one transaction, rolled back on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

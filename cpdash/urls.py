@@ -2,14 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpdash import views
+from cpdash import profiles, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/profile/", profiles.profile, name="profile"),
+    # Django's set_language, which also keeps a signed-in user's choice on their account.
+    path("i18n/setlang/", profiles.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("record/", include("programmes.urls")),
     path("jobs/", include("jobs.urls")),

@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 
 from cpdash.admin import HistoryAdmin, RecordImportMixin, RoleUserAdmin
 from programmes.models import Phase
-from targets.models import ReportEdition, Target
+from targets.models import DigestSent, ReportEdition, Target
 from targets.resources import TargetResource
 
 
@@ -33,6 +33,26 @@ class ReportEditionAdmin(admin.ModelAdmin):
     list_select_related = ("published_by",)
     fields = ("year", "number", "as_of", "published_at", "published_by")
     readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DigestSent)
+class DigestSentAdmin(admin.ModelAdmin):
+    """The monthly digests sent (docs/digest.md): read only; deleting one lets the next run (or
+    ``send_digest``) send that manager's digest of that month again."""
+
+    list_display = ("month", "user", "language", "sent_at")
+    list_filter = ("month", "language")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    fields = ("month", "user", "language", "sent_at")
+    readonly_fields = fields
+    date_hierarchy = "month"
 
     def has_add_permission(self, request) -> bool:
         return False

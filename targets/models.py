@@ -218,3 +218,27 @@ class EditionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.figure} #{self.record_id}"
+
+
+class DigestSent(models.Model):
+    """A monthly digest sent to a manager (targets/digest.py): at most one per user and month,
+    so that a run of the schedule or of ``send_digest`` again never sends a second one.
+
+    ``month``: its first day. Written in the same transaction as the e-mail is handed to the
+    mail server: a failed send leaves no row, and the next run tries again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests_sent", verbose_name=_("user")
+    )
+    month = models.DateField(_("month"))
+    language = models.CharField(_("language"), max_length=10)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("monthly digest sent")
+        verbose_name_plural = _("monthly digests sent")
+        ordering = ["-month", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "month"], name="digest_sent_once_a_month")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.month:%Y-%m}"

@@ -24,7 +24,7 @@ from programmes.models import (
     ResourceSaving,
     TechnicalSupport,
 )
-from targets.models import ReportEdition
+from targets.models import DigestSent, ReportEdition
 from tests import builders
 
 _seq = itertools.count(1)
@@ -94,6 +94,9 @@ BUILD: dict[str, Callable[[], models.Model]] = {
         payload="{}",
         xlsx_vi=b"",
         xlsx_en=b"",
+    ),
+    "targets.digestsent": lambda: DigestSent.objects.create(
+        user=User.objects.create_user(f"manager{next(_seq)}"), month=dt.date(2026, 11, 1), language="vi"
     ),
     "targets.target": lambda: builders.target(
         _targets_phase(),

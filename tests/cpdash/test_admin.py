@@ -42,9 +42,11 @@ CHANGELIST_QUERIES = {
     "programmes.awarenessrecord": 9,
     "targets.target": 9,
     "targets.reportedition": 8,
+    "targets.digestsent": 10,
 }
-#: Models the admin lists and deletes but never adds: published from their own pages.
-PUBLISHED = {"targets.reportedition"}
+#: Models the admin lists and deletes but never adds: published from their own pages (the digests
+#: sent: by the worker).
+PUBLISHED = {"targets.reportedition", "targets.digestsent"}
 
 
 def _label(model: type[Model]) -> str:

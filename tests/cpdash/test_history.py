@@ -32,8 +32,14 @@ pytestmark = pytest.mark.django_db
 # (each with its own history entry).
 DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep", "facilities.UnitMembership"}
 #: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin);
-#: The register versions, written once by each facility import and never edited: a history themselves.
-BOOKKEEPING = {"programmes.FormSubmission", "facilities.RegisterVersion", "facilities.RegisterChange"}
+#: The register versions, written once by each facility import and never edited: a history themselves;
+#: the monthly digests sent (targets/digest.py), written once each.
+BOOKKEEPING = {
+    "programmes.FormSubmission",
+    "facilities.RegisterVersion",
+    "facilities.RegisterChange",
+    "targets.DigestSent",
+}
 #: Published, never edited: an edition is itself the record of what was said (and the admin's
 #: log records who deleted one).
 PUBLISHED = {"targets.ReportEdition", "targets.EditionRecord"}

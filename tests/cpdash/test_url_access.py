@@ -41,6 +41,7 @@ EXPECTED: dict[str, tuple] = {
     "login": ALL,
     "logout": (NOT_ALLOWED,) * 5,  # POST only
     "set_language": (REDIRECT,) * 5,  # GET changes nothing and goes back
+    "profile": SIGNED_IN,
     "programmes:facility_search": READ,
     "programmes:survey_list": READ,
     "programmes:survey_create": RECORD,
@@ -105,6 +106,7 @@ ADMIN_SUPERUSER = {
     "admin:autocomplete": FORBIDDEN,  # needs its query parameters
     "admin:view_on_site": NOT_FOUND,  # no model has get_absolute_url
     "admin:targets_reportedition_add": FORBIDDEN,  # editions are published from the report page
+    "admin:targets_digestsent_add": FORBIDDEN,  # the worker records the digests it sends
     "admin:facilities_administrativeunit_reorganise": REDIRECT,  # no unit chosen: back to the list of units
 }
 ADMIN_SUPERUSER_BY_SUFFIX = {"_process_import": NOT_ALLOWED}  # import-export's second step: POST only
