@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # targets/maps.py builds its figures with this module
 NO_DATA_COLOUR = "#d9d9d9"
 CHANGE_SCALE = [[0.0, VERMILLION], [0.5, "#f7f7f7"], [1.0, BLUE]]
 VALUE_SCALE = "Viridis"
+#: Shapes are labelled with their names up to this many units.
+SHAPE_LABELS_UP_TO = 40
 
 
 def _day(day) -> str:
@@ -120,10 +122,10 @@ def tile_figure(m: "UnitMap", *, language: str = "en") -> dict:
         r, c = unit.grid_row, unit.grid_col
         value = colour_value(unit, m)
         shown = value if m.compare is None else unit.value
-        label = plain(unit.name)
+        label = wrap(unit.name)
         if value is None:
             nodata[r][c] = 0
-            text[r][c] = f"{label}<br>{_('no data') if shown is None else _short(shown, m, language)}"
+            text[r][c] = f"{label}<br>{wrap(_('no data')) if shown is None else _short(shown, m, language)}"
         else:
             z[r][c] = value
             figure = signed(value, language) if m.compare is not None else _short(value, m, language)
@@ -163,6 +165,16 @@ def tile_figure(m: "UnitMap", *, language: str = "en") -> dict:
         "dragmode": False,
     }
     return {"data": data, "layout": layout}
+
+
+def wrap(name: str, width: int = 10) -> str:
+    """``name`` escaped for a square's label, on two lines at the space nearest its middle when
+    longer than ``width`` characters ("Phường Bắc<br>Từ Liêm")."""
+    if len(name) <= width or " " not in name:
+        return plain(name)
+    spaces = [i for i, c in enumerate(name) if c == " "]
+    cut = min(spaces, key=lambda i: abs(len(name) / 2 - i))
+    return f"{plain(name[:cut])}<br>{plain(name[cut + 1 :])}"
 
 
 def _short(value: float, m: "UnitMap", language: str) -> str:
@@ -210,6 +222,23 @@ def shape_figure(m: "UnitMap", *, language: str = "en") -> dict:
             **_scale(m),
         ),
     ]
+    # Names at each shape's centre, over the colours (the choropleth below answers the hover);
+    # not for a province's hundred-odd wards, whose names would cover the map: hover and table.
+    if len(m.units) <= SHAPE_LABELS_UP_TO:
+        data.append(
+            {
+                "type": "scattergeo",
+                "geojson": geojson,
+                "featureidkey": "id",
+                "locationmode": "geojson-id",
+                "locations": [str(u.unit_id) for u in m.units],
+                "text": [wrap(u.name) for u in m.units],
+                "mode": "text",
+                "textfont": {"size": 10, "color": "#111111", "shadow": "auto"},
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
     off = {
         f"show{layer}": False
         for layer in ("land", "ocean", "lakes", "rivers", "coastlines", "countries", "subunits", "frame")

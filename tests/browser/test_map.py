@@ -72,7 +72,7 @@ def test_the_map_is_drawn_in_2013_and_2026_without_leaving_the_server(live_serve
         wait_until(page, MAP_DRAWN)
         figure = _figure(page)
         kinds = {trace["type"] for trace in figure["data"]}
-        assert kinds == ({"choropleth"} if shapes else {"heatmap"})
+        assert kinds == ({"choropleth", "scattergeo"} if shapes else {"heatmap"})
         text = json.dumps(figure, ensure_ascii=False)
         drawn[day] = text
         # The map has its table equivalent and its accessible name.

@@ -140,7 +140,7 @@ def test_the_map_before_and_after_the_split_and_the_reform(three_periods):
     # The tile grid of 2014 puts Bắc Từ Liêm where Từ Liêm was, Nam Từ Liêm under it.
     figure = map_charts.tile_figure(after, language="en")
     labels = figure["data"][0]["text"]
-    assert labels[0][0].startswith("Bắc Từ Liêm") and labels[1][0].startswith("Nam Từ Liêm")
+    assert labels[0][0].startswith("Bắc Từ<br>Liêm") and labels[1][0].startswith("Nam Từ<br>Liêm")
     assert labels[0][1].startswith("Gia Lâm")
     values = figure["data"][1]["z"]
     assert values[0][1] == 100.0  # Gia Lâm: its one facility is aware
@@ -198,12 +198,18 @@ def test_shapes_are_drawn_when_every_unit_has_one_and_nothing_is_fetched(three_p
     assert geo["fitbounds"] == "locations" and geo["visible"] is False
     assert not any(value for key, value in geo.items() if key.startswith("show"))
     traces = figure["data"]
-    assert {t["type"] for t in traces} == {"choropleth"}
+    assert [t["type"] for t in traces] == ["choropleth", "choropleth", "scattergeo"]  # no data, values, names
     features = traces[0]["geojson"]["features"]
     assert sorted(f["id"] for f in features) == sorted(str(u.unit_id) for u in found.units)
     assert "http" not in json.dumps(figure)  # no URL of anything to fetch: our own shapes only
     # Before 2014 Từ Liêm has none: the tile grid again.
     assert maps.unit_map(target=target, as_of=D(2013, 6, 30)).drawn_as == maps.TILES
+
+
+def test_long_names_take_two_lines():
+    assert map_charts.wrap("Gia Lâm") == "Gia Lâm"
+    assert map_charts.wrap("Phường Bắc Từ Liêm") == "Phường Bắc<br>Từ Liêm"
+    assert map_charts.wrap("<b>Hai Bà Trưng") == "&lt;b&gt;Hai<br>Bà Trưng"
 
 
 def test_names_are_shown_as_text(three_periods):
