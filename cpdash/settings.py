@@ -192,6 +192,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Enforced by cpdash.imports.ImportForm (import-export has no limit of its own).
 IMPORT_MAX_FILE_SIZE = 20 * 1024 * 1024
+# Units' boundaries for the map (GeoJSON, facilities/boundaries.py): a province's wards,
+# simplified, are a few MB; the whole file is read into memory to be checked.
+BOUNDARY_MAX_FILE_SIZE = int(os.environ.get("BOUNDARY_MAX_FILE_SIZE") or 10 * 1024 * 1024)
 # Limits of every import's reader (cpdash.imports, docs/import.md "Limits"), the
 # command's included: a file beyond one is refused with a message before it is read
 # further. A city register is 10^5 rows, a national one 10^6.

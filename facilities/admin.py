@@ -20,7 +20,7 @@ from import_export.results import Result
 from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, RecordImportMixin, TypedXLSXExportMixin
 from cpdash.concurrency import VersionedModelForm
 from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
-from facilities import membership
+from facilities import boundaries, membership
 from facilities.jobs import FACILITY_IMPORT
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership, changes_text
 from facilities.reference_resources import ProductionAreaResource, SectorResource, UnitResource
@@ -74,6 +74,13 @@ class ReorganiseForm(forms.Form):
         return cleaned
 
 
+class BoundaryUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("GeoJSON file"),
+        help_text=_("A FeatureCollection of Polygon or MultiPolygon features, each with the property “code”."),
+    )
+
+
 def read_mapping(name: str, data: bytes) -> dict[str, str]:
     """{facility code: unit} from a CSV or XLSX with columns ``code`` and ``unit``."""
     extension = os.path.splitext(name)[1].lower()
@@ -108,7 +115,10 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin
         "predecessors",
         "valid_from",
         "valid_until",
+        "grid_row",
+        "grid_col",
     )
+    import_export_change_list_template = "admin/facilities/administrativeunit/change_list.html"
 
     @admin.action(description=_("Split, merge or end the selected units on a date"), permissions=("change",))
     def reorganise(self, request: HttpRequest, queryset) -> HttpResponse:
@@ -121,7 +131,43 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin
             self.admin_site.admin_view(self.reorganise_view),
             name="facilities_administrativeunit_reorganise",
         )
-        return [view, *super().get_urls()]
+        shapes = path(
+            "boundaries/",
+            self.admin_site.admin_view(self.boundaries_view),
+            name="facilities_administrativeunit_boundaries",
+        )
+        return [view, shapes, *super().get_urls()]
+
+    def boundaries_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a GeoJSON file of units' boundaries: all stored, or nothing and every problem listed."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BoundaryUploadForm(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = b"" if upload.size > boundaries.max_file_size() else upload.read()
+            found = boundaries.import_boundaries(data, user=request.user, file_name=upload.name, size=upload.size)
+            if not found.problems:
+                messages.success(
+                    request,
+                    gettext("Boundaries stored for %(count)d units; units the file does not name keep theirs.")
+                    % {"count": len(found.geometries)},
+                )
+                return HttpResponseRedirect(reverse("admin:facilities_administrativeunit_changelist"))
+            problems = found.problems
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import unit boundaries (GeoJSON)"),
+            "form": form,
+            "problems": problems,
+            "max_size_mb": boundaries.max_file_size() // (1024 * 1024),
+            "code_properties": boundaries.CODE_PROPERTIES,
+            "with_boundary": AdministrativeUnit.objects.filter(boundary__isnull=False).count(),
+        }
+        status = 400 if problems or form.errors else 200
+        return TemplateResponse(request, "admin/facilities/administrativeunit/boundaries.html", context, status=status)
 
     def reorganise_view(self, request: HttpRequest) -> HttpResponse:
         """Preview, then apply, the end of the chosen units and the moves of their facilities."""

@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
@@ -24,6 +25,10 @@ def unit_valid_q(day: datetime.date) -> Q:
     """Units that exist on ``day`` (valid_from ≤ day ≤ valid_until), as a Q for
     filters and for conditional aggregates over several days."""
     return Q(Q(valid_from__lte=day), Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+#: Largest row or column of the tile-grid map.
+GRID_MAX = 999
 
 
 class AdministrativeUnitQuerySet(models.QuerySet):
@@ -102,7 +107,22 @@ class AdministrativeUnit(Searchable):
     valid_until = models.DateField(
         _("valid until"), null=True, blank=True, help_text=_("Last day the unit existed; empty while it exists.")
     )
-
+    # The tile-grid map (docs/dashboard.md, "The map of units"): a square per unit, placed
+    # roughly where the unit lies; row 0 is the top (north), column 0 the left (west).
+    grid_row = models.PositiveSmallIntegerField(
+        _("map row"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(GRID_MAX)],
+        help_text=_("Row of the unit's square on the tile-grid map, 0 at the top (north); empty: not on it."),
+    )
+    grid_col = models.PositiveSmallIntegerField(
+        _("map column"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(GRID_MAX)],
+        help_text=_("Column of the unit's square on the tile-grid map, 0 at the left (west); empty: not on it."),
+    )
     objects = AdministrativeUnitQuerySet.as_manager()
 
     history = HistoricalRecords(excluded_fields=["search_text", "level"])
@@ -164,6 +184,40 @@ class AdministrativeUnit(Searchable):
         if successors:
             message += " " + gettext("It was succeeded by %(units)s.") % {"units": successors}
         return message
+
+
+class UnitBoundary(models.Model):
+    """A unit's boundary for the map: a GeoJSON geometry (Polygon or MultiPolygon, longitude
+    then latitude), imported by admins from a file keyed by official codes
+    (facilities/boundaries.py); the app ships none. Its own table, so that the units
+    read everywhere else (a facility's unit, lists, imports) do not carry it."""
+
+    unit = models.OneToOneField(
+        AdministrativeUnit,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="boundary",
+        verbose_name=_("administrative unit"),
+    )
+    geometry = models.JSONField(_("boundary"))
+    imported_at = models.DateTimeField(_("imported at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("unit boundary")
+        verbose_name_plural = _("unit boundaries")
+        default_permissions = ("view", "change")  # written by the boundary import only
+
+    def __str__(self) -> str:
+        return str(self.unit_id)
 
 
 class Sector(Searchable):

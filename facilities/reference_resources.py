@@ -27,6 +27,7 @@ from cpdash.imports import (
     PendingChildren,
     RecordResource,
     TextCell,
+    WholeNumberWidget,
     cell_text,
     create_with_history,
     exact_key,
@@ -34,7 +35,7 @@ from cpdash.imports import (
     update_with_history,
 )
 from cpdash.text import fold
-from facilities.models import AdministrativeUnit, ProductionArea, Sector
+from facilities.models import GRID_MAX, AdministrativeUnit, ProductionArea, Sector
 from facilities.resources import AREA_TYPE_ALIASES
 
 #: Rows a reference import takes: a province's units are a few hundred, the whole country's about 11,000.
@@ -77,6 +78,8 @@ UNIT_HEADERS = {
     "den_ngay": "valid_until",
     "hinh_thanh_tu": "predecessors",
     "don_vi_truoc": "predecessors",
+    "hang_ban_do": "grid_row",
+    "cot_ban_do": "grid_col",
 }
 SECTOR_HEADERS = {"ten": "name", "nganh": "name", "ten_nganh": "name"}
 AREA_HEADERS = {
@@ -162,6 +165,8 @@ class UnitResource(RecordResource):
     valid_from = _column("valid_from", DayWidget())
     valid_until = _column("valid_until", DayWidget())
     predecessors = _column("predecessors", TextCell(None))
+    grid_row = _column("grid_row", WholeNumberWidget())
+    grid_col = _column("grid_col", WholeNumberWidget())
 
     model = AdministrativeUnit
     record_fields = {
@@ -171,6 +176,8 @@ class UnitResource(RecordResource):
         "committee_name": "committee_name",
         "valid_from": "valid_from",
         "valid_until": "valid_until",
+        "grid_row": "grid_row",
+        "grid_col": "grid_col",
     }
     key_columns = ("name", "kind")
     required_columns = ("name", "kind", "valid_from")
@@ -188,6 +195,10 @@ class UnitResource(RecordResource):
             "parent and predecessors name units by official code or by name, stored ones or rows of this "
             "file; separate several predecessors with “;”. valid_until is the unit's last day."
         ),
+        _(
+            "grid_row and grid_col place the unit's square on the dashboard's tile-grid map (row 0 at the top, "
+            "north; column 0 at the left, west); empty: not on the map."
+        ),
     )
     template_rows = (
         {
@@ -197,6 +208,8 @@ class UnitResource(RecordResource):
             "committee_name": "UBND huyện Từ Liêm",
             "valid_from": "2008-08-01",
             "valid_until": "2013-12-31",
+            "grid_row": 1,
+            "grid_col": 4,
         },
         {
             "code": "",
@@ -206,6 +219,8 @@ class UnitResource(RecordResource):
             "valid_from": "2014-01-01",
             "valid_until": "2025-06-30",
             "predecessors": "Từ Liêm",
+            "grid_row": 1,
+            "grid_col": 4,
         },
         {
             "code": "",
@@ -234,6 +249,10 @@ class UnitResource(RecordResource):
                 gettext("The last day %(end)s is before the first day %(start)s.")
                 % {"end": end.isoformat(), "start": start.isoformat()},
             )
+        for column in ("grid_row", "grid_col"):
+            value = row.values.get(column)
+            if value is not None and value > GRID_MAX:
+                row.add_error(column, gettext("A map row or column is at most %(max)d.") % {"max": GRID_MAX})
 
     def record_key(self, row: ImportRow) -> tuple | None:
         code = row.values.get("code")

@@ -90,6 +90,51 @@ SUCCESSOR_AT_REFORM = {
     if spec.valid_until == DISTRICT_LEVEL_UNTIL
 }
 
+#: Each district's square on the tile-grid map (row from the north, column from the west), roughly
+#: where it lies: the nine inner districts in the middle, Ba Vì at the west, Sóc Sơn at the north,
+#: Phú Xuyên at the south. Từ Liêm (until 2013) has Bắc Từ Liêm's square; each 2025 commune-level
+#: successor its district's (map_position()).
+GRID: dict[str, tuple[int, int]] = {
+    "Mê Linh": (0, 4),
+    "Sóc Sơn": (0, 5),
+    "Ba Vì": (1, 0),
+    "Sơn Tây": (1, 1),
+    "Phúc Thọ": (1, 2),
+    "Đan Phượng": (1, 3),
+    "Bắc Từ Liêm": (1, 4),
+    "Đông Anh": (1, 5),
+    "Thạch Thất": (2, 1),
+    "Quốc Oai": (2, 2),
+    "Hoài Đức": (2, 3),
+    "Nam Từ Liêm": (2, 4),
+    "Tây Hồ": (2, 5),
+    "Long Biên": (2, 6),
+    "Chương Mỹ": (3, 2),
+    "Hà Đông": (3, 3),
+    "Cầu Giấy": (3, 4),
+    "Ba Đình": (3, 5),
+    "Hoàn Kiếm": (3, 6),
+    "Gia Lâm": (3, 7),
+    "Thanh Oai": (4, 3),
+    "Thanh Xuân": (4, 4),
+    "Đống Đa": (4, 5),
+    "Hai Bà Trưng": (4, 6),
+    "Thanh Trì": (5, 4),
+    "Hoàng Mai": (5, 5),
+    "Mỹ Đức": (6, 2),
+    "Ứng Hòa": (6, 3),
+    "Thường Tín": (6, 5),
+    "Phú Xuyên": (7, 5),
+    TU_LIEM: (1, 4),
+}
+
+
+def map_position(name: str) -> tuple[int, int]:
+    """The tile-grid square of a demo unit, district or commune-level successor."""
+    district = next((d for d, successor in SUCCESSOR_AT_REFORM.items() if successor == name), name)
+    return GRID[district]
+
+
 COMMITTEE_PREFIX = {
     URBAN: "UBND quận",
     RURAL: "UBND huyện",

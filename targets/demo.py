@@ -99,6 +99,8 @@ def _unit_rows(units: list[AdministrativeUnit]) -> list[dict]:
             "valid_from": unit.valid_from,
             "valid_until": unit.valid_until,
             "predecessors": formed_from.get(unit.name, ""),
+            "grid_row": unit.grid_row,
+            "grid_col": unit.grid_col,
         }
         for unit in units
     ]

@@ -20,7 +20,7 @@ from cpdash.routers import reads_from_replica
 from cpdash.text import is_ascii_digits
 from facilities.models import RegisterVersion
 from programmes.models import Programme
-from targets import annual_report, dashboard, editions, exports, payloads, selectors
+from targets import annual_report, dashboard, editions, exports, maps, payloads, selectors
 from targets.forms import DashboardForm
 from targets.models import ReportEdition, Target
 from targets.tables import UnitsTable
@@ -197,6 +197,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     if filters.get("phase"):
         data = dashboard.dashboard_data(**filters, focus_id=form.cleaned_data["focus"], language=get_language())
         context.update(data, scope_label=filters["scope"].label())
+        if data.get("cards"):
+            context.update(_map_context(request, form, filters))
         if "units" in data:
             context["units_table"] = UnitsTable(
                 data["units"],
@@ -205,6 +207,22 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
                 scope_query=filters["scope"].query(),
             )
     return render(request, "targets/dashboard.html", context, status=200 if form.is_valid() else 400)
+
+
+def _map_context(request: HttpRequest, form: DashboardForm, filters: dict) -> dict:
+    """The map of units (targets/maps.py): the target chosen by ``?map=``, compared with the
+    ``compare`` date when one is given."""
+    compare, problem = maps.compare_date(form, request)
+    query = request.GET.copy()
+    query.pop("map", None)
+    context = maps.dashboard_map(
+        **filters,
+        focus_id=form.cleaned_data["focus"],
+        asked=request.GET.get("map", "").strip(),
+        compare=compare,
+        language=get_language(),
+    )
+    return {**context, "map_compare_problem": problem, "query_without_map": query.urlencode()}
 
 
 @login_required

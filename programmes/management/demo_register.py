@@ -57,6 +57,8 @@ def build_units() -> dict[str, AdministrativeUnit]:
             committee_name=f"{data.COMMITTEE_PREFIX[spec.kind]} {spec.name}",
             valid_from=spec.valid_from,
             valid_until=spec.valid_until,
+            grid_row=data.map_position(spec.name)[0],
+            grid_col=data.map_position(spec.name)[1],
         )
         for spec in (*data.UNITS, *data.COMMUNE_UNITS)
     }

@@ -18,10 +18,26 @@
     locale: document.documentElement.lang || "en"
   };
 
+  // A map (a "geo" subplot) draws only the GeoJSON it is given, every base layer off; but
+  // plotly.js fetches its world topojson from its CDN for any trace with a locationmode.
+  // An empty world, handed over first, means nothing is fetched (targets/map_charts.py).
+  var EMPTY_WORLD = {type: "Topology", objects: {}, arcs: []};
+  function noWorldMap(layout) {
+    var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
+    assets.topojson = assets.topojson || {};
+    Object.keys(layout).forEach(function (key) {
+      if (key.slice(0, 3) !== "geo") { return; }
+      var geo = layout[key] || {};
+      var name = (geo.scope || "world").replace(/ /g, "-") + "_" + (geo.resolution || 110) + "m";
+      if (!assets.topojson[name]) { assets.topojson[name] = EMPTY_WORLD; }
+    });
+  }
+
   function draw(el) {
     var source = document.getElementById(el.dataset.figure);
     if (!source) { return; }
     var figure = JSON.parse(source.textContent);
+    noWorldMap(figure.layout || {});
     window.Plotly.newPlot(el, figure.data, figure.layout || {}, config).then(function () {
       el.classList.add("chart-drawn");
     });

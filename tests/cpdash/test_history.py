@@ -43,12 +43,15 @@ BOOKKEEPING = {
 #: Published, never edited: an edition is itself the record of what was said (and the admin's
 #: log records who deleted one).
 PUBLISHED = {"targets.ReportEdition", "targets.EditionRecord"}
+#: Drawing, not records: a unit's map shape, written whole by the boundary import (facilities/boundaries.py)
+#: with who imported it, when and from which file; no figure reads it.
+DRAWING = {"facilities.UnitBoundary"}
 DOMAIN_MODELS = [
     model
     for model in apps.get_models()
     if model._meta.app_label in {"facilities", "programmes", "targets"}
     and not hasattr(model, "instance_type")
-    and model._meta.label not in DERIVED | BOOKKEEPING | PUBLISHED
+    and model._meta.label not in DERIVED | BOOKKEEPING | PUBLISHED | DRAWING
 ]
 RECORDED = [model for model in DOMAIN_MODELS if hasattr(model, "history")]
 
