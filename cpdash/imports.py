@@ -18,6 +18,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import tablib
 from django.conf import settings
@@ -477,16 +478,39 @@ def create_with_history(objs: Sequence[Model], model: type[Model], user, batch_s
         return
     using = router.db_for_write(model)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
-    rows = []
+    _link_saved_relations(objs, fields)
+    # The values as bulk_create takes them: pre_save() where a field fills itself (auto_now).
+    filled = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        rows.append(tuple(f.pre_save(obj, True) for f in fields))
+        for model_field in filled:
+            model_field.pre_save(obj, True)
+    values = attrgetter(*(f.attname for f in fields))
+    rows = [values(obj) for obj in objs] if len(fields) > 1 else [(values(obj),) for obj in objs]
     ids = bulk.insert(model, [f.attname for f in fields], rows, using=using)
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = using
     bulk.write_history(model, ids, "+", user, IMPORT_REASON, using=using)
+
+
+def _link_saved_relations(objs: Sequence[Model], fields: Sequence) -> None:
+    """A foreign key set to an object that had no id then (a detail of a record new in the same
+    import) takes that object's id now, as save() and bulk_create() do
+    (Model._prepare_related_fields_for_save), looking only at the keys still empty."""
+    relations = [f for f in fields if f.is_relation and f.concrete and (f.many_to_one or f.one_to_one)]
+    for relation in relations:
+        target = relation.target_field.attname
+        for obj in objs:
+            if getattr(obj, relation.attname) is not None or not relation.is_cached(obj):
+                continue
+            related = relation.get_cached_value(obj)
+            if related is None:
+                continue
+            value = getattr(related, target)
+            if value is None:
+                raise ValueError(f"{obj!r}: its {relation.name} is not saved yet")
+            setattr(obj, relation.attname, value)
 
 
 def update_with_history(
@@ -500,8 +524,7 @@ def update_with_history(
     using = router.db_for_write(model)
     model_fields = [model._meta.get_field(name) for name in fields]
     attnames = [field.attname for field in model_fields]
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=model_fields)
+    _link_saved_relations(objs, model_fields)
     bulk.update(model, attnames, [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs], using=using)
     bulk.write_history(model, [obj.pk for obj in objs], "~", user, IMPORT_REASON, using=using)
 
