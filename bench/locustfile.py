@@ -72,10 +72,16 @@ class Desk(HttpUser):
         next(self.actions)()
 
     def dashboard(self) -> None:
-        self.client.get("/dashboard/", name=DASHBOARD, allow_redirects=False)
+        self.page("/dashboard/", DASHBOARD)
 
     def facility_list(self) -> None:
-        self.client.get("/facilities/", name=FACILITY_LIST, allow_redirects=False)
+        self.page("/facilities/", FACILITY_LIST)
+
+    def page(self, path: str, name: str) -> None:
+        """A manager's page: anything but 200 (a redirect to the sign-in page included) is an error."""
+        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
 
     def new_activity(self) -> None:
         with self.staff.get("/record/activities/new/", name=FORM, allow_redirects=False, catch_response=True) as page:
