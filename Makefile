@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 TEST_WORKERS ?= auto
 
-.PHONY: run serve worker test lint install browser demo bench bench-pages screenshots messages clean
+.PHONY: run serve worker test lint install browser demo bench bench-pages bench-load screenshots messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,10 +66,11 @@ demo: $(STAMP)
 
 ## Pages and calls at several register sizes beside their one-query floors (SQLite: 2k, 20k; with a
 ## PostgreSQL DATABASE_URL: 20k, 100k, 1M; BENCH_SIZES=… to choose), then each page type's weight
-## over the network (bench-pages); see docs/performance.md
+## over the network (bench-pages), then gunicorn under load (bench-load, PostgreSQL only); see docs/performance.md
 bench: $(STAMP) browser
 	$(PY) scripts/bench.py
 	$(PY) -m bench.pages
+	$(PY) -m bench.load
 
 ## Each page type's bytes over the network, cold and warm, in Chromium, from the production static
 ## set-up (gunicorn, collectstatic, whitenoise) on a scratch database: bench/pages.py, about a minute
@@ -80,6 +81,12 @@ bench-pages: $(STAMP) browser
 ## on a 390 px phone, from the demo data on the production set-up (scripts/screenshots.py), about a minute
 screenshots: $(STAMP) browser
 	$(PY) scripts/screenshots.py
+
+## gunicorn (gunicorn.conf.py, DEBUG=0, collectstatic, whitenoise) on a scratch PostgreSQL database of
+## 100,000 facilities under 1, 10 and 50 signed-in clients (Locust), 30 s each: bench/load.py, about 4 min.
+## LOAD_SECONDS, LOAD_LEVELS, LOAD_SIZE to choose; needs a PostgreSQL DATABASE_URL whose name contains "bench"
+bench-load: $(STAMP)
+	$(PY) -m bench.load
 
 ## Recompile translations after editing locale/*/LC_MESSAGES/django.po
 messages: $(STAMP)

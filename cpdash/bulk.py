@@ -98,9 +98,11 @@ def copy_text(value: object) -> str:
 
 def _copy(connection, cursor, sql: str, text: str) -> None:
     """COPY … FROM STDIN of ``text`` on psycopg2's own cursor, logged like Django's queries
-    (CaptureQueriesContext, DEBUG's connection.queries) although it bypasses execute()."""
+    (CaptureQueriesContext, DEBUG's connection.queries) although it bypasses execute(), and
+    whose errors are Django's (a unique key already stored is an IntegrityError, as from execute())."""
     started = time.monotonic()
-    cursor.cursor.copy_expert(sql, io.StringIO(text))
+    with connection.wrap_database_errors:
+        cursor.cursor.copy_expert(sql, io.StringIO(text))
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 

@@ -18,6 +18,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import tablib
 from django.conf import settings
@@ -34,8 +35,8 @@ from import_export import resources, widgets
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 from openpyxl.utils import column_index_from_string
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from cpdash import bulk
 from cpdash.database import analyze_bulk, lock_imports_of, with_history
 from cpdash.exports import unescape_formula
 from cpdash.models import MAX_COUNT, Searchable
@@ -466,28 +467,66 @@ IMPORT_REASON = "import"  # change reason of the history entries an import write
 
 
 def create_with_history(objs: Sequence[Model], model: type[Model], user, batch_size: int | None = None) -> None:
-    """``bulk_create`` plus one history entry per object ("+", by ``user``,
-    reason "import"): a second INSERT per batch, so queries stay flat. ``user``
-    None: the signed-in user of the request, if any."""
-    if objs:
-        bulk_create_with_history(
-            list(objs), model, batch_size=batch_size, default_user=user, default_change_reason=IMPORT_REASON
-        )
+    """INSERT ``objs`` (cpdash.bulk: COPY in chunks on PostgreSQL) and give them their new
+    primary keys, then one history entry each ("+", by ``user``, reason "import") in one
+    INSERT … SELECT per chunk: the queries do not grow with the rows, and no history entry
+    is built in Python. ``user`` None: the signed-in user of the request, if any. A
+    relation to an object stored earlier in the same write (a survey's new option) takes
+    that object's new id. ``batch_size`` is ignored (cpdash.bulk chooses its chunks)."""
+    objs = list(objs)
+    if not objs:
+        return
+    using = router.db_for_write(model)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    _link_saved_relations(objs, fields)
+    # The values as bulk_create takes them: pre_save() where a field fills itself (auto_now).
+    filled = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    for obj in objs:
+        for model_field in filled:
+            model_field.pre_save(obj, True)
+    values = attrgetter(*(f.attname for f in fields))
+    rows = [values(obj) for obj in objs] if len(fields) > 1 else [(values(obj),) for obj in objs]
+    ids = bulk.insert(model, [f.attname for f in fields], rows, using=using)
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
+    bulk.write_history(model, ids, "+", user, IMPORT_REASON, using=using)
+
+
+def _link_saved_relations(objs: Sequence[Model], fields: Sequence) -> None:
+    """A foreign key set to an object that had no id then (a detail of a record new in the same
+    import) takes that object's id now, as save() and bulk_create() do
+    (Model._prepare_related_fields_for_save), looking only at the keys still empty."""
+    relations = [f for f in fields if f.is_relation and f.concrete and (f.many_to_one or f.one_to_one)]
+    for relation in relations:
+        target = relation.target_field.attname
+        for obj in objs:
+            if getattr(obj, relation.attname) is not None or not relation.is_cached(obj):
+                continue
+            related = relation.get_cached_value(obj)
+            if related is None:
+                continue
+            value = getattr(related, target)
+            if value is None:
+                raise ValueError(f"{obj!r}: its {relation.name} is not saved yet")
+            setattr(obj, relation.attname, value)
 
 
 def update_with_history(
     objs: Sequence[Model], model: type[Model], fields: Sequence[str], user, batch_size: int | None = None
 ) -> None:
-    """``bulk_update`` of ``fields`` plus one history entry per object ("~"), as create_with_history."""
-    if objs:
-        bulk_update_with_history(
-            list(objs),
-            model,
-            list(fields),
-            batch_size=batch_size,
-            default_user=user,
-            default_change_reason=IMPORT_REASON,
-        )
+    """UPDATE ``fields`` of ``objs`` (cpdash.bulk: ``UPDATE … FROM unnest`` in chunks on
+    PostgreSQL) plus one history entry per object ("~"), as create_with_history."""
+    objs = list(objs)
+    if not objs or not fields:
+        return
+    using = router.db_for_write(model)
+    model_fields = [model._meta.get_field(name) for name in fields]
+    attnames = [field.attname for field in model_fields]
+    _link_saved_relations(objs, model_fields)
+    bulk.update(model, attnames, [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs], using=using)
+    bulk.write_history(model, [obj.pk for obj in objs], "~", user, IMPORT_REASON, using=using)
 
 
 # --- Reading one cell -------------------------------------------------------

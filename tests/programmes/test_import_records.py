@@ -939,23 +939,25 @@ LOCK = ["LOCK"] if connection.vendor == "postgresql" else []
 #: The pathway of the facilities written, derived again (programmes/pathway.py): old rows and
 #: saving steps out, rows in from the records, savings read for the steps.
 PATHWAY = [DEL, DEL, INS, SEL]
-# Each bulk write is followed by one INSERT of its history entries (simple-history).
+#: A bulk INSERT of new rows, then one INSERT … SELECT of their history entries (cpdash.bulk):
+#: on PostgreSQL the new ids drawn from the sequence, then COPY.
+NEW = [SEL, "COPY", INS] if connection.vendor == "postgresql" else [INS, INS]
 # Statements of a first import, then of importing the same file again (all skipped); on PostgreSQL
 # a confirm takes its import lock before it reads the stored records.
 STATEMENTS = {
     # units, facilities, stored activities; activities, attendance; the activities' attendees, pathway
     OutreachActivityResource: (
-        [SEL, SEL, *LOCK, SEL, INS, INS, INS, INS, SEL, *PATHWAY],
+        [SEL, SEL, *LOCK, SEL, *NEW, *NEW, SEL, *PATHWAY],
         [SEL, SEL, *LOCK, SEL, SEL],
     ),
     # facilities, stored surveys; surveys, options (these files have no support); pathway;
     # again: options, support
-    SurveyResource: ([SEL, *LOCK, SEL, INS, INS, INS, INS, *PATHWAY], [SEL, *LOCK, SEL, SEL, SEL]),
+    SurveyResource: ([SEL, *LOCK, SEL, *NEW, *NEW, *PATHWAY], [SEL, *LOCK, SEL, SEL, SEL]),
     # facilities, stored solutions; solutions, savings; the savings' solutions, pathway, its rows, saving steps;
     # again: savings
-    SolutionResource: ([SEL, *LOCK, SEL, INS, INS, INS, INS, SEL, *PATHWAY, SEL, INS], [SEL, *LOCK, SEL, SEL]),
+    SolutionResource: ([SEL, *LOCK, SEL, *NEW, *NEW, SEL, *PATHWAY, SEL, INS], [SEL, *LOCK, SEL, SEL]),
     # units, stored specialists; specialists
-    SpecialistResource: ([SEL, *LOCK, SEL, INS, INS], [SEL, *LOCK, SEL]),
+    SpecialistResource: ([SEL, *LOCK, SEL, *NEW], [SEL, *LOCK, SEL]),
 }
 
 
@@ -979,6 +981,66 @@ def test_query_count_of_a_changed_reimport(records_register, count):
         *[SEL, SEL, *LOCK, SEL, SEL],
         *[UPD, INS, UPD, INS, SEL, *PATHWAY],
     ]
+
+
+#: Files that change what the first import wrote: every record and every detail (attendance,
+#: options and support, savings) updated, and new details added to stored records.
+CHANGED = {
+    OutreachActivityResource: lambda n: (
+        [dict(r, venue="Hội trường", people="9") for r in activity_rows(n)]
+        + [activity_row("F0002", title="Workshop 0", venue="Hội trường")]
+    ),
+    SurveyResource: lambda n: [
+        dict(r, surveyors="Trần Thị Bình", option_state="identified")
+        | (
+            {"support_kind": "technique", "support_given_on": "2013-05-01"}
+            if r["option_description"] == "Option 0"
+            else {}
+        )
+        for r in survey_rows(n)
+    ],
+    SolutionResource: lambda n: [dict(r, baseline="500", after="350", investment="1") for r in solution_rows(n)],
+}
+
+
+@pytest.mark.parametrize("resource", list(CHANGED))
+def test_the_pathway_after_an_import_equals_a_rebuild(records_register, resource):
+    """The bulk write refreshes the pathway of the facilities it touched in its own transaction:
+    after a first import and after one changing every record, it equals a rebuild from the records."""
+    from programmes import pathway
+    from tests.programmes.test_pathway import snapshot
+
+    for rows in (BUILDERS[resource](20), CHANGED[resource](20)):
+        result = run(resource, rows)
+        assert problems(result, resource) == []
+        written = snapshot()
+        pathway.rebuild()
+        assert written == snapshot()
+        assert written[0]  # facilities on the pathway: the comparison compares something
+
+
+def test_an_import_writes_one_history_entry_per_row_written(records_register, admin_user):
+    """New records and details get a "+" entry, changed ones a "~" entry, by the importing
+    user with the reason "import", their values those stored; unchanged ones none."""
+    dataset = CSVFormat().create_dataset(table_bytes(SurveyResource, survey_rows(10)))
+    SurveyResource().import_data(dataset, user=admin_user)
+    changed = [dict(r, surveyors="Trần Thị Bình") if r["facility_code"] == "M0001" else r for r in survey_rows(10)]
+    changed.append(survey_row("M0002", option_description="Option 9"))
+    SurveyResource().import_data(CSVFormat().create_dataset(table_bytes(SurveyResource, changed)), user=admin_user)
+
+    surveys = Survey.history.order_by("history_id")
+    assert [(h.history_type, h.surveyors) for h in surveys] == [
+        ("+", "Nguyễn Văn An"),
+        ("+", "Nguyễn Văn An"),
+        ("~", "Trần Thị Bình"),
+    ]
+    assert {(h.history_user_id, h.history_change_reason) for h in surveys} == {(admin_user.pk, "import")}
+    assert list(Survey.objects.order_by("pk").values_list("pk", flat=True)) == [h.id for h in surveys[:2]]
+    options = CPOption.history.order_by("history_id")
+    assert [h.history_type for h in options] == ["+"] * 11
+    assert options.last().description == "Option 9"
+    assert options.last().survey_id == Survey.objects.get(facility__code="M0002").pk
+    assert {(h.history_user_id, h.history_change_reason) for h in options} == {(admin_user.pk, "import")}
 
 
 @pytest.mark.slow
