@@ -19,7 +19,8 @@ from facilities.models import AdministrativeUnit, ProductionArea, Sector, counte
 from programmes.models import FacilityPathway, Phase, Specialist
 from targets import charts, selectors
 from targets.arithmetic import Status
-from targets.figures import TargetResult
+from targets.evidence import saving_evidence
+from targets.figures import SavingEvidence, TargetResult
 from targets.models import Indicator, Target
 
 #: The breakdowns the dashboard draws, in order.
@@ -203,6 +204,8 @@ class Card:
     figure_id: str
     figure: dict
     evidence_url: str
+    #: Saving targets: how strong the savings behind the figure are (targets/evidence.py).
+    saving_evidence: SavingEvidence | None = None
 
     @property
     def range_width(self) -> float:
@@ -241,6 +244,7 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
     if not targets:
         return {"cards": [], "results": []}
     results = selectors.targets_as_of(targets=targets, as_of=as_of)
+    strength = saving_evidence(targets=targets, as_of=as_of)
     start = min(selectors.series_start(t) for t in targets)
     series = selectors.series_for_targets(targets=targets, as_of=as_of, freq=series_frequency(start, as_of))
     cards = [
@@ -254,6 +258,7 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
                 if is_unit_indicator(result.indicator)
                 else facility_list_url(target=result.target_id, as_of=as_of.isoformat(), **scope.query())
             ),
+            saving_evidence=strength.get(result.target_id),
         )
         for result in results
     ]

@@ -937,8 +937,8 @@ SEL, INS, UPD, DEL = "SELECT", "INSERT", "UPDATE", "DELETE"
 #: A confirm's import lock, before it reads the stored records (PostgreSQL: cpdash.database.lock_imports_of).
 LOCK = ["LOCK"] if connection.vendor == "postgresql" else []
 #: The pathway of the facilities written, derived again (programmes/pathway.py): old rows and
-#: saving steps out, rows in from the records, savings read for the steps.
-PATHWAY = [DEL, DEL, INS, SEL]
+#: saving steps (all and verified) out, rows in from the records, savings read for the steps.
+PATHWAY = [DEL, DEL, DEL, INS, SEL]
 # Each bulk write is followed by one INSERT of its history entries (simple-history).
 # Statements of a first import, then of importing the same file again (all skipped); on PostgreSQL
 # a confirm takes its import lock before it reads the stored records.
