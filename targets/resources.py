@@ -130,7 +130,8 @@ class TargetResource(RecordResource):
         "unit_level": "unit_level",
         "evidence": "evidence",
     }
-    key_columns = ("phase", "indicator", "sector", "unit_scope", "area_kind", "resource")
+    # evidence too: the same target may be kept counting all savings and only verified ones.
+    key_columns = ("phase", "indicator", "sector", "unit_scope", "area_kind", "resource", "evidence")
     required_columns = ("programme", "phase", "indicator", "target_min", "deadline")
     record_required = {"target_min": _("Missing target."), "deadline": _("Missing deadline.")}
     header_aliases = TARGET_HEADERS
@@ -140,8 +141,8 @@ class TargetResource(RecordResource):
     notes = (
         _(
             "One row per target: programme is the programme's slug, phase the name of one of its phases. "
-            "A target is found by phase, indicator, sector, unit_scope, area_kind and resource: nothing is "
-            "duplicated."
+            "A target is found by phase, indicator, sector, unit_scope, area_kind, resource and evidence: "
+            "nothing is duplicated."
         ),
         _(
             "Values are percentages from 0 to 100, with a point for decimals: target_min (and target_max for "
@@ -187,6 +188,11 @@ class TargetResource(RecordResource):
 
     class Meta:
         name = _("Targets")
+
+    def _read_cells(self, row: ImportRow) -> None:
+        super()._read_cells(row)
+        if "evidence" not in self.present:  # a file from before evidence levels: every saving counts
+            row.values["evidence"] = SavingsCounted.ALL
 
     def _load_lookups(self, rows: list[ImportRow]) -> None:
         self.fields["programme"].widget.index = Programme.objects.order_by().in_bulk(field_name="slug")
