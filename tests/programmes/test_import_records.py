@@ -27,6 +27,7 @@ from programmes.models import (
     Specialist,
     Survey,
     TechnicalSupport,
+    VerifiedSavingStep,
 )
 from programmes.resources import (
     OutreachActivityResource,
@@ -1022,6 +1023,7 @@ def test_a_large_import_analyses_the_tables_it_wrote(records_register, monkeypat
         Attendance.history.model,
         FacilityPathway,
         SavingStep,
+        VerifiedSavingStep,
     ]
     tables = ", ".join(f'"{model._meta.db_table}"' for model in written)
     assert statements == ([f"ANALYZE {tables}"] if analysed else [])
