@@ -144,8 +144,8 @@ class ResourceSavingInline(admin.TabularInline):
 @admin.register(Solution)
 class SolutionAdmin(RecordImportMixin, HistoryAdmin):
     resource_classes = [SolutionResource]
-    list_display = ("description", "facility", "category", "implemented_on", "investment")
-    list_filter = ("category",)
+    list_display = ("description", "facility", "category", "implemented_on", "stage", "verified_on", "investment")
+    list_filter = ("category", "stage")
     list_select_related = ("facility",)
     date_hierarchy = "implemented_on"
     autocomplete_fields = ("facility", "survey", "demonstration")
@@ -155,8 +155,8 @@ class SolutionAdmin(RecordImportMixin, HistoryAdmin):
 
 @admin.register(ResourceSaving)
 class ResourceSavingAdmin(HistoryAdmin):
-    list_display = ("solution", "resource", "unit", "baseline", "after", "saving")
-    list_filter = ("resource", "unit")
+    list_display = ("solution", "resource", "unit", "baseline", "after", "saving", "evidence")
+    list_filter = ("resource", "unit", "evidence", "solution__stage")
     list_select_related = ("solution__facility",)
     readonly_fields = ("saving_percent",)
     autocomplete_fields = ("solution",)

@@ -215,6 +215,10 @@ class RecordForm(LabelledRowMixin, forms.ModelForm):
     past_dates: tuple[str, ...] = ()
     open_on: str = ""
     unit_on: str = ""
+    #: Fields that keep the record's value (a new one's: the model's default) when the post
+    #: does not carry them at all: a page opened before they were added, or a client that
+    #: does not know them (the evidence levels: implemented, self-reported).
+    kept_when_absent: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs) -> None:
         # Quantities are typed the way the user's language writes numbers (cpdash/numbers.py):
@@ -226,6 +230,11 @@ class RecordForm(LabelledRowMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        absent = [name for name in self.kept_when_absent if self.is_bound and self.add_prefix(name) not in self.data]
+        if absent:
+            self.data = self.data.copy()
+            for name in absent:
+                self.data[self.add_prefix(name)] = getattr(self.instance, name)
         today = timezone.localdate().isoformat()
         # A new record (not a row of one: an empty row must stay empty) is most often of today.
         new = not self.is_bound and self.instance.pk is None and self.prefix is None
@@ -415,7 +424,9 @@ class ResourceSavingForm(RecordForm):
 
     class Meta:
         model = ResourceSaving
-        fields = ("resource", "unit", "product_unit", "baseline", "after", "reported_percent")
+        fields = ("resource", "unit", "product_unit", "baseline", "after", "reported_percent", "evidence")
+
+    kept_when_absent = ("evidence",)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -530,14 +541,16 @@ SavingFormSet = forms.inlineformset_factory(
 
 
 class SolutionForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
-    """A CP solution implemented at a facility, with its measured savings.
+    """A CP solution at a facility (identified, implemented or verified), with its measured
+    savings and how each is known (evidence).
 
     The survey it came from is chosen among the facility's own surveys.
     """
 
     facility = FacilityField()
-    past_dates = ("implemented_on",)
+    past_dates = ("implemented_on", "verified_on")
     open_on = "implemented_on"
+    kept_when_absent = ("stage",)
     rowset_classes = {"savings": SavingFormSet}
 
     class Meta:
@@ -545,6 +558,8 @@ class SolutionForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
         fields = (
             "facility",
             "implemented_on",
+            "stage",
+            "verified_on",
             "category",
             "description",
             "investment",

@@ -415,13 +415,59 @@ class Replication(models.Model):
             raise ValidationError({"replicated_on": _("A replication cannot predate the model it copies.")})
 
 
+class Stage(models.TextChoices):
+    """How far a CP solution has come: only identified (not applying CP), implemented,
+    or verified after a period of operation (docs/indicators.md, "Evidence of a saving")."""
+
+    IDENTIFIED = "identified", _("identified only")
+    IMPLEMENTED = "implemented", _("implemented")
+    VERIFIED = "verified", _("verified after a period")
+
+
+class Evidence(models.TextChoices):
+    """How a saving is known, weakest first (the order ranks them: EVIDENCE_RANK)."""
+
+    SELF_REPORTED = "self_reported", _("self-reported")
+    ESTIMATED = "estimated", _("estimated by an engineer")
+    MEASURED = "measured", _("measured (metered data or invoices)")
+    AUDITED = "audited", _("audited")
+
+
+#: Strength of each evidence level: the larger, the stronger.
+EVIDENCE_RANK: dict[str, int] = {value: rank for rank, value in enumerate(Evidence.values)}
+
+
+#: Refused when the stage and the day of verification disagree (the form, the import and a check constraint).
+VERIFIED_ON_NEEDED = _("A verified solution needs the day it was verified; only a verified one has that day.")
+VERIFIED_BEFORE_IMPLEMENTED = _("A solution cannot be verified before it was implemented.")
+
+
 class Solution(models.Model):
-    """A CP solution implemented at a facility, with its measured savings."""
+    """A CP solution at a facility, with its measured savings: only identified,
+    implemented, or verified after a period (``stage``). Only implemented and
+    verified solutions count as applying CP; a verified one counts as verified
+    from ``verified_on``."""
 
     facility = models.ForeignKey(
         Facility, on_delete=models.PROTECT, related_name="solutions", verbose_name=_("facility")
     )
-    implemented_on = models.DateField(_("implemented on"))
+    implemented_on = models.DateField(
+        _("implemented on"), help_text=_("For a solution only identified: the day it was identified.")
+    )
+    stage = models.CharField(
+        _("stage"),
+        max_length=20,
+        choices=Stage.choices,
+        default=Stage.IMPLEMENTED,
+        db_default=Stage.IMPLEMENTED,
+        help_text=_("Only identified: not yet applying CP. Verified: checked after a period of operation."),
+    )
+    verified_on = models.DateField(
+        _("verified on"),
+        null=True,
+        blank=True,
+        help_text=_("Only for a verified solution: the day the saving was verified, after implementation."),
+    )
     category = models.CharField(_("category"), max_length=30, choices=OptionCategory.choices)
     description = models.CharField(_("description"), max_length=500)
     investment = models.DecimalField(_("investment (VND)"), max_digits=16, decimal_places=0, null=True, blank=True)
@@ -466,10 +512,27 @@ class Solution(models.Model):
                 name="solution_co2_not_negative",
                 violation_error_message=_("CO₂ avoided cannot be negative."),
             ),
+            models.CheckConstraint(
+                condition=Q(stage=Stage.VERIFIED, verified_on__isnull=False)
+                | ~Q(stage=Stage.VERIFIED) & Q(verified_on__isnull=True),
+                name="solution_verified_on_iff_verified",
+                violation_error_message=VERIFIED_ON_NEEDED,
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_on__isnull=True) | Q(verified_on__gte=F("implemented_on")),
+                name="solution_verified_after_implemented",
+                violation_error_message=VERIFIED_BEFORE_IMPLEMENTED,
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.description} — {self.facility}"
+
+    def clean(self) -> None:
+        if (self.stage == Stage.VERIFIED) != (self.verified_on is not None):
+            raise ValidationError({"verified_on": VERIFIED_ON_NEEDED})
+        if self.verified_on and self.implemented_on and self.verified_on < self.implemented_on:
+            raise ValidationError({"verified_on": VERIFIED_BEFORE_IMPLEMENTED})
 
     @property
     def payback_years(self) -> Decimal | None:
@@ -582,6 +645,15 @@ class ResourceSaving(models.Model):
         output_field=models.DecimalField(max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES),
         db_persist=True,
         verbose_name=_("saving (%)"),
+    )
+
+    evidence = models.CharField(
+        _("evidence"),
+        max_length=20,
+        choices=Evidence.choices,
+        default=Evidence.SELF_REPORTED,
+        db_default=Evidence.SELF_REPORTED,
+        help_text=_("How the saving is known: self-reported, estimated by an engineer, measured, or audited."),
     )
 
     history = HistoricalRecords(excluded_fields=["saving_percent"])
@@ -716,6 +788,7 @@ class FacilityPathway(models.Model):
     supported_on = models.DateField(_("first technical support"), null=True)
     applying_on = models.DateField(_("first CP solution"), null=True)
     measured_on = models.DateField(_("first measured saving"), null=True)
+    verified_on = models.DateField(_("first verified CP solution"), null=True)
     hosted_on = models.DateField(_("first demonstration model hosted"), null=True)
     replicated_on = models.DateField(_("first replication"), null=True)
     aware_on = models.DateField(_("aware of CP since"), null=True, help_text=_("The earliest contact of any kind."))
@@ -729,15 +802,41 @@ class FacilityPathway(models.Model):
         return str(self.facility_id)
 
 
-class SavingStep(models.Model):
+class SavingStepBase(models.Model):
+    """The fields of a saving step (SavingStep, VerifiedSavingStep)."""
+
+    resource = models.CharField(_("resource"), max_length=20, blank=True)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True)
+    best = models.DecimalField(_("best saving (%)"), max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES)
+    previous = models.DecimalField(
+        _("previous best saving (%)"), max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES, null=True
+    )
+    #: The evidence of the saving that is ``best`` (the strongest when several are, on the step's first day).
+    evidence = models.CharField(
+        _("evidence"),
+        max_length=20,
+        choices=Evidence.choices,
+        default=Evidence.SELF_REPORTED,
+        db_default=Evidence.SELF_REPORTED,
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.resource or '*'} {self.since}: {self.best}"
+
+
+class SavingStep(SavingStepBase):
     """One step of a facility's best measured saving on a resource ("" = any resource).
 
     From ``since`` (inclusive) until ``until`` (exclusive; NULL: still), the
-    largest saving among the facility's solutions implemented by then is
-    ``best`` percent; ``previous`` is the best before ``since`` (NULL on the
-    first step). The best saving only grows, so a facility reached a saving
-    of m on the one step with ``best >= m > previous`` (or no previous), and
-    its saving as of D is the step with ``since <= D < until``.
+    largest saving among the facility's solutions implemented by then (or verified:
+    not those only identified) is ``best`` percent; ``previous`` is the best before
+    ``since`` (NULL on the first step). The best saving only grows, so a facility
+    reached a saving of m on the one step with ``best >= m > previous`` (or no
+    previous), and its saving as of D is the step with ``since <= D < until``.
     """
 
     # Each pathway row of the facility (one per unit membership) has the same steps, so
@@ -749,13 +848,6 @@ class SavingStep(models.Model):
     facility = models.ForeignKey(
         Facility, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("facility")
     )
-    resource = models.CharField(_("resource"), max_length=20, blank=True)
-    since = models.DateField(_("since"))
-    until = models.DateField(_("until"), null=True)
-    best = models.DecimalField(_("best saving (%)"), max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES)
-    previous = models.DecimalField(
-        _("previous best saving (%)"), max_digits=SAVING_DIGITS, decimal_places=SAVING_PLACES, null=True
-    )
 
     class Meta:
         verbose_name = _("saving step")
@@ -765,5 +857,26 @@ class SavingStep(models.Model):
         ]
         indexes = [models.Index(fields=["resource", "since"])]
 
-    def __str__(self) -> str:
-        return f"{self.facility_id} {self.resource or '*'} {self.since}: {self.best}"
+
+class VerifiedSavingStep(SavingStepBase):
+    """The steps of a facility's best *verified* saving: as SavingStep, over the savings
+    of verified solutions only, each from the day it was verified (``Solution.verified_on``).
+    What a target counting "verified savings only" reads (Target.evidence)."""
+
+    pathway = models.ForeignKey(
+        FacilityPathway,
+        on_delete=models.CASCADE,
+        related_name="verified_saving_steps",
+        verbose_name=_("CP pathway"),
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="verified_saving_steps", verbose_name=_("facility")
+    )
+
+    class Meta:
+        verbose_name = _("verified saving step")
+        verbose_name_plural = _("verified saving steps")
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "resource", "since"], name="verified_step_once_per_day"),
+        ]
+        indexes = [models.Index(fields=["resource", "since"], name="verified_step_resource_since")]

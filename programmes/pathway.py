@@ -27,7 +27,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
 from cpdash import bulk
@@ -35,20 +35,25 @@ from cpdash.database import analyze
 from facilities import membership
 from facilities.models import Facility, ProductionArea, UnitMembership, facilities_written
 from programmes.models import (
+    EVIDENCE_RANK,
     Attendance,
     AwarenessRecord,
     DemonstrationModel,
+    Evidence,
     FacilityPathway,
     OutreachActivity,
     Replication,
     ResourceSaving,
     SavingStep,
+    SavingStepBase,
     Solution,
+    Stage,
     Survey,
     TechnicalSupport,
+    VerifiedSavingStep,
 )
 
-#: Facilities refreshed per statement (SQLite allows 32,766 parameters; each id appears 9 times).
+#: Facilities refreshed per statement (SQLite allows 32,766 parameters; each id appears 11 times).
 CHUNK = 1000
 
 #: Per milestone column: the record rows (facility_id, day) it is the earliest of, as SQL.
@@ -65,18 +70,44 @@ _SOURCES: dict[str, str] = {
         "SELECT s.facility_id AS facility_id, COALESCE(t.given_on, s.surveyed_on) AS day FROM {support} t "
         "JOIN {survey} s ON s.id = t.survey_id {where_s}"
     ),
-    "applying_on": "SELECT facility_id AS facility_id, implemented_on AS day FROM {solution} {where}",
+    # A solution only identified is not applying CP (docs/indicators.md, "Evidence of a saving").
+    "applying_on": (
+        f"SELECT facility_id AS facility_id, implemented_on AS day FROM {{solution}} {{where_and}} "
+        f"stage <> '{Stage.IDENTIFIED}'"
+    ),
     "measured_on": (
-        "SELECT s.facility_id AS facility_id, s.implemented_on AS day FROM {solution} s {where_s_and} EXISTS ("
+        "SELECT s.facility_id AS facility_id, s.implemented_on AS day FROM {solution} s {where_s_and} "
+        f"s.stage <> '{Stage.IDENTIFIED}' AND EXISTS ("
         "SELECT 1 FROM {saving} r WHERE r.solution_id = s.id AND r.saving_percent IS NOT NULL)"
+    ),
+    "verified_on": (
+        "SELECT facility_id AS facility_id, verified_on AS day FROM {solution} {where_and} verified_on IS NOT NULL"
     ),
     "hosted_on": "SELECT host_id AS facility_id, started_on AS day FROM {demonstration} {where_host}",
     "replicated_on": "SELECT facility_id AS facility_id, replicated_on AS day FROM {replication} {where}",
+    # Not a milestone of its own: a solution identified with the facility is a contact.
+    "identified_on": (
+        f"SELECT facility_id AS facility_id, implemented_on AS day FROM {{solution}} {{where_and}} "
+        f"stage = '{Stage.IDENTIFIED}'"
+    ),
 }
+#: Sources that only count as a contact, with no pathway column.
+CONTACT_ONLY = ("identified_on",)
 #: The milestones that are a contact with the facility: "aware" is the earliest of them
-#: (support and a measured saving come with a survey and a solution).
-CONTACTS = ("attended_on", "awareness_recorded_on", "surveyed_on", "applying_on", "hosted_on", "replicated_on")
-MILESTONES = tuple(_SOURCES)
+#: (support, a measured saving and a verification come with a survey and a solution).
+CONTACTS = (
+    "attended_on",
+    "awareness_recorded_on",
+    "surveyed_on",
+    "applying_on",
+    "hosted_on",
+    "replicated_on",
+    *CONTACT_ONLY,
+)
+#: The pathway's milestone columns.
+MILESTONES = tuple(name for name in _SOURCES if name not in CONTACT_ONLY)
+#: Each source's index in the UNION of records (its "kind").
+_KINDS = {name: kind for kind, name in enumerate(_SOURCES)}
 
 _TABLES = {
     "attendance": Attendance,
@@ -142,18 +173,19 @@ def _milestones_sql(ids: list[int] | None) -> tuple[str, list[int]]:
         "where_s": where("s.facility_id"),
         "where_host": where("host_id"),
         "where_s_and": f"{where('s.facility_id')} AND" if ids is not None else "WHERE",
+        "where_and": f"{where('facility_id')} AND" if ids is not None else "WHERE",
     }
     union = " UNION ALL ".join(
         f"SELECT {kind} AS kind, facility_id, day FROM ({sql.format(**tables, **filters)}) AS p{kind}"
         for kind, sql in enumerate(_SOURCES.values())
     )
-    contacts = ", ".join(str(MILESTONES.index(name)) for name in CONTACTS)
-    firsts = [f"MIN(CASE WHEN kind = {kind} THEN day END) AS m{kind}" for kind in range(len(MILESTONES))]
+    contacts = ", ".join(str(_KINDS[name]) for name in CONTACTS)
+    firsts = [f"MIN(CASE WHEN kind = {_KINDS[name]} THEN day END) AS m{_KINDS[name]}" for name in MILESTONES]
     firsts.append(f"MIN(CASE WHEN kind IN ({contacts}) THEN day END) AS aware")
     records = f"SELECT facility_id, {', '.join(firsts)} FROM ({union}) AS records GROUP BY facility_id"
     names = ", ".join(qn(name) for name in ("membership_id", *(c for c, _ in _REGISTER), *MILESTONES, "aware_on"))
     values = ", ".join(
-        ["u.id", *(sql for _, sql in _REGISTER), *(f"m.m{kind}" for kind in range(len(MILESTONES))), "m.aware"]
+        ["u.id", *(sql for _, sql in _REGISTER), *(f"m.m{_KINDS[name]}" for name in MILESTONES), "m.aware"]
     )
     sql = (
         f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({names}) SELECT {values} "
@@ -168,51 +200,69 @@ def _write_milestones(ids: list[int] | None) -> None:
         cursor.execute(sql, params)
 
 
-def _steps(rows: Iterable[tuple[int, str, datetime.date, Decimal]]) -> list[SavingStep]:
-    """The SavingStep rows of (facility id, resource, day, largest saving that day),
-    ordered by facility, resource and day; each facility also gets the steps of
-    "any resource" (""). Without their pathway row (see _write_steps())."""
-    best: dict[tuple[int, str], SavingStep] = {}
-    per_day: dict[tuple[int, datetime.date], Decimal] = {}
-    steps: list[SavingStep] = []
+def _steps(
+    rows: Iterable[tuple[int, str, datetime.date, Decimal, str]], model: type[SavingStepBase] = SavingStep
+) -> list[SavingStepBase]:
+    """The ``model`` rows (SavingStep, VerifiedSavingStep) of (facility id, resource, day,
+    largest saving that day, its evidence), ordered by facility, resource and day; each
+    facility also gets the steps of "any resource" (""). A step's evidence is the
+    strongest among the savings equal to its best on its first day. Without their
+    pathway row (see _write_steps())."""
+    best: dict[tuple[int, str], SavingStepBase] = {}
+    per_day: dict[tuple[int, datetime.date], tuple[Decimal, int]] = {}
+    steps: list[SavingStepBase] = []
 
-    def step(facility_id: int, resource: str, day: datetime.date, value: Decimal) -> None:
+    def step(facility_id: int, resource: str, day: datetime.date, value: Decimal, evidence: str) -> None:
         last = best.get((facility_id, resource))
         if last is not None and value <= last.best:
+            if last.since == day and value == last.best and EVIDENCE_RANK[evidence] > EVIDENCE_RANK[last.evidence]:
+                last.evidence = evidence  # as large, on stronger evidence, the same day
             return
         if last is not None and last.since == day:
-            last.best = value  # a larger saving the same day: the same step
+            last.best, last.evidence = value, evidence  # a larger saving the same day: the same step
             return
-        new = SavingStep(
+        new = model(
             facility_id=facility_id,
             resource=resource,
             since=day,
             best=value,
             previous=last.best if last else None,
+            evidence=evidence,
         )
         if last is not None:
             last.until = day
         best[(facility_id, resource)] = new
         steps.append(new)
 
-    for facility_id, resource, day, value in rows:
-        step(facility_id, resource, day, value)
-        per_day[(facility_id, day)] = max(value, per_day.get((facility_id, day), value))
-    for (facility_id, day), value in sorted(per_day.items()):
-        step(facility_id, "", day, value)
+    for facility_id, resource, day, value, evidence in rows:
+        step(facility_id, resource, day, value, evidence)
+        strength = (value, EVIDENCE_RANK[evidence])
+        per_day[(facility_id, day)] = max(strength, per_day.get((facility_id, day), strength))
+    for (facility_id, day), (value, rank) in sorted(per_day.items()):
+        step(facility_id, "", day, value, Evidence.values[rank])
     return steps
 
 
 def _write_steps(ids: list[int] | None) -> None:
-    savings = ResourceSaving.objects.filter(saving_percent__isnull=False)
+    """The saving steps of ``ids`` (all when None), from one read of their savings: SavingStep
+    of every solution that applies CP (not only identified), from its implementation;
+    VerifiedSavingStep of verified solutions, from the day each was verified."""
+    savings = ResourceSaving.objects.filter(saving_percent__isnull=False).exclude(solution__stage=Stage.IDENTIFIED)
     if ids is not None:
         savings = savings.filter(solution__facility_id__in=ids)
-    rows = (
-        savings.values_list("solution__facility_id", "resource", "solution__implemented_on")
+    columns = ("solution__facility_id", "resource", "solution__implemented_on", "solution__verified_on", "evidence")
+    rows = list(
+        savings.values_list(*columns)
         .annotate(value=models.Max("saving_percent"))
+        .values_list(*columns, "value")
         .order_by("solution__facility_id", "resource", "solution__implemented_on")
     )
-    steps = _steps(rows)
+    steps = _steps(((f, r, day, value, evidence) for f, r, day, _v, evidence, value in rows), SavingStep)
+    verified = sorted(
+        ((f, r, day, value, evidence) for f, r, _i, day, evidence, value in rows if day is not None),
+        key=lambda row: row[:3],
+    )
+    steps += _steps(verified, VerifiedSavingStep)
     if not steps:
         return  # most refreshes: no measured saving, no need to read the pathway rows
     rows_of: dict[int, list[int]] = {}
@@ -222,15 +272,18 @@ def _write_steps(ids: list[int] | None) -> None:
     for facility_id, membership_id in pathways:
         rows_of.setdefault(facility_id, []).append(membership_id)
     # One copy of each step per pathway row of its facility (a facility that never moved has one).
-    steps = [
-        SavingStep(pathway_id=pathway_id, **{f: getattr(step, f) for f in _STEP_FIELDS})
-        for step in steps
-        for pathway_id in rows_of.get(step.facility_id, ())
-    ]
-    SavingStep.objects.bulk_create(steps, batch_size=2000)  # one row per measured day: few
+    for model in (SavingStep, VerifiedSavingStep):
+        copies = [
+            model(pathway_id=pathway_id, **{f: getattr(step, f) for f in _STEP_FIELDS})
+            for step in steps
+            if type(step) is model
+            for pathway_id in rows_of.get(step.facility_id, ())
+        ]
+        if copies:
+            model.objects.bulk_create(copies, batch_size=2000)  # one row per measured day: few
 
 
-_STEP_FIELDS = ("facility_id", "resource", "since", "until", "best", "previous")
+_STEP_FIELDS = ("facility_id", "resource", "since", "until", "best", "previous", "evidence")
 
 
 def _delete_rows(ids: list[int] | None) -> None:
@@ -239,7 +292,7 @@ def _delete_rows(ids: list[int] | None) -> None:
     qn = connection.ops.quote_name
     where = f" WHERE facility_id IN ({', '.join(['%s'] * len(ids))})" if ids is not None else ""
     with connection.cursor() as cursor:
-        for model in (SavingStep, FacilityPathway):
+        for model in (SavingStep, VerifiedSavingStep, FacilityPathway):
             cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}{where}", ids or [])
 
 
@@ -318,6 +371,25 @@ def rebuild() -> None:
         _delete_rows(None)
         _write_milestones(None)
         _write_steps(None)
+
+
+def derive_in_migration(apps) -> None:
+    """For migrations (their RunPython, with their ``apps``): rebuild() the pathway when
+    facilities are stored and the pathway is empty (its tables were just recreated).
+
+    rebuild() is today's code and reads today's columns: run by a migration older than
+    the latest schema it can fail. It then writes nothing (a savepoint) and a later
+    migration that calls this too derives the pathway (0013_evidence_levels does, last).
+    """
+    if not apps.get_model("facilities", "Facility").objects.exists():
+        return
+    if apps.get_model("programmes", "FacilityPathway").objects.exists():
+        return
+    try:
+        with transaction.atomic():
+            rebuild()
+    except DatabaseError:
+        return  # an older schema than today's code: a later migration derives it
 
 
 # --- Which facilities a write touches -----------------------------------------------------------

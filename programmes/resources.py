@@ -62,8 +62,11 @@ from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
     MEASURED_OR_REPORTED,
+    VERIFIED_BEFORE_IMPLEMENTED,
+    VERIFIED_ON_NEEDED,
     Attendance,
     CPOption,
+    Evidence,
     FacilityPathway,
     MeasureUnit,
     OptionCategory,
@@ -73,8 +76,10 @@ from programmes.models import (
     SavingStep,
     Solution,
     Specialist,
+    Stage,
     Survey,
     TechnicalSupport,
+    VerifiedSavingStep,
 )
 
 __all__ = ["NEW", "SKIP", "UPDATE", "Child", "RecordResult", "TextCell"]  # shared with cpdash.imports
@@ -130,6 +135,32 @@ VIETNAMESE_ALIASES: dict[str, dict[str, str]] = {
         "nuoc": Resource.WATER,
     },
     "measure_unit": {"m³": MeasureUnit.M3, "tan": MeasureUnit.TONNE, "lit": MeasureUnit.LITRE},
+    "stage": {
+        "da xac dinh": Stage.IDENTIFIED,
+        "xac dinh": Stage.IDENTIFIED,
+        "chi xac dinh": Stage.IDENTIFIED,
+        "da thuc hien": Stage.IMPLEMENTED,
+        "thuc hien": Stage.IMPLEMENTED,
+        "da ap dung": Stage.IMPLEMENTED,
+        "da kiem chung": Stage.VERIFIED,
+        "kiem chung": Stage.VERIFIED,
+        "da xac minh": Stage.VERIFIED,
+        "xac minh": Stage.VERIFIED,
+    },
+    "evidence": {
+        "tu bao cao": Evidence.SELF_REPORTED,
+        "co so tu bao cao": Evidence.SELF_REPORTED,
+        "tu khai": Evidence.SELF_REPORTED,
+        "uoc tinh": Evidence.ESTIMATED,
+        "ky su uoc tinh": Evidence.ESTIMATED,
+        "chuyen gia uoc tinh": Evidence.ESTIMATED,
+        "do dac": Evidence.MEASURED,
+        "do thuc te": Evidence.MEASURED,
+        "cong to": Evidence.MEASURED,
+        "hoa don": Evidence.MEASURED,
+        "kiem toan": Evidence.AUDITED,
+        "da kiem toan": Evidence.AUDITED,
+    },
 }
 
 
@@ -401,7 +432,8 @@ class RecordResource(imports.RecordResource):
 
     def analyzed_models(self) -> list[type[Model]]:
         written = self.written_models()
-        on_pathway = [FacilityPathway, SavingStep] if any(model in pathway.TRACKED for model in written) else []
+        tracked = any(model in pathway.TRACKED for model in written)
+        on_pathway = [FacilityPathway, SavingStep, VerifiedSavingStep] if tracked else []
         return [*super().analyzed_models(), *on_pathway]
 
 
@@ -629,6 +661,12 @@ SOLUTION_HEADERS = {
     "saved_%": "saved_percent",
     "saving_%": "saved_percent",
     "saving_(%)": "saved_percent",
+    "giai_doan": "stage",
+    "ngay_kiem_chung": "verified_on",
+    "ngay_xac_minh": "verified_on",
+    "bang_chung": "evidence",
+    "muc_do_bang_chung": "evidence",
+    "nguon_so_lieu": "evidence",
 }
 PRODUCT_UNIT_LENGTH = ResourceSaving._meta.get_field("product_unit").max_length
 
@@ -644,6 +682,8 @@ class SolutionResource(RecordResource):
         ChoiceCell(OptionCategory, "option_category", _("Unknown category “%(value)s”: use one of %(choices)s.")),
     )
     description = _column("description", TextCell(500, _("Missing description.")))
+    stage = _column("stage", ChoiceCell(Stage, "stage", _("Unknown stage “%(value)s”: use one of %(choices)s.")))
+    verified_on = _column("verified_on", PastDayCell())
     investment = _column("investment", AmountCell(_decimal_field(Solution, "investment")))
     annual_saving = _column("annual_saving", AmountCell(_decimal_field(Solution, "annual_saving")))
     co2_avoided = _column("co2_avoided", AmountCell(_decimal_field(Solution, "co2_avoided")))
@@ -656,6 +696,9 @@ class SolutionResource(RecordResource):
     baseline = _column("baseline", AmountCell(_decimal_field(ResourceSaving, "baseline")))
     after = _column("after", AmountCell(_decimal_field(ResourceSaving, "after")))
     saved_percent = _column("saved_percent", PercentCell(_decimal_field(ResourceSaving, "reported_percent")))
+    evidence = _column(
+        "evidence", ChoiceCell(Evidence, "evidence", _("Unknown evidence “%(value)s”: use one of %(choices)s."))
+    )
 
     model = Solution
     record_fields = {
@@ -663,6 +706,8 @@ class SolutionResource(RecordResource):
         "implemented_on": "implemented_on",
         "description": "description",
         "category": "category",
+        "stage": "stage",
+        "verified_on": "verified_on",
         "investment": "investment",
         "annual_saving": "annual_saving",
         "co2_avoided": "co2_avoided",
@@ -683,6 +728,7 @@ class SolutionResource(RecordResource):
                 "baseline": "baseline",
                 "after": "after",
                 "saved_percent": "reported_percent",
+                "evidence": "evidence",
             },
             key_column="resource",
             # unit too, unless the saving is only a reported percentage: _check_saving().
@@ -706,6 +752,13 @@ class SolutionResource(RecordResource):
             "and after empty; unit may then be empty. It is shown as reported, without a measured baseline."
         ),
         _(
+            "stage: identified (only identified: not yet applying CP; implemented_on is then the day it "
+            "was identified), implemented, or verified (after a period: verified_on gives the day, and only "
+            "a verified solution has one). evidence, per saving: self_reported, estimated (by an engineer), "
+            "measured (metered data or invoices) or audited. Both columns are optional: an empty cell or a "
+            "file without them records implemented and self-reported."
+        ),
+        _(
             "Re-importing matches solutions by facility, date and description, and savings by resource: "
             "nothing is duplicated."
         ),
@@ -719,11 +772,14 @@ class SolutionResource(RecordResource):
             "investment": 150000000,
             "annual_saving": 60000000,
             "co2_avoided": "12.5",
+            "stage": "verified",
+            "verified_on": "2014-03-01",
             "resource": "energy",
             "unit": "kWh",
             "product_unit": "t sản phẩm",
             "baseline": 420,
             "after": 380,
+            "evidence": "measured",
         },
         {
             "facility_code": "0101234567",
@@ -741,6 +797,7 @@ class SolutionResource(RecordResource):
             "description": "Cách nhiệt lò nung",
             "resource": "water",
             "saved_percent": 6,
+            "evidence": "self_reported",
         },
     )
 
@@ -763,6 +820,19 @@ class SolutionResource(RecordResource):
     def _read_cells(self, row: ImportRow) -> None:
         super()._read_cells(row)
         self._read_per_unit(row)
+
+    def after_resolve(self, records: list[ImportRecord]) -> None:
+        """The stage and the day of verification agree, as the solution will be stored
+        (a stored one with the file's cells applied): Solution's check constraints."""
+        super().after_resolve(records)
+        for record in records:
+            solution, row = record.obj, record.rows[0]
+            if solution is None or any(row.errors for row in record.rows):
+                continue
+            if (solution.stage == Stage.VERIFIED) != (solution.verified_on is not None):
+                row.add_error("verified_on" if "verified_on" in self.present else "stage", str(VERIFIED_ON_NEEDED))
+            elif solution.verified_on and solution.implemented_on and solution.verified_on < solution.implemented_on:
+                row.add_error("verified_on", str(VERIFIED_BEFORE_IMPLEMENTED))
 
     def _load_lookups(self, rows: list[ImportRow]) -> None:
         super()._load_lookups(rows)

@@ -17,8 +17,17 @@ class PhaseFilter(admin.RelatedFieldListFilter):
 @admin.register(Target)
 class TargetAdmin(RecordImportMixin, HistoryAdmin):
     resource_classes = [TargetResource]
-    list_display = ("__str__", "phase", "indicator", "target_min", "target_max", "deadline", "baseline_value")
-    list_filter = ("phase__programme", ("phase", PhaseFilter), "indicator")
+    list_display = (
+        "__str__",
+        "phase",
+        "indicator",
+        "target_min",
+        "target_max",
+        "deadline",
+        "baseline_value",
+        "evidence",
+    )
+    list_filter = ("phase__programme", ("phase", PhaseFilter), "indicator", "evidence")
     list_select_related = ("phase__programme",)
     autocomplete_fields = ("sector", "unit_scope")
 

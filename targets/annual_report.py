@@ -9,8 +9,9 @@ The year runs 1 January–31 December, or to today for the current year.
 Queries, whatever the data: 1 for report_refusal() (the programmes' start),
 then annual_report()'s: 5 outputs, 1 event participants, 1 newly aware by
 sector, 1 surveys by area, 1 support by kind, 1 demonstration models, 1
-replications, 2 savings, 1 phase — 14 — and with a phase 1 for its targets and
-up to 3 for their values (facility counts, unit counts, saving quartiles).
+replications, 2 savings, 1 evidence of the savings, 1 phase — 15 — and with a
+phase 1 for its targets and up to 3 for their values (facility counts, unit
+counts, saving quartiles).
 """
 
 import dataclasses
@@ -40,7 +41,8 @@ from programmes.models import (
     TechnicalSupport,
 )
 from targets import arithmetic, charts, dashboard, selectors
-from targets.figures import BreakdownRow, SavingStats, TargetResult
+from targets.evidence import city_saving_evidence
+from targets.figures import BreakdownRow, SavingEvidence, SavingStats, TargetResult
 from targets.models import Indicator
 from targets.queries import aware_since, listed_people, with_pathway
 
@@ -377,6 +379,7 @@ def annual_report(*, year: int, today: datetime.date | None = None) -> AnnualRep
     models = models_started(start=start, end=end)
     replications = replications_in(start=start, end=end)
     savings = selectors.savings_by_resource(as_of=end)
+    evidence = city_saving_evidence(as_of=end)
     phase = phase_at(end)
     targets = list(selectors.programme_targets(phase.programme).filter(phase=phase)) if phase else []
     results = selectors.targets_as_of(targets=targets, as_of=end) if targets else []
@@ -389,6 +392,7 @@ def annual_report(*, year: int, today: datetime.date | None = None) -> AnnualRep
         support_sentence(year, support, outputs["facilities_supported"]),
         *models_sentences(year, models, len(replications)),
         application_sentence(end, application, savings),
+        verified_savings_sentence(end, evidence),
     ]
     if phase is None:
         target_lines = [
@@ -747,6 +751,33 @@ def application_sentence(end: datetime.date, application: TargetResult | None, s
         "About %(share)s%% of industrial production facilities applied CP solutions, "
         "saving %(savings)s per unit of product."
     ) % {"share": share_text(application.value), "savings": savings}
+
+
+def verified_savings_sentence(end: datetime.date, evidence: SavingEvidence) -> str:
+    """How many of the facilities with a saving by ``end`` have one verified after a period,
+    and on what evidence their best savings rest ("" when no saving is known)."""
+    if not evidence.counted:
+        return ""
+    levels = [
+        (evidence.audited, _("%(count)s audited")),
+        (evidence.measured, _("%(count)s measured against metered data or invoices")),
+        (evidence.estimated, _("%(count)s estimated by an engineer")),
+        (evidence.self_reported, _("%(count)s self-reported")),
+    ]
+    verified = ngettext(
+        "%(count)s has a saving verified after a period",
+        "%(count)s have a saving verified after a period",
+        evidence.verified,
+    ) % {"count": number(evidence.verified)}
+    return _(
+        "Of the %(facilities)s with a saving per unit of product by %(date)s, %(verified)s; "
+        "by the evidence of their best saving: %(levels)s."
+    ) % {
+        "facilities": facilities_text(evidence.counted),
+        "date": date_text(end),
+        "verified": verified,
+        "levels": join_words([text % {"count": number(count)} for count, text in levels if count]),
+    }
 
 
 def target_text(result: TargetResult) -> str:

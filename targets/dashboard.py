@@ -19,7 +19,8 @@ from facilities.models import AdministrativeUnit, ProductionArea, Sector, counte
 from programmes.models import FacilityPathway, Phase, Specialist
 from targets import charts, selectors
 from targets.arithmetic import Status
-from targets.figures import BreakdownRow, SeriesPoint, TargetResult
+from targets.evidence import saving_evidence
+from targets.figures import BreakdownRow, SavingEvidence, SeriesPoint, TargetResult
 from targets.models import Indicator, Target
 
 #: The breakdowns the dashboard draws, in order.
@@ -196,6 +197,8 @@ class Card:
     evidence_url: str
     #: The trend chart's points, also shown as its table.
     points: Sequence[SeriesPoint] = ()
+    #: Saving targets: how strong the savings behind the figure are (targets/evidence.py).
+    saving_evidence: SavingEvidence | None = None
 
     @property
     def range_width(self) -> float:
@@ -243,6 +246,7 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
     if not targets:
         return {"cards": [], "results": []}
     results = selectors.targets_as_of(targets=targets, as_of=as_of)
+    strength = saving_evidence(targets=targets, as_of=as_of)
     start = min(selectors.series_start(t) for t in targets)
     series = selectors.series_for_targets(
         targets=targets, as_of=as_of, freq=series_frequency(start, as_of), saving_freq="year"
@@ -259,6 +263,7 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
                 if is_unit_indicator(result.indicator)
                 else facility_list_url(target=result.target_id, as_of=as_of.isoformat(), **scope.query())
             ),
+            saving_evidence=strength.get(result.target_id),
         )
         for result in results
     ]

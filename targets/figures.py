@@ -141,3 +141,25 @@ class Completeness(_AsDict):
     surveyed: int
     never_surveyed: int
     never_surveyed_percent: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class SavingEvidence(_AsDict):
+    """How strong the savings behind a saving target's figure are, as of a date
+    (targets/evidence.py).
+
+    ``counted``: the facilities whose best saving the figure counts (for "applying
+    with the target saving" its numerator, for a saving target its denominator);
+    ``verified``: of them, those that count on savings of verified solutions alone
+    (all of them for a target counting only verified savings); the other four: the
+    ``counted`` facilities by the evidence of their best saving, which sum to ``counted``.
+    ``verified_only``: whether the target counts only verified savings (Target.evidence).
+    """
+
+    verified_only: bool
+    counted: int
+    verified: int
+    self_reported: int
+    estimated: int
+    measured: int
+    audited: int

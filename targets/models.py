@@ -33,6 +33,17 @@ class Indicator(models.TextChoices):
     SPECIALIST_COVERAGE = "specialist_coverage", _("People's Committees with a CP specialist")
 
 
+class SavingsCounted(models.TextChoices):
+    """Which savings a saving target counts (Target.evidence)."""
+
+    ALL = "all", _("all savings, with their evidence shown")
+    VERIFIED = "verified", _("verified savings only")
+
+
+#: The indicators whose figures are savings: the ones Target.evidence applies to.
+SAVING_INDICATORS = (Indicator.SAVING, Indicator.APPLICATION_WITH_SAVING)
+
+
 class Target(models.Model):
     """One target of a programme phase: a value, or a range min–max, by a deadline.
 
@@ -79,6 +90,18 @@ class Target(models.Model):
         help_text=_(
             "For People's Committees with a CP specialist: the level of the units counted, "
             "e.g. district level for the 2015 target, commune level after the 2025 reform."
+        ),
+    )
+
+    evidence = models.CharField(
+        _("savings counted"),
+        max_length=10,
+        choices=SavingsCounted.choices,
+        default=SavingsCounted.ALL,
+        db_default=SavingsCounted.ALL,
+        help_text=_(
+            "Saving targets only: count every saving, with how strong its evidence is shown beside, "
+            "or only savings of solutions verified after a period (from the day they were verified)."
         ),
     )
 
@@ -143,6 +166,11 @@ class Target(models.Model):
             return self.target_min
         return self.saving_min if self.saving_min is not None else Decimal(0)
 
+    @property
+    def verified_only(self) -> bool:
+        """Whether the target counts only verified savings (a saving target set so)."""
+        return self.indicator in SAVING_INDICATORS and self.evidence == SavingsCounted.VERIFIED
+
     def scope_label(self) -> str:
         """What restricts the target, e.g. "Textile, craft village (làng nghề), energy saving ≥ 5%"; "" for none.
 
@@ -161,6 +189,8 @@ class Target(models.Model):
             resource = str(Resource(self.resource).label) if self.resource else gettext("any resource")
             minimum = f"{float(self.qualifying_saving()):g}"
             parts.append(gettext("%(resource)s saving ≥ %(minimum)s%%") % {"resource": resource, "minimum": minimum})
+            if self.verified_only:
+                parts.append(gettext("verified savings only"))
         return ", ".join(parts)
 
 

@@ -45,7 +45,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from facilities.models import AdministrativeUnit, member_on_q
-from programmes.models import Attendance, FacilityPathway, SavingStep, Specialist
+from programmes.models import Attendance, FacilityPathway, SavingStep, SavingStepBase, Specialist, VerifiedSavingStep
 from targets.arithmetic import QUARTILES
 
 #: "Since" date of a facility that never counted: later than any as-of date.
@@ -131,21 +131,38 @@ def measured_q(resource: str = "", prefix: str = "") -> Q:
     return Q(**{f"{prefix}resource": resource, f"{prefix}previous__isnull": True})
 
 
-def saving_reached(minimum: Decimal | float, resource: str = "") -> FilteredRelation:
+# Evidence levels: ``verified`` reads the steps of verified savings only (VerifiedSavingStep,
+# Target.evidence "verified only") instead of every saving's (SavingStep).
+
+
+def step_model(verified: bool = False) -> type[SavingStepBase]:
+    """The saving steps of every saving, or of verified savings only."""
+    return VerifiedSavingStep if verified else SavingStep
+
+
+def step_relation(verified: bool = False) -> str:
+    """FacilityPathway's relation to step_model(verified)."""
+    return "verified_saving_steps" if verified else "saving_steps"
+
+
+def saving_reached(minimum: Decimal | float, resource: str = "", verified: bool = False) -> FilteredRelation:
     """On FacilityPathway: the saving step of reached_q(), joined without repeating a
     facility. Annotate it under a name N; N__since is then the day (NULL: never)."""
-    return FilteredRelation("saving_steps", condition=reached_q(minimum, resource, "saving_steps__"))
+    relation = step_relation(verified)
+    return FilteredRelation(relation, condition=reached_q(minimum, resource, f"{relation}__"))
 
 
-def saving_measured(resource: str = "") -> FilteredRelation:
+def saving_measured(resource: str = "", verified: bool = False) -> FilteredRelation:
     """On FacilityPathway: the step of measured_q() (see saving_reached())."""
-    return FilteredRelation("saving_steps", condition=measured_q(resource, "saving_steps__"))
+    relation = step_relation(verified)
+    return FilteredRelation(relation, condition=measured_q(resource, f"{relation}__"))
 
 
-def step_since(condition: Q) -> Coalesce:
+def step_since(condition: Q, verified: bool = False) -> Coalesce:
     """On a Facility queryset: the ``since`` of the facility's step meeting ``condition``
     (reached_q(), measured_q()), or NEVER. A subquery per facility: for lists, not counts."""
-    steps = SavingStep.objects.filter(condition, facility_id=OuterRef("pk")).order_by("since").values("since")[:1]
+    steps = step_model(verified).objects.filter(condition, facility_id=OuterRef("pk"))
+    steps = steps.order_by("since").values("since")[:1]
     return Coalesce(Subquery(steps, output_field=DateField()), Value(NEVER), output_field=DateField())
 
 
@@ -154,16 +171,17 @@ def since_of(relation: str) -> Coalesce:
     return Coalesce(F(f"{relation}__since"), Value(NEVER), output_field=DateField())
 
 
-def steps_on(day: datetime.date, resource: str = "") -> QuerySet[SavingStep]:
+def steps_on(day: datetime.date, resource: str = "", verified: bool = False) -> QuerySet[SavingStepBase]:
     """The saving steps valid on ``day`` on ``resource`` ("" = any): each facility's best saving then."""
-    return SavingStep.objects.filter(Q(until__isnull=True) | Q(until__gt=day), resource=resource, since__lte=day)
+    steps = step_model(verified).objects
+    return steps.filter(Q(until__isnull=True) | Q(until__gt=day), resource=resource, since__lte=day)
 
 
-def facility_saving(as_of: datetime.date, resource: str = "") -> Subquery:
+def facility_saving(as_of: datetime.date, resource: str = "", verified: bool = False) -> Subquery:
     """A facility's saving as of ``as_of``: percent, the largest measured saving on
     ``resource`` (any resource when "") among its solutions implemented on or before
-    ``as_of``; NULL when none is measured."""
-    return Subquery(steps_on(as_of, resource).filter(facility=OuterRef("pk")).values("best")[:1])
+    ``as_of`` (verified by then, when ``verified``); NULL when none is measured."""
+    return Subquery(steps_on(as_of, resource, verified).filter(facility=OuterRef("pk")).values("best")[:1])
 
 
 def entered_on(sinces: Sequence[Expression], scope: Q) -> Expression:
@@ -234,12 +252,12 @@ def through(q: Q, prefix: str) -> Q:
 
 
 def ranked_savings(
-    requests: Sequence[tuple[datetime.date, str, Q]], bucket: str | None = None, *, using: str = "default"
+    requests: Sequence[tuple[datetime.date, str, Q, bool]], bucket: str | None = None, *, using: str = "default"
 ) -> tuple[str, list]:
     """SQL (and its parameters) of only the rows the quartiles of facility savings need.
 
-    ``requests``: (day, resource, facility condition) triples; a request's facilities
-    are those meeting its condition and counted on its day. Their best savings on the
+    ``requests``: (day, resource, facility condition, verified only) tuples; a request's
+    facilities are those meeting its condition and counted on its day. Their best savings on the
     day (the saving steps valid then) are ranked within each value of the facility
     field ``bucket`` (e.g. "sector_id"; one bucket when None), and only the ranks
     arithmetic.quantile_ranks() interpolates between are returned: rows of (part —
@@ -256,16 +274,22 @@ def ranked_savings(
     ``using``: the database alias the SQL is written for.
     """
     postgres = connections[using].vendor == "postgresql"
-    groups: dict[tuple[str, Q], list[tuple[int, datetime.date]]] = {}
-    for part, (day, resource, condition) in enumerate(requests):
-        groups.setdefault((resource, condition), []).append((part, day))
+    groups: dict[tuple[str, Q, bool], list[tuple[int, datetime.date]]] = {}
+    for part, (day, resource, condition, verified) in enumerate(requests):
+        groups.setdefault((resource, condition, verified), []).append((part, day))
     ctes, selects, params = [], [], []
-    for index, ((resource, condition), days) in enumerate(groups.items()):
+    for index, ((resource, condition, verified), days) in enumerate(groups.items()):
         steps = (
-            SavingStep.objects.filter(resource=resource)
-            # measured_on: every row with steps has it; said, the planner hashes only those
-            # pathway rows (a few percent) instead of the whole table.
-            .filter(through(condition & Q(in_scope=True, measured_on__isnull=False), "pathway__"))
+            step_model(verified)
+            .objects.filter(resource=resource)
+            # Every row with steps has a first measured (verified) saving; said, the planner hashes
+            # only those pathway rows (a few percent) instead of the whole table.
+            .filter(
+                through(
+                    condition & Q(in_scope=True, **{f"{'verified' if verified else 'measured'}_on__isnull": False}),
+                    "pathway__",
+                )
+            )
             .values(
                 "id",
                 "best",

@@ -14,7 +14,7 @@ from facilities.resources import AREA_TYPE_ALIASES
 from programmes.models import Phase, Programme, Resource
 from programmes.reference_resources import ProgrammeCell
 from programmes.resources import AmountCell, ChoiceCell
-from targets.models import Indicator, Target
+from targets.models import Indicator, SavingsCounted, Target
 
 Level = AdministrativeUnit.Level
 LEVEL_ALIASES = {
@@ -24,6 +24,14 @@ LEVEL_ALIASES = {
     "commune": Level.COMMUNE,
     "cap xa": Level.COMMUNE,
     "xa": Level.COMMUNE,
+}
+#: Target.evidence: which savings a saving target counts.
+SAVINGS_COUNTED_ALIASES = {
+    "all": SavingsCounted.ALL,
+    "tat ca": SavingsCounted.ALL,
+    "verified": SavingsCounted.VERIFIED,
+    "da kiem chung": SavingsCounted.VERIFIED,
+    "chi da kiem chung": SavingsCounted.VERIFIED,
 }
 TARGET_HEADERS = {
     "chuong_trinh": "programme",
@@ -45,6 +53,8 @@ TARGET_HEADERS = {
     "don_vi_hanh_chinh": "unit_scope",
     "loai_khu": "area_kind",
     "cap_don_vi": "unit_level",
+    "tiet_kiem_tinh": "evidence",
+    "bang_chung": "evidence",
 }
 PERCENT_COLUMNS = ("target_min", "target_max", "baseline_value", "saving_min", "saving_max")
 
@@ -92,6 +102,14 @@ class TargetResource(RecordResource):
         "unit_level",
         AliasWidget(LEVEL_ALIASES, _("Unknown level “%(value)s”: use district or commune."), default=Level.DISTRICT),
     )
+    evidence = _column(
+        "evidence",
+        AliasWidget(
+            SAVINGS_COUNTED_ALIASES,
+            _("Unknown choice of savings “%(value)s”: use all or verified."),
+            default=SavingsCounted.ALL,
+        ),
+    )
 
     model = Target
     record_fields = {
@@ -110,8 +128,10 @@ class TargetResource(RecordResource):
         "unit_scope": "unit_scope",
         "area_kind": "area_kind",
         "unit_level": "unit_level",
+        "evidence": "evidence",
     }
-    key_columns = ("phase", "indicator", "sector", "unit_scope", "area_kind", "resource")
+    # evidence too: the same target may be kept counting all savings and only verified ones.
+    key_columns = ("phase", "indicator", "sector", "unit_scope", "area_kind", "resource", "evidence")
     required_columns = ("programme", "phase", "indicator", "target_min", "deadline")
     record_required = {"target_min": _("Missing target."), "deadline": _("Missing deadline.")}
     header_aliases = TARGET_HEADERS
@@ -121,13 +141,17 @@ class TargetResource(RecordResource):
     notes = (
         _(
             "One row per target: programme is the programme's slug, phase the name of one of its phases. "
-            "A target is found by phase, indicator, sector, unit_scope, area_kind and resource: nothing is "
-            "duplicated."
+            "A target is found by phase, indicator, sector, unit_scope, area_kind, resource and evidence: "
+            "nothing is duplicated."
         ),
         _(
             "Values are percentages from 0 to 100, with a point for decimals: target_min (and target_max for "
             "a range), baseline_value, saving_min and saving_max. unit_level: district or commune, the level "
             "of the units a People's Committee target counts."
+        ),
+        _(
+            "evidence, for saving targets: all (every saving counts, with its evidence shown beside) or "
+            "verified (only savings of solutions verified after a period); empty = all."
         ),
     )
     template_rows = (
@@ -164,6 +188,11 @@ class TargetResource(RecordResource):
 
     class Meta:
         name = _("Targets")
+
+    def _read_cells(self, row: ImportRow) -> None:
+        super()._read_cells(row)
+        if "evidence" not in self.present:  # a file from before evidence levels: every saving counts
+            row.values["evidence"] = SavingsCounted.ALL
 
     def _load_lookups(self, rows: list[ImportRow]) -> None:
         self.fields["programme"].widget.index = Programme.objects.order_by().in_bulk(field_name="slug")

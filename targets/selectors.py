@@ -192,7 +192,7 @@ class _Plan:
             return aware_since(prefix="")
         if kind == "applying":
             return applying_since(prefix="")
-        if kind == "measured" and not args[0]:
+        if kind == "measured" and not args[0] and not args[1]:  # any resource, any evidence
             return measured_since(prefix="")  # a column: no join to the saving steps
         factory = saving_reached if kind == "reached" else saving_measured
         relation = self._alias(key, self.relations, lambda: functools.partial(factory, *args))
@@ -369,10 +369,11 @@ def _since_keys(target: Target) -> tuple[tuple[tuple, ...], tuple[tuple, ...]]:
         return (("aware",),), ()
     if target.indicator == Indicator.APPLICATION:
         return (("applying",),), ()
-    reached = ("reached", target.qualifying_saving(), target.resource)
+    # Target.evidence: verified savings only read the verified steps (the last key part).
+    reached = ("reached", target.qualifying_saving(), target.resource, target.verified_only)
     if target.indicator == Indicator.APPLICATION_WITH_SAVING:
         return (reached,), ()
-    return (reached,), (("measured", target.resource),)
+    return (reached,), (("measured", target.resource, target.verified_only),)
 
 
 # --- Quartiles ----------------------------------------------------------------------------------
@@ -385,6 +386,7 @@ class _QuartileRequest:
     day: datetime.date
     resource: str
     scope: Q
+    verified: bool = False  # verified savings only (Target.evidence)
 
 
 def _quartiles(
@@ -402,7 +404,7 @@ def _quartiles(
     if not requests:
         return answers
     using = router.db_for_read(SavingStep)  # a raw cursor: the replica router's choice made here
-    sql, params = ranked_savings([(r.day, r.resource, r.scope) for r in requests], bucket, using=using)
+    sql, params = ranked_savings([(r.day, r.resource, r.scope, r.verified) for r in requests], bucket, using=using)
     ranked: dict[tuple, dict[int, Decimal]] = defaultdict(dict)
     sizes: dict[tuple, int] = {}
     with connections[using].cursor() as cursor:
@@ -470,7 +472,11 @@ def targets_as_of(*, targets: Sequence[Target], as_of: datetime.date, by: str | 
     counts = plan.run()
 
     savings = [t for t in targets if t.indicator == Indicator.SAVING]
-    requests = [_QuartileRequest(day, t.resource, countings[t.pk].scope) for t in savings for day in (as_of, year_ago)]
+    requests = [
+        _QuartileRequest(day, t.resource, countings[t.pk].scope, t.verified_only)
+        for t in savings
+        for day in (as_of, year_ago)
+    ]
     answers = _quartiles(requests) if requests else []
     quartiles = {
         t.pk: (answers[2 * i].get(None, _NO_QUARTILES), answers[2 * i + 1].get(None, _NO_QUARTILES))
@@ -587,7 +593,7 @@ def _breakdowns(
     wanted = {aliases[t.pk][name] for t in targets for name in ("num", "den")}
     facility_rows, unit_rows = plan.run_by(field, wanted)
     labels = _bucket_labels(by, [row["bucket"] for row in facility_rows] + [row["bucket"] for row in unit_rows])
-    requests = [_QuartileRequest(as_of, t.resource, countings[t.pk].scope) for t in savings]
+    requests = [_QuartileRequest(as_of, t.resource, countings[t.pk].scope, t.verified_only) for t in savings]
     medians = dict(zip([t.pk for t in savings], _quartiles(requests, bucket=field), strict=True)) if requests else {}
     breakdowns: dict[int, list[BreakdownRow]] = {}
     for target in targets:
@@ -691,7 +697,9 @@ def series_for_targets(
             entered[target.pk] = (counting.entered, counting.denominator_entered)
         if target.indicator == Indicator.SAVING:
             request_index[target.pk] = len(requests)
-            requests.extend(_QuartileRequest(day, target.resource, counting.scope) for day in days)
+            requests.extend(
+                _QuartileRequest(day, target.resource, counting.scope, target.verified_only) for day in days
+            )
     counted = plan.run_cumulative({alias for pair in entered.values() for alias in pair}, as_of=as_of, freq=freq)
     counts = _aggregate(units_in_scope(), plan.unit_annotations, plan.unit_counts)
     answers = _quartiles(requests) if requests else []
@@ -954,6 +962,7 @@ def facilities_behind(
     saving_min: Decimal | float | None = None,
     resource: str = "",
     denominator: bool = False,
+    verified: bool = False,
 ) -> QuerySet[Facility]:
     """The facilities in a facility-based indicator's numerator (or denominator) on ``as_of``.
 
@@ -961,7 +970,8 @@ def facilities_behind(
     awareness, ``first_<source>`` for each CONTACT_SOURCES entry (NEVER when
     none: see queries.NEVER); for savings, ``saving`` (percent as of
     ``as_of``). ``saving_min``: the qualifying saving for "application with
-    saving" and "saving" (the target's lower end). Ordered by code.
+    saving" and "saving" (the target's lower end); ``verified``: verified savings
+    only (Target.evidence). Ordered by code.
     """
     facilities = (
         with_pathway(Facility.objects.counted_on(as_of), as_of)
@@ -981,7 +991,9 @@ def facilities_behind(
             if denominator and indicator == Indicator.SAVING
             else reached_q(saving_min or 0, resource)
         )
-        facilities = facilities.annotate(since=step_since(step), saving=facility_saving(as_of, resource))
+        facilities = facilities.annotate(
+            since=step_since(step, verified), saving=facility_saving(as_of, resource, verified)
+        )
     else:
         raise ValueError(indicator)
     if denominator and indicator != Indicator.SAVING:
@@ -1023,6 +1035,7 @@ def records_behind(*, target: Target, as_of: datetime.date, denominator: bool = 
         saving_min=target.qualifying_saving(),
         resource=target.resource,
         denominator=denominator,
+        verified=target.verified_only,
     )
 
 

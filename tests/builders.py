@@ -68,14 +68,19 @@ def survey(facility_obj: Facility | None = None, **kw) -> Survey:
     return Survey.objects.create(facility=facility_obj or facility(), **kw)
 
 
-def solution(facility_obj: Facility | None = None, savings: dict | None = None, **kw) -> Solution:
-    """``savings`` maps resource → (baseline, after), e.g. {"energy": (100, 94)}."""
+def solution(
+    facility_obj: Facility | None = None, savings: dict | None = None, evidence: str = "self_reported", **kw
+) -> Solution:
+    """``savings`` maps resource → (baseline, after), e.g. {"energy": (100, 94)}, each known on
+    ``evidence``; ``stage="verified"`` needs ``verified_on``."""
     kw.setdefault("implemented_on", dt.date(2012, 9, 1))
     kw.setdefault("category", "good_housekeeping")
     kw.setdefault("description", "Insulate the kiln")
     obj = Solution.objects.create(facility=facility_obj or facility(), **kw)
     for resource, (baseline, after) in (savings or {}).items():
-        ResourceSaving.objects.create(solution=obj, resource=resource, unit="kWh", baseline=baseline, after=after)
+        ResourceSaving.objects.create(
+            solution=obj, resource=resource, unit="kWh", baseline=baseline, after=after, evidence=evidence
+        )
     return obj
 
 

@@ -11,12 +11,11 @@ from django.db import migrations, models
 
 def fill_pathway(apps, schema_editor):
     """Derive the pathway of the records already stored (none on a fresh database),
-    with today's programmes.pathway (see 0003_pathway)."""
-    if not apps.get_model("facilities", "Facility").objects.exists():
-        return
+    with today's programmes.pathway (see 0003_pathway); when today's code reads columns
+    of a later migration, that migration derives it (pathway.derive_in_migration)."""
     from programmes import pathway
 
-    pathway.rebuild()
+    pathway.derive_in_migration(apps)
 
 
 def old_pathway_rows(apps, schema_editor):

@@ -30,7 +30,12 @@ pytestmark = pytest.mark.django_db
 # The pathway is derived from the records; a facility's unit memberships are themselves its
 # dated history of units, written by facilities/membership.py from the register's writes
 # (each with its own history entry).
-DERIVED = {"programmes.FacilityPathway", "programmes.SavingStep", "facilities.UnitMembership"}
+DERIVED = {
+    "programmes.FacilityPathway",
+    "programmes.SavingStep",
+    "programmes.VerifiedSavingStep",
+    "facilities.UnitMembership",
+}
 #: Bookkeeping, not records: the one-time tokens of create forms (programmes.forms.SubmitOnceMixin);
 #: The register versions, written once by each facility import and never edited: a history themselves;
 #: the monthly digests sent (targets/digest.py), written once each.

@@ -27,6 +27,7 @@ from programmes.models import (
     Specialist,
     Survey,
     TechnicalSupport,
+    VerifiedSavingStep,
 )
 from programmes.resources import (
     OutreachActivityResource,
@@ -937,8 +938,8 @@ SEL, INS, UPD, DEL = "SELECT", "INSERT", "UPDATE", "DELETE"
 #: A confirm's import lock, before it reads the stored records (PostgreSQL: cpdash.database.lock_imports_of).
 LOCK = ["LOCK"] if connection.vendor == "postgresql" else []
 #: The pathway of the facilities written, derived again (programmes/pathway.py): old rows and
-#: saving steps out, rows in from the records, savings read for the steps.
-PATHWAY = [DEL, DEL, INS, SEL]
+#: saving steps (all and verified) out, rows in from the records, savings read for the steps.
+PATHWAY = [DEL, DEL, DEL, INS, SEL]
 #: A bulk INSERT of new rows, then one INSERT … SELECT of their history entries (cpdash.bulk):
 #: on PostgreSQL the new ids drawn from the sequence, then COPY.
 NEW = [SEL, "COPY", INS] if connection.vendor == "postgresql" else [INS, INS]
@@ -1084,6 +1085,7 @@ def test_a_large_import_analyses_the_tables_it_wrote(records_register, monkeypat
         Attendance.history.model,
         FacilityPathway,
         SavingStep,
+        VerifiedSavingStep,
     ]
     tables = ", ".join(f'"{model._meta.db_table}"' for model in written)
     assert statements == ([f"ANALYZE {tables}"] if analysed else [])

@@ -21,20 +21,24 @@ from programmes.models import (
     Solution,
     Survey,
     TechnicalSupport,
+    VerifiedSavingStep,
 )
 from tests import builders as b
 
 D = dt.date
 
 
-def snapshot() -> tuple[list, list]:
+def snapshot() -> tuple[list, list, list]:
     rows = list(FacilityPathway.objects.order_by("facility_id").values())
-    steps = list(
-        SavingStep.objects.order_by("facility_id", "resource", "since").values(
-            "facility_id", "resource", "since", "until", "best", "previous"
+    steps = [
+        list(
+            model.objects.order_by("facility_id", "resource", "since").values(
+                "facility_id", "resource", "since", "until", "best", "previous", "evidence"
+            )
         )
-    )
-    return rows, steps
+        for model in (SavingStep, VerifiedSavingStep)
+    ]
+    return rows, *steps
 
 
 # --- Saving steps, without a database -----------------------------------------------------------
@@ -42,10 +46,10 @@ def snapshot() -> tuple[list, list]:
 
 def test_steps_follow_the_best_saving_per_resource_and_for_any():
     rows = [
-        (1, "energy", D(2012, 1, 1), 3.0),
-        (1, "energy", D(2012, 6, 1), 2.0),  # lower: no step
-        (1, "energy", D(2013, 1, 1), 6.0),
-        (1, "fuel", D(2012, 3, 1), 5.0),
+        (1, "energy", D(2012, 1, 1), 3.0, "self_reported"),
+        (1, "energy", D(2012, 6, 1), 2.0, "audited"),  # lower: no step
+        (1, "energy", D(2013, 1, 1), 6.0, "measured"),
+        (1, "fuel", D(2012, 3, 1), 5.0, "estimated"),
     ]
     steps = [(s.facility_id, s.resource, s.since, s.until, s.best, s.previous) for s in pathway._steps(rows)]
     assert steps == [
@@ -58,8 +62,24 @@ def test_steps_follow_the_best_saving_per_resource_and_for_any():
     ]
 
 
+def test_a_step_carries_the_evidence_of_its_best_saving_the_strongest_among_equals():
+    rows = [
+        (1, "energy", D(2012, 1, 1), 6.0, "self_reported"),
+        (1, "energy", D(2012, 1, 1), 6.0, "audited"),  # as large, stronger, the same day: that step's evidence
+        (1, "energy", D(2012, 1, 1), 4.0, "measured"),  # smaller: not its evidence
+        (1, "energy", D(2013, 1, 1), 6.0, "audited"),  # as large later: no new step
+        (1, "fuel", D(2012, 1, 1), 6.0, "estimated"),
+    ]
+    steps = [(s.resource, s.since, s.best, s.evidence) for s in pathway._steps(rows)]
+    assert steps == [
+        ("energy", D(2012, 1, 1), 6.0, "audited"),
+        ("fuel", D(2012, 1, 1), 6.0, "estimated"),
+        ("", D(2012, 1, 1), 6.0, "audited"),
+    ]
+
+
 def test_a_negative_saving_is_a_first_step():
-    water, any_resource = pathway._steps([(7, "water", D(2014, 2, 2), -12.5)])
+    water, any_resource = pathway._steps([(7, "water", D(2014, 2, 2), -12.5, "self_reported")])
     assert (water.resource, water.best, water.previous, water.until) == ("water", -12.5, None, None)
     assert (any_resource.resource, any_resource.best) == ("", -12.5)
 
@@ -99,6 +119,36 @@ def test_a_solution_moved_to_another_facility_leaves_the_first():
     assert FacilityPathway.objects.get(facility=first).applying_on is None
     assert not SavingStep.objects.filter(facility_id=first.pk).exists()
     assert SavingStep.objects.filter(facility_id=second.pk, resource="energy", best=6.0).exists()
+
+
+@pytest.mark.django_db
+def test_an_identified_solution_is_a_contact_but_not_applying_nor_a_saving():
+    facility = b.facility()
+    solution = b.solution(facility, stage="identified", savings={"energy": (100, 90)})
+    row = FacilityPathway.objects.get(facility=facility)
+    assert (row.aware_on, row.applying_on, row.measured_on) == (solution.implemented_on, None, None)
+    assert not SavingStep.objects.filter(facility=facility).exists()
+    solution.stage = "implemented"
+    solution.save()
+    row.refresh_from_db()
+    assert row.applying_on == row.measured_on == solution.implemented_on
+    assert SavingStep.objects.filter(facility=facility, resource="energy", best=10).exists()
+
+
+@pytest.mark.django_db
+def test_a_verified_solution_counts_as_verified_from_the_day_it_was_verified():
+    facility = b.facility()
+    solution = b.solution(
+        facility, stage="verified", verified_on=D(2013, 3, 1), savings={"energy": (100, 93)}, evidence="audited"
+    )
+    row = FacilityPathway.objects.get(facility=facility)
+    assert (row.applying_on, row.verified_on) == (solution.implemented_on, D(2013, 3, 1))
+    all_steps = SavingStep.objects.filter(facility=facility).values_list("resource", "since", "best", "evidence")
+    verified = VerifiedSavingStep.objects.filter(facility=facility).values_list("resource", "since", "best", "evidence")
+    assert sorted(all_steps) == [("", D(2012, 9, 1), 7, "audited"), ("energy", D(2012, 9, 1), 7, "audited")]
+    assert sorted(verified) == [("", D(2013, 3, 1), 7, "audited"), ("energy", D(2013, 3, 1), 7, "audited")]
+    ResourceSaving.objects.filter(solution=solution).get().delete()
+    assert not VerifiedSavingStep.objects.exists()
 
 
 @pytest.mark.django_db
@@ -155,6 +205,8 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("move_solution"), INDEX, INDEX),
     st.tuples(st.just("redate_solution"), INDEX, DAYS),
     st.tuples(st.just("delete_solution"), INDEX),
+    st.tuples(st.just("stage"), INDEX, st.sampled_from(["identified", "implemented", "verified"]), DAYS),
+    st.tuples(st.just("evidence"), INDEX, st.sampled_from(["self_reported", "estimated", "measured", "audited"])),
     st.tuples(st.just("awareness"), INDEX, DAYS),
     st.tuples(st.just("delete_awareness"), INDEX),
     st.tuples(st.just("demonstration"), INDEX, DAYS),
@@ -215,9 +267,19 @@ def apply(operation: tuple, facilities: list, activities: list) -> None:
         solution.save()
     elif kind == "redate_solution" and (solution := _pick(Solution.objects, args[0])):
         solution.implemented_on = args[1]
+        if solution.verified_on and solution.verified_on < args[1]:
+            solution.verified_on = args[1]
         solution.save()
     elif kind == "delete_solution" and (solution := _pick(Solution.objects, args[0])):
         solution.delete()
+    elif kind == "stage" and (solution := _pick(Solution.objects, args[0])):
+        solution.stage = args[1]
+        # Verified on a day not before implementation (the check constraint), none otherwise.
+        solution.verified_on = max(args[2], solution.implemented_on) if args[1] == "verified" else None
+        solution.save()
+    elif kind == "evidence" and (saving := _pick(ResourceSaving.objects, args[0])):
+        saving.evidence = args[1]
+        saving.save()
     elif kind == "awareness":
         AwarenessRecord.objects.create(facility=facility, recorded_on=args[1], source="visit")
     elif kind == "delete_awareness" and (record := _pick(AwarenessRecord.objects, args[0])):

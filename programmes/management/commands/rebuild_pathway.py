@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from cpdash.database import analyze, lift_statement_timeout
 from programmes import pathway
-from programmes.models import FacilityPathway, SavingStep
+from programmes.models import FacilityPathway, SavingStep, VerifiedSavingStep
 
 
 class Command(BaseCommand):
@@ -14,7 +14,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         lift_statement_timeout()  # one statement per milestone over every record: longer than a request may take
         pathway.rebuild()
-        analyze(FacilityPathway, SavingStep)  # fresh rows need statistics before the first dashboard
+        # Fresh rows need statistics before the first dashboard.
+        analyze(FacilityPathway, SavingStep, VerifiedSavingStep)
         self.stdout.write(
             _("Pathway rebuilt: %(rows)d facilities, %(steps)d saving steps.")
             % {"rows": FacilityPathway.objects.count(), "steps": SavingStep.objects.count()}

@@ -58,6 +58,7 @@ from programmes.models import (
     Specialist,
     Survey,
     TechnicalSupport,
+    VerifiedSavingStep,
 )
 from targets.demo import build_programme, import_reference_data
 
@@ -170,7 +171,7 @@ class Command(BaseCommand):
                 user = create_demo_user(username, group, is_staff, is_superuser, password)
                 if user is not None:
                     created.append((user, password))
-        analyze(*(model for model, _result in results), FacilityPathway, SavingStep)
+        analyze(*(model for model, _result in results), FacilityPathway, SavingStep, VerifiedSavingStep)
         self._report(results, reset, time.perf_counter() - started)
         if options.get("verbosity", 1) >= 1:
             self._report_users(created, passwords)
