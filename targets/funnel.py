@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from programmes.models import FacilityPathway
 from targets import arithmetic
 from targets.figures import _AsDict
+from targets.models import Indicator, Target
 from targets.queries import bucket_of, facilities_in_scope, saving_reached, scope_q
 
 #: The steps, in order, each with the pathway column of its first day ("" for "in scope": the
@@ -115,10 +116,7 @@ def step_change(step: FunnelStep, before: FunnelStep | None) -> tuple[int | None
     """(change in facilities, change in conversion in percentage points) from ``before`` to ``step``."""
     if before is None:
         return None, None
-    points = None
-    if step.conversion is not None and before.conversion is not None:
-        points = arithmetic.round1(Decimal(str(step.conversion)) - Decimal(str(before.conversion)))
-    return step.facilities - before.facilities, points
+    return step.facilities - before.facilities, arithmetic.difference(step.conversion, before.conversion)
 
 
 def _columns() -> list[str]:
@@ -288,3 +286,12 @@ def funnel_by(
         by=FUNNEL_BREAKDOWNS[by],
     )
     return {row["bucket"]: steps_of(row) for row in rows}
+
+
+def saving_min_of(targets: Sequence[Target]) -> Decimal:
+    """The saving "saving reached" asks for on a dashboard of ``targets``: the qualifying
+    saving of its "applying with the target saving" target (a city-wide one first), else
+    DEFAULT_SAVING_MIN."""
+    found = [t for t in targets if t.indicator == Indicator.APPLICATION_WITH_SAVING and t.saving_min is not None]
+    found.sort(key=lambda t: bool(t.sector_id or t.unit_scope_id or t.area_kind))
+    return found[0].qualifying_saving() if found else DEFAULT_SAVING_MIN
