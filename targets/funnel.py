@@ -58,7 +58,7 @@ STEP_LABELS = {
     "surveyed": _("surveyed"),
     "supported": _("given technical support"),
     "applying": _("applying CP"),
-    "saving_reached": _("saving reached"),
+    "saving_reached": _("reaching the target saving"),
     "replicating": _("replicating a demonstration model"),
 }
 #: The saving a facility must reach for "saving reached" when the phase sets none: the lower end

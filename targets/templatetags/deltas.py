@@ -1,5 +1,7 @@
 """Template filters for changes between two dates: a sign always shown ("+3", "−2,5")."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 
 from targets.annual_report import number
@@ -14,8 +16,8 @@ def signed(value: int | float | None, places: int | str = 0) -> str:
     if value is None or value == "":
         return "—"
     places = int(places)
-    if places:
-        value = round(float(value), places)
+    if places:  # half up, as every figure shown (arithmetic.round1), free of binary noise
+        value = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = number(abs(value), places or None)
     if value > 0:
         return f"+{text}"
