@@ -2,13 +2,17 @@
 against hand-computed worlds and the facility list's status filters, on SQLite and PostgreSQL."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
-from programmes.models import TechnicalSupport
+from facilities.models import counted_q
+from programmes.models import FacilityPathway, SavingStep, TechnicalSupport
 from targets import funnel
 from targets.facility_filters import STEP_STATUSES, FacilityFilter, facility_register
+from targets.queries import reached_q
 from tests import builders as b
 
 D = dt.date
@@ -152,3 +156,37 @@ def test_an_empty_register(db):
     result = funnel.pathway_funnel(as_of=D(2012, 12, 31))
     assert all(step.facilities == 0 for step in result.steps)
     assert all(step.conversion is None for step in result.steps)
+
+
+@pytest.fixture
+def demo(db):
+    passwords = ["admin=a-Demo-pass-1", "manager=m-Demo-pass-2", "staff=s-Demo-pass-3"]
+    call_command("load_demo", facilities=500, password=passwords, verbosity=0, stdout=io.StringIO())
+
+
+def test_the_demo_funnel_equals_the_pathway_counted_step_by_step(demo):
+    """The demo programme at the end of 2012 and of 2013 (units split on 2014-01-01 after it):
+    each bar equals a plain count of the pathway rows counted on the day at that step, and each
+    step's breakdown by unit adds up to it."""
+    for day in (D(2012, 12, 31), D(2013, 12, 31), D(2014, 6, 30)):
+        _check_demo_day(day)
+
+
+def _check_demo_day(day: dt.date) -> None:
+    counted = FacilityPathway.objects.filter(counted_q(day))
+    reached = SavingStep.objects.filter(reached_q(funnel.DEFAULT_SAVING_MIN), since__lte=day)
+    expected = {
+        "in_scope": counted.count(),
+        "aware": counted.filter(aware_on__lte=day).count(),
+        "surveyed": counted.filter(surveyed_on__lte=day).count(),
+        "supported": counted.filter(supported_on__lte=day).count(),
+        "applying": counted.filter(applying_on__lte=day).count(),
+        "saving_reached": counted.filter(saving_steps__in=reached).count(),
+        "replicating": counted.filter(replicated_on__lte=day).count(),
+    }
+    result = funnel.pathway_funnel(as_of=day, saving_min=funnel.DEFAULT_SAVING_MIN)
+    assert _counts(result) == expected
+    assert expected["aware"] > expected["surveyed"] > 0 and expected["applying"] > 0
+    by_unit = funnel.funnel_by(as_of=day, by="unit")
+    for i, key in enumerate(funnel.STEPS):
+        assert sum(steps[i].facilities for steps in by_unit.values()) == expected[key]
