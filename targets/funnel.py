@@ -119,11 +119,6 @@ def step_change(step: FunnelStep, before: FunnelStep | None) -> tuple[int | None
     return step.facilities - before.facilities, arithmetic.difference(step.conversion, before.conversion)
 
 
-def _columns() -> list[str]:
-    """Aliases of the step dates in the inner query: m1 … m6 (m0, "in scope", has none)."""
-    return [f"m{i}" for i in range(1, len(STEPS))]
-
-
 def _went_on(i: int) -> str:
     """SQL: the facility reached step i on or after step i − 1, both by the day."""
     if i == 1:
