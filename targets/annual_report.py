@@ -16,6 +16,7 @@ counts, saving quartiles).
 
 import dataclasses
 import datetime
+import itertools
 import textwrap
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,9 +41,10 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
 )
-from targets import arithmetic, charts, dashboard, selectors
+from targets import arithmetic, charts, dashboard, funnel, selectors
 from targets.evidence import city_saving_evidence
 from targets.figures import BreakdownRow, SavingEvidence, SavingStats, TargetResult
+from targets.funnel import Funnel
 from targets.models import Indicator
 from targets.queries import aware_since, listed_people, with_pathway
 
@@ -162,6 +164,11 @@ class AnnualReport:
     narrative: list[str]
     target_sentences: list[str]
     figures: dict[str, dict | None]
+    #: The CP pathway funnel at the end of the period against the end of the year before, and
+    #: the sentences that tell where facilities are lost. (None and [] in the editions
+    #: published before the funnel existed.)
+    funnel: Funnel | None = None
+    funnel_sentences: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def savings_rows(self) -> list[tuple[str, SavingStats]]:
@@ -179,8 +186,8 @@ class AnnualReport:
 
     @property
     def sentences(self) -> list[str]:
-        """The report's text: the narrative, then one sentence per target."""
-        return [*self.narrative, *self.target_sentences]
+        """The report's text: the narrative, the pathway, then one sentence per target."""
+        return [*self.narrative, *self.funnel_sentences, *self.target_sentences]
 
 
 # --- The year -------------------------------------------------------------------------------------
@@ -384,6 +391,9 @@ def annual_report(*, year: int, today: datetime.date | None = None) -> AnnualRep
     targets = list(selectors.programme_targets(phase.programme).filter(phase=phase)) if phase else []
     results = selectors.targets_as_of(targets=targets, as_of=end) if targets else []
     application = city_result(results, Indicator.APPLICATION)
+    pathway = funnel.pathway_funnel(
+        as_of=end, compare=datetime.date(year - 1, 12, 31), saving_min=funnel.saving_min_of(targets)
+    )
 
     narrative = [
         outputs_sentence(year, outputs, events),
@@ -401,6 +411,8 @@ def annual_report(*, year: int, today: datetime.date | None = None) -> AnnualRep
     else:
         target_lines = [target_sentence(result) for result in results]
     language = translation.get_language() or "en"
+    figures = report_figures(sectors, total, areas, results, language=language)
+    figures["funnel"] = funnel_report_figure(pathway, language=language)
     return AnnualReport(
         year=year,
         start=start,
@@ -422,7 +434,9 @@ def annual_report(*, year: int, today: datetime.date | None = None) -> AnnualRep
         targets=results,
         narrative=[sentence for sentence in narrative if sentence],
         target_sentences=target_lines,
-        figures=report_figures(sectors, total, areas, results, language=language),
+        figures=figures,
+        funnel=pathway,
+        funnel_sentences=funnel_sentences(pathway),
     )
 
 
@@ -780,6 +794,79 @@ def verified_savings_sentence(end: datetime.date, evidence: SavingEvidence) -> s
     }
 
 
+def _step_count(step: funnel.FunnelStep) -> str:
+    """ "15 aware of CP" — a step's facilities, for a list in a sentence."""
+    return _("%(count)s %(step)s") % {"count": number(step.facilities), "step": step.label}
+
+
+def pathway_sentence(found: Funnel) -> str:
+    """Where the facilities in scope stand at the end of the period, step by step."""
+    first, *steps = found.steps
+    if not first.facilities:
+        return _("No facility was in scope on %(date)s.") % {"date": date_text(found.as_of)}
+    return _("On %(date)s, of %(facilities)s in scope: %(steps)s.") % {
+        "date": date_text(found.as_of),
+        "facilities": facilities_text(first.facilities),
+        "steps": ", ".join(_step_count(step) for step in steps),
+    }
+
+
+def largest_loss(found: Funnel) -> tuple[funnel.FunnelStep, funnel.FunnelStep] | None:
+    """(step, next step) between which the most facilities did not go on, from "aware" on
+    (the first such pair on a tie); None when none was lost."""
+    pairs = [(before, after) for before, after in itertools.pairwise(found.steps[1:])]
+    lost = [before.facilities - after.went_on for before, after in pairs]
+    if not any(lost):
+        return None
+    return pairs[lost.index(max(lost))]
+
+
+def loss_sentence(found: Funnel) -> str:
+    """ "Of 15 facilities aware of CP, 2 went on to be surveyed …": where the programme loses facilities."""
+    pair = largest_loss(found)
+    if pair is None:
+        return ""
+    before, after = pair
+    return _(
+        "The programme loses the most facilities after “%(before)s”: of %(count)s at that step, "
+        "%(went)s went on to “%(after)s” (%(share)s%%)."
+    ) % {
+        "before": before.label,
+        "count": facilities_text(before.facilities),
+        "went": number(after.went_on),
+        "after": after.label,
+        "share": share_text(after.conversion),
+    }
+
+
+def change_sentence(found: Funnel) -> str:
+    """ "Since 31 December 2011: +9 aware of CP, +2 surveyed …" — the steps that changed."""
+    if found.earlier is None:
+        return ""
+    changes = [
+        _("%(change)s %(step)s") % {"change": signed_text(change), "step": step.label}
+        for step, _before, change, _points in found.rows
+        if change
+    ]
+    if not changes:
+        return _("No facility changed step since %(date)s.") % {"date": date_text(found.compare)}
+    return _("Since %(date)s: %(changes)s.") % {"date": date_text(found.compare), "changes": ", ".join(changes)}
+
+
+def funnel_sentences(found: Funnel) -> list[str]:
+    """The report's sentences on the CP pathway: where facilities stand, where most are lost,
+    and what changed since the end of the year before."""
+    return [
+        sentence for sentence in (pathway_sentence(found), loss_sentence(found), change_sentence(found)) if sentence
+    ]
+
+
+def signed_text(value: int) -> str:
+    """A change with its sign, in the active language: "+9", "−2"."""
+    text = number(abs(value))
+    return f"+{text}" if value > 0 else f"\N{MINUS SIGN}{text}" if value < 0 else text
+
+
 def target_text(result: TargetResult) -> str:
     """The target's value or range with its unit: "50%", "5–8%"."""
     text = value_text(result.target_min)
@@ -832,6 +919,25 @@ def report_figures(
         "surveys": charts.figure_json(surveys) if areas else None,
         "targets": charts.figure_json(progress) if results else None,
     }
+
+
+def funnel_report_figure(found: Funnel, *, language: str) -> dict | None:
+    """The funnel at the end of the period beside the end of the year before, printable;
+    None when no facility was in scope."""
+    if not found.steps[0].facilities and not (found.earlier and found.earlier[0].facilities):
+        return None
+    figure = charts.funnel_figure(
+        found.steps,
+        [""] * len(found.steps),
+        label=date_text(found.as_of),
+        earlier=found.earlier,
+        earlier_urls=[""] * len(found.steps),
+        earlier_label=date_text(found.compare) if found.compare else "",
+        title=_("The CP pathway"),
+        language=language,
+        printable=True,
+    )
+    return charts.figure_json(figure)
 
 
 def progress_label(result: TargetResult, width: int = 38) -> str:
@@ -939,6 +1045,33 @@ def report_databook(report: AnnualReport) -> Databook:
                     (_("Median saving: %(resource)s") % {"resource": label}, s.measured, None, s.median, s.q1, s.q3)
                     for label, s in report.savings_rows
                 ),
+            ],
+        ),
+        _sheet(
+            _("CP pathway"),
+            [
+                _("Step"),
+                _("Facilities on %(date)s") % {"date": date_text(report.end)},
+                _("Facilities on %(date)s")
+                % {"date": date_text(report.funnel.compare) if report.funnel and report.funnel.compare else ""},
+                _("Change"),
+                _("Went on from the previous step"),
+                _("Conversion (%)"),
+                _("At this step without the previous one"),
+                _("Median days from the previous step"),
+            ],
+            [
+                (
+                    capfirst(step.label),
+                    step.facilities,
+                    before.facilities if before else None,
+                    change,
+                    step.went_on,
+                    step.conversion,
+                    step.otherwise if step.went_on is not None else None,
+                    step.median_days,
+                )
+                for step, before, change, _points in (report.funnel.rows if report.funnel else [])
             ],
         ),
         _sheet(

@@ -56,6 +56,15 @@ def round1(value: float | Decimal | None) -> float | None:
     return float(_exact(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def difference(later: float | Decimal | None, earlier: float | Decimal | None) -> float | None:
+    """``later`` − ``earlier`` (a change in points between two dates), exact and rounded
+    half up to one decimal place (15.0 − 5.9 → 9.1, not 9.099999999999998); None when
+    either is None."""
+    if later is None or earlier is None:
+        return None
+    return round1(_exact(later) - _exact(earlier))
+
+
 def _exact(value: float | Decimal) -> Decimal:
     """``value`` as a Decimal: as it is, or a float's shortest decimal representation."""
     return value if isinstance(value, Decimal) else Decimal(repr(float(value)))

@@ -24,10 +24,13 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import plotly.io as pio
 from django.utils import numberformat
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from targets import arithmetic
 from targets.arithmetic import Status
 from targets.figures import BreakdownRow, SeriesPoint, TargetResult
+from targets.funnel import FunnelStep
 from targets.models import Indicator
 
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, GREY, BLACK = (
@@ -176,6 +179,25 @@ def _trend_layout(fig: go.Figure, result: TargetResult, points: Sequence[SeriesP
     return fig
 
 
+def signed(value: float | int | None, places: int, language: str) -> str:
+    """A change with its sign ("+9.1", "−2"), as ``language`` writes numbers; "—" for None."""
+    if value is None:
+        return "—"
+    text = number(abs(value), places, language)
+    return f"+{text}" if value > 0 else f"\N{MINUS SIGN}{text}" if value < 0 else text
+
+
+def _change_text(row: BreakdownRow, before: BreakdownRow | None, language: str) -> str:
+    """ " · +9.1 pts, +9" — the change of a breakdown row since the date compared with."""
+    if before is None or before.value is None:
+        return " · " + _("new")
+    points = signed(arithmetic.difference(row.value, before.value), 1, language)
+    return " · " + _("%(points)s pts, %(count)s") % {
+        "points": points,
+        "count": signed(row.numerator - before.numerator, 0, language),
+    }
+
+
 def breakdown_figure(
     result: TargetResult,
     rows: Sequence[BreakdownRow],
@@ -183,29 +205,41 @@ def breakdown_figure(
     title: str,
     urls: Sequence[str] | None = None,
     language: str = "en",
+    earlier: Sequence[BreakdownRow | None] | None = None,
+    earlier_label: str = "",
 ) -> go.Figure:
     """Horizontal bars sorted by value, with the target and expected-now lines; each bar's
     value in a column at the right, its counts in its hover text.
 
     ``urls``: one per row, the list of facilities behind the bar; a click on
     the bar opens it. Rows without data (no facilities) are left out.
+    ``earlier``: one per row, the same group on the date compared with (``earlier_label``)
+    or None: drawn as a hollow diamond, with the change in points and facilities in the label.
     """
-    kept = [(row, url) for row, url in zip(rows, urls or [""] * len(rows), strict=True) if row.value is not None]
-    kept.sort(key=lambda pair: pair[0].value)
-    colours = [GREEN if row.value >= result.expected_now else VERMILLION for row, _url in kept]
-    names = [wrapped(row.label, LABEL_WRAP) for row, _url in kept]
-    values = [f"{number(row.value, 1, language)}%" for row, _url in kept]
-    counts = [f"{number(row.numerator, 0, language)}/{number(row.denominator, 0, language)}" for row, _url in kept]
+    befores = list(earlier) if earlier is not None else [None] * len(rows)
+    kept = [
+        (row, url, before)
+        for row, url, before in zip(rows, urls or [""] * len(rows), befores, strict=True)
+        if row.value is not None
+    ]
+    kept.sort(key=lambda item: item[0].value)
+    colours = [GREEN if row.value >= result.expected_now else VERMILLION for row, _url, _b in kept]
+    names = [wrapped(row.label, LABEL_WRAP) for row, _url, _b in kept]
+    values = [
+        f"{number(row.value, 1, language)}%" + (_change_text(row, before, language) if earlier is not None else "")
+        for row, _url, before in kept
+    ]
+    counts = [f"{number(row.numerator, 0, language)}/{number(row.denominator, 0, language)}" for row, _url, _b in kept]
     fig = go.Figure(
         go.Bar(
             orientation="h",
-            x=[row.value for row, _url in kept],
+            x=[row.value for row, _url, _b in kept],
             y=names,
             text=values,
             # The values are written in a column right of the plot (the annotations below), where
             # neither the target line nor the edge of the figure can run into them.
             textposition="none",
-            customdata=[[url, count] for (_row, url), count in zip(kept, counts, strict=True)],
+            customdata=[[url, count] for (_row, url, _b), count in zip(kept, counts, strict=True)],
             marker={"color": colours},
             hovertemplate="%{y}: %{text} (%{customdata[1]})<extra></extra>",
             name=_("actual"),
@@ -214,6 +248,22 @@ def breakdown_figure(
     for name, value in zip(names, values, strict=True):
         fig.add_annotation(
             x=1, xref="paper", xanchor="left", xshift=6, y=name, text=value, showarrow=False, font={"size": 12}
+        )
+    if earlier is not None:
+        shown = [
+            (name, before)
+            for name, (_row, _url, before) in zip(names, kept, strict=True)
+            if before is not None and before.value is not None
+        ]
+        fig.add_trace(
+            go.Scatter(
+                name=plain(earlier_label),
+                x=[before.value for _name, before in shown],
+                y=[name for name, _before in shown],
+                mode="markers",
+                marker={"symbol": "diamond-open", "size": 10, "color": BLACK, "line": {"width": 2}},
+                hovertemplate="%{y}: %{x:.1f}%<extra>" + plain(earlier_label) + "</extra>",
+            )
         )
     fig.add_vline(x=result.target_min, line={"color": BLACK, "dash": "dash"})
     fig.add_vline(x=result.expected_now, line={"color": GREY, "dash": "dot"})
@@ -259,6 +309,62 @@ def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, 
         yaxis={"gridcolor": "#e5e5e5", "rangemode": "nonnegative", "tickformat": ",d"},
     )
     return fig
+
+
+def funnel_figure(
+    steps: Sequence[FunnelStep],
+    urls: Sequence[str],
+    *,
+    label: str = "",
+    earlier: Sequence[FunnelStep] | None = None,
+    earlier_urls: Sequence[str] | None = None,
+    earlier_label: str = "",
+    title: str = "",
+    language: str = "en",
+    printable: bool = False,
+) -> go.Figure:
+    """The CP pathway funnel (targets/funnel.py): one horizontal bar per step, top to bottom,
+    labelled with its facilities and the share of the previous step's that went on to it;
+    ``urls``: one per step, the facilities behind the bar (a click opens them). With
+    ``earlier`` (the steps on the date ``earlier_label``), a grey bar beside each, its own
+    link in ``earlier_urls``."""
+
+    def text(step: FunnelStep) -> str:
+        count = number(step.facilities, 0, language)
+        if step.conversion is None:
+            return count
+        return f"{count} ({number(step.conversion, 1, language)}%)"
+
+    def bars(found: Sequence[FunnelStep], links: Sequence[str], name: str, colour: str) -> go.Bar:
+        return go.Bar(
+            orientation="h",
+            name=plain(name),
+            x=[step.facilities for step in found],
+            y=[plain(capfirst(step.label)) for step in found],
+            text=[text(step) for step in found],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=list(links),
+            marker={"color": colour},
+            hovertemplate="%{y}: %{x:,}<extra>" + plain(name) + "</extra>",
+        )
+
+    traces = []
+    if earlier is not None:
+        traces.append(bars(earlier, earlier_urls or [""] * len(earlier), earlier_label, GREY))
+    traces.append(bars(steps, urls, label, BLUE))
+    fig = go.Figure(traces)
+    top = max([1, *(step.facilities for step in steps), *(step.facilities for step in earlier or [])])
+    fig.update_layout(
+        **base_layout(language, height=_bar_height(len(steps) * (2 if earlier else 1), 30)),
+        title={"text": plain(title), "font": {"size": 14}},
+        barmode="group",
+        # Room right of the longest bar for its label.
+        xaxis={"range": [0, top * 1.3], "gridcolor": "#e5e5e5", "tickformat": ",d", "rangemode": "nonnegative"},
+        yaxis={"automargin": True, "autorange": "reversed"},
+        showlegend=earlier is not None,
+    )
+    return _printable(fig) if printable else fig
 
 
 # --- The annual results report (targets/annual_report.py): printed, so fixed sizes and no zooming ---------

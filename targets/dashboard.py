@@ -11,15 +11,18 @@ from collections.abc import Sequence
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import AdministrativeUnit, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway, Phase, Specialist
-from targets import charts, selectors
+from targets import arithmetic, charts, funnel, selectors
 from targets.arithmetic import Status
 from targets.evidence import saving_evidence
+from targets.facility_filters import STEP_STATUSES
 from targets.figures import BreakdownRow, SavingEvidence, SeriesPoint, TargetResult
 from targets.models import Indicator, Target
 
@@ -94,6 +97,16 @@ def breakdowns(
         rows = selectors.breakdowns_as_of(targets=targets, as_of=as_of, by=by)
         found[by] = {r.target_id: dataclasses.replace(r, breakdown=rows[r.target_id]) for r in results}
     return found
+
+
+def _earlier_rows(
+    targets: Sequence[Target], target_id: int, *, by: str, compare: datetime.date | None
+) -> dict[object, BreakdownRow]:
+    """The breakdown rows of ``target_id`` on ``compare`` by key ({} without a date)."""
+    if compare is None:
+        return {}
+    rows = selectors.breakdowns_as_of(targets=targets, as_of=compare, by=by)[target_id] or []
+    return {row.key: row for row in rows}
 
 
 def _count_per_unit(rows: QuerySet[FacilityPathway]) -> Coalesce:
@@ -199,6 +212,20 @@ class Card:
     points: Sequence[SeriesPoint] = ()
     #: Saving targets: how strong the savings behind the figure are (targets/evidence.py).
     saving_evidence: SavingEvidence | None = None
+    #: The same target on the date compared with (None: no comparison asked).
+    earlier: TargetResult | None = None
+
+    @property
+    def change_points(self) -> float | None:
+        """The value's change since the date compared with, in points (percentage points;
+        for a saving target, of the median saving); None without a value on both dates."""
+        return arithmetic.difference(self.result.value, self.earlier.value) if self.earlier else None
+
+    @property
+    def change_count(self) -> int | None:
+        """The numerator's change since the date compared with (facilities; units for
+        specialist coverage); None without a comparison."""
+        return None if self.earlier is None else self.result.numerator - self.earlier.numerator
 
     @property
     def range_width(self) -> float:
@@ -236,17 +263,37 @@ def series_frequency(start: datetime.date, as_of: datetime.date) -> str:
     return "month" if months <= MONTHLY_UP_TO else "quarter"
 
 
-def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id: int | None, language: str) -> dict:
-    """Everything the dashboard shows, as plain data and figure JSON.
+def year_earlier_query(params: QueryDict, as_of: datetime.date) -> str:
+    """The dashboard's query string ``params`` with ``compare`` set to ``as_of`` a year earlier
+    (and ``as_of`` written out): the "same date a year earlier" shortcut."""
+    query = params.copy()
+    query["as_of"] = as_of.isoformat()
+    query["compare"] = arithmetic.add_months(as_of, -12).isoformat()
+    return query.urlencode()
+
+
+def dashboard_data(
+    *,
+    phase: Phase,
+    as_of: datetime.date,
+    scope: Scope,
+    focus_id: int | None,
+    language: str,
+    compare: datetime.date | None = None,
+) -> dict:
+    """Everything the dashboard shows, as plain data and figure JSON; with ``compare``, the
+    cards, breakdowns and funnel also on that date, and their changes since.
 
     Queries: fixed by the number of targets and years shown (see the pinned
-    count in tests/targets/test_views_dashboard.py), never by data size.
+    count in tests/targets/test_views_dashboard.py), never by data size; a comparison
+    adds a fixed number (the targets on that date, the focus target's breakdowns).
     """
     targets = scoped_targets(phase_targets(phase), scope)
     if not targets:
         return {"cards": [], "results": []}
     results = selectors.targets_as_of(targets=targets, as_of=as_of)
     strength = saving_evidence(targets=targets, as_of=as_of)
+    earlier = {r.target_id: r for r in selectors.targets_as_of(targets=targets, as_of=compare)} if compare else {}
     start = min(selectors.series_start(t) for t in targets)
     series = selectors.series_for_targets(
         targets=targets, as_of=as_of, freq=series_frequency(start, as_of), saving_freq="year"
@@ -264,6 +311,7 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
                 else facility_list_url(target=result.target_id, as_of=as_of.isoformat(), **scope.query())
             ),
             saving_evidence=strength.get(result.target_id),
+            earlier=earlier.get(result.target_id),
         )
         for result in results
     ]
@@ -278,7 +326,12 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
         "small_sample": SMALL_SAMPLE,
         "focus": focus,
         "focus_targets": facility_results,
-        "breakdown_charts": _breakdown_charts(targets, focus, as_of=as_of, scope=scope, language=language),
+        "breakdown_charts": _breakdown_charts(
+            targets, focus, as_of=as_of, scope=scope, language=language, compare=compare
+        ),
+        "funnel": funnel_panel(
+            as_of=as_of, compare=compare, scope=scope, saving_min=funnel.saving_min_of(targets), language=language
+        ),
         "completeness": selectors.data_completeness(
             as_of=as_of, sector_id=scope.sector_id, unit_id=scope.unit_id, area_kind=scope.area_kind
         ),
@@ -291,10 +344,88 @@ def dashboard_data(*, phase: Phase, as_of: datetime.date, scope: Scope, focus_id
     }
 
 
+# --- The pathway funnel -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelRow:
+    """One step of the funnel on the dashboard: on the as-of date and (``earlier``) on the date
+    compared with, each with the list of its facilities; the change in facilities and in
+    conversion (points) between them."""
+
+    step: funnel.FunnelStep
+    url: str
+    earlier: funnel.FunnelStep | None
+    earlier_url: str
+    change: int | None
+    change_points: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelPanel:
+    funnel: funnel.Funnel
+    rows: list[FunnelRow]
+    figure: dict
+
+
+def funnel_step_url(key: str, *, day: datetime.date, scope: Scope, saving_min) -> str:
+    """The facility list of the funnel step ``key`` on ``day``: the facilities behind its bar."""
+    params = {"status": STEP_STATUSES[key].value, "as_of": day.isoformat(), **scope.query()}
+    if key == "saving_reached":
+        params["saving_min"] = f"{saving_min.normalize():f}"
+    return facility_list_url(**params)
+
+
+def funnel_panel(
+    *, as_of: datetime.date, compare: datetime.date | None, scope: Scope, saving_min, language: str
+) -> FunnelPanel:
+    """The pathway funnel of ``scope`` on ``as_of`` (and ``compare``): table rows with the links
+    behind every bar, and its chart. 1 query (funnel.pathway_funnel)."""
+    found = funnel.pathway_funnel(
+        as_of=as_of,
+        compare=compare,
+        saving_min=saving_min,
+        sector_id=scope.sector_id,
+        unit_id=scope.unit_id,
+        area_kind=scope.area_kind,
+    )
+    rows = [
+        FunnelRow(
+            step=step,
+            url=funnel_step_url(step.key, day=as_of, scope=scope, saving_min=found.saving_min),
+            earlier=before,
+            earlier_url=(
+                funnel_step_url(step.key, day=compare, scope=scope, saving_min=found.saving_min) if compare else ""
+            ),
+            change=change,
+            change_points=points,
+        )
+        for step, before, change, points in found.rows
+    ]
+    figure = charts.funnel_figure(
+        found.steps,
+        [row.url for row in rows],
+        label=formats.date_format(as_of, "SHORT_DATE_FORMAT"),
+        earlier=found.earlier,
+        earlier_urls=[row.earlier_url for row in rows],
+        earlier_label=formats.date_format(compare, "SHORT_DATE_FORMAT") if compare else "",
+        title=str(_("The CP pathway")),
+        language=language,
+    )
+    return FunnelPanel(funnel=found, rows=rows, figure=charts.figure_json(figure))
+
+
 def _breakdown_charts(
-    targets: Sequence[Target], focus: TargetResult | None, *, as_of: datetime.date, scope: Scope, language: str
+    targets: Sequence[Target],
+    focus: TargetResult | None,
+    *,
+    as_of: datetime.date,
+    scope: Scope,
+    language: str,
+    compare: datetime.date | None = None,
 ) -> list[BreakdownChart]:
-    """The focus target by sector, unit and area type: sorted bars, each a link to its facilities."""
+    """The focus target by sector, unit and area type: sorted bars, each a link to its facilities;
+    with ``compare``, each group's value on that date beside it and the change since."""
     if focus is None:
         return []
     focus_targets = [t for t in targets if t.pk == focus.target_id]
@@ -313,7 +444,16 @@ def _breakdown_charts(
             )
             for row in rows
         ]
-        figure = charts.breakdown_figure(result, rows, title=str(titles[by]), urls=urls, language=language)
+        earlier = _earlier_rows(focus_targets, focus.target_id, by=by, compare=compare)
+        figure = charts.breakdown_figure(
+            result,
+            rows,
+            title=str(titles[by]),
+            urls=urls,
+            language=language,
+            earlier=[earlier.get(row.key) for row in rows] if compare else None,
+            earlier_label=formats.date_format(compare, "SHORT_DATE_FORMAT") if compare else "",
+        )
         found.append(
             BreakdownChart(
                 by=by,
@@ -325,3 +465,13 @@ def _breakdown_charts(
             )
         )
     return found
+
+
+def _earlier_rows(
+    targets: Sequence[Target], target_id: int, *, by: str, compare: datetime.date | None
+) -> dict[object, BreakdownRow]:
+    """The breakdown rows of ``target_id`` on ``compare`` by key ({} without a date)."""
+    if compare is None:
+        return {}
+    rows = selectors.breakdowns_as_of(targets=targets, as_of=compare, by=by)[target_id] or []
+    return {row.key: row for row in rows}

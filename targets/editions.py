@@ -31,6 +31,7 @@ from facilities.models import AdministrativeUnit, Facility
 from targets import annual_report, dashboard, selectors
 from targets.annual_report import AnnualReport, number, value_text
 from targets.figures import BreakdownRow, SavingStats, TargetResult
+from targets.funnel import Funnel, FunnelStep
 from targets.models import EditionRecord, Indicator, ReportEdition, Target
 from targets.queries import aware_since, with_pathway
 
@@ -53,6 +54,8 @@ _TYPES = {
         BreakdownRow,
         TargetResult,
         SavingStats,
+        Funnel,
+        FunnelStep,
     )
 }
 
@@ -306,6 +309,11 @@ def report_numbers(report: AnnualReport) -> dict[str, tuple[str, str]]:
         found[f"target/{result.target_id}"] = (
             annual_report.target_label(result),
             f"{_fraction(result.value, result.numerator, result.denominator, result.unit)} · {result.status_label}",
+        )
+    for step in report.funnel.steps if report.funnel else []:
+        found[f"funnel/{step.key}"] = (
+            _("CP pathway: %(step)s") % {"step": step.label},
+            facilities(step.facilities),
         )
     return found
 

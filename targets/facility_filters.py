@@ -10,11 +10,12 @@ contact at all by D. Closed and out-of-scope facilities have no status on D.
 """
 
 import datetime
+from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.db import models
-from django.db.models import Case, Count, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, FloatField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,9 +24,10 @@ from cpdash.dates import AsOfFilter
 from cpdash.filters import AnyYesNo
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
-from programmes.models import FacilityPathway
+from programmes.models import FacilityPathway, SavingStep
+from targets.funnel import DEFAULT_SAVING_MIN
 from targets.models import Indicator, Target
-from targets.queries import applying_since, aware_since, with_pathway
+from targets.queries import ON_FACILITY, applying_since, aware_since, reached_q, with_pathway
 from targets.selectors import facilities_never_reached, records_behind
 
 
@@ -36,15 +38,53 @@ class Status(models.TextChoices):
     APPLYING = "applying", _("applying")
     NEVER_REACHED = "never_reached", _("never reached")
     NOT_COUNTED = "not_counted", _("not counted (closed, not yet open or out of scope)")
+    # The steps of the CP pathway funnel (targets/funnel.py) that are not a status above.
+    COUNTED = "counted", _("in scope (counted toward targets)")
+    SURVEYED = "surveyed", _("surveyed")
+    SUPPORTED = "supported", _("given technical support")
+    SAVING_REACHED = "saving_reached", _("saving reached")
+    REPLICATING = "replicating", _("replicating a demonstration model")
 
 
-#: The statuses a list can be filtered by (a facility that is applying is also aware).
+#: The statuses counted above a list (a facility that is applying is also aware).
 FILTER_STATUSES = [(s.value, s.label) for s in (Status.AWARE, Status.APPLYING, Status.NEVER_REACHED)]
+#: The funnel's steps (funnel.STEPS) as the list's status filter values, in the funnel's order.
+STEP_STATUSES = {
+    "in_scope": Status.COUNTED,
+    "aware": Status.AWARE,
+    "surveyed": Status.SURVEYED,
+    "supported": Status.SUPPORTED,
+    "applying": Status.APPLYING,
+    "saving_reached": Status.SAVING_REACHED,
+    "replicating": Status.REPLICATING,
+}
+#: Every status a list can be filtered by.
+STATUS_CHOICES = [
+    *FILTER_STATUSES,
+    *((s.value, s.label) for s in STEP_STATUSES.values() if s not in (Status.AWARE, Status.APPLYING)),
+]
+#: The pathway column of each step status (on the facility's pathway row of the day).
+_STEP_COLUMNS = {
+    Status.SURVEYED: "surveyed_on",
+    Status.SUPPORTED: "supported_on",
+    Status.REPLICATING: "replicated_on",
+}
 
 
-def status_q(status: str, day: datetime.date) -> Q:
-    """Facilities (annotated as by facility_register()) with ``status`` on ``day``:
-    aware, applying or never reached (see the module docstring)."""
+def status_q(status: str, day: datetime.date, saving_min: Decimal | None = None) -> Q:
+    """Facilities (annotated as by with_status()) with ``status`` on ``day``: aware,
+    applying or never reached (see the module docstring), or at a step of the pathway
+    funnel (targets/funnel.py): counted, surveyed, supported, replicating — the step's
+    first day on the facility's pathway row of ``day`` — or saving reached (a best saving
+    of at least ``saving_min`` percent, default funnel.DEFAULT_SAVING_MIN, by ``day``)."""
+    if status == Status.COUNTED:
+        return counted_q(day)
+    if status in _STEP_COLUMNS:
+        return counted_q(day) & Q(**{f"{ON_FACILITY}{_STEP_COLUMNS[status]}__lte": day})
+    if status == Status.SAVING_REACHED:
+        minimum = DEFAULT_SAVING_MIN if saving_min is None else saving_min
+        steps = SavingStep.objects.filter(reached_q(minimum), facility=OuterRef("pk"), since__lte=day)
+        return counted_q(day) & Exists(steps)
     if status == Status.AWARE:
         return counted_q(day) & Q(aware_since__lte=day)
     if status == Status.APPLYING:
@@ -189,8 +229,9 @@ class FacilityFilter(_AsOfFilterSet):
     """The register list's filters. Query parameters: ``q`` (code or name, diacritics
     ignored), ``sector``, ``unit``, ``area`` (ids), ``area_kind``, ``kind``,
     ``in_scope`` (true/false), ``as_of`` (YYYY-MM-DD), ``status`` (aware, applying,
-    never_reached on ``as_of``), ``target`` (id: the facilities behind that target's
-    numerator on ``as_of``)."""
+    never_reached on ``as_of``, or a step of the pathway funnel: counted, surveyed,
+    supported, saving_reached — with ``saving_min``, percent —, replicating), ``target``
+    (id: the facilities behind that target's numerator on ``as_of``)."""
 
     q = django_filters.CharFilter(label=_("search"), method="search", help_text=_("Code or name."))
     sector = _sector_filter()
@@ -206,7 +247,14 @@ class FacilityFilter(_AsOfFilterSet):
     kind = django_filters.ChoiceFilter(choices=Facility.Kind.choices, label=_("kind"), empty_label=_("any"))
     in_scope = django_filters.BooleanFilter(label=_("counts toward targets"), widget=AnyYesNo)
     status = django_filters.ChoiceFilter(
-        choices=FILTER_STATUSES, label=_("status"), method="filter_status", empty_label=_("any")
+        choices=STATUS_CHOICES, label=_("status"), method="filter_status", empty_label=_("any")
+    )
+    saving_min = django_filters.NumberFilter(
+        label=_("saving reached (%)"),
+        method="keep",
+        min_value=0,
+        max_value=100,
+        help_text=_("For the status “saving reached”: the saving, in percent, a facility has reached (default 5)."),
     )
     target = django_filters.ModelChoiceFilter(
         queryset=Target.objects.exclude(indicator=Indicator.SPECIALIST_COVERAGE).select_related(
@@ -236,7 +284,8 @@ class FacilityFilter(_AsOfFilterSet):
         return queryset.filter(search_text__icontains=term) if term else queryset
 
     def filter_status(self, queryset: QuerySet[Facility], name: str, value: str) -> QuerySet[Facility]:
-        return queryset.filter(status_q(value, self.as_of_day))
+        saving_min = self.form.cleaned_data.get("saving_min")
+        return queryset.filter(status_q(value, self.as_of_day, saving_min))
 
     def filter_target(self, queryset: QuerySet[Facility], name: str, value: Target) -> QuerySet[Facility]:
         behind = records_behind(target=value, as_of=self.as_of_day)

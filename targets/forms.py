@@ -17,6 +17,8 @@ class DashboardForm(forms.Form):
         label=_("Programme phase"), queryset=Phase.objects.select_related("programme"), required=False
     )
     as_of = AsOfField(label=_("As of"), required=False)
+    # Another as-of date to set beside it (the same policy); the map reads it too.
+    compare = AsOfField(label=_("Compare with"), required=False)
     sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.all(), required=False)
     unit = forms.ModelChoiceField(
         label=_("Administrative unit"), queryset=AdministrativeUnit.objects.all(), required=False
@@ -39,6 +41,10 @@ class DashboardForm(forms.Form):
         """The date asked for, else today: what was recorded today shows at once (a phase
         that is over shows where its targets ended up by now)."""
         return self.cleaned_data.get("as_of") or timezone.localdate()
+
+    def chosen_compare(self) -> datetime.date | None:
+        """The date to compare with, or None."""
+        return self.cleaned_data.get("compare")
 
     def show_chosen(self, phase: Phase | None, as_of: datetime.date) -> None:
         """Show the phase and the date in use in the form's inputs, also when the query

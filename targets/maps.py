@@ -11,11 +11,8 @@ import dataclasses
 import datetime
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Subquery
-from django.utils import timezone
 
-from cpdash import dates
 from facilities.models import AdministrativeUnit
 from targets import dashboard, map_charts, selectors
 from targets.arithmetic import round1
@@ -191,20 +188,6 @@ def chosen_target(targets: Sequence[Target], asked: str | None, focus_id: int | 
     if focus_id is not None and str(focus_id) in by_id:
         return by_id[str(focus_id)]
     return next(iter(targets), None)
-
-
-def compare_date(form, request) -> tuple[datetime.date | None, str]:
-    """The dashboard's compare date and the problem with it ("" when none): the form's
-    ``compare`` field when it has one, else ``?compare=`` read by the as-of date policy."""
-    if "compare" in getattr(form, "fields", {}):
-        return form.cleaned_data.get("compare"), ""
-    value = (request.GET.get("compare") or "").strip()
-    if not value:
-        return None, ""
-    try:
-        return dates.parse_as_of(value, today=timezone.localdate()), ""
-    except ValidationError as exc:
-        return None, dates.named_message(exc, "compare")
 
 
 def dashboard_map(

@@ -173,13 +173,14 @@ def behind(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def _dashboard_filters(request: HttpRequest) -> tuple[DashboardForm, dict]:
-    """The filter form and, when valid, {"phase", "as_of", "scope"} ("phase" None when none exists)."""
+    """The filter form and, when valid, {"phase", "as_of", "scope", "compare"} ("phase" None
+    when none exists, "compare" None when no date to compare with is asked)."""
     form = DashboardForm(request.GET)
     if not form.is_valid():
         return form, {}
     phase, as_of = form.chosen_phase(), form.chosen_as_of()
     form.show_chosen(phase, as_of)
-    return form, {"phase": phase, "as_of": as_of, "scope": form.scope()}
+    return form, {"phase": phase, "as_of": as_of, "scope": form.scope(), "compare": form.chosen_compare()}
 
 
 @login_required
@@ -192,6 +193,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("focus", None)
     context = {"form": form, "phase": None, "query_without_focus": query.urlencode(), **filters}
+    if filters.get("as_of"):
+        context["year_earlier_query"] = dashboard.year_earlier_query(request.GET, filters["as_of"])
     # The facilities counted are the register as it stands now: its latest version.
     context["register_version"] = RegisterVersion.objects.as_of(timezone.now())
     if filters.get("phase"):
@@ -212,17 +215,18 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 def _map_context(request: HttpRequest, form: DashboardForm, filters: dict) -> dict:
     """The map of units (targets/maps.py): the target chosen by ``?map=``, compared with the
     ``compare`` date when one is given."""
-    compare, problem = maps.compare_date(form, request)
     query = request.GET.copy()
     query.pop("map", None)
     context = maps.dashboard_map(
-        **filters,
+        phase=filters["phase"],
+        scope=filters["scope"],
+        as_of=filters["as_of"],
         focus_id=form.cleaned_data["focus"],
         asked=request.GET.get("map", "").strip(),
-        compare=compare,
+        compare=filters.get("compare"),
         language=get_language(),
     )
-    return {**context, "map_compare_problem": problem, "query_without_map": query.urlencode()}
+    return {**context, "query_without_map": query.urlencode()}
 
 
 @login_required

@@ -49,11 +49,26 @@ def test_a_bar_drills_down_to_its_facilities(live_server, page, demo):
     assert page.console_problems == []
 
 
+def test_a_funnel_bar_drills_down_to_its_facilities_on_its_date(live_server, page, demo):
+    """Issue 13: the funnel compared with a year earlier; the earlier date's bar opens that date's list."""
+    sign_in(page, live_server, "manager", "manager-demo-2015")
+    page.goto(f"{live_server.url}{demo}&compare=2012-12-31")
+    _charts_drawn(page)
+    assert page.console_problems == []
+    # The first trace is the earlier date's: its second bar is "aware" on 2012-12-31.
+    bar = page.locator('[data-figure="funnel-figure"] .bars .point path').nth(1)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/facilities/**")
+    assert "status=aware" in page.url and "as_of=2012-12-31" in page.url
+
+
 def test_results_report_draws_every_chart(live_server, page, demo):
     sign_in(page, live_server, "manager", "manager-demo-2015")
     page.goto(f"{live_server.url}/reports/2012/")
     total, drawn = _charts_drawn(page)
-    assert total == 3
+    assert total == 4  # targets, newly aware, surveys, the CP pathway
     assert drawn == total
     assert page.console_problems == []
     # Printed on A4, the charts keep their place in the one-column report.

@@ -161,8 +161,8 @@ def test_figures_are_json_data(report_2012):
 def test_the_report_takes_a_fixed_number_of_queries(interview_year, django_assert_num_queries):
     # 7 outputs, 1 participants, 1 sectors, 1 areas, 1 support, 1 models, 1 replications,
     # 2 savings, 1 evidence of the savings, 1 phase, 1 targets, then facility counts, unit counts
-    # and saving quartiles.
-    with django_assert_num_queries(21):
+    # and saving quartiles, and the pathway funnel (both year ends in one).
+    with django_assert_num_queries(22):
         annual.annual_report(year=2012, today=TODAY)
 
 
@@ -178,6 +178,7 @@ def test_databook_has_a_sheet_per_section(report_2012):
         "Demonstration models",
         "Replications",
         "Application and savings",
+        "CP pathway",
         "Targets",
     ]
     assert len(book.sheets()[0]) == len(report_2012.sentences)

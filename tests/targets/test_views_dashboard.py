@@ -45,9 +45,10 @@ def test_cards_show_the_interview_year(manager_client, interview_year):
     assert cards["application"].value == 6.0
     assert (cards["awareness"].numerator, cards["awareness"].denominator) == (15, 100)
     content = response.content.decode()
-    # One chart per card, a breakdown chart per dimension, and the outputs chart, each with its data island.
-    assert content.count('class="chart"') == len(cards) + 3 + 1
-    assert content.count('type="application/json"') == len(cards) + 3 + 1
+    # One chart per card, a breakdown chart per dimension, the funnel and the outputs chart, each with its
+    # data island.
+    assert content.count('class="chart"') == len(cards) + 3 + 1 + 1
+    assert content.count('type="application/json"') == len(cards) + 3 + 1 + 1
     # No inline executable script: plotly and the loader come from static files.
     assert "<script>" not in content
     assert "vendor/plotly/plotly.min.js" in content
@@ -135,14 +136,28 @@ def _queries(client, django_assert_num_queries, world, expected: int) -> None:
 # 6 per request (session, user, perms, savepoint) + the page (7 for the outputs of every year, grouped
 # by year; breakdowns without the city-wide counts again; the register version counted; the map of
 # units: targets, units, and its target's unit breakdown, 2 queries; 1 for the evidence of the savings
-# counted); fixed by the targets shown, whatever the data or the number of years
-DASHBOARD_QUERIES = 37
+# counted; the pathway funnel, 1); fixed by the targets shown, whatever the data or the number of years
+DASHBOARD_QUERIES = 38
+# A date to compare with: the targets on that date (facility counts, unit counts, quartiles) and the focus
+# target's three breakdowns on it (grouped counts each, the sector and unit names); the funnel counts both
+# days in its one query; the map of units, its target's unit breakdown on that date (2).
+COMPARE_QUERIES = DASHBOARD_QUERIES + 3 + 5 + 2
 
 
 @pytest.mark.parametrize("n", [3, 30])
 def test_query_count_does_not_grow_with_data(manager_client, django_assert_num_queries, n):
     world = small_world(n)
     _queries(manager_client, django_assert_num_queries, world, DASHBOARD_QUERIES)
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_query_count_with_a_comparison_does_not_grow_with_data(manager_client, django_assert_num_queries, n):
+    world = small_world(n)
+    with django_assert_num_queries(COMPARE_QUERIES):
+        response = manager_client.get(
+            reverse(DASHBOARD), {"phase": world.phase.pk, "as_of": "2012-12-31", "compare": "2011-12-31"}
+        )
+    assert response.status_code == 200
 
 
 # --- Exports ------------------------------------------------------------------------------------

@@ -22,13 +22,17 @@ def test_every_chart_is_a_named_figure_with_its_numbers_as_a_table(
     content = response.content.decode()
     figures = _figures(content)
     charts = content.count('class="chart"')
-    # Every chart is inside a figure with a name of its own.
-    assert len(figures) == charts == len(response.context["cards"]) + 3 + 1
+    # Every chart is inside a figure with a name of its own: the cards', the three breakdowns, the
+    # outputs, the pathway funnel and the map of units.
+    assert len(figures) == len(response.context["cards"]) + 3 + 1 + 1 + 1
+    # (The map's figure holds only its table when no unit of the date has a square or a shape.)
+    assert charts == len(figures) - (0 if 'data-figure="unit-map"' in content else 1)
     assert all(re.match(r'<figure class="chart-figure" aria-label="[^"]{10,}"', figure) for figure in figures)
     assert len({re.search(r'aria-label="([^"]*)"', figure).group(1) for figure in figures}) == len(figures)
-    # The trend and breakdown charts carry their table; the outputs chart's stands above it.
+    # The trend, breakdown and map charts carry their table; the outputs chart's stands above it,
+    # the funnel's below it.
     tables = [figure for figure in figures if "<details" in figure]
-    assert len(tables) == len(figures) - 1
+    assert len(tables) == len(figures) - 2
     awareness = next(c for c in response.context["cards"] if c.result.indicator == "awareness")
     trend = next(figure for figure in figures if f'data-figure="{awareness.figure_id}"' in figure)
     # The last point of the series: the as-of day, 15 of 100 facilities aware.

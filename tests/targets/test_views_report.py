@@ -45,8 +45,8 @@ def test_the_interview_year(manager_client, interview_year):
     assert "issued 5,000 CP introduction leaflets" in content
     assert "Facilities aware of CP: 15% against a target of 50%" in content
     # A chart per figure, each drawn from its data island; no inline script.
-    assert content.count('class="chart"') == 3
-    assert content.count('type="application/json"') == 3
+    assert content.count('class="chart"') == 4  # the CP pathway's too
+    assert content.count('type="application/json"') == 4
     assert "<script>" not in content
     assert "vendor/plotly/plotly.min.js" in content
     # Back to the dashboard on the report's phase and date, and on to the spreadsheet.
@@ -131,6 +131,7 @@ def test_xlsx_opens_with_a_sheet_per_section(manager_client, interview_year):
         "Demonstration models",
         "Replications",
         "Application and savings",
+        "CP pathway",
         "Targets",
     ]
     sectors = list(book["Newly aware by sector"].iter_rows(values_only=True))
@@ -156,8 +157,8 @@ def test_xlsx_writes_formula_like_names_as_text(manager_client, interview_year):
 # year's editions (none here: the live figures; with one, test_views_report_editions), then the
 # report: 7 outputs, 1 participants, 1 sectors, 1 areas, 1 support, 1 models, 1 replications,
 # 2 savings, 1 evidence of the savings, 1 phase, 1 targets, 3 for the targets (facility counts,
-# unit counts, quartiles).
-REPORT_QUERIES = 29
+# unit counts, quartiles), 1 for the pathway funnel (the end of the year and of the year before).
+REPORT_QUERIES = 30
 
 
 @pytest.mark.parametrize("n", [3, 30])
