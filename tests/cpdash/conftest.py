@@ -24,7 +24,7 @@ from programmes.models import (
     ResourceSaving,
     TechnicalSupport,
 )
-from targets.models import ReportEdition
+from targets.models import Letterhead, ReportEdition
 from tests import builders
 
 _seq = itertools.count(1)
@@ -95,6 +95,10 @@ BUILD: dict[str, Callable[[], models.Model]] = {
         xlsx_vi=b"",
         xlsx_en=b"",
     ),
+    # The one letterhead, saved (before, the report reads its defaults).
+    "targets.letterhead": lambda: Letterhead.objects.update_or_create(
+        pk=Letterhead.SINGLETON, defaults={"name_vi": "Sở Công Thương"}
+    )[0],
     "targets.target": lambda: builders.target(
         _targets_phase(),
         target_max=70,
