@@ -335,7 +335,7 @@ def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
         name = f"cpdash-report-{year}-edition-{edition.number}.pdf"
     try:
         from targets import report_pdf as pdf  # WeasyPrint loads Pango when imported
-    except OSError:
+    except (OSError, ImportError):  # Pango missing (OSError), or WeasyPrint itself
         message = _("The PDF cannot be made on this server: WeasyPrint needs the Pango library (make pdf-deps).")
         return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
     content = pdf.render_pdf(

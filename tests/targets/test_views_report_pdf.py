@@ -3,6 +3,7 @@ the department's letterhead, page numbers, the date of the data, our own fonts a
 
 import io
 import re
+import sys
 import unicodedata
 
 import pypdf
@@ -195,6 +196,17 @@ def test_staff_read_it_too(client, staff_user, interview_year):
 def test_no_pdf_for_a_year_without_a_report_nor_an_edition_it_does_not_have(publisher_client, interview_year):
     assert publisher_client.get(reverse(PDF, args=[2009])).status_code == 404
     assert publisher_client.get(reverse(PDF, args=[YEAR]), {"edition": 1}).status_code == 404
+
+
+def test_without_weasyprint_or_pango_the_pdf_says_why(publisher_client, interview_year, monkeypatch):
+    import targets
+
+    monkeypatch.delattr(targets, "report_pdf", raising=False)
+    monkeypatch.setitem(sys.modules, "targets.report_pdf", None)  # as if importing it failed
+    response = publisher_client.get(reverse(PDF, args=[YEAR]))
+    assert response.status_code == 503
+    assert "make pdf-deps" in response.content.decode()
+    assert publisher_client.get(reverse(REPORT, args=[YEAR])).status_code == 200  # the rest works
 
 
 def test_queries(publisher_client, interview_year, django_assert_num_queries):
