@@ -37,12 +37,15 @@ BOOKKEEPING = {"programmes.FormSubmission", "facilities.RegisterVersion", "facil
 #: Published, never edited: an edition is itself the record of what was said (and the admin's
 #: log records who deleted one).
 PUBLISHED = {"targets.ReportEdition", "targets.EditionRecord"}
+#: Settings, not records: the letterhead printed on the report as PDF (its admin's log records
+#: who changed it).
+SETTINGS = {"targets.Letterhead"}
 DOMAIN_MODELS = [
     model
     for model in apps.get_models()
     if model._meta.app_label in {"facilities", "programmes", "targets"}
     and not hasattr(model, "instance_type")
-    and model._meta.label not in DERIVED | BOOKKEEPING | PUBLISHED
+    and model._meta.label not in DERIVED | BOOKKEEPING | PUBLISHED | SETTINGS
 ]
 RECORDED = [model for model in DOMAIN_MODELS if hasattr(model, "history")]
 
