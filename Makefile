@@ -6,8 +6,10 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 TEST_WORKERS ?= auto
+# What WeasyPrint (the report as PDF) loads from Debian: Pango, its FreeType glue, HarfBuzz's subsetter.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: run serve worker test lint install browser demo bench bench-pages bench-load screenshots messages clean
+.PHONY: run serve worker test lint install browser pdf-deps demo bench bench-pages bench-load screenshots messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,9 +25,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium (they skip without it)" >&2; fi; }
 
+## Debian's Pango for WeasyPrint, which draws the report as PDF (the fonts are the project's own, in static/fonts)
+pdf-deps:
+	@installed=$$(dpkg-query -W -f='$${Status}\n' $(PDF_PACKAGES) 2>/dev/null | grep -c "install ok installed"); \
+	test "$$installed" = $(words $(PDF_PACKAGES)) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_PACKAGES); \
+	  else echo "The report as PDF needs Pango: sudo apt-get install $(PDF_PACKAGES) (without it the PDF answers 503)" >&2; fi; }
+
 ## Install, migrate, load the demo data once, and serve on http://127.0.0.1:$(PORT), with the
 ## background-job worker alongside (stopped with the server)
-run: $(STAMP)
+run: $(STAMP) pdf-deps
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	@# Not DEBUG=1: load_demo then refuses a database that is not a demo one (an exported production DATABASE_URL).
 	$(PY) manage.py load_demo --once
@@ -36,7 +45,7 @@ run: $(STAMP)
 
 ## Production (after pip install -r requirements.txt): migrate, collectstatic, gunicorn on 127.0.0.1:$(PORT).
 ## Needs SECRET_KEY and ALLOWED_HOSTS; see README.md, "Production"
-serve:
+serve: pdf-deps
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (50+ random characters)" >&2; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS (e.g. cp.example.vn)" >&2; exit 1; }
 	DATABASE_STATEMENT_TIMEOUT=0 $(PY) manage.py migrate --noinput  # data migrations may take longer than a request
@@ -51,7 +60,7 @@ worker:
 
 ## The whole suite (SQLite by default; set DATABASE_URL for PostgreSQL), on TEST_WORKERS
 ## pytest-xdist processes (auto: one per CPU; TEST_WORKERS=0 runs it in this one)
-test: $(STAMP) browser
+test: $(STAMP) browser pdf-deps
 	$(PY) manage.py makemigrations --check --dry-run --settings=cpdash.test_settings
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 

@@ -944,9 +944,14 @@ def progress_label(result: TargetResult, width: int = 38) -> str:
     """A target's axis label: its name over lines of ``width`` characters, then its value
     and status in bold ("15% · off track"). Plotly reads <br> and <b>; the text between
     them is escaped (charts.plain), so that a name holding markup shows as text."""
-    value = _("no data") if result.value is None else f"{value_text(result.value)}{result.unit}"
     lines = [charts.plain(line) for line in textwrap.wrap(target_label(result), width)] or [""]
-    return "<br>".join([*lines, f"<b>{charts.plain(value)} · {charts.plain(result.status_label)}</b>"])
+    return "<br>".join([*lines, f"<b>{charts.plain(progress_value(result))}</b>"])
+
+
+def progress_value(result: TargetResult) -> str:
+    """A target's value and status in words, under its name on the charts: "15% · off track"."""
+    value = _("no data") if result.value is None else f"{value_text(result.value)}{result.unit}"
+    return f"{value} · {result.status_label}"
 
 
 # --- Spreadsheet ----------------------------------------------------------------------------------

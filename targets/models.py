@@ -272,3 +272,57 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.month:%Y-%m}"
+
+
+class Letterhead(models.Model):
+    """The department's letterhead at the top of the report as PDF: one row (pk 1), kept by
+    admins in the admin. Before an admin saves it, ``Letterhead.current()`` gives the
+    defaults: Hanoi's Department of Industry and Trade, under the city's People's Committee.
+
+    ``logo``: a PNG or JPEG image's bytes ("" for none), kept in the database so that every
+    web server and worker has it without shared media; ``logo_type`` its MIME type.
+    """
+
+    SINGLETON = 1
+
+    authority_vi = models.CharField(
+        _("governing body (Vietnamese)"), max_length=200, blank=True, default="Ủy ban nhân dân thành phố Hà Nội"
+    )
+    authority_en = models.CharField(
+        _("governing body (English)"), max_length=200, blank=True, default="Hanoi People's Committee"
+    )
+    name_vi = models.CharField(_("department (Vietnamese)"), max_length=200, default="Sở Công Thương Hà Nội")
+    name_en = models.CharField(
+        _("department (English)"), max_length=200, default="Hanoi Department of Industry and Trade"
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True, default="331 Cầu Giấy, Hà Nội")
+    contact = models.CharField(
+        _("telephone, e-mail, website"), max_length=300, blank=True, default="", help_text=_("One line, optional.")
+    )
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_type = models.CharField(max_length=20, blank=True, default="", editable=False)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("letterhead")
+        verbose_name_plural = _("letterhead")
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = self.SINGLETON
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "Letterhead":
+        """The saved letterhead, or the defaults (unsaved: a page that reads it writes nothing). 1 query."""
+        return cls.objects.filter(pk=cls.SINGLETON).first() or cls(pk=cls.SINGLETON)
+
+    def department(self, language: str) -> str:
+        """The department's name in ``language`` (Vietnamese when there is no English one)."""
+        return (self.name_en if language == "en" else "") or self.name_vi
+
+    def authority(self, language: str) -> str:
+        """The governing body's name in ``language``; "" when there is none."""
+        return (self.authority_en if language == "en" else "") or self.authority_vi

@@ -22,7 +22,7 @@ from facilities.models import RegisterVersion
 from programmes.models import Programme
 from targets import annual_report, dashboard, editions, exports, maps, payloads, selectors
 from targets.forms import DashboardForm
-from targets.models import ReportEdition, Target
+from targets.models import Letterhead, ReportEdition, Target
 from targets.tables import UnitsTable
 
 #: Records listed by the "behind" endpoint per page, by default and at most.
@@ -333,6 +333,38 @@ def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
         name = f"cpdash-report-{year}-edition-{edition.number}.xlsx"
     response = HttpResponse(content, content_type=exports.FORMATS["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@permission_required("targets.view_target", raise_exception=True)
+@require_GET
+@reads_from_replica
+def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    """The report as PDF, in the reader's language, with the department's letterhead: the
+    edition's as published (the latest, or ``?edition=N``); the live figures, marked not
+    published, with ``?live=1`` or before any edition (docs/reports.md, "The report as PDF")."""
+    message = _refused(year)
+    if message:
+        return HttpResponse(message, status=404, content_type="text/plain; charset=utf-8")
+    edition = _chosen_edition(request, year, _editions(year))
+    today = timezone.localdate()
+    if edition is None:
+        report = annual_report.annual_report(year=year, today=today)
+        name = f"cpdash-report-{year}.pdf"
+    else:
+        report = editions.edition_report(edition)
+        name = f"cpdash-report-{year}-edition-{edition.number}.pdf"
+    try:
+        from targets import report_pdf as pdf  # WeasyPrint loads Pango when imported
+    except (OSError, ImportError):  # Pango missing (OSError), or WeasyPrint itself
+        message = _("The PDF cannot be made on this server: WeasyPrint needs the Pango library (make pdf-deps).")
+        return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    content = pdf.render_pdf(
+        report, edition=edition, letterhead=Letterhead.current(), language=editions.reader_language(), today=today
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 

@@ -24,7 +24,7 @@ from programmes.models import (
     ResourceSaving,
     TechnicalSupport,
 )
-from targets.models import DigestSent, ReportEdition
+from targets.models import DigestSent, Letterhead, ReportEdition
 from tests import builders
 
 _seq = itertools.count(1)
@@ -98,6 +98,10 @@ BUILD: dict[str, Callable[[], models.Model]] = {
     "targets.digestsent": lambda: DigestSent.objects.create(
         user=User.objects.create_user(f"manager{next(_seq)}"), month=dt.date(2026, 11, 1), language="vi"
     ),
+    # The one letterhead, saved (before, the report reads its defaults).
+    "targets.letterhead": lambda: Letterhead.objects.update_or_create(
+        pk=Letterhead.SINGLETON, defaults={"name_vi": "Sở Công Thương"}
+    )[0],
     "targets.target": lambda: builders.target(
         _targets_phase(),
         target_max=70,

@@ -51,12 +51,15 @@ PUBLISHED = {"targets.ReportEdition", "targets.EditionRecord"}
 #: Drawing, not records: a unit's map shape, written whole by the boundary import (facilities/boundaries.py)
 #: with who imported it, when and from which file; no figure reads it.
 DRAWING = {"facilities.UnitBoundary"}
+#: Settings, not records: the letterhead printed on the report as PDF (its admin's log records
+#: who changed it).
+SETTINGS = {"targets.Letterhead"}
 DOMAIN_MODELS = [
     model
     for model in apps.get_models()
     if model._meta.app_label in {"facilities", "programmes", "targets"}
     and not hasattr(model, "instance_type")
-    and model._meta.label not in DERIVED | BOOKKEEPING | PUBLISHED | DRAWING
+    and model._meta.label not in DERIVED | BOOKKEEPING | PUBLISHED | DRAWING | SETTINGS
 ]
 RECORDED = [model for model in DOMAIN_MODELS if hasattr(model, "history")]
 

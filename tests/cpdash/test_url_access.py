@@ -62,6 +62,7 @@ EXPECTED: dict[str, tuple] = {
     "targets:dashboard_export": READ,
     "targets:report": READ,
     "targets:report_xlsx": READ,
+    "targets:report_pdf": READ,
     # POST only, for managers (and admins); others are refused before the method is looked at.
     "targets:report_publish": (LOGIN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
     # Published and live side by side: not found until the year has an edition (the samples' has none).
@@ -107,6 +108,10 @@ ADMIN_SUPERUSER = {
     "admin:view_on_site": NOT_FOUND,  # no model has get_absolute_url
     "admin:targets_reportedition_add": FORBIDDEN,  # editions are published from the report page
     "admin:targets_digestsent_add": FORBIDDEN,  # the worker records the digests it sends
+    # One letterhead: its list and "add" open it; it cannot be deleted.
+    "admin:targets_letterhead_changelist": REDIRECT,
+    "admin:targets_letterhead_add": REDIRECT,
+    "admin:targets_letterhead_delete": FORBIDDEN,
     "admin:facilities_administrativeunit_reorganise": REDIRECT,  # no unit chosen: back to the list of units
 }
 ADMIN_SUPERUSER_BY_SUFFIX = {"_process_import": NOT_ALLOWED}  # import-export's second step: POST only
