@@ -163,6 +163,7 @@ class UnitResource(RecordResource):
     valid_until = _column("valid_until", DayWidget())
     predecessors = _column("predecessors", TextCell(None))
 
+    column_labels = {"parent": _("lies in"), "predecessors": _("formed from")}
     model = AdministrativeUnit
     record_fields = {
         "code": "code",

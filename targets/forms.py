@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from cpdash.dates import AsOfField
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from programmes.models import Phase
-from targets.dashboard import Scope
+from targets.dashboard import Scope, current_phase
 
 
 class DashboardForm(forms.Form):
@@ -31,9 +31,7 @@ class DashboardForm(forms.Form):
         phase = self.cleaned_data.get("phase")
         if phase:
             return phase
-        today = timezone.localdate()
-        phases = Phase.objects.select_related("programme").filter(starts_on__lte=today).order_by("-starts_on")
-        return phases.filter(ends_on__gte=today).first() or phases.first()
+        return current_phase(timezone.localdate())
 
     def chosen_as_of(self) -> datetime.date:
         """The date asked for, else today: what was recorded today shows at once (a phase

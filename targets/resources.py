@@ -93,6 +93,7 @@ class TargetResource(RecordResource):
         AliasWidget(LEVEL_ALIASES, _("Unknown level “%(value)s”: use district or commune."), default=Level.DISTRICT),
     )
 
+    column_labels = {"programme": _("programme")}
     model = Target
     record_fields = {
         "phase": "phase",
