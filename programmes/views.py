@@ -146,7 +146,7 @@ def facility_codes(request: HttpRequest) -> JsonResponse:
     unknown_message = ""
     if unknown:
         unknown_message = ngettext(
-            "Unknown code: %(codes)s.", "Unknown codes (%(count)d): %(codes)s.", len(unknown)
+            "%(count)d unknown code: %(codes)s.", "%(count)d unknown codes: %(codes)s.", len(unknown)
         ) % {"count": len(unknown), "codes": ", ".join(unknown)}
     return JsonResponse(
         {

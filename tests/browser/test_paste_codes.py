@@ -27,5 +27,5 @@ def test_pasted_codes_show_their_names_and_unknown_codes_at_once(live_server, pa
     result = page.locator("[data-paste-result]").inner_text()
     assert "Tìm thấy 2 cơ sở." in result
     assert "Gốm Bát Tràng — Gia Lâm" in result and "Dệt Vạn Phúc" in result
-    assert "Mã không tồn tại: X9." in result
+    assert "1 mã không tồn tại: X9." in result
     assert page.console_problems == []

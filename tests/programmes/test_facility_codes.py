@@ -44,7 +44,7 @@ def test_names_the_facilities_in_the_order_pasted_and_flags_unknown_codes(viewer
     assert answer["count"] == 3
     assert answer["message"] == "3 facilities found."
     assert answer["unknown"] == ["X9", "Y8"]
-    assert answer["unknown_message"] == "Unknown codes (2): X9, Y8."
+    assert answer["unknown_message"] == "2 unknown codes: X9, Y8."
 
 
 def test_in_vietnamese(viewer_client):
@@ -54,7 +54,7 @@ def test_in_vietnamese(viewer_client):
     answer = resolve(viewer_client, "0101 X9")
 
     assert answer["message"] == "Tìm thấy 1 cơ sở."
-    assert answer["unknown_message"] == "Mã không tồn tại: X9."
+    assert answer["unknown_message"] == "1 mã không tồn tại: X9."
 
 
 def test_nothing_pasted(viewer_client):
