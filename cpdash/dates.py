@@ -19,6 +19,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 #: The earliest as-of date accepted. No programme, record or facility the dashboard
 #: counts is older (cleaner production reached Vietnam in the late 1990s), so an
@@ -89,6 +90,37 @@ def _quoted(text: str) -> str:
     return text if len(text) <= _QUOTED else text[: _QUOTED - 1] + "…"
 
 
+#: What a day-first date input accepts (the browser's check; the server parses either way).
+DAY_PATTERN = r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+class DayTextInput(forms.DateInput):
+    """A date typed and shown day first, 31/12/2015, in both languages (cpdash/formats).
+
+    A text input, not ``type="date"``: a date input shows the browser's locale (an English
+    Chromium shows mm/dd/yyyy on a Vietnamese page). The server reads what the language's
+    DATE_INPUT_FORMATS read (DD/MM/YYYY, YYYY-MM-DD), so links and tests may still send ISO."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        defaults = {
+            "placeholder": gettext_lazy("dd/mm/yyyy"),
+            "pattern": DAY_PATTERN,
+            "title": gettext_lazy("A date, day first: 31/12/2015."),
+            "autocomplete": "off",
+            "size": 10,
+            "class": "day",
+        }
+        attrs = {key: value for key, value in (attrs or {}).items() if key not in ("type", "max", "min")}
+        super().__init__({**defaults, **attrs}, format="%d/%m/%Y")
+
+
+def day_text(day: datetime.date) -> str:
+    """``day`` as DayTextInput shows it (and every form reads it): 31/12/2015."""
+    return day.strftime("%d/%m/%Y")
+
+
 class AsOfField(forms.DateField):
     """A date field with the as-of policy: YYYY-MM-DD or DD/MM/YYYY, from EARLIEST_AS_OF to today.
 
@@ -96,7 +128,7 @@ class AsOfField(forms.DateField):
     ``today`` is called at validation; the site's local date by default.
     """
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = DayTextInput
 
     def __init__(self, *, today: Callable[[], datetime.date] = timezone.localdate, **kwargs) -> None:
         self.today = today

@@ -23,11 +23,13 @@ from operator import attrgetter
 import tablib
 from django.conf import settings
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError, IntegrityError, router, transaction
 from django.db.models import Model
+from django.utils import formats, translation
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export import forms as import_forms
@@ -39,6 +41,7 @@ from openpyxl.utils import column_index_from_string
 from cpdash import bulk
 from cpdash.database import analyze_bulk, lock_imports_of, with_history
 from cpdash.exports import unescape_formula
+from cpdash.import_templates import TemplateColumn, example_value, template_workbook
 from cpdash.models import MAX_COUNT, Searchable
 from cpdash.text import fold, is_ascii_digits
 
@@ -603,22 +606,48 @@ class TextWidget(widgets.Widget):
 
 
 class AliasWidget(widgets.Widget):
-    """A choice written as its value or a folded alias ("_" and "-" read as spaces)."""
+    """A choice written as its value, a folded alias ("_" and "-" read as spaces), or,
+    when the aliases' values are TextChoices members, their label in any of the site's
+    languages (what the downloadable template's drop-down offers); shown by its label."""
 
     def __init__(self, aliases: dict[str, str], invalid: str, default: str | None = None):
         super().__init__()
         self.aliases = aliases
         self.invalid = invalid
         self.default = default
+        self._all: dict[str, str] | None = None  # aliases and labels, built on first use
+
+    def all_aliases(self) -> dict[str, str]:
+        if self._all is None:
+            found = dict(self.aliases)
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    found.update({alias_key(label): value for value, label in self.labels().items()})
+            self._all = found
+        return self._all
+
+    def labels(self) -> dict[str, str]:
+        """Value → label in the current language, in the aliases' order (choices without labels: none)."""
+        return {str(v): str(v.label) for v in dict.fromkeys(self.aliases.values()) if hasattr(v, "label")}
+
+    def choice_labels(self) -> list[str]:
+        """What a cell may say, in the current language: the labels, else the values."""
+        return list(self.labels().values()) or [str(v) for v in dict.fromkeys(self.aliases.values())]
 
     def clean(self, value, row=None, **kwargs) -> str | None:
         text = cell_text(value)
         if not text:
             return self.default
         key = alias_key(text)
-        if key not in self.aliases:
+        aliases = self.aliases if key in self.aliases else self.all_aliases()
+        if key not in aliases:
             raise ValueError(self.invalid % {"value": text})
-        return self.aliases[key]
+        return aliases[key]
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        if value is None or value == "":
+            return ""
+        return self.labels().get(str(value), str(value))
 
 
 def alias_key(text: str) -> str:
@@ -650,7 +679,8 @@ class DayWidget(widgets.Widget):
         raise ValueError(_("“%(value)s” is not a date: write YYYY-MM-DD or DD/MM/YYYY.") % {"value": text})
 
     def render(self, value, obj=None, **kwargs) -> str:
-        return value.isoformat() if value else ""
+        """As the app writes dates (cpdash/formats: 31/12/2015), which clean() reads back."""
+        return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
 class WholeNumberWidget(widgets.Widget):
@@ -914,6 +944,42 @@ def _apply(obj: Model, values: dict[str, object]) -> set[str]:
     return changed
 
 
+#: Labels of columns several imports share, whose field's verbose name would not say them.
+COMMON_LABELS = {
+    "facility_code": _("Facility code"),
+}
+
+
+def label_headers(columns: Sequence[str], label: Callable[[str], str]) -> dict[str, str]:
+    """Normalised ``label(column)`` in every language of the site → column (not the
+    columns' own names, which are read as they are)."""
+    found: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found.update({normalize_header(label(column)): column for column in columns})
+    return {header: column for header, column in found.items() if header not in columns}
+
+
+def template_column(name: str, widget: widgets.Widget, header: str, required: bool, note: str = "") -> TemplateColumn:
+    """A column of the downloadable template, from the widget that reads it."""
+    choices = widget.choice_labels() if hasattr(widget, "choice_labels") else ()
+    return TemplateColumn(
+        name=name,
+        header=header,
+        required=required,
+        note=note,
+        choices=choices,
+        text=name == "code" or name.endswith("_code"),
+        date=isinstance(widget, DayWidget),
+    )
+
+
+def example_label(widget: widgets.Widget, value: object) -> object:
+    """An example cell in the current language: a choice's code becomes its label."""
+    labels = widget.labels() if hasattr(widget, "labels") else {}
+    return labels.get(value, value) if isinstance(value, str) else value
+
+
 class RecordResource(resources.Resource):
     """Base of the imports by natural key: the past programme records
     (programmes/resources.py) and the reference tables (units, sectors, areas,
@@ -930,7 +996,9 @@ class RecordResource(resources.Resource):
     - ``children`` (see Child); ``one_row_per_record`` when a repeated key is a
       mistake rather than more children;
     - ``check_row`` for checks that span cells; ``notes`` for the import page;
-      ``template_rows`` for the downloadable template.
+      ``template_rows`` for the downloadable template; ``column_labels`` (column →
+      its name for people, translated) where the field's verbose name does not say it:
+      the template's headers, which the import also reads.
     """
 
     model: type[Model]
@@ -946,6 +1014,7 @@ class RecordResource(resources.Resource):
     repeated_record = ""  # message for one_row_per_record, with %(row)d
     notes: tuple[str, ...] = ()
     template_rows: tuple[dict[str, object], ...] = ()
+    column_labels: dict[str, str] = {}
 
     @classmethod
     def get_result_class(cls) -> type[RecordResult]:
@@ -980,10 +1049,56 @@ class RecordResource(resources.Resource):
 
     @classmethod
     def template_dataset(cls) -> tablib.Dataset:
-        """The header row and example rows, for the downloadable template."""
+        """The header row and example rows, for the downloadable CSV template."""
         columns = cls.columns()
         rows = [[row.get(c, "") for c in columns] for row in cls.template_rows]
         return tablib.Dataset(*rows, headers=columns)
+
+    @classmethod
+    def column_label(cls, column: str) -> str:
+        """The column's name for people, in the current language: ``column_labels``, else
+        the verbose name of the record's field, else the column's own name."""
+        label = {**COMMON_LABELS, **cls.column_labels}.get(column)
+        fields = [(cls.model, cls.record_fields)] + [(child.model, child.fields) for child in cls.children]
+        for model, names in fields:
+            if label is None and column in names:
+                try:
+                    label = model._meta.get_field(names[column]).verbose_name
+                except FieldDoesNotExist:
+                    label = None
+        return capfirst(str(label)) if label else column
+
+    @classmethod
+    def label_headers(cls) -> dict[str, str]:
+        """Normalised header → column for every column's label in every language of the site."""
+        return label_headers(cls.columns(), cls.column_label)
+
+    @classmethod
+    def read_headers(cls, headers: Sequence[object]) -> list[str]:
+        """The columns a file's header row names: its names normalised, then each read as
+        a column, an alias (``header_aliases``) or a column's label in any language."""
+        columns, labels = set(cls.columns()), cls.label_headers()
+        names = [normalize_header(h) for h in headers]
+        return [cls.header_aliases.get(h) or (h if h in columns else labels.get(h, h)) for h in names]
+
+    @classmethod
+    def template_columns(cls) -> list[TemplateColumn]:
+        """The template's columns, in the current language."""
+        return [
+            template_column(name, field.widget, cls.column_label(name), name in cls.required_columns)
+            for name, field in ((f.column_name, f) for f in cls.fields.values())
+        ]
+
+    @classmethod
+    def template_xlsx(cls) -> bytes:
+        """The downloadable template as a workbook (cpdash.import_templates), in the current language."""
+        columns = cls.template_columns()
+        widgets_of = {f.column_name: f.widget for f in cls.fields.values()}
+        rows = [
+            [example_value(example_label(widgets_of[c.name], row.get(c.name, "")), c) for c in columns]
+            for row in cls.template_rows
+        ]
+        return template_workbook(cls.get_display_name(), columns, rows, cls.notes)
 
     # --- the import -----------------------------------------------------------
 
@@ -1004,8 +1119,7 @@ class RecordResource(resources.Resource):
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
         result = self.get_result_class()()
         result.diff_headers = self.columns()
-        headers = [normalize_header(h) for h in dataset.headers or []]
-        headers = [self.header_aliases.get(h, h) for h in headers]
+        headers = self.read_headers(dataset.headers or [])
         problem = header_problem(headers, self.required_columns, self.columns())
         if not problem and self.max_rows is not None and len(dataset) > self.max_rows:
             problem = gettext(

@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from cpdash import profiles, views
 
+# The admin says the app's name, not Django's ("Trang quản trị cho Django").
+admin.site.site_header = admin.site.site_title = _("Cleaner-production programme")
+admin.site.index_title = _("Administration")
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("targets.home_urls")),  # home: the top layer's page, it reads targets and records
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

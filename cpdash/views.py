@@ -1,14 +1,9 @@
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 
 from cpdash.database import database_answers
 
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+# The home page is targets.views.home: it shows the targets and the records (the top layer).
 
 
 @transaction.non_atomic_requests  # ATOMIC_REQUESTS would fail before the view runs

@@ -17,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
 
-from cpdash.admin import ConfirmOnceMixin, FoldedSearchMixin, HistoryAdmin, RecordImportMixin, TypedXLSXExportMixin
+from cpdash.admin import (
+    ConfirmOnceMixin,
+    FoldedSearchMixin,
+    HistoryAdmin,
+    RecordImportMixin,
+    TypedXLSXExportMixin,
+    label_import_fields,
+)
 from cpdash.concurrency import VersionedModelForm
 from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
 from facilities import boundaries, membership
@@ -29,8 +36,10 @@ from facilities.resources import (
     FacilityFileError,
     FacilityResource,
     FacilityXLSX,
+    column_label,
     row_problems,
     template_dataset,
+    template_xlsx,
 )
 from jobs.imports import BackgroundImportMixin
 
@@ -315,16 +324,16 @@ class FacilityAdmin(
         return [template, *super().get_urls()]
 
     def import_template_view(self, request: HttpRequest) -> HttpResponse:
-        """The header row and one example row; ``?format=xlsx`` for a workbook, else CSV."""
+        """``?format=xlsx``: a workbook in the user's language, with drop-down lists and a notes
+        sheet (facilities.resources.template_xlsx); else a CSV of the column names and an example."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        dataset = template_dataset()
         if request.GET.get("format") == "xlsx":
-            body, extension = dataset.export("xlsx"), "xlsx"
+            body, extension = template_xlsx(timezone.localdate()), "xlsx"
             content_type = FacilityXLSX.CONTENT_TYPE
         else:
             # With a BOM, Excel opens the file as UTF-8 and shows the diacritics.
-            body, extension = "\ufeff" + dataset.export("csv"), "csv"
+            body, extension = "\ufeff" + template_dataset().export("csv"), "csv"
             content_type = "text/csv; charset=utf-8"
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="facilities-template.{extension}"'
@@ -336,6 +345,7 @@ class FacilityAdmin(
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse) and response.context_data.get("result"):
             response.context_data["problems"] = row_problems(response.context_data["result"])
+        label_import_fields(response, column_label)
         return response
 
     def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:

@@ -168,6 +168,7 @@ class UnitResource(RecordResource):
     grid_row = _column("grid_row", WholeNumberWidget())
     grid_col = _column("grid_col", WholeNumberWidget())
 
+    column_labels = {"parent": _("lies in"), "predecessors": _("formed from")}
     model = AdministrativeUnit
     record_fields = {
         "code": "code",

@@ -14,6 +14,7 @@ Columns and accepted values are documented in docs/import.md.
 """
 
 import copy
+import dataclasses
 import datetime
 import functools
 from collections import Counter
@@ -34,6 +35,7 @@ from import_export.results import Result, RowResult
 from cpdash import bulk, imports
 from cpdash.database import analyze_bulk, lock_imports_of, with_history
 from cpdash.exports import escape_formula
+from cpdash.import_templates import template_workbook
 from cpdash.imports import (
     FORMATS_BY_EXTENSION,  # noqa: F401 (import_facilities reads it from here)
     AliasWidget,
@@ -102,20 +104,71 @@ AREA_TYPE_ALIASES = {
 }
 YES_NO = {"yes": True, "true": True, "1": True, "co": True, "no": False, "false": False, "0": False, "khong": False}
 
-# One example row for the downloadable template (docs/import.md shows the same).
-TEMPLATE_EXAMPLE = {
-    "code": "0101234567",
-    "name": "Cơ sở gốm Minh Long",
-    "sector": "Gốm sứ",
-    "unit": "Gia Lâm",
-    "production_area": "Bát Tràng",
-    "area_type": "craft_village",
-    "kind": "household",
-    "employees": 12,
-    "opened_on": datetime.date(2010, 3, 15),
-    "closed_on": None,
-    "in_scope": "yes",
+#: Each column's name for people: the XLSX template's headers, in the user's language;
+#: the import reads them back in either language (COLUMN_HEADERS).
+COLUMN_LABELS = {
+    "code": _("Code"),
+    "name": _("Facility name"),
+    "sector": _("Sector"),
+    "unit": _("Administrative unit"),
+    "production_area": _("Production area"),
+    "area_type": _("Area type"),
+    "kind": _("Type of facility"),
+    "employees": _("Employees"),
+    "opened_on": _("Opened on"),
+    "closed_on": _("Closed on"),
+    "in_scope": _("Counts toward targets"),
 }
+#: What goes in each column: the template's notes sheet.
+COLUMN_NOTES = {
+    "code": _("Business registration or tax code; a known code updates that facility. Keep leading zeros."),
+    "name": _("The facility's name, as registered."),
+    "sector": _("The facility's sector, as named in the register (with or without diacritics)."),
+    "unit": _("The district-level unit the facility lies in, among the units valid today."),
+    "production_area": _("The industrial zone, industrial cluster or craft village it lies in; empty if none."),
+    "area_type": _("The production area's type, to check it; empty to skip the check."),
+    "kind": _("Enterprise, cooperative or craft household; empty means enterprise."),
+    "employees": _("A whole number; empty if unknown."),
+    "opened_on": _("The day it started operating; empty if unknown."),
+    "closed_on": _("The day it stopped operating; empty while it operates."),
+    "in_scope": _("Whether it counts toward the industrial-facility targets; empty means yes."),
+}
+
+# Example rows for the downloadable templates (docs/import.md shows the first).
+TEMPLATE_EXAMPLES = (
+    {
+        "code": "0101234567",
+        "name": "Cơ sở gốm Minh Long",
+        "sector": "Gốm sứ",
+        "unit": "Gia Lâm",
+        "production_area": "Bát Tràng",
+        "area_type": "craft_village",
+        "kind": "household",
+        "employees": 12,
+        "opened_on": datetime.date(2010, 3, 15),
+        "closed_on": None,
+        "in_scope": "yes",
+    },
+    {
+        "code": "0105556667",
+        "name": "Công ty TNHH Cơ khí Đông Anh",
+        "sector": "Cơ khí",
+        "unit": "Đông Anh",
+        "production_area": "Thăng Long",
+        "area_type": "industrial_zone",
+        "kind": "enterprise",
+        "employees": 250,
+        "opened_on": datetime.date(2005, 1, 10),
+        "closed_on": None,
+        "in_scope": "yes",
+    },
+)
+TEMPLATE_EXAMPLE = TEMPLATE_EXAMPLES[0]
+
+
+def column_label(column: str) -> str:
+    """The column's name for people, in the current language."""
+    return str(COLUMN_LABELS.get(column, column))
 
 
 # The readers are shared with the programme-record imports (cpdash/imports.py).
@@ -348,8 +401,13 @@ class FacilityResource(resources.ModelResource):
             analyze_bulk(written, *with_history([Facility]))
         return result
 
+    def get_diff_headers(self) -> list[str]:
+        """The preview's column names: the columns' labels."""
+        return [column_label(c) for c in COLUMNS]
+
     def before_import(self, dataset: tablib.Dataset, **kwargs) -> None:
-        dataset.headers = [normalize_header(h) for h in dataset.headers or []]
+        labels = imports.label_headers(COLUMNS, column_label)  # the template's headers, in either language
+        dataset.headers = [labels.get(h, h) for h in map(normalize_header, dataset.headers or [])]
         problem = _header_problem(dataset.headers)
         if problem:
             del dataset[:]  # no row can be read without its columns: report the file once
@@ -612,5 +670,47 @@ def row_problems(result: Result) -> list[RowProblem]:
 
 
 def template_dataset() -> tablib.Dataset:
-    """The header row and one example row, for the downloadable template."""
+    """The header row and one example row, for the downloadable CSV template."""
     return tablib.Dataset([TEMPLATE_EXAMPLE[c] for c in COLUMNS], headers=list(COLUMNS))
+
+
+def template_xlsx(day: datetime.date) -> bytes:
+    """The downloadable template as a workbook in the current language (cpdash.import_templates):
+    headers the import reads back, example rows, the code column as Text, and drop-down lists
+    of the sectors, of the units valid on ``day``, of the production areas, area types, kinds
+    and yes/no. Three queries."""
+    fields = FacilityResource.fields
+    choices = {
+        "sector": list(Sector.objects.order_by("name").values_list("name", flat=True)),
+        "unit": list(
+            dict.fromkeys(AdministrativeUnit.objects.valid_on(day).order_by("name").values_list("name", flat=True))
+        ),
+        "production_area": list(ProductionArea.objects.order_by("name").values_list("name", flat=True)),
+        "in_scope": [gettext("yes"), gettext("no")],
+    }
+    columns = []
+    for name in COLUMNS:
+        column = imports.template_column(
+            name, fields[name].widget, column_label(name), name in REQUIRED_COLUMNS, str(COLUMN_NOTES[name])
+        )
+        if name in choices:
+            column = dataclasses.replace(column, choices=choices[name])
+        columns.append(column)
+    yes_no = {"yes": gettext("yes"), "no": gettext("no")}
+    rows = [
+        [
+            yes_no.get(example[c], example[c])
+            if c == "in_scope"
+            else imports.example_label(fields[c].widget, example[c])
+            for c in COLUMNS
+        ]
+        for example in TEMPLATE_EXAMPLES
+    ]
+    notes = (
+        _(
+            "Facilities are matched by code: a known code updates that facility. "
+            "Nothing is imported unless every row is valid."
+        ),
+        _("Delete the example rows before importing. Column names may be in English or in Vietnamese."),
+    )
+    return template_workbook(FacilityResource.get_display_name(), columns, rows, notes)

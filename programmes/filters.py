@@ -19,10 +19,10 @@ annotated counts.
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.dates import DayTextInput
 from cpdash.filters import AnyYesNo
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
@@ -86,7 +86,7 @@ def _date_from(field: str) -> django_filters.DateFilter:
         field_name=field,
         lookup_expr="gte",
         label=_("from"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DayTextInput,
     )
 
 
@@ -95,7 +95,7 @@ def _date_to(field: str) -> django_filters.DateFilter:
         field_name=field,
         lookup_expr="lte",
         label=_("to"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DayTextInput,
     )
 
 

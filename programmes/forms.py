@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.concurrency import VersionedFormMixin
+from cpdash.dates import DayTextInput
 from cpdash.models import MAX_COUNT
 from cpdash.numbers import LocalIntegerField, local_formfield, parse_number
 from facilities.models import Facility
@@ -105,13 +106,8 @@ def not_in_future(day: datetime.date) -> None:
 # --- Fields and widgets ----------------------------------------------------
 
 
-class DayInput(forms.DateInput):
-    """<input type="date">: the browser's date picker; values travel as ISO dates."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
+#: A record's date: typed and shown day first in both languages (cpdash.dates.DayTextInput).
+DayInput = DayTextInput
 
 
 class FacilityField(forms.ModelChoiceField):
@@ -235,12 +231,12 @@ class RecordForm(LabelledRowMixin, forms.ModelForm):
             self.data = self.data.copy()
             for name in absent:
                 self.data[self.add_prefix(name)] = getattr(self.instance, name)
-        today = timezone.localdate().isoformat()
+        today = timezone.localdate()
         # A new record (not a row of one: an empty row must stay empty) is most often of today.
         new = not self.is_bound and self.instance.pk is None and self.prefix is None
         for name in self.past_dates:
             field = self.fields[name]
-            field.widget = DayInput(attrs={**field.widget.attrs, "max": today})
+            field.widget = DayInput(attrs=field.widget.attrs)  # not after today: not_in_future says so
             field.widget.is_required = field.required
             field.validators.append(not_in_future)
             if new and field.required:

@@ -209,6 +209,14 @@ class ChoiceCell(widgets.Widget):
     def render(self, value, obj=None, **kwargs) -> str:
         return str(self.choices(value).label) if value else ""
 
+    def labels(self) -> dict[str, str]:
+        """Code → label in the current language."""
+        return {value: str(label) for value, label in self.choices.choices}
+
+    def choice_labels(self) -> list[str]:
+        """What the downloadable template's drop-down offers (cpdash.imports.template_column)."""
+        return list(self.labels().values())
+
 
 #: "kWh/t", "kWh per tonne", "kWh trên tấn sản phẩm", "kg / 1.000 m vải": a unit, then what it is per.
 _PER = re.compile(r"(?P<unit>.+?)\s*(?:/|\s(?:per|trên|tren)\s)\s*(?P<per>.+)", re.IGNORECASE)
@@ -562,6 +570,14 @@ class SurveyResource(RecordResource):
     support_given_on = _column("support_given_on", PastDayCell())
     support_description = _column("support_description", TextCell(500))
 
+    column_labels = {
+        "option_category": _("Option category"),
+        "option_description": _("Option description"),
+        "option_state": _("Option state"),
+        "support_kind": _("Support kind"),
+        "support_given_on": _("Support given on"),
+        "support_description": _("Support description"),
+    }
     model = Survey
     record_fields = {
         "facility_code": "facility",

@@ -8,6 +8,7 @@ app_name = "programmes"
 
 urlpatterns = [
     path("facilities/search.json", views.facility_search, name="facility_search"),
+    path("facilities/codes.json", views.facility_codes, name="facility_codes"),
     path("surveys/", views.survey_list, name="survey_list"),
     path("surveys/new/", views.survey_create, name="survey_create"),
     path("surveys/<int:pk>/", views.survey_edit, name="survey_edit"),

@@ -10,7 +10,7 @@ newest first.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import F, Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from django_filters import FilterSet
 from django_tables2 import RequestConfig, Table
 
@@ -34,6 +36,8 @@ from programmes.tables import ActivityTable, SolutionTable, SurveyTable
 
 LIST_SIZE = 50
 SEARCH_SIZE = 20
+#: Pasted codes resolved at once, at most (a city's register is a few ten thousand facilities).
+PASTE_MAX = 5000
 
 
 def _saved_message(record: Model, created: bool) -> str:
@@ -116,6 +120,56 @@ def facility_search(request: HttpRequest) -> JsonResponse:
     if len(rows) > SEARCH_SIZE:
         note = _("Only the first %(count)d are listed: type more of the name or the code.") % {"count": SEARCH_SIZE}
     return JsonResponse({"results": results, "note": note})
+
+
+@login_required
+@permission_required("facilities.view_facility", raise_exception=True)
+@require_POST
+def facility_codes(request: HttpRequest) -> JsonResponse:
+    """POST ``codes`` (pasted text, read as the activity form reads it: forms.parse_codes):
+    ``{"count", "found": [{"code", "name", "unit", "status"}], "unknown": [code…], "message",
+    "unknown_message"}``, in the order pasted, for the attendance editor to show at once;
+    the form checks the codes again on save. One query (SQLite: one per 999 codes). A
+    paste of more than PASTE_MAX codes is refused (400)."""
+    codes = forms.parse_codes(request.POST.get("codes", ""))
+    if len(codes) > PASTE_MAX:
+        message = _("At most %(limit)d codes at a time.") % {"limit": PASTE_MAX}
+        return JsonResponse({"error": message}, status=400)
+    by_code = _facilities_by_code(codes)
+    found = [
+        {"code": c, "name": by_code[c]["name"], "unit": by_code[c]["unit_name"], "status": _search_status(by_code[c])}
+        for c in codes
+        if c in by_code
+    ]
+    unknown = [c for c in codes if c not in by_code]
+    message = ngettext("%(count)d facility found.", "%(count)d facilities found.", len(found)) % {"count": len(found)}
+    unknown_message = ""
+    if unknown:
+        unknown_message = ngettext(
+            "%(count)d unknown code: %(codes)s.", "%(count)d unknown codes: %(codes)s.", len(unknown)
+        ) % {"count": len(unknown), "codes": ", ".join(unknown)}
+    return JsonResponse(
+        {
+            "count": len(found),
+            "found": found,
+            "unknown": unknown,
+            "message": message,
+            "unknown_message": unknown_message,
+        }
+    )
+
+
+def _facilities_by_code(codes: list[str]) -> dict[str, dict]:
+    """code → what a suggestion shows of the facility, for those of ``codes`` that exist: one
+    query (SQLite, which caps a statement's parameters: one per 999 codes)."""
+    size = connection.features.max_query_params or len(codes) or 1
+    found: dict[str, dict] = {}
+    for start in range(0, len(codes), size):
+        rows = Facility.objects.filter(code__in=codes[start : start + size]).order_by()
+        found.update(
+            (r["code"], r) for r in rows.values("code", "name", "closed_on", "in_scope", unit_name=F("unit__name"))
+        )
+    return found
 
 
 def _search_status(row: dict) -> str:

@@ -9,7 +9,7 @@ import dataclasses
 import datetime
 from collections.abc import Sequence
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.urls import reverse
@@ -162,6 +162,23 @@ class Summary:
     met: int
     on_track: int
     no_data: int
+
+
+def current_phase(today: datetime.date) -> Phase | None:
+    """The phase running ``today``, else the latest started; None before any. 1 query."""
+    running = Case(When(ends_on__gte=today, then=Value(1)), default=Value(0), output_field=IntegerField())
+    phases = Phase.objects.select_related("programme").filter(starts_on__lte=today)
+    return phases.annotate(running=running).order_by("-running", "-starts_on", "-pk").first()
+
+
+def home_summary(today: datetime.date) -> tuple[Phase | None, Summary | None]:
+    """The current phase (current_phase) and its targets' summary as of ``today``, for the
+    managers' home page: (None, None) before any phase, (phase, None) when it has no target."""
+    phase = current_phase(today)
+    targets = phase_targets(phase) if phase else []
+    if not targets:
+        return phase, None
+    return phase, summary(selectors.targets_as_of(targets=targets, as_of=today))
 
 
 def summary(results: Sequence[TargetResult]) -> Summary:

@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cpdash.dates import AsOfField
+from cpdash.dates import AsOfField, day_text
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from programmes.models import Phase
-from targets.dashboard import Scope
+from targets.dashboard import Scope, current_phase
 
 
 class DashboardForm(forms.Form):
@@ -33,9 +33,7 @@ class DashboardForm(forms.Form):
         phase = self.cleaned_data.get("phase")
         if phase:
             return phase
-        today = timezone.localdate()
-        phases = Phase.objects.select_related("programme").filter(starts_on__lte=today).order_by("-starts_on")
-        return phases.filter(ends_on__gte=today).first() or phases.first()
+        return current_phase(timezone.localdate())
 
     def chosen_as_of(self) -> datetime.date:
         """The date asked for, else today: what was recorded today shows at once (a phase
@@ -48,12 +46,12 @@ class DashboardForm(forms.Form):
 
     def show_chosen(self, phase: Phase | None, as_of: datetime.date) -> None:
         """Show the phase and the date in use in the form's inputs, also when the query
-        string left them out (the defaults), instead of an empty choice and date."""
+        string left them out (the defaults), instead of an empty choice and date; the
+        date day first, as its input takes it (cpdash.dates.DayTextInput)."""
         data = self.data.copy()
         if phase and not data.get("phase"):
             data["phase"] = str(phase.pk)
-        if not data.get("as_of"):
-            data["as_of"] = as_of.isoformat()
+        data["as_of"] = day_text(as_of)  # day first, also when the link said 2015-12-31
         self.data = data
 
     def scope(self) -> Scope:

@@ -111,6 +111,7 @@ class TargetResource(RecordResource):
         ),
     )
 
+    column_labels = {"programme": _("programme")}
     model = Target
     record_fields = {
         "phase": "phase",

@@ -19,6 +19,7 @@ from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
 from cpdash.text import is_ascii_digits
 from facilities.models import RegisterVersion
+from programmes import recent
 from programmes.models import Programme
 from targets import annual_report, dashboard, editions, exports, maps, payloads, selectors
 from targets.forms import DashboardForm
@@ -28,6 +29,25 @@ from targets.tables import UnitsTable
 #: Records listed by the "behind" endpoint per page, by default and at most.
 BEHIND_PAGE = 500
 BEHIND_PAGE_MAX = 5000
+
+
+# --- Home: what each role needs first ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """A manager (who may view targets) sees the current phase's summary as of today and the
+    dashboard's links; staff (who may record) their last records and a button to record; an
+    admin the import and target links. A user with several roles sees each part."""
+    user = request.user
+    context: dict = {}
+    if user.has_perm("targets.view_target"):
+        context["phase"], context["summary"] = dashboard.home_summary(timezone.localdate())
+        context["small_sample"] = dashboard.SMALL_SAMPLE
+    if user.has_perm("programmes.add_survey") or user.has_perm("programmes.add_outreachactivity"):
+        context["recent"] = recent.recent_records(user=user)
+    return render(request, "home.html", context)
 
 
 class _BadParameter(Exception):

@@ -11,6 +11,9 @@
  * adds a row cloned from <template data-row-template> (the formset's empty
  * form, "__prefix__" replaced by the next index) and clears itself. Messages
  * come translated from the server in data-msg-* attributes.
+ *
+ * Codes pasted in the textarea "paste" of a form with data-codes-url are resolved
+ * as they are pasted (attachPaste).
  */
 (function () {
   "use strict";
@@ -153,8 +156,72 @@
     }
   }
 
+  // Pasted codes ([data-paste-result] after the textarea, the form's data-codes-url): the
+  // facilities they name and their count, and the unknown codes, as soon as they are pasted.
+  // The server checks them again on save.
+  function attachPaste(textarea) {
+    var form = textarea.form;
+    var url = form && form.dataset.codesUrl;
+    var result = form && form.querySelector("[data-paste-result]");
+    var token = form && form.querySelector("input[name='csrfmiddlewaretoken']");
+    var timer = null;
+    var asked = 0;
+    if (!url || !result || !token) { return; }
+
+    function show(data) {
+      result.replaceChildren();
+      if (!data.message) { return; }
+      var count = document.createElement("p");
+      count.textContent = data.message;
+      result.appendChild(count);
+      if (data.found && data.found.length) {
+        var list = document.createElement("ul");
+        list.className = "paste-found";
+        data.found.forEach(function (facility) {
+          var item = document.createElement("li");
+          item.textContent = facility.code + " — " + label(facility);
+          list.appendChild(item);
+        });
+        result.appendChild(list);
+      }
+      if (data.unknown_message) {
+        var unknown = document.createElement("p");
+        unknown.className = "errorlist paste-unknown";
+        unknown.textContent = data.unknown_message;
+        result.appendChild(unknown);
+      }
+    }
+
+    function resolve() {
+      var text = textarea.value;
+      var number = ++asked;
+      if (!text.trim()) { result.replaceChildren(); return; }
+      var body = new URLSearchParams();
+      body.set("codes", text);
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": token.value },
+        body: body
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (number !== asked) { return; }  // a later paste wins
+          show(data.error ? { message: data.error } : data);
+        })
+        .catch(function () { /* the form checks the codes on save */ });
+    }
+
+    textarea.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(resolve, DELAY_MS);
+    });
+    if (textarea.value.trim()) { resolve(); }
+  }
+
   function init() {
     document.querySelectorAll("input[data-facility-search][list]").forEach(attach);
+    document.querySelectorAll("form[data-codes-url] textarea[name='paste']").forEach(attachPaste);
   }
 
   if (document.readyState === "loading") {

@@ -174,9 +174,11 @@ def test_field_today_defaults_to_the_local_date(settings):
         field.clean((timezone.localdate() + dt.timedelta(days=1)).isoformat())
 
 
-def test_field_renders_a_date_input():
-    html = str(Form()["as_of"])
-    assert 'type="date"' in html
+def test_field_renders_a_day_first_text_input():
+    """Not type="date": that shows the browser's locale (mm/dd/yyyy in an English Chromium)."""
+    html = str(Form(initial={"as_of": dt.date(2015, 12, 31)})["as_of"])
+    assert 'type="text"' in html and 'value="31/12/2015"' in html
+    assert 'placeholder="dd/mm/yyyy"' in html
 
 
 class Filters(django_filters.FilterSet):

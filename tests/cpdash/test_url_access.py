@@ -43,6 +43,8 @@ EXPECTED: dict[str, tuple] = {
     "set_language": (REDIRECT,) * 5,  # GET changes nothing and goes back
     "profile": SIGNED_IN,
     "programmes:facility_search": READ,
+    # POST only (pasted codes), for whoever may read the register; others are refused first.
+    "programmes:facility_codes": (LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "programmes:survey_list": READ,
     "programmes:survey_create": RECORD,
     "programmes:survey_edit": RECORD,

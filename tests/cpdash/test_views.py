@@ -46,31 +46,7 @@ def test_healthz_reports_an_unreachable_database(client, database_down):
 # --- Home and sign-in ----------------------------------------------------
 
 
-def test_home_requires_sign_in(client):
-    response = client.get(reverse("home"))
-    assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={reverse('home')}"
-
-
-def test_home_for_a_signed_in_user(client, outsider, django_assert_num_queries):
-    client.force_login(outsider)
-    with django_assert_num_queries(6):  # session, user, SAVEPOINT, user and group permissions (nav), RELEASE
-        response = client.get(reverse("home"))
-    assert response.status_code == 200
-    assert "home.html" in [t.name for t in response.templates]
-    content = response.content.decode()
-    assert outsider.username in content
-    assert reverse("admin:index") not in content  # no admin links without staff status
-
-
-def test_home_links_staff_to_the_admin(admin_client, django_assert_num_queries):
-    with django_assert_num_queries(4):
-        response = admin_client.get(reverse("home"))
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert reverse("admin:facilities_facility_import") in content
-    assert reverse("admin:targets_target_changelist") in content
-    assert reverse("targets:dashboard") in content
+# The home page by role, its query counts: tests/targets/test_views_home.py.
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from facilities.models import Change, Facility, RegisterVersion, Sector
-from facilities.resources import COLUMNS
+from facilities.resources import COLUMNS, TEMPLATE_EXAMPLES, column_label
 from tests.facilities.conftest import csv_bytes, good_row, rows_of, xlsx_bytes
 
 IMPORT_URL = "admin:facilities_facility_import"
@@ -54,8 +54,8 @@ def test_xlsx_template_has_the_header(admin_client):
     response = admin_client.get(reverse("admin:facilities_facility_import_template"), {"format": "xlsx"})
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert tuple(cell.value for cell in sheet[1]) == COLUMNS
-    assert sheet.max_row == 2
+    assert tuple(cell.value for cell in sheet[1]) == tuple(column_label(c) for c in COLUMNS)
+    assert sheet.max_row == 1 + len(TEMPLATE_EXAMPLES)
 
 
 def test_template_needs_the_import_permission(client, db):

@@ -719,7 +719,8 @@ def test_a_new_records_date_defaults_to_today_but_not_its_rows():
     from django.utils import timezone
 
     form = forms.SurveyForm(instance=Survey())
-    assert form["surveyed_on"].value() == timezone.localdate().isoformat()
+    assert form["surveyed_on"].value() == timezone.localdate()
+    assert f'value="{timezone.localdate():%d/%m/%Y}"' in str(form["surveyed_on"])  # day first
     assert form.rowsets["supports"].forms[0]["given_on"].value() is None  # an empty row stays empty
     stored = builders.survey(surveyed_on=dt.date(2013, 4, 10))
     assert forms.SurveyForm(instance=stored)["surveyed_on"].value() == dt.date(2013, 4, 10)

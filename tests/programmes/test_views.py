@@ -241,10 +241,11 @@ def test_survey_refused_post_shows_errors_and_writes_nothing(recorder_client):
     assert Survey.objects.count() == 0
 
 
-def test_survey_form_page_has_date_inputs_capped_at_today(recorder_client):
+def test_survey_form_page_has_day_first_date_inputs(recorder_client):
     page = recorder_client.get(reverse("programmes:survey_create")).content.decode()
-    assert 'type="date" name="surveyed_on"' in page
-    assert 'max="' in page
+    # Text, not type="date" (which shows the browser's mm/dd/yyyy); a day after today is refused on save.
+    assert 'type="text" name="surveyed_on"' in page
+    assert 'placeholder="dd/mm/yyyy"' in page
     assert "data-facility-search" in page
     assert "<script>" not in page  # scripts are files, loaded with defer
 

@@ -308,10 +308,10 @@ def test_it_opens_on_the_latest_phase_as_of_today_and_shows_them_in_the_form(man
     (card,) = response.context["cards"]
     assert (card.result.numerator, card.result.denominator) == (1, 1)  # today's workshop
     form = response.context["form"]
-    assert (form["phase"].value(), form["as_of"].value()) == (str(latest.pk), today.isoformat())
+    assert (form["phase"].value(), form["as_of"].value()) == (str(latest.pk), f"{today:%d/%m/%Y}")
     content = response.content.decode()
     assert f'<option value="{latest.pk}" selected>' in content
-    assert f'value="{today.isoformat()}"' in content
+    assert f'value="{today:%d/%m/%Y}"' in content
 
 
 def test_a_future_date_says_it_is_in_the_future_not_that_there_is_no_phase(manager_client, interview_year):
