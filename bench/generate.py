@@ -147,7 +147,19 @@ class Generator:
         self.unit_names = [spec.name for spec in data.UNITS]
         units = Table(
             AdministrativeUnit,
-            ("id", "search_text", "code", "name", "kind", "committee_name", "parent_id", "valid_from", "valid_until"),
+            (
+                "id",
+                "search_text",
+                "code",
+                "name",
+                "kind",
+                "committee_name",
+                "parent_id",
+                "valid_from",
+                "valid_until",
+                "grid_row",
+                "grid_col",
+            ),
         )
         for spec, pk in zip(data.UNITS, self.unit_ids.values(), strict=True):
             units.rows.append(
@@ -161,6 +173,8 @@ class Generator:
                     None,
                     spec.valid_from,
                     spec.valid_until,
+                    None,  # no map square: the dashboard's map draws its table
+                    None,
                 )
             )
         self.sector_specs = list(data.SECTORS)
@@ -205,6 +219,7 @@ class Generator:
                 "sector_id",
                 "unit_scope_id",
                 "unit_level",
+                "evidence",
             ),
         )
         for phase_id, (name, _start, end) in enumerate(data.PHASES, 1):
@@ -227,6 +242,7 @@ class Generator:
                         None,
                         None,
                         AdministrativeUnit.Level.DISTRICT.value,
+                        "all",  # every saving counts, whatever its evidence
                     )
                 )
         specialists = Table(Specialist, ("id", "search_text", "unit_id", "name", "position", "appointed_on", "left_on"))
@@ -474,11 +490,23 @@ class Generator:
                 "co2_avoided",
                 "survey_id",
                 "demonstration_id",
+                "stage",
+                "verified_on",
             ),
         )
         self.savings = Table(
             ResourceSaving,
-            ("id", "solution_id", "resource", "unit", "product_unit", "baseline", "after", "reported_percent"),
+            (
+                "id",
+                "solution_id",
+                "resource",
+                "unit",
+                "product_unit",
+                "baseline",
+                "after",
+                "reported_percent",
+                "evidence",
+            ),
         )
         self.reached: dict[int, dt.date] = {}  # facility → first contact
         self.applied: dict[int, dt.date] = {}  # facility → first solution
@@ -920,7 +948,21 @@ class Generator:
         co2 = None if rng.random() < 0.3 else Decimal(annual_saving * rng.uniform(3e-7, 6e-7)).quantize(Decimal("0.01"))
         pk = len(self.solutions.rows) + 1
         self.solutions.rows.append(
-            (pk, i, day, category, description, int(investment), int(annual_saving), co2, survey, model)
+            # Implemented, not verified: what migrated records are (docs/indicators.md, "Evidence of a saving").
+            (
+                pk,
+                i,
+                day,
+                category,
+                description,
+                int(investment),
+                int(annual_saving),
+                co2,
+                survey,
+                model,
+                "implemented",
+                None,
+            )
         )
         if day < self.applied.get(i, dt.date.max):
             self.applied[i] = day
@@ -939,7 +981,7 @@ class Generator:
         if solution[1] >= dt.date(2015, 10, 1) and self.rng.random() < 0.3:
             after = None  # late-2015 solutions are not all measured yet
         self.savings.rows.append(
-            (len(self.savings.rows) + 1, solution[0], resource, unit, product, baseline, after, None)
+            (len(self.savings.rows) + 1, solution[0], resource, unit, product, baseline, after, None, "self_reported")
         )
 
     # --- All of it ------------------------------------------------------------------------------
