@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db.models import QuerySet, Subquery
 
 from facilities.models import AdministrativeUnit
-from targets import dashboard, map_charts, selectors
+from targets import map_charts, selectors
 from targets.arithmetic import round1
 from targets.dashboard import Scope, facility_list_url, is_unit_indicator
 from targets.figures import BreakdownRow
@@ -120,7 +120,12 @@ def _urls(target: Target, as_of: datetime.date, scope: Scope, unit_id: int) -> s
 
 
 def unit_map(
-    *, target: Target, as_of: datetime.date, compare: datetime.date | None = None, scope: Scope = WHOLE_CITY
+    *,
+    target: Target,
+    as_of: datetime.date,
+    compare: datetime.date | None = None,
+    scope: Scope = WHOLE_CITY,
+    known: dict[tuple[int, datetime.date], list[BreakdownRow]] | None = None,
 ) -> UnitMap:
     """``target`` per unit as of ``as_of`` (``target`` as the dashboard counts it: narrowed to its
     filters by dashboard.scoped_targets()), and on ``compare`` when given.
@@ -130,11 +135,8 @@ def unit_map(
     coverage's unit counts); as many again with ``compare``.
     """
     units = list(map_units(as_of))
-    rows = {row.key: row for row in selectors.breakdowns_as_of(targets=[target], as_of=as_of, by="unit")[target.pk]}
-    before: dict = {}
-    if compare is not None:
-        found = selectors.breakdowns_as_of(targets=[target], as_of=compare, by="unit")[target.pk]
-        before = {row.key: row for row in found}
+    rows = {row.key: row for row in _unit_rows(target, as_of, known or {})}
+    before = {row.key: row for row in _unit_rows(target, compare, known or {})} if compare is not None else {}
     drawn = []
     for unit in units:
         row = rows.get(unit.pk)
@@ -169,6 +171,16 @@ def unit_map(
     )
 
 
+def _unit_rows(
+    target: Target, day: datetime.date, known: dict[tuple[int, datetime.date], list[BreakdownRow]]
+) -> list[BreakdownRow]:
+    """``target`` by unit on ``day``: from ``known`` (the dashboard's breakdown of its focus
+    target), else counted (selectors.breakdowns_as_of)."""
+    if (target.pk, day) in known:
+        return known[(target.pk, day)]
+    return selectors.breakdowns_as_of(targets=[target], as_of=day, by="unit")[target.pk]
+
+
 def _geometry(unit: AdministrativeUnit) -> dict | None:
     try:
         return unit.boundary.geometry
@@ -192,22 +204,23 @@ def chosen_target(targets: Sequence[Target], asked: str | None, focus_id: int | 
 
 def dashboard_map(
     *,
-    phase,
+    targets: Sequence[Target],
     scope: Scope,
     as_of: datetime.date,
     focus_id: int | None,
     asked: str | None,
     compare: datetime.date | None,
     language: str,
+    known: dict[tuple[int, datetime.date], list[BreakdownRow]] | None = None,
 ) -> dict:
     """The map's part of the dashboard's context: the map of the chosen target (``asked``:
-    ``?map=ID``), its figure JSON, and the targets to choose from. Queries: 1 for the
-    targets, then unit_map()'s."""
-    targets = dashboard.scoped_targets(dashboard.phase_targets(phase), scope)
+    ``?map=ID``) among the dashboard's ``targets`` (narrowed to its filters), its figure JSON,
+    and the targets to choose from. Queries: unit_map()'s, none for the rows by unit the
+    dashboard has ``known`` already (its focus target's)."""
     target = chosen_target(targets, asked, focus_id)
     if target is None:
         return {}
-    found = unit_map(target=target, as_of=as_of, compare=compare, scope=scope)
+    found = unit_map(target=target, as_of=as_of, compare=compare, scope=scope, known=known)
     return {
         "unit_map": found,
         "map_figure": map_charts.map_figure(found, language=language),

@@ -221,7 +221,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         data = dashboard.dashboard_data(**filters, focus_id=form.cleaned_data["focus"], language=get_language())
         context.update(data, scope_label=filters["scope"].label())
         if data.get("cards"):
-            context.update(_map_context(request, form, filters))
+            context.update(_map_context(request, form, filters, data))
         if "units" in data:
             context["units_table"] = UnitsTable(
                 data["units"],
@@ -232,19 +232,21 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     return render(request, "targets/dashboard.html", context, status=200 if form.is_valid() else 400)
 
 
-def _map_context(request: HttpRequest, form: DashboardForm, filters: dict) -> dict:
+def _map_context(request: HttpRequest, form: DashboardForm, filters: dict, data: dict) -> dict:
     """The map of units (targets/maps.py): the target chosen by ``?map=``, compared with the
-    ``compare`` date when one is given."""
+    ``compare`` date when one is given; ``data``: the dashboard's (its targets, and its focus
+    target's rows by unit, which the map of that target reuses)."""
     query = request.GET.copy()
     query.pop("map", None)
     context = maps.dashboard_map(
-        phase=filters["phase"],
+        targets=data["targets"],
         scope=filters["scope"],
         as_of=filters["as_of"],
         focus_id=form.cleaned_data["focus"],
         asked=request.GET.get("map", "").strip(),
         compare=filters.get("compare"),
         language=get_language(),
+        known=data["unit_rows"],
     )
     return {**context, "query_without_map": query.urlencode()}
 

@@ -13,6 +13,7 @@ from django.utils import formats, timezone
 from django.utils.html import escape
 
 from facilities.models import RegisterVersion
+from targets import selectors
 from tests import builders
 from tests.programmes.conftest import grant
 from tests.targets.conftest import small_world
@@ -127,6 +128,20 @@ def test_units_table_sums_to_the_awareness_card(manager_client, interview_year):
     assert sum(u.has_specialist for u in units) == specialist.numerator
 
 
+def test_units_table_counts_each_unit_as_the_awareness_breakdown_does(manager_client, interview_year):
+    """Each unit's row of the table (counts grouped by unit, carried to the units by id) is that
+    unit's row of the awareness card's breakdown by unit."""
+    response = manager_client.get(
+        reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31", "focus": ""}
+    )
+    awareness = interview_year.targets["awareness"]
+    rows = selectors.breakdowns_as_of(targets=[awareness], as_of=dt.date(2012, 12, 31), by="unit")[awareness.pk]
+    by_unit = {row.key: (row.denominator, row.numerator) for row in rows}
+    units = {u.pk: (u.facility_count, u.aware_count) for u in response.context["units"]}
+    assert {pk: counts for pk, counts in units.items() if counts != (0, 0)} == by_unit
+    assert any(aware for _, aware in units.values())
+
+
 def _queries(client, django_assert_num_queries, world, expected: int) -> None:
     with django_assert_num_queries(expected):
         response = client.get(reverse(DASHBOARD), {"phase": world.phase.pk, "as_of": "2012-12-31"})
@@ -134,14 +149,16 @@ def _queries(client, django_assert_num_queries, world, expected: int) -> None:
 
 
 # 6 per request (session, user, perms, savepoint) + the page (7 for the outputs of every year, grouped
-# by year; breakdowns without the city-wide counts again; the register version counted; the map of
-# units: targets, units, and its target's unit breakdown, 2 queries; 1 for the evidence of the savings
-# counted; the pathway funnel, 1); fixed by the targets shown, whatever the data or the number of years
-DASHBOARD_QUERIES = 38
+# by year; the focus target's three breakdowns in one grouped pass, then the sector and unit names;
+# the units table, its counts grouped by unit and the units; the register version counted; the map of
+# units: its units, its rows by unit those of the focus breakdown; 1 for the evidence of the savings
+# counted; the pathway funnel, 1, whose first steps are the data completeness); fixed by the targets
+# shown, whatever the data or the number of years
+DASHBOARD_QUERIES = 33
 # A date to compare with: the targets on that date (facility counts, unit counts, quartiles) and the focus
-# target's three breakdowns on it (grouped counts each, the sector and unit names); the funnel counts both
-# days in its one query; the map of units, its target's unit breakdown on that date (2).
-COMPARE_QUERIES = DASHBOARD_QUERIES + 3 + 5 + 2
+# target's three breakdowns on it (one grouped pass, the sector and unit names), which the map of units
+# reuses; the funnel counts both days in its one query.
+COMPARE_QUERIES = DASHBOARD_QUERIES + 3 + 3
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -219,8 +236,9 @@ def test_unknown_export_format_is_404(manager_client, interview_year):
     assert manager_client.get(reverse("targets:dashboard_export", args=["pdf"])).status_code == 404
 
 
-# The targets' figures once, then per breakdown its grouped counts, names and medians (not the totals again).
-EXPORT_QUERIES = 20
+# The targets' figures once, then the breakdowns' grouped counts in one pass, and per breakdown its
+# names and medians (not the totals again).
+EXPORT_QUERIES = 18
 
 
 @pytest.mark.parametrize("n", [3, 30])
