@@ -86,8 +86,8 @@ bench: $(STAMP) browser
 bench-pages: $(STAMP) browser
 	$(PY) -m bench.pages
 
-## The pictures in docs/screenshots/ (README.md, "Screens"): the dashboard and a staff form at 1366 px and
-## on a 390 px phone, from the demo data on the production set-up (scripts/screenshots.py), about a minute
+## The pictures in docs/screenshots/ (README.md, "Screens"): the dashboard (its first screen, its funnel, its
+## map) and a staff form at 1366 px and on a 390 px phone, from the demo data on the production set-up (scripts/screenshots.py), about a minute
 screenshots: $(STAMP) browser
 	$(PY) scripts/screenshots.py
 

@@ -1,7 +1,8 @@
 """``make screenshots``: the pictures in docs/screenshots/, taken from the demo data.
 
 The dashboard and a staff form (a new CP solution), in Vietnamese, at 1366×768 and on a
-390×844 phone: the dashboard's first screen (what a manager sees before scrolling), the form
+390×844 phone: the dashboard's first screen (what a manager sees before scrolling), its CP
+pathway funnel and its map of units (each section whole, further down the page), the form
 whole. The server is bench/pages.py's: the production set-up (gunicorn, collectstatic,
 whitenoise) on a scratch SQLite database filled by ``load_demo``; the browser is Debian's
 Chromium (never a downloaded one). About a minute.
@@ -21,12 +22,18 @@ from bench.pages import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT, ROOT, log, produc
 TARGET = ROOT / "docs" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-#: (file name, user, path, viewport, whole page or the first screen)
+#: What a shot frames: the first screen, the whole page, or one element (a CSS selector), whole.
+SCREEN, PAGE = "screen", "page"
+#: (file name, user, path, viewport, frame)
 SHOTS = (
-    ("dashboard-1366.png", "manager", "/dashboard/", DESKTOP, False),
-    ("dashboard-390.png", "manager", "/dashboard/", PHONE, False),
-    ("solution-form-1366.png", "staff", "/record/solutions/new/", DESKTOP, True),
-    ("solution-form-390.png", "staff", "/record/solutions/new/", PHONE, True),
+    ("dashboard-1366.png", "manager", "/dashboard/", DESKTOP, SCREEN),
+    ("dashboard-390.png", "manager", "/dashboard/", PHONE, SCREEN),
+    ("dashboard-funnel-1366.png", "manager", "/dashboard/", DESKTOP, "#funnel"),
+    ("dashboard-funnel-390.png", "manager", "/dashboard/", PHONE, "#funnel"),
+    ("dashboard-map-1366.png", "manager", "/dashboard/", DESKTOP, "#map"),
+    ("dashboard-map-390.png", "manager", "/dashboard/", PHONE, "#map"),
+    ("solution-form-1366.png", "staff", "/record/solutions/new/", DESKTOP, PAGE),
+    ("solution-form-390.png", "staff", "/record/solutions/new/", PHONE, PAGE),
 )
 CHARTS_DRAWN = "document.querySelectorAll('.chart').length === document.querySelectorAll('.chart-drawn').length"
 
@@ -50,7 +57,7 @@ def take(base: str) -> list[Path]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            for name, user, path, viewport, whole in SHOTS:
+            for name, user, path, viewport, frame in SHOTS:
                 context = browser.new_context(locale="vi-VN", viewport=viewport, device_scale_factor=1)
                 page = context.new_page()
                 sign_in(page, base, user)
@@ -60,7 +67,11 @@ def take(base: str) -> list[Path]:
                     page.wait_for_timeout(50)
                     deadline -= 1
                 target = TARGET / name
-                page.screenshot(path=str(target), full_page=whole, animations="disabled", caret="hide")
+                options = {"path": str(target), "animations": "disabled", "caret": "hide"}
+                if frame in (SCREEN, PAGE):
+                    page.screenshot(full_page=frame == PAGE, **options)
+                else:  # scrolled into view, then cut to the element's box
+                    page.locator(frame).screenshot(**options)
                 shrink(target)
                 written.append(target)
                 log(f"  {target.relative_to(ROOT)}: {target.stat().st_size / 1000:,.0f} kB")

@@ -9,6 +9,11 @@ Drawn offline by the bundled plotly.js:
   fetched (a browser test checks that no request leaves the server);
 - without, a tile grid: a heatmap cell per unit at its grid row and column, labelled.
 
+On a phone (at most 600 px wide) static/js/charts.js lays a figure's ``phone`` over it: the
+tile grid's squares are too small there for the units' names, so they show only their
+figures (the names are in the hover, the table and the shapes' labels), the colour bar lies
+under the map and the title (the section's heading and hint say it) gives way to the map.
+
 Colours: viridis for a value (perceptually even, readable with colour-vision
 deficiencies), vermillion–white–blue for a change in points; units without data are
 grey and say "no data" in their label. Names go through ``charts.plain``.
@@ -29,6 +34,10 @@ CHANGE_SCALE = [[0.0, VERMILLION], [0.5, "#f7f7f7"], [1.0, BLUE]]
 VALUE_SCALE = "Viridis"
 #: Shapes are labelled with their names up to this many units.
 SHAPE_LABELS_UP_TO = 40
+#: A tile grid's rows, in pixels: a square holds a name on two lines ("Phường Nam<br>Từ Liêm").
+TILE_ROW = 76
+#: A phone's width for the figure (a 390 px screen less the page's padding), in pixels.
+PHONE_WIDTH = 360
 
 
 def _day(day) -> str:
@@ -118,6 +127,7 @@ def tile_figure(m: "UnitMap", *, language: str = "en") -> dict:
         return [[fill] * cols for _row in range(rows)]
 
     z, nodata, text, hover, urls = grid(), grid(), grid(""), grid(""), grid("")
+    figures = grid("")  # the squares' labels on a phone: the figure without the name
     for unit in placed:
         r, c = unit.grid_row, unit.grid_col
         value = colour_value(unit, m)
@@ -125,11 +135,12 @@ def tile_figure(m: "UnitMap", *, language: str = "en") -> dict:
         label = wrap(unit.name)
         if value is None:
             nodata[r][c] = 0
-            text[r][c] = f"{label}<br>{wrap(_('no data')) if shown is None else _short(shown, m, language)}"
+            figures[r][c] = "—" if shown is None else _short(shown, m, language)
+            text[r][c] = f"{label}<br>{wrap(_('no data')) if shown is None else figures[r][c]}"
         else:
             z[r][c] = value
-            figure = signed(value, language) if m.compare is not None else _short(value, m, language)
-            text[r][c] = f"{label}<br>{figure}"
+            figures[r][c] = signed(value, language) if m.compare is not None else _short(value, m, language)
+            text[r][c] = f"{label}<br>{figures[r][c]}"
         hover[r][c] = hover_text(unit, m, language)
         urls[r][c] = unit.url
     common = {
@@ -158,13 +169,36 @@ def tile_figure(m: "UnitMap", *, language: str = "en") -> dict:
     ]
     axis = {"visible": False, "fixedrange": True, "showgrid": False, "zeroline": False}
     layout = {
-        **base_layout(language, height=max(320, 64 * rows + 80)),
+        **base_layout(language, height=max(320, TILE_ROW * rows + 80)),
         "title": {"text": _title(m), "font": {"size": 14}},
         "xaxis": {**axis, "constrain": "domain"},
         "yaxis": {**axis, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"},
         "dragmode": False,
     }
-    return {"data": data, "layout": layout}
+    square = PHONE_WIDTH // max(cols, 1)
+    phone = _phone(m, height=max(200, square * rows + 70))
+    phone["data"][0]["text"] = phone["data"][1]["text"] = figures
+    for trace in phone["data"]:
+        trace["textfont"] = {"size": 9}
+    return {"data": data, "layout": layout, "phone": phone}
+
+
+def _phone(m: "UnitMap", *, height: int) -> dict:
+    """What a phone lays over a map's figure (static/js/charts.js): per trace (the no-data
+    trace, then the coloured one), then the layout. The colour bar lies under the map."""
+    colorbar = {
+        **_colorbar(m),
+        "orientation": "h",
+        "x": 0.5,
+        "xanchor": "center",
+        "y": 0,
+        "yanchor": "top",
+        "thickness": 10,
+        "len": 0.9,
+    }
+    colorbar["title"] = {**colorbar["title"], "side": "right"}
+    layout = {"height": height, "title": {"text": ""}, "margin": {"l": 2, "r": 2, "t": 4, "b": 4}}
+    return {"data": [{}, {"colorbar": colorbar}], "layout": layout}
 
 
 def wrap(name: str, width: int = 10) -> str:
@@ -255,7 +289,10 @@ def shape_figure(m: "UnitMap", *, language: str = "en") -> dict:
         },
         "dragmode": False,
     }
-    return {"data": data, "layout": layout}
+    phone = _phone(m, height=420)
+    if len(data) == 3:  # the names: smaller
+        phone["data"].append({"textfont": {**data[2]["textfont"], "size": 8}})
+    return {"data": data, "layout": layout, "phone": phone}
 
 
 def map_figure(m: "UnitMap", *, language: str = "en") -> dict | None:

@@ -33,10 +33,22 @@
     });
   }
 
+  // A figure may say how it changes on a phone (targets/map_charts.py): "phone" holds, per
+  // trace, then for the layout, the attributes that replace the wide screen's.
+  function onPhone(figure) {
+    var phone = figure.phone;
+    if (!phone || !window.matchMedia("(max-width: 600px)").matches) { return; }
+    (phone.data || []).forEach(function (attributes, i) {
+      if (figure.data[i]) { Object.assign(figure.data[i], attributes); }
+    });
+    figure.layout = Object.assign(figure.layout || {}, phone.layout || {});
+  }
+
   function draw(el) {
     var source = document.getElementById(el.dataset.figure);
     if (!source) { return; }
     var figure = JSON.parse(source.textContent);
+    onPhone(figure);
     noWorldMap(figure.layout || {});
     window.Plotly.newPlot(el, figure.data, figure.layout || {}, config).then(function () {
       el.classList.add("chart-drawn");

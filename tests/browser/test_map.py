@@ -109,3 +109,26 @@ def test_a_square_opens_its_units_facilities(live_server, page, demo):
     page.wait_for_url("**/facilities/**")
     assert page.url == f"{live_server.url}{url}"
     assert outside == []
+
+
+def test_on_a_phone_the_squares_show_their_values_and_the_funnel_table_fits(live_server, page, demo):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "manager", "manager-demo-2015")
+    page.goto(f"{live_server.url}{demo[2011]}&as_of=2013-12-31")
+    wait_until(page, MAP_DRAWN)
+    figure = _figure(page)
+    drawn = page.evaluate(
+        """() => {
+          const el = document.querySelector('#map .chart');
+          return {text: el.data[1].text, colorbar: el._fullData[1].colorbar.orientation, title: el.layout.title.text};
+        }"""
+    )
+    # static/js/charts.js laid the figure's phone part over it: values alone, the colour bar under the map.
+    assert drawn == {"text": figure["phone"]["data"][1]["text"], "colorbar": "h", "title": ""}
+    assert "<br>" not in drawn["text"][3][7]
+    # The funnel's table fits the screen: nothing to scroll sideways.
+    assert page.evaluate(
+        "(() => { const box = document.querySelector('#funnel .table-scroll'); "
+        "return box.scrollWidth <= box.clientWidth; })()"
+    )
+    assert page.console_problems == []

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from unittest import mock
 
 import pytest
 from django.utils import translation
@@ -60,6 +61,29 @@ def test_the_page_shows_the_pathway(manager_client, interview_year):
     content = manager_client.get("/reports/2012/?live=1").content.decode()
     assert 'id="report-funnel-title"' in content
     assert "The programme loses the most facilities after" in content
+
+
+def _table(html: str) -> str:
+    """The CP pathway's table in a rendered report: from its <table> to its </table>, white space folded."""
+    start = html.index("<table", html.index("The CP pathway</h2>"))
+    return " ".join(html[start : html.index("</table>", start) + len("</table>")].split())
+
+
+def test_the_page_and_the_pdf_write_the_same_table(manager_client, interview_year, report_2012):
+    page = _table(manager_client.get("/reports/2012/?live=1").content.decode())
+    with mock.patch("targets.report_pdf.HTML") as weasyprint:
+        weasyprint.return_value.render.return_value.write_pdf.return_value = b"%PDF-"
+        assert manager_client.get("/reports/2012.pdf?live=1").status_code == 200
+    pdf = _table(weasyprint.call_args.kwargs["string"])
+    # The page's table is styled and named by its title; the PDF's has its own style sheet.
+    styled = '<table class="data" aria-labelledby="report-funnel-title">'
+    assert page.startswith(styled)
+    assert pdf.startswith("<table> <thead>")
+    assert page.removeprefix(styled) == pdf.removeprefix("<table>")
+    assert (
+        '<th scope="row">Surveyed</th> <td class="num">2</td> <td class="num">0</td><td class="num">+2</td> '
+        '<td class="num">13.3%</td> <td class="num">0</td>' in pdf
+    )
 
 
 def test_an_edition_keeps_its_pathway(report_2012):

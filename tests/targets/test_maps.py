@@ -147,6 +147,23 @@ def test_the_map_before_and_after_the_split_and_the_reform(three_periods):
     assert figure["data"][1]["customdata"][0][1] == next(u.url for u in after.units if u.name == "Gia Lâm")
 
 
+def test_on_a_phone_the_squares_show_their_figures_and_the_colour_bar_lies_under_the_map(three_periods):
+    target = b.target(b.phase(), indicator="awareness", target_min=50)
+    b.activity([b.facility(unit=three_periods["Gia Lâm"])], held_on=D(2012, 3, 1))
+    found = maps.unit_map(target=target, as_of=D(2014, 8, 1))
+    figure = map_charts.tile_figure(found, language="vi")
+    phone = figure["phone"]
+    # Per trace (no data, then the values): the figures alone, the names being too long for a phone's squares.
+    assert [row[:2] for row in phone["data"][0]["text"]] == [["—", "100,0%"], ["—", ""]]
+    assert phone["data"][0]["text"] == phone["data"][1]["text"]
+    assert figure["data"][1]["text"][0][1] == "Gia Lâm<br>100,0%"  # the wide screen keeps the names
+    assert phone["data"][1]["colorbar"]["orientation"] == "h"
+    assert phone["layout"]["title"] == {"text": ""} and figure["layout"]["title"]["text"]
+    # Rows as tall as a phone's squares are wide, plus the colour bar.
+    assert phone["layout"]["height"] == max(200, map_charts.PHONE_WIDTH // 2 * 2 + 70)
+    assert figure["layout"]["height"] == max(320, map_charts.TILE_ROW * 2 + 80)
+
+
 # --- Cost ---------------------------------------------------------------------------------------
 
 
@@ -202,6 +219,9 @@ def test_shapes_are_drawn_when_every_unit_has_one_and_nothing_is_fetched(three_p
     features = traces[0]["geojson"]["features"]
     assert sorted(f["id"] for f in features) == sorted(str(u.unit_id) for u in found.units)
     assert "http" not in json.dumps(figure)  # no URL of anything to fetch: our own shapes only
+    # On a phone: the colour bar under the map, the names smaller.
+    assert figure["phone"]["data"][1]["colorbar"]["orientation"] == "h"
+    assert figure["phone"]["data"][2]["textfont"]["size"] < traces[2]["textfont"]["size"]
     # Before 2014 Từ Liêm has none: the tile grid again.
     assert maps.unit_map(target=target, as_of=D(2013, 6, 30)).drawn_as == maps.TILES
 
