@@ -76,6 +76,21 @@ def rows(count: int, sectors: list[str], units: list[str], renamed: bool = False
         )
 
 
+def names(connection) -> tuple[dict[str, int], dict[str, int]]:
+    """The database's sectors and administrative units the rows may name: (id by name, id by name)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, id FROM facilities_sector ORDER BY id")
+        sectors = dict(cursor.fetchall())
+        # Units that had not ended by 2020: the rows open facilities up to 2019, and a new
+        # facility's unit must not have ended by its opening (Từ Liêm ended in 2013).
+        cursor.execute(
+            "SELECT name, id FROM facilities_administrativeunit "
+            "WHERE valid_until IS NULL OR valid_until >= '2020-01-01' ORDER BY id"
+        )
+        units = dict(cursor.fetchall())
+    return sectors, units
+
+
 def write_csv(path: Path, data) -> None:
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
@@ -354,16 +369,7 @@ def measure(count: int, log=print) -> list[dict]:
     found: list[dict] = []
     connection = connect()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT name, id FROM facilities_sector ORDER BY id")
-            sectors = dict(cursor.fetchall())
-            # Units that had not ended by 2020: the rows open facilities up to 2019, and a new
-            # facility's unit must not have ended by its opening (Từ Liêm ended in 2013).
-            cursor.execute(
-                "SELECT name, id FROM facilities_administrativeunit "
-                "WHERE valid_until IS NULL OR valid_until >= '2020-01-01' ORDER BY id"
-            )
-            units = dict(cursor.fetchall())
+        sectors, units = names(connection)
         clean(connection)
         clean_records(connection)
         with tempfile.TemporaryDirectory() as folder:

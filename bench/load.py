@@ -1,8 +1,8 @@
 """``make bench-load``: gunicorn under 1, 10 and 50 concurrent signed-in clients (issue 10, "Load").
 
-The production set-up and nothing else: ``DEBUG=0``, ``collectstatic`` into whitenoise's
-storage, gunicorn from gunicorn.conf.py (its worker count: 2 × cores + 1 unless
-WEB_CONCURRENCY says otherwise) on a free 127.0.0.1 port, PostgreSQL. The database is a
+The production set-up and nothing else (bench/server.py): ``DEBUG=0``, ``collectstatic``
+into whitenoise's storage, gunicorn from gunicorn.conf.py (its worker count: 2 × cores + 1
+unless WEB_CONCURRENCY says otherwise) on a free 127.0.0.1 port, PostgreSQL. The database is a
 scratch one, ``<DATABASE_URL's name>_load`` (the name must contain "bench": it is dropped
 and created again from a migrated template), filled by bench/generate.py with LOAD_SIZE
 (100,000) facilities, then ``rebuild_pathway``, as ``make bench`` does for its sizes.
@@ -24,22 +24,18 @@ prints the table. Locust and the server run on the same machine, so they share i
 """
 
 import csv
-import html
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
-from contextlib import contextmanager
-from http.cookiejar import CookieJar
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import server
+from bench.server import ROOT, log
+
 PYTHON = sys.executable
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 SIZE = 100_000
@@ -55,12 +51,6 @@ P95_RATIO = 5
 STOP_TIMEOUT = 180
 PASSWORD = "bench-load-" + secrets.token_urlsafe(12)
 AGGREGATED = "Aggregated"
-INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
-ATTRIBUTE = re.compile(r'([\w-]+)\s*=\s*"([^"]*)"')
-
-
-def log(message: str = "") -> None:
-    print(message, flush=True)
 
 
 def levels_wanted() -> list[int]:
@@ -180,51 +170,25 @@ def markdown(levels: dict[int, dict]) -> str:
     return "\n".join(out)
 
 
-def hidden_inputs(page: str) -> dict[str, str]:
-    """A page's hidden inputs (CSRF token, submit-once token, formset counts), by name."""
-    found = {}
-    for tag in INPUT.findall(page):
-        attributes = {name.lower(): html.unescape(value) for name, value in ATTRIBUTE.findall(tag)}
-        if attributes.get("type", "").lower() == "hidden" and "name" in attributes:
-            found[attributes["name"]] = attributes.get("value", "")
-    return found
-
-
-def worker_count(log_file: Path) -> int:
-    """How many workers gunicorn booted, from its log."""
-    return log_file.read_text(errors="replace").count("Booting worker with pid")
-
-
 # --- The database ---------------------------------------------------------------------------------
-
-
-def scratch_url(url: str) -> str:
-    """DATABASE_URL with its database name followed by "_load"."""
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_load"))
 
 
 def fill(size: int) -> tuple[dict, list[str]]:
     """The scratch database at ``size`` facilities with the load's accounts: (what loading took,
     codes of facilities open on DAY)."""
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher
-    from django.contrib.auth.models import Group, User
     from django.db import connection
 
-    from bench.run import PostgresDatabases, load
     from cpdash.roles import MANAGERS, STAFF
 
-    databases = PostgresDatabases()
-    databases.prepare()
-    databases.fresh()
-    took = load(size)
-    databases.drop_template()
-    # The server's own hasher (the bench's settings hash with MD5, which production refuses).
-    hasher = PBKDF2PasswordHasher()
-    for role, group in (("manager", MANAGERS), ("staff", STAFF)):
-        for n in range(accounts()):
-            user = User.objects.create(username=f"load-{role}-{n}", password=hasher.encode(PASSWORD, hasher.salt()))
-            user.groups.add(Group.objects.get(name=group))
+    took = server.fill(size)
+    server.create_accounts(
+        PASSWORD,
+        {
+            f"load-{role}-{n}": group
+            for role, group in (("manager", MANAGERS), ("staff", STAFF))
+            for n in range(accounts())
+        },
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT code FROM facilities_facility WHERE in_scope AND (opened_on IS NULL OR opened_on <= %s) "
@@ -238,72 +202,6 @@ def fill(size: int) -> tuple[dict, list[str]]:
 
 def accounts() -> int:
     return int(os.environ.get("LOAD_ACCOUNTS") or ACCOUNTS)
-
-
-def drop(url: str) -> None:
-    from django.db import connection
-
-    from bench.run import PostgresDatabases
-
-    databases = PostgresDatabases()
-    connection.close()
-    databases._admin(f'DROP DATABASE IF EXISTS "{databases.name}" WITH (FORCE)')
-    log(f"dropped {urllib.parse.urlsplit(url).path.lstrip('/')}")
-
-
-# --- The server -----------------------------------------------------------------------------------
-
-
-def server_environment(folder: Path, port: int, url: str) -> dict[str, str]:
-    """bench/pages.py's production settings, on the scratch database, with gunicorn.conf.py's workers."""
-    from bench.pages import server_environment as pages_environment
-
-    env = pages_environment(folder, port)
-    env["DATABASE_URL"] = url
-    env.pop("WEB_CONCURRENCY", None)
-    if os.environ.get("WEB_CONCURRENCY"):
-        env["WEB_CONCURRENCY"] = os.environ["WEB_CONCURRENCY"]
-    return env
-
-
-@contextmanager
-def production_server(folder: Path, url: str):
-    """Yields the base URL while gunicorn (gunicorn.conf.py) serves the scratch database on 127.0.0.1."""
-    from bench.pages import free_port, manage, wait_for
-
-    port = free_port()
-    env = server_environment(folder, port, url)
-    started = time.perf_counter()
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    log(f"collectstatic in {time.perf_counter() - started:.0f} s")
-    command = [str(Path(PYTHON).with_name("gunicorn")), "--config", "gunicorn.conf.py"]
-    with open(folder / "gunicorn.log", "w") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base, server)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def sign_in(base: str, username: str) -> dict[str, str]:
-    """Signs ``username`` in through the sign-in page; its cookies (session, CSRF)."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(f"{base}/accounts/login/", timeout=60) as response:
-        hidden = hidden_inputs(response.read().decode())
-    body = urllib.parse.urlencode({**hidden, "username": username, "password": PASSWORD}).encode()
-    request = urllib.request.Request(f"{base}/accounts/login/", data=body, headers={"Referer": f"{base}/"})
-    with opener.open(request, timeout=60) as response:
-        if "/accounts/login/" in response.geturl():
-            raise RuntimeError(f"could not sign in as {username}")
-    return {cookie.name: cookie.value for cookie in jar}
 
 
 # --- Locust ---------------------------------------------------------------------------------------
@@ -354,7 +252,7 @@ def main() -> None:
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
         log("load: skipped, PostgreSQL only (set DATABASE_URL=postgres://…/cpdash_bench)")
         return
-    scratch = scratch_url(url)
+    scratch = server.scratch_url(url, "load")
     size = int(os.environ.get("LOAD_SIZE") or SIZE)
     levels, seconds = levels_wanted(), seconds_wanted()
     log(
@@ -384,11 +282,12 @@ def main() -> None:
     try:
         with (
             tempfile.TemporaryDirectory(prefix="cpdash-load-") as folder,
-            production_server(Path(folder), scratch) as base,
+            server.gunicorn(Path(folder), server.environment(Path(folder), server.free_port(), scratch)) as base,
         ):
             started = time.perf_counter()
             sessions = {
-                role: [sign_in(base, f"load-{role}-{n}") for n in range(accounts())] for role in ("manager", "staff")
+                role: [server.sign_in(base, f"load-{role}-{n}", PASSWORD) for n in range(accounts())]
+                for role in ("manager", "staff")
             }
             log(f"{2 * accounts()} accounts signed in in {time.perf_counter() - started:.1f} s")
             setup = Path(folder) / "setup.json"
@@ -402,9 +301,9 @@ def main() -> None:
                 log(f"    load average (1 min) {before:.1f} before, {after:.1f} after")
                 for failure in level["failures"][:5]:
                     log(f"    failed {failure['count']} ×: {failure['name']}: {failure['error'][:200]}")
-            report["gunicorn_workers"] = worker_count(Path(folder) / "gunicorn.log")
+            report["gunicorn_workers"] = server.worker_count(Path(folder) / "gunicorn.log")
     finally:
-        drop(scratch)
+        server.drop(scratch)
     outcome = verdict(measured)
     report["verdict"] = outcome
     for line in lines(measured):

@@ -28,7 +28,7 @@ from locust import HttpUser, between, task
 from locust.clients import HttpSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.load import hidden_inputs
+from bench.server import hidden_inputs
 
 SETUP = json.loads(Path(os.environ["LOAD_SETUP"]).read_text(encoding="utf-8"))
 THINK_MIN = float(os.environ.get("LOAD_THINK_MIN", "0.5"))

@@ -28,11 +28,8 @@ weight", holds the figures. Alone: ``.venv/bin/python -m bench.pages``.
 """
 
 import json
-import os
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,18 +38,19 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from bench.server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PAGE_TIMEOUT,
+    ROOT,
+    browser_sign_in,
+    environment,
+    free_port,
+    gunicorn,
+    log,
+    manage,
+)
+
 #: A phone's screen (issue 12 measured at 390 × 844).
 VIEWPORT = {"width": 390, "height": 844}
 DASHBOARD_COLD_GOAL = 1_500_000
@@ -60,9 +58,6 @@ DASHBOARD_WARM_GOAL = 150_000
 #: How plotly.js's (hashed) address starts: vendor/plotly/plotly.min.<hash>.js.
 PLOTLY = "/static/vendor/plotly/plotly.min."
 PASSWORD = "bench-pages-" + secrets.token_urlsafe(12)
-#: How long the server may take to answer /healthz, and a page to settle (seconds).
-SERVER_START_TIMEOUT = 60
-PAGE_TIMEOUT = 60
 
 
 @dataclass(frozen=True)
@@ -217,48 +212,12 @@ def result(page: PageType, path: str, cold: Visit, warm: Visit | None) -> dict:
 # --- The production server ------------------------------------------------------------------
 
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_environment(folder: Path, port: int) -> dict[str, str]:
-    """Production settings (DEBUG off), on a scratch database and static folder."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "DJANGO_"))}
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"sqlite:///{folder / 'pages.sqlite3'}",
-        STATIC_ROOT=str(folder / "static"),
-        PRIVATE_MEDIA_ROOT=str(folder / "private"),
-        PORT=str(port),
-        # Two workers: the browser loads a page's files one or two at a time.
-        WEB_CONCURRENCY="2",
-        # Plain HTTP on the loopback, where Chromium asks for Brotli as it does over HTTPS.
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return done.stdout
-
-
 @contextmanager
 def production_server(folder: Path) -> Iterator[tuple[str, str]]:
-    """Yields (base URL, a demo facility's code) while gunicorn serves the demo data."""
-    port = free_port()
-    env = server_environment(folder, port)
+    """Yields (base URL, a demo facility's code) while gunicorn serves the demo data from a
+    scratch SQLite database in ``folder``."""
+    # Two workers: the browser loads a page's files one or two at a time.
+    env = environment(folder, free_port(), f"sqlite:///{folder / 'pages.sqlite3'}", workers="2")
     started = time.perf_counter()
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_demo", *(f"--password={user}={PASSWORD}" for user in ("admin", "manager", "staff")))
@@ -271,40 +230,8 @@ def production_server(folder: Path) -> Iterator[tuple[str, str]]:
         "print(Solution.objects.order_by('facility__code').values_list('facility__code', flat=True).first())",
     ).strip()
     log(f"demo data loaded in {time.perf_counter() - started:.0f} s")
-    started = time.perf_counter()
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    log(f"collectstatic in {time.perf_counter() - started:.0f} s")
-    command = [str(Path(PYTHON).with_name("gunicorn")), "--config", "gunicorn.conf.py"]
-    with open(folder / "gunicorn.log", "w") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base, server)
+    with gunicorn(folder, env) as base:
         yield base, facility
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def wait_for(base: str, server: subprocess.Popen) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"gunicorn did not answer within {SERVER_START_TIMEOUT} s")
 
 
 # --- The browser ----------------------------------------------------------------------------
@@ -407,13 +334,7 @@ def visit_twice(browser, base: str, page_type: PageType, path: str) -> tuple[Vis
 
 
 def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/", timeout=PAGE_TIMEOUT * 1000)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click(".signin button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    if "/accounts/login/" in page.url:
-        raise RuntimeError(f"could not sign in as {username}")
+    browser_sign_in(page, base, username, PASSWORD)
 
 
 def run(target: Path | None = None) -> list[dict]:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT, ROOT, log, production_server, sign_in
+from bench.pages import production_server, sign_in
+from bench.server import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT, ROOT, log
 
 TARGET = ROOT / "docs" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}

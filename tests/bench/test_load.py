@@ -1,6 +1,5 @@
 """The load bench's pure parts (bench/load.py): Locust's CSV read back, the goal's
-verdict, the form's hidden inputs, the scratch database's name. Nothing here starts a
-server or Locust, or times anything."""
+verdict, the table. Nothing here starts a server or Locust, or times anything."""
 
 from bench import load
 from bench.load import AGGREGATED
@@ -55,22 +54,6 @@ def test_the_goal_is_missed_past_five_times_or_with_an_error():
     assert slow["result"] == "MISS" and "5.1 ×" in slow["why"][0]
     assert failing["result"] == "MISS" and failing["why"] == ["1 errors at 50 clients"]
     assert load.verdict({1: level(1000)})["result"] == "MISS"
-
-
-def test_hidden_inputs_of_a_form():
-    page = (
-        '<form><input type="hidden" name="csrfmiddlewaretoken" value="a&amp;b">'
-        '<input name="title" value="x"><INPUT TYPE="hidden" name="attendance-TOTAL_FORMS" value="0"></form>'
-    )
-
-    assert load.hidden_inputs(page) == {"csrfmiddlewaretoken": "a&b", "attendance-TOTAL_FORMS": "0"}
-
-
-def test_the_scratch_database_is_named_after_the_url():
-    assert (
-        load.scratch_url("postgres://postgres@127.0.0.1:5432/cpdash_bench")
-        == "postgres://postgres@127.0.0.1:5432/cpdash_bench_load"
-    )
 
 
 def test_the_table_names_every_level_and_request():

@@ -20,7 +20,8 @@ import pytest
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Chromium (CHROMIUM, default /usr/bin/chromium) with no network beyond the machine, as the bench drives it.
+from bench.server import CHROMIUM, CHROMIUM_ARGS
 
 
 class SerialWSGIServer(WSGIServer):
@@ -37,17 +38,6 @@ class SerialWSGIServer(WSGIServer):
 
 
 LiveServerThread.server_class = SerialWSGIServer
-
-# Chromium with no network beyond the machine: no background fetches that would fail.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(autouse=True)
