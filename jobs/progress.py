@@ -6,6 +6,9 @@ a heartbeat thread, with its own database connection, writes the counts every
 HEARTBEAT_SECONDS and reads ``cancel_requested``; the work calls ``Progress.check()``
 between rows and stops with JobCancelled, which rolls its transaction back.
 
+A job's counts only go up: each step starts from what the steps before it reached (the
+rows checked stay checked while the run writes).
+
 On SQLite a writing transaction locks the whole database: the heartbeat's writes
 then wait, and are skipped, until the work commits. PostgreSQL shows every count live.
 """
@@ -49,22 +52,27 @@ class Progress:
         for row in rows:
             progress.check()
             progress.add("validated")
+
+    The counts start from the job's (an earlier step's) and never go down.
     """
 
     def __init__(self, job: Job):
         self.job_id = job.pk
-        self.counts = dict.fromkeys(COUNTERS, 0)
+        self.counts = {counter: getattr(job, counter) for counter in COUNTERS}
         self.total: int | None = job.total
         self._cancelled = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._written: dict[str, int | None] = {}
+        # What the job holds already: the heartbeat writes only what changes.
+        self._written: dict[str, object] = {**self.counts, "total": job.total}
 
     def add(self, counter: str, amount: int = 1) -> None:
-        self.counts[counter] += amount
+        self.counts[counter] += max(amount, 0)
 
     def set(self, **counts: int) -> None:
-        self.counts.update(counts)
+        """Raises counts to at least the values given (a count never goes down)."""
+        for counter, value in counts.items():
+            self.counts[counter] = max(self.counts[counter], value)
 
     def check(self) -> None:
         """Raises JobCancelled once the owner has asked to cancel (seen by the heartbeat)."""
