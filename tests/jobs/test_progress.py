@@ -64,6 +64,16 @@ def test_counts_never_go_down(admin_user):
     assert progress.counts == {"validated": 5, "written": 0, "error_count": 4}
 
 
+def test_the_phase_is_written_while_the_work_runs(admin_user):
+    job = make_job(admin_user, total=3, written=3)
+
+    with Progress(job) as progress:
+        progress.phase("Finishing: updating the pathway")
+        seen = wait_until(lambda: Job.objects.get(pk=job.pk).phase == "Finishing: updating the pathway")
+
+    assert seen
+
+
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite locks the database while the work writes")
 def test_counts_are_written_while_the_work_holds_a_writing_transaction(admin_user):
     job = make_job(admin_user)
