@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
 from import_export.results import Result
 
 from cpdash.exports import write_sheet
@@ -29,13 +29,22 @@ from jobs.models import Job
 from jobs.progress import JobFailed, Progress
 from jobs.tasks import CHECK, start
 
+#: What an import does after its last row, unless its ImportKind says more precisely.
+FINISHING = gettext_lazy("Finishing: saving the last rows and what depends on them")
+
 
 @dataclass(frozen=True)
 class ImportKind:
-    """``resource(progress=…)`` makes the import's resource, which calls ``progress()`` once per
-    row it reads and whose ``import_data(dataset, dry_run=…, user=…, file_name=…)`` is all or nothing;
-    ``problems(result)`` lists what is wrong; ``summary(result)`` says what it does (label →
-    count, in the job's language); ``permissions`` are asked again of whoever confirms."""
+    """``resource(progress=…, phase=…)`` makes the import's resource, which calls ``progress()``
+    once per row it reads and whose ``import_data(dataset, dry_run=…, user=…, file_name=…)`` is
+    all or nothing; ``problems(result)`` lists what is wrong; ``summary(result)`` says what it
+    does (label → count, in the job's language); ``permissions`` are asked again of whoever
+    confirms.
+
+    Once the last row is read the job's page says ``finishing`` (the import still writes its
+    last rows and what depends on them, then commits); the resource may say more precisely
+    what it does by calling ``phase(gettext("Finishing: …"))`` (Progress.phase) before each
+    long step that counts no row, and ``phase("")`` if it counts rows again."""
 
     name: str
     title: str | Promise
@@ -43,6 +52,7 @@ class ImportKind:
     problems: Callable[[Result], Sequence[RowProblem]]
     summary: Callable[[Result], dict]
     permissions: tuple[str, ...]
+    finishing: str | Promise = FINISHING
 
     def kind(self) -> Kind:
         return Kind(
@@ -69,12 +79,17 @@ class ImportKind:
         dataset = _dataset(job)
         progress.total = len(dataset)
         counter = "validated" if dry_run else "written"
+        rows_read = 0
 
         def row_read() -> None:
+            nonlocal rows_read
+            rows_read += 1
             progress.add(counter)
+            if rows_read == progress.total:
+                progress.phase(gettext("Finishing the check") if dry_run else self.finishing)
             progress.check()
 
-        resource = self.resource(progress=row_read)
+        resource = self.resource(progress=row_read, phase=progress.phase)
         result = resource.import_data(dataset, dry_run=dry_run, user=job.user, file_name=job.upload_name)
         problems = self.problems(result)
         if problems:

@@ -76,6 +76,9 @@ class Job(models.Model):
     validated = models.PositiveIntegerField(_("rows checked"), default=0)
     written = models.PositiveIntegerField(_("rows written"), default=0)
     error_count = models.PositiveIntegerField(_("problems"), default=0)
+    #: What the work does while no count moves (after its last row: the import's own
+    #: finishing writes), in the job's language; blank otherwise and once the step ends.
+    phase = models.CharField(_("doing now"), max_length=200, blank=True)
     problems = models.JSONField(_("first problems"), default=list, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)

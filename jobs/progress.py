@@ -6,6 +6,11 @@ a heartbeat thread, with its own database connection, writes the counts every
 HEARTBEAT_SECONDS and reads ``cancel_requested``; the work calls ``Progress.check()``
 between rows and stops with JobCancelled, which rolls its transaction back.
 
+A job's counts only go up: each step starts from what the steps before it reached (the
+rows checked stay checked while the run writes). ``Progress.phase()`` says what the work
+does while no count moves (after its last row an import still writes its register
+version, the pathway, the statistics…), so that its page does not look stuck.
+
 On SQLite a writing transaction locks the whole database: the heartbeat's writes
 then wait, and are skipped, until the work commits. PostgreSQL shows every count live.
 """
@@ -49,22 +54,36 @@ class Progress:
         for row in rows:
             progress.check()
             progress.add("validated")
+        progress.phase(gettext("Finishing: …"))
+
+    The counts start from the job's (an earlier step's) and never go down.
     """
 
     def __init__(self, job: Job):
         self.job_id = job.pk
-        self.counts = dict.fromkeys(COUNTERS, 0)
+        self.counts = {counter: getattr(job, counter) for counter in COUNTERS}
         self.total: int | None = job.total
+        self.doing = ""
         self._cancelled = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._written: dict[str, int | None] = {}
+        # What the job holds already: the heartbeat writes only what changes.
+        self._written: dict[str, object] = {**self.counts, "total": job.total, "phase": job.phase}
 
     def add(self, counter: str, amount: int = 1) -> None:
-        self.counts[counter] += amount
+        self.counts[counter] += max(amount, 0)
 
     def set(self, **counts: int) -> None:
-        self.counts.update(counts)
+        """Raises counts to at least the values given (a count never goes down)."""
+        for counter, value in counts.items():
+            self.counts[counter] = max(self.counts[counter], value)
+
+    def phase(self, text: str) -> None:
+        """What the work does now that no count shows (a sentence in the job's language,
+        "Finishing: …"; "" when it counts again): written with the counts, shown on the
+        job's page. The import engines call it through the ``phase`` their resource is
+        given (jobs.imports.ImportKind)."""
+        self.doing = str(text)[: Job._meta.get_field("phase").max_length]
 
     def check(self) -> None:
         """Raises JobCancelled once the owner has asked to cancel (seen by the heartbeat)."""
@@ -89,7 +108,7 @@ class Progress:
             connection.close()  # this thread's own connection
 
     def _flush(self) -> None:
-        fields = {**self.counts, "total": self.total}
+        fields = {**self.counts, "total": self.total, "phase": self.doing}
         try:
             changed = {k: v for k, v in fields.items() if self._written.get(k) != v}
             jobs = Job.objects.filter(pk=self.job_id)

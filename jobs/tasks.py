@@ -28,6 +28,7 @@ REPORTED = [
     "validated",
     "written",
     "error_count",
+    "phase",
     "result",
     "result_name",
 ]
@@ -95,9 +96,11 @@ def run_job(job_id: str, step: str) -> None:
 
 
 def _count(job: Job, progress: Progress) -> None:
+    """The step's last counts onto ``job``; its phase ends with it."""
     for counter, value in progress.counts.items():
         setattr(job, counter, value)
     job.total = progress.total
+    job.phase = ""
 
 
 def _finish(job: Job, status: str, message: str) -> None:

@@ -55,6 +55,7 @@ def status_payload(job: Job) -> dict:
         "validated": job.validated,
         "written": job.written,
         "error_count": job.error_count,
+        "phase": job.phase,
         "cancel_requested": job.cancel_requested,
         "finished": job.is_finished,
     }

@@ -4,7 +4,7 @@ with the same resource, rules and messages as the import in the request."""
 
 from django.conf import settings
 from django.contrib.auth import get_permission_codename
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from import_export.results import Result, RowResult
 
 from jobs.imports import ImportKind
@@ -32,10 +32,13 @@ def _import_kind(resource_class: type[RecordResource]) -> ImportKind:
     return ImportKind(
         name=f"programmes.import.{opts.model_name}",
         title=resource_class._meta.name,
-        resource=lambda progress: resource_class(progress=progress),
+        # The resources take no ``phase`` yet: until they report their own steps the page says ``finishing``.
+        resource=lambda progress, phase: resource_class(progress=progress),
         problems=lambda result: row_problems(result, resource_class),
         summary=_summary,
         permissions=(f"{opts.app_label}.{codename}", *resource_class.import_permissions()),
+        # The import reads every row, then matches, writes and commits them all.
+        finishing=gettext_lazy("Finishing: matching the stored records, then saving the records and the pathway"),
     )
 
 

@@ -1,7 +1,8 @@
 /* A background job's page, kept current while the job runs.
  *
  * The section [data-job-status] names the job's status URL (JSON, jobs.views.job_status).
- * Every second the counts ([data-job-field]) and the progress bar are updated; when the
+ * Every second the counts and the phase ([data-job-field]: "Finishing: …" once the rows are
+ * done, hidden while blank) and the progress bar are updated; when the
  * status changes (checked, done, failed, cancelled) the page reloads to show the outcome
  * and its buttons. Without script the page still reads right: it is rendered by the server.
  */
@@ -19,9 +20,12 @@
       var value = job[element.getAttribute("data-job-field")];
       if (value === null || value === undefined) { return; }
       element.textContent = typeof value === "number" ? format.format(value) : value;
+      element.hidden = value === "";  // the phase, blank while the job counts rows
     });
     var bar = section.querySelector("[data-job-progress]");
-    if (bar && job.total) {
+    if (bar && job.phase) {
+      bar.removeAttribute("value");  // finishing: no count moves, the bar shows the job busy
+    } else if (bar && job.total) {
       bar.max = job.total;
       bar.value = job.step === "check" ? job.validated : job.written;
     }

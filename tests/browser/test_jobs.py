@@ -47,9 +47,16 @@ def test_a_large_upload_is_checked_confirmed_and_imported_by_a_job(live_server, 
 
     # Live: the page shows the counts the status URL answers, and reloads when the status changes.
     status = {"status": "queued", "status_label": "x", "step": "check", "total": 5, "validated": 3}
-    status.update({"written": 0, "error_count": 0, "cancel_requested": False, "finished": False})
+    status.update({"written": 0, "error_count": 0, "phase": "", "cancel_requested": False, "finished": False})
     page.route("**/status.json", lambda route: route.fulfill(content_type="application/json", body=json.dumps(status)))
     wait_until(page, "document.querySelector('[data-job-field=validated]').textContent === '3'")
+    assert page.locator("[data-job-field=phase]").is_hidden()
+    assert page.locator("[data-job-progress]").get_attribute("value") == "3"
+    # After its last row the job says what it still does, and the bar shows it busy (no value).
+    status.update({"validated": 5, "phase": "Đang hoàn tất việc kiểm tra"})
+    wait_until(page, "document.querySelector('[data-job-field=phase]').textContent === 'Đang hoàn tất việc kiểm tra'")
+    assert page.locator("[data-job-field=phase]").is_visible()
+    assert page.locator("[data-job-progress]").get_attribute("value") is None
     with page.expect_navigation(timeout=10_000):  # the page reloads itself on the new status
         status["status"] = "checking"
     page.unroute("**/status.json")

@@ -10,6 +10,7 @@ COUNTING = "tests.counting"
 FAILING = "tests.failing"
 CRASHING = "tests.crashing"
 CANCELLED = "tests.cancelled"
+FINISHING = "tests.finishing"
 
 
 def count_rows(job: Job, progress: Progress) -> dict:
@@ -36,12 +37,19 @@ def cancelled_by_owner(job: Job, progress: Progress) -> dict:
     raise AssertionError("check() did not stop the work")
 
 
+def count_then_finish(job: Job, progress: Progress) -> dict:
+    count_rows(job, progress)
+    progress.phase("Finishing: updating the pathway")
+    return {"rows": 3}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def test_kinds() -> None:
     kinds.register(kinds.Kind(COUNTING, run=count_rows, check=count_rows, permissions=("facilities.import_facility",)))
     kinds.register(kinds.Kind(FAILING, run=fail))
     kinds.register(kinds.Kind(CRASHING, run=crash))
     kinds.register(kinds.Kind(CANCELLED, run=cancelled_by_owner))
+    kinds.register(kinds.Kind(FINISHING, run=count_then_finish))
 
 
 def make_job(user, kind: str = COUNTING, **fields) -> Job:

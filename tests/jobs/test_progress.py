@@ -42,6 +42,38 @@ def test_counts_are_written_while_the_work_runs(admin_user):
     assert Job.objects.get(pk=job.pk).total == 10
 
 
+def test_a_step_keeps_the_counts_of_the_step_before(admin_user):
+    """The run writes rows: the rows its check counted stay counted (they read 0 before)."""
+    job = make_job(admin_user, step="run", total=5, validated=5)
+
+    with Progress(job) as progress:
+        progress.add("written", 2)
+        seen = wait_until(lambda: Job.objects.get(pk=job.pk).written == 2)
+
+    assert seen
+    assert Job.objects.get(pk=job.pk).validated == 5
+    assert progress.counts == {"validated": 5, "written": 2, "error_count": 0}
+
+
+def test_counts_never_go_down(admin_user):
+    progress = Progress(make_job(admin_user, validated=5, error_count=3))
+
+    progress.set(validated=2, error_count=4)
+    progress.add("validated", -1)
+
+    assert progress.counts == {"validated": 5, "written": 0, "error_count": 4}
+
+
+def test_the_phase_is_written_while_the_work_runs(admin_user):
+    job = make_job(admin_user, total=3, written=3)
+
+    with Progress(job) as progress:
+        progress.phase("Finishing: updating the pathway")
+        seen = wait_until(lambda: Job.objects.get(pk=job.pk).phase == "Finishing: updating the pathway")
+
+    assert seen
+
+
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite locks the database while the work writes")
 def test_counts_are_written_while_the_work_holds_a_writing_transaction(admin_user):
     job = make_job(admin_user)

@@ -4,7 +4,7 @@ import pytest
 
 from jobs.models import Job
 from jobs.tasks import CHECK, RUN, run_job, start
-from tests.jobs.conftest import CANCELLED, CRASHING, FAILING, make_job
+from tests.jobs.conftest import CANCELLED, CRASHING, FAILING, FINISHING, make_job
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,27 @@ def test_a_run_ends_done(admin_user):
     assert job.status == Job.Status.DONE
     assert job.written == 3
     assert job.finished_at is not None
+
+
+def test_the_run_keeps_the_rows_its_check_counted(admin_user):
+    job = make_job(admin_user, step=CHECK)
+    run_job.call(str(job.pk), CHECK)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, step=RUN)
+
+    run_job.call(str(job.pk), RUN)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert (job.total, job.validated, job.written) == (3, 3, 3)
+
+
+def test_the_phase_ends_with_the_step(admin_user):
+    job = make_job(admin_user, kind=FINISHING, step=RUN)
+
+    run_job.call(str(job.pk), RUN)
+
+    job.refresh_from_db()
+    assert (job.status, job.phase) == (Job.Status.DONE, "")
 
 
 def test_a_failure_keeps_its_message_and_problems(admin_user):

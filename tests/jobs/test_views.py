@@ -33,6 +33,30 @@ def test_status_answers_json(admin_client, admin_user):
     assert (payload["total"], payload["written"], payload["finished"]) == (10, 4, False)
 
 
+def test_a_finishing_job_says_what_it_does(admin_client, admin_user, django_assert_num_queries):
+    job = make_job(
+        admin_user, status=Job.Status.RUNNING, total=10, validated=10, written=10, phase="Finishing: the pathway"
+    )
+
+    with django_assert_num_queries(5):
+        response = admin_client.get(reverse("jobs:detail", args=[job.pk]))
+    payload = admin_client.get(reverse("jobs:status", args=[job.pk])).json()
+
+    page = response.content.decode()
+    assert '<p class="job-phase" data-job-field="phase" aria-live="polite">Finishing: the pathway</p>' in page
+    assert '<progress max="10" data-job-progress>' in page  # no value: busy, not full and stopped
+    assert (payload["phase"], payload["validated"], payload["written"]) == ("Finishing: the pathway", 10, 10)
+
+
+def test_a_job_counting_rows_shows_no_phase(admin_client, admin_user):
+    job = make_job(admin_user, status=Job.Status.RUNNING, total=10, validated=10, written=4)
+
+    page = admin_client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+
+    assert 'data-job-field="phase" aria-live="polite" hidden>' in page
+    assert '<progress max="10" value="4" data-job-progress>' in page
+
+
 @pytest.mark.parametrize("name", ["jobs:detail", "jobs:status", "jobs:download"])
 def test_another_users_job_is_not_found(client, admin_user, manager_user, name):
     job = make_job(admin_user)
