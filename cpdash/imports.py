@@ -535,6 +535,47 @@ def update_with_history(
 # --- Reading one cell -------------------------------------------------------
 
 
+def is_blank(cells: Iterable[object]) -> bool:
+    """Whether every cell of a row reads as empty (cell_text gives ""), without reading them:
+    only None and text of spaces do (any number, date or other text reads as something)."""
+    return all(v is None or (v.__class__ is str and not v.strip()) for v in cells)
+
+
+#: What read_column() gives for one cell: (the widget's value, None), or (None, the widget's message).
+Reading = tuple[object, str | None]
+
+
+def read_column(
+    widget: widgets.Widget, cells: Iterable[object], convert: Callable[[object], object] | None = None
+) -> list[Reading]:
+    """``widget.clean()`` of each of ``cells`` (one column of the rows read together), each
+    distinct cell cleaned once: a column of sectors, units, kinds, dates or yes/no repeats a
+    few values over thousands of rows. (value, None) for a cell read, with ``convert(value)``
+    when given (a record's id), or (None, message) for a cell the widget refuses: the same
+    value and the same message as cleaning that cell alone. Widgets read a cell alone (none
+    reads the rest of the row), so their answer depends on the cell only."""
+    cache: dict[Hashable, Reading] = {}
+    found: list[Reading] = []
+    append = found.append
+    for cell in cells:
+        # 1, 1.0 and True are equal keys: non-text cells are keyed by their type too.
+        key = cell if cell is None or cell.__class__ is str else (cell.__class__, cell)
+        try:
+            reading, hashable = cache.get(key), True
+        except TypeError:  # unhashable: read alone
+            reading, hashable = None, False
+        if reading is None:
+            try:
+                value = widget.clean(cell)
+                reading = (value if convert is None else convert(value), None)
+            except ValueError as error:
+                reading = (None, str(error))
+            if hashable:
+                cache[key] = reading
+        append(reading)
+    return found
+
+
 def exact_key(text: str) -> str:
     """``text`` compared ignoring case and spacing, but not diacritics."""
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
@@ -592,17 +633,28 @@ class NameWidget(widgets.Widget):
 
 
 class TextWidget(widgets.Widget):
-    """Stripped text; ``missing`` is the message when the cell is empty."""
+    """Stripped text of at most ``max_length`` characters (None: any length), the model
+    field's: a longer cell is a problem of its row that names the limit, never a database
+    error at the write. "" for an empty cell, unless ``missing`` (the message then) is given."""
 
-    def __init__(self, missing: str):
+    def __init__(self, missing: str | None = None, max_length: int | None = None):
         super().__init__()
         self.missing = missing
+        self.validator = MaxLengthValidator(max_length) if max_length else None
 
     def clean(self, value, row=None, **kwargs) -> str:
         text = cell_text(value)
-        if not text:
+        if not text and self.missing:
             raise ValueError(self.missing)
+        if self.validator:
+            try:
+                self.validator(text)
+            except ValidationError as error:
+                raise ValueError(_message(error)) from error
         return text
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return value or ""
 
 
 class AliasWidget(widgets.Widget):
@@ -683,16 +735,46 @@ class DayWidget(widgets.Widget):
         return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
+#: Folded spellings of yes and no (see cpdash.text.fold) → value.
+YES_NO = {"yes": True, "true": True, "1": True, "co": True, "no": False, "false": False, "0": False, "khong": False}
+
+
+class YesNoWidget(widgets.Widget):
+    """yes/no, true/false, 1/0, có/không (any case); an empty cell means yes."""
+
+    def clean(self, value, row=None, **kwargs) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = cell_text(value)
+        if not text:
+            return True
+        answer = YES_NO.get(fold(text))
+        if answer is None:
+            raise ValueError(_("“%(value)s” is not yes or no.") % {"value": text})
+        return answer
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return gettext("yes") if value else gettext("no")
+
+
 class WholeNumberWidget(widgets.Widget):
-    """A count ≥ 0, or None for an empty cell."""
+    """A count from 0 to MAX_COUNT, or None for an empty cell."""
 
     def clean(self, value, row=None, **kwargs) -> int | None:
         text = cell_text(value)
         if not text:
             return None
+        if _NEGATIVE.fullmatch(text):
+            raise ValueError(_("“%(value)s” is negative: write zero or more.") % {"value": text})
         if not is_ascii_digits(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
         return bounded_count(text)
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "" if value is None else str(value)
+
+
+_NEGATIVE = re.compile(r"-\d+(\.\d*)?")
 
 
 def bounded_count(digits: str) -> int:
@@ -810,30 +892,6 @@ NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, Row
 
 def _message(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-class TextCell(widgets.Widget):
-    """Stripped text of at most ``max_length`` characters; "" when empty, unless
-    ``missing`` (the message for an empty cell) is given."""
-
-    def __init__(self, max_length: int | None, missing: str | None = None):
-        super().__init__()
-        self.validator = MaxLengthValidator(max_length) if max_length else None
-        self.missing = missing
-
-    def clean(self, value, row=None, **kwargs) -> str:
-        text = cell_text(value)
-        if not text and self.missing:
-            raise ValueError(self.missing)
-        try:
-            if self.validator:
-                self.validator(text)
-        except ValidationError as error:
-            raise ValueError(_message(error)) from error
-        return text
-
-    def render(self, value, obj=None, **kwargs) -> str:
-        return value or ""
 
 
 @dataclass(frozen=True)
@@ -1136,6 +1194,7 @@ class RecordResource(resources.Resource):
         progress = self._progress or (lambda: None)
         for _blank in range(len(rows) - len(filled)):
             progress()  # blank rows, read too
+        self._read_columns(filled)
         for row in filled:
             self._read_cells(row)
             self.check_row(row)
@@ -1211,15 +1270,22 @@ class RecordResource(resources.Resource):
         """The tables a large import refreshes the planner statistics of."""
         return with_history(self.written_models())
 
-    def _read_cells(self, row: ImportRow) -> None:
+    def _read_columns(self, rows: list[ImportRow]) -> None:
+        """Every cell of ``rows`` read by its column's widget, column by column, each distinct
+        cell once (read_column): into each row's values, or a problem of its column."""
         for column_field in self.fields.values():
             column = column_field.column_name
             if column not in self.present:
                 continue
-            try:
-                row.values[column] = column_field.widget.clean(row.cells.get(column))
-            except ValueError as error:
-                row.add_error(column, str(error))
+            readings = read_column(column_field.widget, [row.cells.get(column) for row in rows])
+            for row, (value, message) in zip(rows, readings, strict=True):
+                if message is None:
+                    row.values[column] = value
+                else:
+                    row.add_error(column, message)
+
+    def _read_cells(self, row: ImportRow) -> None:
+        """What a row's cells say beyond each cell alone (its cells are read: _read_columns)."""
 
     def _group(self, rows: list[ImportRow]) -> list[ImportRecord]:
         """Records by natural key, in file order; rows whose key cannot be read

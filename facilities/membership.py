@@ -52,15 +52,16 @@ def sync(facility_ids: Iterable[int], moved_on: datetime.date | None = None, *, 
     memberships, facilities = _tables()
     changed: set[int] = set()
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        for condition, params in bulk.id_filter("f.id", ids):
-            if new:
+        if new:
+            for condition, params in bulk.id_filter("f.id", ids):
                 cursor.execute(
                     f"INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
                     f"SELECT f.id, f.unit_id, f.area_id, NULL, NULL FROM {facilities} f WHERE {condition}",
                     params,
                 )
-                changed.update(ids)
-                continue
+            return set(ids)
+        # Memberships and facilities each read by the ids (bulk.id_filter), neither of them whole.
+        for condition, params in bulk.id_filter((f"{memberships}.facility_id", "f.id"), ids):
             if moved_on is not None:
                 cursor.execute(
                     f"UPDATE {memberships} SET until = %s FROM {facilities} f "

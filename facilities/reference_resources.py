@@ -26,7 +26,7 @@ from cpdash.imports import (
     NameIndex,
     PendingChildren,
     RecordResource,
-    TextCell,
+    TextWidget,
     WholeNumberWidget,
     cell_text,
     create_with_history,
@@ -148,8 +148,8 @@ def _several(text: str, units: Iterable[AdministrativeUnit]) -> str:
 class UnitResource(RecordResource):
     """Administrative units, by official code when the row gives one, else by name and kind."""
 
-    code = _column("code", TextCell(10))
-    name = _column("name", TextCell(100, _("Missing name.")))
+    code = _column("code", TextWidget(max_length=10))
+    name = _column("name", TextWidget(_("Missing name."), max_length=100))
     kind = _column(
         "kind",
         AliasWidget(
@@ -160,11 +160,11 @@ class UnitResource(RecordResource):
             ),
         ),
     )
-    committee_name = _column("committee_name", TextCell(150))
-    parent = _column("parent", TextCell(200))
+    committee_name = _column("committee_name", TextWidget(max_length=150))
+    parent = _column("parent", TextWidget(max_length=200))
     valid_from = _column("valid_from", DayWidget())
     valid_until = _column("valid_until", DayWidget())
-    predecessors = _column("predecessors", TextCell(None))
+    predecessors = _column("predecessors", TextWidget())
     grid_row = _column("grid_row", WholeNumberWidget())
     grid_col = _column("grid_col", WholeNumberWidget())
 
@@ -474,7 +474,7 @@ class _References:
 class SectorResource(RecordResource):
     """Industrial sectors, by name."""
 
-    name = _column("name", TextCell(100, _("Missing name.")))
+    name = _column("name", TextWidget(_("Missing name."), max_length=100))
 
     model = Sector
     record_fields = {"name": "name"}
@@ -494,7 +494,7 @@ class SectorResource(RecordResource):
 class ProductionAreaResource(RecordResource):
     """Industrial zones, clusters and craft villages, by name."""
 
-    name = _column("name", TextCell(150, _("Missing name.")))
+    name = _column("name", TextWidget(_("Missing name."), max_length=150))
     kind = _column(
         "kind",
         AliasWidget(
@@ -503,7 +503,7 @@ class ProductionAreaResource(RecordResource):
         ),
     )
     unit = _column("unit", UnitCell(_("Missing administrative unit.")))
-    products = _column("products", TextCell(200))
+    products = _column("products", TextWidget(max_length=200))
 
     model = ProductionArea
     record_fields = {"name": "name", "kind": "kind", "unit": "unit", "products": "products"}

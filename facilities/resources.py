@@ -17,6 +17,7 @@ import copy
 import dataclasses
 import datetime
 import functools
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,10 +46,10 @@ from cpdash.imports import (
     RowProblem,
     TextWidget,
     WholeNumberWidget,
+    YesNoWidget,
     file_row,
     normalize_header,
 )
-from cpdash.imports import cell_text as _cell_text
 from cpdash.text import fold
 from facilities import membership
 from facilities.models import (
@@ -102,7 +103,6 @@ AREA_TYPE_ALIASES = {
     "craft village": ProductionArea.Kind.CRAFT_VILLAGE,
     "lang nghe": ProductionArea.Kind.CRAFT_VILLAGE,
 }
-YES_NO = {"yes": True, "true": True, "1": True, "co": True, "no": False, "false": False, "0": False, "khong": False}
 
 #: Each column's name for people: the XLSX template's headers, in the user's language;
 #: the import reads them back in either language (COLUMN_HEADERS).
@@ -177,24 +177,6 @@ FacilityCSV = imports.CSVFormat
 FacilityXLSX = imports.XLSXFormat
 
 
-class YesNoWidget(widgets.Widget):
-    """yes/no, true/false, 1/0, có/không (any case); an empty cell means yes."""
-
-    def clean(self, value, row=None, **kwargs) -> bool:
-        if isinstance(value, bool):
-            return value
-        text = _cell_text(value)
-        if not text:
-            return True
-        answer = YES_NO.get(fold(text))
-        if answer is None:
-            raise ValueError(_("“%(value)s” is not yes or no.") % {"value": text})
-        return answer
-
-    def render(self, value, obj=None, **kwargs) -> str:
-        return gettext("yes") if value else gettext("no")
-
-
 # --- The resource -----------------------------------------------------------
 
 
@@ -214,6 +196,19 @@ INSERT_FIELDS = ("code", *UPDATABLE_ATTNAMES)
 RELATIONS = {"sector_id": ("sector", "sector"), "unit_id": ("unit", "unit"), "area_id": ("area", "production_area")}
 
 
+#: Values of STORED_FIELDS compared, from a row's values and from a stored row (itemgetters: C speed).
+_compared = operator.itemgetter(*COMPARED)
+_compared_stored = operator.itemgetter(*(STORED_FIELDS.index(f) for f in COMPARED))
+#: A new facility's INSERT_FIELDS, from its values.
+_inserted = operator.itemgetter(*INSERT_FIELDS)
+_NEW, _UNCHANGED = Change.NEW.value, Change.UNCHANGED.value
+
+
+def _pk(obj) -> int | None:
+    """The id of the record a NameWidget found (None for an empty cell)."""
+    return None if obj is None else obj.pk
+
+
 @functools.cache
 def _new_facility() -> dict[str, object]:
     """A new facility's values before its row is read: the model's defaults."""
@@ -222,15 +217,31 @@ def _new_facility() -> dict[str, object]:
 
 
 def _stored_rows(codes: set[str]) -> dict[str, tuple]:
-    """code → STORED_FIELDS of the stored facilities among ``codes``: one query (SQLite:
-    one per 999 codes)."""
+    """code → STORED_FIELDS of the stored facilities among ``codes``: one query (PostgreSQL: the
+    codes as one array parameter; SQLite: a query per 999 codes)."""
     found: dict[str, tuple] = {}
     codes_list = sorted(codes)
-    size = connection.features.max_query_params or len(codes_list) or 1
+    if not codes_list:
+        return found
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(Facility._meta.get_field(_field_name(f)).column) for f in STORED_FIELDS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {qn(Facility._meta.db_table)} WHERE {qn('code')} = ANY(%s::varchar[])",
+                [codes_list],
+            )
+            found.update((row[1], row) for row in cursor.fetchall())
+        return found
+    size = connection.features.max_query_params or len(codes_list)
     for start in range(0, len(codes_list), size):
         rows = Facility.objects.filter(code__in=codes_list[start : start + size]).order_by()
         found.update((row[1], row) for row in rows.values_list(*STORED_FIELDS))
     return found
+
+
+def _field_name(attname: str) -> str:
+    return next(f.name for f in Facility._meta.concrete_fields if f.attname == attname)
 
 
 def _search_text(code: str, name: str) -> str:
@@ -240,24 +251,6 @@ def _search_text(code: str, name: str) -> str:
 
 _CODE_MAX = Facility._meta.get_field("code").max_length
 _NAME_MAX = Facility._meta.get_field("name").max_length
-
-
-def _fits(values: dict) -> bool:
-    """Whether the model's field checks would pass: the widgets already give only valid
-    kinds, counts, dates and yes/no, so only the lengths of code and name remain."""
-    return len(values["code"]) <= _CODE_MAX and len(values["name"]) <= _NAME_MAX
-
-
-def _field_errors(values: dict, errors: dict) -> dict:
-    """``errors`` and those of the model's field checks (lengths, choices, counts ≥ 0).
-    Not full_clean(): its unique, foreign-key and constraint checks cost a query per
-    row, and the row checks already cover them."""
-    facility = Facility(**{f: v for f, v in values.items() if f not in RELATIONS})
-    try:
-        facility.clean_fields(exclude={"sector", "unit", "area", "search_text", *errors})
-    except ValidationError as error:
-        return error.update_error_dict(dict(errors))
-    return errors
 
 
 @dataclass
@@ -282,8 +275,8 @@ class FacilityResource(resources.ModelResource):
     carry about 90 rows.
     """
 
-    code = Field("code", "code", widget=TextWidget(_("Missing code.")))
-    name = Field("name", "name", widget=TextWidget(_("Missing name.")))
+    code = Field("code", "code", widget=TextWidget(_("Missing code."), max_length=_CODE_MAX))
+    name = Field("name", "name", widget=TextWidget(_("Missing name."), max_length=_NAME_MAX))
     sector = Field("sector", "sector", widget=NameWidget(_("Unknown sector “%(value)s”."), _("Missing sector.")))
     unit = Field(
         "unit",
@@ -340,7 +333,7 @@ class FacilityResource(resources.ModelResource):
         self._user = None
         self._retain = False
         self._related: dict[str, dict[int, object]] = {}
-        self._readers: list[tuple[str, str, widgets.Widget, str]] = []
+        self._readers: list[tuple[str, int, str, widgets.Widget, bool]] = []
         self._changes: Counter[str] = Counter()  # Change's value → facilities
         self._version: RegisterVersion | None = None
 
@@ -419,9 +412,15 @@ class FacilityResource(resources.ModelResource):
             name: {obj.pk: obj for objs in self.fields[name].widget.index.exact.values() for obj in objs}
             for name in ("sector", "unit", "production_area")
         }
-        # The columns of the file that set a field: (column, attname, widget, is a relation).
+        # The columns of the file that set a field: (column, its position, attname, widget, is a relation).
         self._readers = [
-            (field.column_name, Facility._meta.get_field(field.attribute).attname, field.widget, field.attribute)
+            (
+                field.column_name,
+                dataset.headers.index(field.column_name),
+                Facility._meta.get_field(field.attribute).attname,
+                field.widget,
+                Facility._meta.get_field(field.attribute).is_relation,
+            )
             for field in self.get_import_fields()
             if not field.readonly and field.column_name in dataset.headers
         ]
@@ -443,23 +442,40 @@ class FacilityResource(resources.ModelResource):
             self._import_chunk(chunk, headers, result, dry_run, raise_errors, keep_rows, failed_rows)
 
     def _import_chunk(self, chunk: "_Chunk", headers, result, dry_run, raise_errors, keep_rows, failed_rows) -> None:
-        code_at = headers.index("code")
-        codes = {_cell_text(cells[code_at]) for _, cells in chunk.rows} - {""}
-        stored = _stored_rows(codes)
-        for number, cells in chunk.rows:
-            row = dict(zip(headers, cells, strict=False))
-            row_result = self._import_one(number, row, stored, chunk, keep_rows)
-            result.totals[row_result.import_type] += 1
-            if row_result.errors:
-                result.append_error_row(number, row, row_result.errors)
-            elif row_result.validation_error is not None:
+        rows = chunk.rows
+        # Column by column, each distinct cell read once (sectors, units, kinds, dates and yes/no
+        # repeat over thousands of rows): the same values and messages as reading each cell.
+        readings = [
+            (column, attname, imports.read_column(widget, [cells[at] for _, cells in rows], _pk if relation else None))
+            for column, at, attname, widget, relation in self._readers
+        ]
+        area_types = None
+        if "area_type" in headers:
+            at = headers.index("area_type")
+            area_types = imports.read_column(self.fields["area_type"].widget, [cells[at] for _, cells in rows])
+        codes = next((reading for column, _, reading in readings if column == "code"), [])
+        stored = _stored_rows({code for code, message in codes if message is None})
+        totals = result.totals
+        for index, (number, cells) in enumerate(rows):
+            if imports.is_blank(cells):
+                totals[RowResult.IMPORT_TYPE_SKIP] += 1
+                if keep_rows:
+                    row_result = RowResult()
+                    row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                    result.append_row_result(row_result)
+                continue
+            area_type = None if area_types is None else area_types[index]
+            row_result = self._import_one(number, index, readings, area_type, stored, chunk, keep_rows)
+            totals[row_result.import_type] += 1
+            if row_result.validation_error is not None:
                 self._failed = True
+                row = dict(zip(headers, cells, strict=False))
                 result.append_invalid_row(number, row, row_result.validation_error)
                 if failed_rows:
                     result.append_failed_row(row, row_result.validation_error)
                 if raise_errors:
                     raise ImportError(row_result.validation_error, number=number, row=row)
-            if keep_rows or row_result.errors:
+            if keep_rows:
                 result.append_row_result(row_result)
         if (chunk.new or chunk.updated) and not (self._failed or dry_run):
             try:
@@ -469,57 +485,57 @@ class FacilityResource(resources.ModelResource):
                 self._failed = True
                 self.handle_import_error(result, error, raise_errors)
 
-    def _import_one(self, number: int, row: dict, stored: dict, chunk: "_Chunk", keep_rows: bool) -> RowResult:
-        """Reads one row as import-export's import_row did (same values, messages and
-        outcome), without its copies and diffs unless ``keep_rows``."""
+    def _import_one(
+        self,
+        number: int,
+        index: int,
+        readings: list,
+        area_type: "imports.Reading | None",
+        stored: dict,
+        chunk: "_Chunk",
+        keep_rows: bool,
+    ) -> RowResult:
+        """Checks one row (its cells read by _import_chunk, ``index`` in its chunk) as import-
+        export's import_row did (same values, messages and outcome), without its copies and
+        diffs unless ``keep_rows``."""
         row_result = RowResult()
-        if not any(v is not None and v != "" and _cell_text(v) for v in row.values()):
-            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
-            return row_result
         errors: dict[str, list[str]] = {}
         read: dict[str, object] = {}
-        objects: dict[str, object] = {}
-        for column, attname, widget, attribute in self._readers:
-            try:
-                value = widget.clean(row[column], row=row)
-            except ValueError as error:
-                errors[column] = [str(error)]
-                continue
-            if attname != attribute:  # a foreign key: the widget gives the object
-                objects[attname] = value
-                value = None if value is None else value.pk
-            read[attname] = value
-        code = read.get("code", "")
-        before = stored.get(code) if "code" not in errors else None
+        for column, attname, reading in readings:
+            value, message = reading[index]
+            if message is None:
+                read[attname] = value
+            else:
+                errors[column] = [message]
+        before = stored.get(read["code"]) if "code" in read else None
         values = dict(_new_facility()) if before is None else dict(zip(STORED_FIELDS, before, strict=True))
         values.update(read)
         values["search_text"] = _search_text(values["code"], values["name"])
-        for column, message in self._row_checks(values, row, errors, number, new=before is None):
+        for column, message in self._row_checks(values, area_type, errors, number, new=before is None):
             errors.setdefault(column, []).append(message)
-        stored_values = None if before is None else dict(zip(STORED_FIELDS, before, strict=True))
-        if not errors and stored_values is not None and all(values[f] == stored_values[f] for f in COMPARED):
+        # The widgets gave only values the fields take (lengths, kinds, counts, dates, yes/no).
+        if not errors and before is not None and _compared(values) == _compared_stored(before):
             row_result.import_type = RowResult.IMPORT_TYPE_SKIP
-        elif not errors and not _fits(values):
-            errors = _field_errors(values, errors)
         if errors:
             row_result.import_type = RowResult.IMPORT_TYPE_INVALID
             row_result.validation_error = ValidationError(errors)
             return row_result
         if row_result.import_type is None:
             row_result.import_type = RowResult.IMPORT_TYPE_NEW if before is None else RowResult.IMPORT_TYPE_UPDATE
-        instance = self._instance(values, before, row_result, keep_rows)
+        instance = self._instance(values, before, row_result, keep_rows) if keep_rows else None
         # Counted by value: a str hashes in C, a Change (an Enum) in Python, at 10⁴ rows/s.
         if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
-            chunk.new.append((tuple(values[f] for f in INSERT_FIELDS), instance))
-            self._changes[Change.NEW.value] += 1
+            chunk.new.append((_inserted(values), instance))
+            self._changes[_NEW] += 1
         elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
+            stored_values = dict(zip(STORED_FIELDS, before, strict=True))
             chunk.changed.update(f for f in UPDATABLE_ATTNAMES if values[f] != stored_values[f])
             chunk.updated.append(values)
             kinds = change_kinds(stored_values, values, CHANGE_COMPARED)
             self._changes.update(kind.value for kind in kinds)
             chunk.update_changes.append(RegisterChange.row(values["id"], values["code"], kinds, stored_values, values))
         else:
-            self._changes[Change.UNCHANGED.value] += 1
+            self._changes[_UNCHANGED] += 1
         return row_result
 
     def _instance(self, values: dict, before: tuple | None, row_result: RowResult, keep_rows: bool):
@@ -546,8 +562,11 @@ class FacilityResource(resources.ModelResource):
             setattr(facility, name, self._related[column].get(values[attname]))
         return facility
 
-    def _row_checks(self, values: dict, row, errors: dict, number: int, new: bool) -> Iterable[tuple[str, str]]:
-        """(column, message) for problems no single cell shows."""
+    def _row_checks(
+        self, values: dict, area_type: "imports.Reading | None", errors: dict, number: int, new: bool
+    ) -> Iterable[tuple[str, str]]:
+        """(column, message) for problems no single cell shows; ``area_type`` is the row's
+        area_type cell as read (None: the file has no such column)."""
         if "code" not in errors:
             first = self._first_row_of_code.setdefault(values["code"], number)
             if first != number:
@@ -579,15 +598,14 @@ class FacilityResource(resources.ModelResource):
             problem = unit.not_valid_reason(day, ended_only=True) if unit else None
             if problem:
                 yield ("unit", problem)
-        if "area_type" in row and not {"production_area", "area_type"} & errors.keys():
+        if area_type is not None and not {"production_area", "area_type"} & errors.keys():
             area = self._related["production_area"].get(values["area_id"])
-            yield from self._area_type_check(area, row["area_type"])
+            yield from self._area_type_check(area, area_type)
 
-    def _area_type_check(self, area: ProductionArea | None, cell: object) -> Iterable[tuple[str, str]]:
-        try:
-            expected = self.fields["area_type"].widget.clean(cell)
-        except ValueError as error:
-            yield "area_type", str(error)
+    def _area_type_check(self, area: ProductionArea | None, reading: "imports.Reading") -> Iterable[tuple[str, str]]:
+        expected, message = reading
+        if message is not None:
+            yield "area_type", message
             return
         if expected is None:
             return

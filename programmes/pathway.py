@@ -325,7 +325,7 @@ def register_created(facility_ids: Iterable[int]) -> None:
     qn = connection.ops.quote_name
     names, values = _register_columns()
     with connection.cursor() as cursor:
-        for condition, params in bulk.id_filter("f.id", ids):
+        for condition, params in bulk.id_filter(("u.facility_id", "f.id"), ids):
             cursor.execute(
                 f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({qn('membership_id')}, {names}) "
                 f"SELECT u.id, {values} {_register_from()} WHERE {condition}",
@@ -344,17 +344,17 @@ def register_changed(facility_ids: Iterable[int]) -> None:
     assignments = ", ".join(f"{qn(column)} = {sql}" for column, sql in _REGISTER if column != "facility_id")
     missing: set[int] = set()
     with connection.cursor() as cursor:
-        for condition, params in bulk.id_filter("f.id", ids):
+        for condition, params in bulk.id_filter((f"{table}.facility_id", "u.facility_id", "f.id"), ids):
             cursor.execute(
                 f"UPDATE {table} SET {assignments} {_register_from()} "
                 f"WHERE {table}.membership_id = u.id AND {condition}",
                 params,
             )
-        for condition, params in bulk.id_filter("u.facility_id", ids):
+        for (rows, row_params), (members, member_params) in bulk.id_filters(("p.facility_id", "u.facility_id"), ids):
             cursor.execute(
                 f"SELECT DISTINCT u.facility_id FROM {memberships} u LEFT JOIN {table} p ON p.membership_id = u.id "
-                f"WHERE p.membership_id IS NULL AND {condition}",
-                params,
+                f"AND {rows} WHERE p.membership_id IS NULL AND {members}",
+                [*row_params, *member_params],
             )
             missing.update(row[0] for row in cursor.fetchall())
     refresh(missing)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 from import_export.fields import Field
 
-from cpdash.imports import DayWidget, ImportRow, RecordResource, TextCell, cell_text
+from cpdash.imports import DayWidget, ImportRow, RecordResource, TextWidget, cell_text
 from facilities.reference_resources import MAX_REFERENCE_ROWS
 from programmes.models import Phase, Programme
 
@@ -39,7 +39,7 @@ def _column(name: str, widget: widgets.Widget) -> Field:
     return Field(attribute=name, column_name=name, widget=widget)
 
 
-class SlugCell(TextCell):
+class SlugCell(TextWidget):
     """A programme's slug: letters, digits, "-" and "_"."""
 
     def clean(self, value, row=None, **kwargs) -> str:
@@ -86,11 +86,11 @@ def _check_dates(row: ImportRow) -> None:
 class ProgrammeResource(RecordResource):
     """Programmes, by slug."""
 
-    slug = _column("slug", SlugCell(50, _("Missing slug.")))
-    name = _column("name", TextCell(200, _("Missing name.")))
+    slug = _column("slug", SlugCell(_("Missing slug."), max_length=50))
+    name = _column("name", TextWidget(_("Missing name."), max_length=200))
     starts_on = _column("starts_on", DayWidget())
     ends_on = _column("ends_on", DayWidget())
-    description = _column("description", TextCell(None))
+    description = _column("description", TextWidget())
 
     model = Programme
     record_fields = {
@@ -129,7 +129,7 @@ class PhaseResource(RecordResource):
     """Phases, by programme (its slug) and name."""
 
     programme = _column("programme", ProgrammeCell(_("Missing programme (its slug).")))
-    name = _column("name", TextCell(100, _("Missing name.")))
+    name = _column("name", TextWidget(_("Missing name."), max_length=100))
     starts_on = _column("starts_on", DayWidget())
     ends_on = _column("ends_on", DayWidget())
 

@@ -50,14 +50,13 @@ from cpdash.imports import (
     PendingChildren,
     RecordResult,
     RowProblem,
-    TextCell,
+    TextWidget,
+    WholeNumberWidget,
     alias_key,
-    bounded_count,
     cell_text,
     exact_key,
 )
 from cpdash.imports import row_problems as _row_problems
-from cpdash.text import is_ascii_digits
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
@@ -82,7 +81,7 @@ from programmes.models import (
     VerifiedSavingStep,
 )
 
-__all__ = ["NEW", "SKIP", "UPDATE", "Child", "RecordResult", "TextCell"]  # shared with cpdash.imports
+__all__ = ["NEW", "SKIP", "UPDATE", "Child", "RecordResult", "TextWidget"]  # shared with cpdash.imports
 
 # Vietnamese names of the choices, folded (see cpdash.imports.alias_key), as the
 # department's spreadsheets write them. Codes and English labels are always accepted.
@@ -276,23 +275,6 @@ class PastDayCell(DayWidget):
         return day
 
 
-class CountCell(widgets.Widget):
-    """A whole number from 0 to MAX_COUNT, or None for an empty cell."""
-
-    def clean(self, value, row=None, **kwargs) -> int | None:
-        text = cell_text(value)
-        if not text:
-            return None
-        if re.fullmatch(r"-\d+(\.\d*)?", text):
-            raise ValueError(_("“%(value)s” is negative: write zero or more.") % {"value": text})
-        if not is_ascii_digits(text):
-            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
-        return bounded_count(text)
-
-    def render(self, value, obj=None, **kwargs) -> str:
-        return "" if value is None else str(value)
-
-
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
@@ -458,15 +440,15 @@ class OutreachActivityResource(RecordResource):
             _("Missing kind."),
         ),
     )
-    title = _column("title", TextCell(255, _("Missing title.")))
+    title = _column("title", TextWidget(_("Missing title."), max_length=255))
     held_on = _column("held_on", PastDayCell(_("Missing date.")))
-    organiser = _column("organiser", TextCell(200))
+    organiser = _column("organiser", TextWidget(max_length=200))
     unit = _column("unit", _unit_cell())
-    venue = _column("venue", TextCell(200))
-    participants = _column("participants", CountCell())
-    quantity = _column("quantity", CountCell())
+    venue = _column("venue", TextWidget(max_length=200))
+    participants = _column("participants", WholeNumberWidget())
+    quantity = _column("quantity", WholeNumberWidget())
     facility_code = _column("facility_code", FacilityCell())
-    people = _column("people", CountCell())
+    people = _column("people", WholeNumberWidget())
 
     model = OutreachActivity
     record_fields = {
@@ -548,15 +530,15 @@ class SurveyResource(RecordResource):
 
     facility_code = _column("facility_code", FacilityCell(_("Missing facility code.")))
     surveyed_on = _column("surveyed_on", PastDayCell(_("Missing date.")))
-    surveyors = _column("surveyors", TextCell(255))
-    findings = _column("findings", TextCell(None))
+    surveyors = _column("surveyors", TextWidget(max_length=255))
+    findings = _column("findings", TextWidget())
     option_category = _column(
         "option_category",
         ChoiceCell(
             OptionCategory, "option_category", _("Unknown option category “%(value)s”: use one of %(choices)s.")
         ),
     )
-    option_description = _column("option_description", TextCell(500))
+    option_description = _column("option_description", TextWidget(max_length=500))
     option_state = _column(
         "option_state",
         ChoiceCell(CPOption.State, "option_state", _("Unknown option state “%(value)s”: use one of %(choices)s.")),
@@ -568,7 +550,7 @@ class SurveyResource(RecordResource):
         ),
     )
     support_given_on = _column("support_given_on", PastDayCell())
-    support_description = _column("support_description", TextCell(500))
+    support_description = _column("support_description", TextWidget(max_length=500))
 
     column_labels = {
         "option_category": _("Option category"),
@@ -697,7 +679,7 @@ class SolutionResource(RecordResource):
         "category",
         ChoiceCell(OptionCategory, "option_category", _("Unknown category “%(value)s”: use one of %(choices)s.")),
     )
-    description = _column("description", TextCell(500, _("Missing description.")))
+    description = _column("description", TextWidget(_("Missing description."), max_length=500))
     stage = _column("stage", ChoiceCell(Stage, "stage", _("Unknown stage “%(value)s”: use one of %(choices)s.")))
     verified_on = _column("verified_on", PastDayCell())
     investment = _column("investment", AmountCell(_decimal_field(Solution, "investment")))
@@ -708,7 +690,7 @@ class SolutionResource(RecordResource):
         ChoiceCell(Resource, "resource", _("Unknown resource “%(value)s”: use one of %(choices)s.")),
     )
     unit = _column("unit", MeasureUnitCell())
-    product_unit = _column("product_unit", TextCell(50))
+    product_unit = _column("product_unit", TextWidget(max_length=50))
     baseline = _column("baseline", AmountCell(_decimal_field(ResourceSaving, "baseline")))
     after = _column("after", AmountCell(_decimal_field(ResourceSaving, "after")))
     saved_percent = _column("saved_percent", PercentCell(_decimal_field(ResourceSaving, "reported_percent")))
@@ -921,8 +903,8 @@ class SpecialistResource(RecordResource):
     """One row per specialist, found by unit, name and appointment date."""
 
     unit = _column("unit", _unit_cell(_("Missing administrative unit.")))
-    name = _column("name", TextCell(150, _("Missing name.")))
-    position = _column("position", TextCell(150))
+    name = _column("name", TextWidget(_("Missing name."), max_length=150))
+    position = _column("position", TextWidget(max_length=150))
     appointed_on = _column("appointed_on", PastDayCell(_("Missing date.")))
     left_on = _column("left_on", PastDayCell())
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 from import_export.fields import Field
 
-from cpdash.imports import AliasWidget, DayWidget, ImportRow, NameIndex, NameWidget, RecordResource, TextCell
+from cpdash.imports import AliasWidget, DayWidget, ImportRow, NameIndex, NameWidget, RecordResource, TextWidget
 from cpdash.imports import exact_key as _exact_key
 from facilities.models import AdministrativeUnit, Sector
 from facilities.reference_resources import MAX_REFERENCE_ROWS, UnitCell
@@ -71,7 +71,7 @@ class TargetResource(RecordResource):
     """Targets, by phase, indicator and scope (sector, unit, area type, resource)."""
 
     programme = _column("programme", ProgrammeCell(_("Missing programme (its slug).")))
-    phase = _column("phase", TextCell(100, _("Missing phase.")))
+    phase = _column("phase", TextWidget(_("Missing phase."), max_length=100))
     indicator = _column(
         "indicator",
         ChoiceCell(
@@ -80,7 +80,7 @@ class TargetResource(RecordResource):
     )
     target_min = _column("target_min", _amount("target_min"))
     target_max = _column("target_max", _amount("target_max"))
-    unit = _column("unit", TextCell(10))
+    unit = _column("unit", TextWidget(max_length=10))
     deadline = _column("deadline", DayWidget())
     baseline_value = _column("baseline_value", _amount("baseline_value"))
     baseline_on = _column("baseline_on", DayWidget())

@@ -193,6 +193,26 @@ def test_chunks_give_the_same_result_as_one(register, admin_user, monkeypatch, m
     assert Facility.objects.count() == Facility.history.count() == FacilityPathway.objects.count() == 7
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_bad_cell_repeated_across_chunks_is_reported_on_each_row(register, admin_user, monkeypatch, mode):
+    """Cells are read column by column, each distinct cell once per chunk: every row still
+    gets its own problem, with its own row number and the same message."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    rows = [good_row("F1", sector="Hóa chất"), good_row("F2"), good_row("F3", sector="Hóa chất")]
+    rows += [good_row("F4", sector="Hóa chất", opened_on="soon")]
+
+    result = run(rows, user=admin_user, mode=mode)
+
+    unknown = "Unknown sector “Hóa chất”."
+    assert problems(result) == [
+        (2, "sector", unknown),
+        (4, "sector", unknown),
+        (5, "sector", unknown),
+        (5, "opened_on", "“soon” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
+    ]
+    assert not Facility.objects.exists()
+
+
 def test_a_dry_run_writes_nothing_and_counts_as_the_import(first_import):
     before = state()
     rows = [good_row("F1"), good_row("F2", name="Changed"), good_row("F9")]

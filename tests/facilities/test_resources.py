@@ -93,9 +93,10 @@ def test_exact_name_wins_over_a_folded_twin(register):
         ({"closed_on": "14/03/2010"}, "closed_on", "Closed on 2010-03-14, before it opened on 2010-03-15."),
         ({"kind": "company"}, "kind", "Unknown kind “company”: use enterprise, cooperative or household."),
         ({"employees": "12.5"}, "employees", "“12.5” is not a whole number."),
-        ({"employees": "-3"}, "employees", "“-3” is not a whole number."),
+        ({"employees": "-3"}, "employees", "“-3” is negative: write zero or more."),
         ({"in_scope": "maybe"}, "in_scope", "“maybe” is not yes or no."),
         ({"code": "X" * 21}, "code", "Ensure this value has at most 20 characters (it has 21)."),
+        ({"name": "N" * 256}, "name", "Ensure this value has at most 255 characters (it has 256)."),
         ({"area_type": "kcn"}, "area_type", "“Bát Tràng” is a craft village (làng nghề), not a industrial zone (KCN)."),
         ({"production_area": ""}, "area_type", "An area type needs a production area."),
         (
