@@ -1100,10 +1100,14 @@ class RecordResource(resources.Resource):
             for action in ("add", "change")
         )
 
-    def __init__(self, *, progress: Callable[[], object] | None = None, **kwargs):
-        """``progress`` is called once per row read (a background job's counts: jobs.imports)."""
+    def __init__(
+        self, *, progress: Callable[[], object] | None = None, phase: Callable[[str], object] | None = None, **kwargs
+    ):
+        """``progress`` is called once per row read (a background job's counts: jobs.imports),
+        ``phase`` with what the import does after its last row (the job's page shows it)."""
         super().__init__(**kwargs)
         self._progress = progress
+        self._phase = phase or (lambda text: None)
 
     @classmethod
     def template_dataset(cls) -> tablib.Dataset:
@@ -1199,6 +1203,7 @@ class RecordResource(resources.Resource):
             self._read_cells(row)
             self.check_row(row)
             progress()
+        self._phase(gettext("Finishing: matching the stored records"))
         records = self._group(filled)
         if not dry_run:
             lock_imports_of(self.model, using=router.db_for_write(self.model))
@@ -1211,6 +1216,7 @@ class RecordResource(resources.Resource):
             self._add_row_result(result, row)
         if result.has_validation_errors() or dry_run:
             return result
+        self._phase(gettext("Finishing: saving the records and the pathway"))
         try:
             self.write(records, pending)
         except IntegrityError:
@@ -1227,6 +1233,7 @@ class RecordResource(resources.Resource):
             result.append_base_error(Error(ValueError(message % {"error": error})))
             return result
         # A large file: fresh planner statistics for what it wrote (cpdash.database).
+        self._phase(gettext("Finishing: updating the database statistics"))
         analyze_bulk(len(filled), *self.analyzed_models())
         result.added = [r.obj for r in records if r.status == NEW]
         result.changed = [r.obj for r in records if r.status != NEW and (r.changed or r.children_touched)]

@@ -29,8 +29,7 @@ def _summary(result: Result) -> dict:
 FACILITY_IMPORT = ImportKind(
     name="facilities.import",
     title=gettext_lazy("Facility list"),
-    # FacilityResource takes no ``phase`` yet: until it reports its own steps the page says ``finishing``.
-    resource=lambda progress, phase: FacilityResource(progress=progress, html_diff=False),
+    resource=lambda progress, phase: FacilityResource(progress=progress, phase=phase, html_diff=False),
     problems=row_problems,
     summary=_summary,
     permissions=("facilities.import_facility",),

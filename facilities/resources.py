@@ -319,10 +319,19 @@ class FacilityResource(resources.ModelResource):
         use_transactions = True
         name = _("Facility list")
 
-    def __init__(self, *, progress: Callable[[], object] | None = None, html_diff: bool = True, **kwargs):
-        """``progress`` is called once per row read; ``html_diff=False`` skips the
-        preview's HTML (the command has no page to show it on)."""
+    def __init__(
+        self,
+        *,
+        progress: Callable[[], object] | None = None,
+        phase: Callable[[str], object] | None = None,
+        html_diff: bool = True,
+        **kwargs,
+    ):
+        """``progress`` is called once per row read, ``phase`` with what a confirmed import does
+        after its last row (a background job's page shows it: jobs.progress.Progress.phase);
+        ``html_diff=False`` skips the preview's HTML (the command has no page to show it on)."""
         super().__init__(**kwargs)
+        self._phase = phase or (lambda text: None)
         # Own copy: import-export writes to _meta during an import (store_instance),
         # which would otherwise leak into every later import of this class.
         self._meta = copy.copy(self._meta)
@@ -385,12 +394,15 @@ class FacilityResource(resources.ModelResource):
             failed = result.has_errors() or result.has_validation_errors()
             if self._version is not None and not failed:
                 self._version.finish(result.register_changes)
+                # The commit checks every written row's references: most of a large import's last minute.
+                self._phase(gettext("Finishing: checking and saving what was written"))
             if dry_run or failed:
                 transaction.set_rollback(True)
                 self._version = None
         result.register_version = self._version
         if not (dry_run or result.has_errors() or result.has_validation_errors()):
             written = result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE]
+            self._phase(gettext("Finishing: updating the database statistics"))
             analyze_bulk(written, *with_history([Facility]))
         return result
 

@@ -32,8 +32,7 @@ def _import_kind(resource_class: type[RecordResource]) -> ImportKind:
     return ImportKind(
         name=f"programmes.import.{opts.model_name}",
         title=resource_class._meta.name,
-        # The resources take no ``phase`` yet: until they report their own steps the page says ``finishing``.
-        resource=lambda progress, phase: resource_class(progress=progress),
+        resource=lambda progress, phase: resource_class(progress=progress, phase=phase),
         problems=lambda result: row_problems(result, resource_class),
         summary=_summary,
         permissions=(f"{opts.app_label}.{codename}", *resource_class.import_permissions()),

@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from cpdash import database as db
 from facilities.models import Facility, UnitMembership
-from facilities.resources import COLUMNS, FacilityCSV, FacilityFileError, FacilityXLSX, template_dataset
+from facilities.resources import (
+    COLUMNS,
+    FacilityCSV,
+    FacilityFileError,
+    FacilityResource,
+    FacilityXLSX,
+    template_dataset,
+)
 from programmes.models import FacilityPathway
 from tests import builders
 from tests.facilities.conftest import csv_bytes, good_row, problems, rows_of, run_import, xlsx_bytes
@@ -359,3 +366,15 @@ def test_a_large_import_analyses_the_tables_it_wrote(register, monkeypatch, rows
     statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
     tables = f'"{Facility._meta.db_table}", "{Facility.history.model._meta.db_table}"'
     assert statements == ([f"ANALYZE {tables}"] if analysed else [])
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_confirmed_import_says_what_it_does_after_its_last_row(register, dry_run):
+    """What a background job's page shows once every row is read (jobs.progress.Progress.phase):
+    the commit's checks, then the statistics; a check (dry run) writes and says nothing."""
+    said = []
+    dataset = FacilityCSV().create_dataset(csv_bytes([good_row("F1"), good_row("F2")]))
+    result = FacilityResource(phase=said.append).import_data(dataset, dry_run=dry_run)
+    assert not result.has_validation_errors()
+    expected = ["Finishing: checking and saving what was written", "Finishing: updating the database statistics"]
+    assert said == ([] if dry_run else expected)

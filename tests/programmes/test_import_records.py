@@ -1124,3 +1124,14 @@ def test_surveys_need_no_invented_description_or_support_date(records_register):
     again = run(SurveyResource, rows)
     assert problems(again, SurveyResource) == [] and stored_counts() == before
     assert (CPOption.objects.count(), TechnicalSupport.objects.count()) == (2, 1)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_import_says_what_it_does_after_its_last_row(records_register, dry_run):
+    """What a background job's page shows once every row is read (jobs.progress.Progress.phase)."""
+    said = []
+    dataset = CSVFormat().create_dataset(table_bytes(OutreachActivityResource, [activity_row()]))
+    result = OutreachActivityResource(phase=said.append).import_data(dataset, dry_run=dry_run)
+    assert not result.has_validation_errors()
+    confirmed = ["Finishing: saving the records and the pathway", "Finishing: updating the database statistics"]
+    assert said == ["Finishing: matching the stored records"] + ([] if dry_run else confirmed)
