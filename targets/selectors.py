@@ -788,7 +788,10 @@ def savings_by_resource(
         relations[f"reached_step{i}"] = saving_reached(minimum, resource)
         conditions[f"measured{i}"] = scope & counted_q(as_of) & Q(**{f"measured_step{i}__since__lte": as_of})
         conditions[f"reached{i}"] = scope & counted_q(as_of) & Q(**{f"reached_step{i}__since__lte": as_of})
-    counts = _aggregate(facilities_in_scope().annotate(**relations), {}, conditions)
+    # Every count needs a saving step, and a row with one has a first measured day: only those
+    # rows (a few percent of the register) are joined to the steps and counted.
+    rows = facilities_in_scope().filter(measured_on__isnull=False)
+    counts = _aggregate(rows.annotate(**relations), {}, conditions)
     answers = _quartiles([_QuartileRequest(as_of, resource, scope) for resource in resources])
     stats = []
     for i, resource in enumerate(resources):
