@@ -16,7 +16,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -26,7 +26,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError, IntegrityError, router, transaction
-from django.db.models import Model
+from django.db.models import Model, TextChoices
 from django.utils import formats, translation
 from django.utils.formats import number_format
 from django.utils.text import capfirst
@@ -658,43 +658,67 @@ class TextWidget(widgets.Widget):
 
 
 class AliasWidget(widgets.Widget):
-    """A choice written as its value, a folded alias ("_" and "-" read as spaces), or,
-    when the aliases' values are TextChoices members, their label in any of the site's
-    languages (what the downloadable template's drop-down offers); shown by its label."""
+    """A choice, written as its value, its label in any of the site's languages (what the
+    downloadable template's drop-down offers) or one of ``aliases`` (spellings → value, such
+    as the Vietnamese names the department's sheets use); case, spacing, diacritics, "_"
+    and "-" do not matter. Shown by its label in the current language.
 
-    def __init__(self, aliases: dict[str, str], invalid: str, default: str | None = None):
+    ``choices``: the TextChoices the cell picks from (else the aliases' values).
+    ``invalid`` may name %(value)s (the cell) and %(choices)s (the values, comma separated).
+    An empty cell is refused with ``missing`` if given, else read as ``default``.
+    Every import reads its choices with this widget."""
+
+    def __init__(
+        self,
+        aliases: Mapping[str, str],
+        invalid: str,
+        default: str | None = None,
+        *,
+        choices: type[TextChoices] | None = None,
+        missing: str | None = None,
+    ):
         super().__init__()
-        self.aliases = aliases
+        self.aliases = {alias_key(spelling): value for spelling, value in aliases.items()}
+        self.choices = choices
         self.invalid = invalid
         self.default = default
-        self._all: dict[str, str] | None = None  # aliases and labels, built on first use
+        self.missing = missing
+        self._all: dict[str, str] | None = None  # every spelling, built on first use
+
+    def values(self) -> list[str]:
+        """The values a cell may name, in order."""
+        return list(self.choices) if self.choices else list(dict.fromkeys(self.aliases.values()))
 
     def all_aliases(self) -> dict[str, str]:
+        """Folded spelling → value: the aliases, the labels in every language, the values."""
         if self._all is None:
             found = dict(self.aliases)
             for language, _name in settings.LANGUAGES:
                 with translation.override(language):
-                    found.update({alias_key(label): value for value, label in self.labels().items()})
+                    found.update({alias_key(str(v.label)): v for v in self.values() if hasattr(v, "label")})
+            found.update({alias_key(str(value)): value for value in self.values()})
             self._all = found
         return self._all
 
     def labels(self) -> dict[str, str]:
-        """Value → label in the current language, in the aliases' order (choices without labels: none)."""
-        return {str(v): str(v.label) for v in dict.fromkeys(self.aliases.values()) if hasattr(v, "label")}
+        """Value → label in the current language, in order (choices without labels: none)."""
+        return {str(v): str(v.label) for v in self.values() if hasattr(v, "label")}
 
     def choice_labels(self) -> list[str]:
         """What a cell may say, in the current language: the labels, else the values."""
-        return list(self.labels().values()) or [str(v) for v in dict.fromkeys(self.aliases.values())]
+        return list(self.labels().values()) or [str(v) for v in self.values()]
 
     def clean(self, value, row=None, **kwargs) -> str | None:
         text = cell_text(value)
         if not text:
+            if self.missing:
+                raise ValueError(self.missing)
             return self.default
-        key = alias_key(text)
-        aliases = self.aliases if key in self.aliases else self.all_aliases()
-        if key not in aliases:
-            raise ValueError(self.invalid % {"value": text})
-        return aliases[key]
+        found = self.all_aliases().get(alias_key(text))
+        if found is None:
+            choices = ", ".join(str(v) for v in self.values())
+            raise ValueError(self.invalid % {"value": text, "choices": choices})
+        return found
 
     def render(self, value, obj=None, **kwargs) -> str:
         if value is None or value == "":
