@@ -469,13 +469,16 @@ class ImportForm(import_forms.ImportForm):
 IMPORT_REASON = "import"  # change reason of the history entries an import writes
 
 
-def create_with_history(objs: Sequence[Model], model: type[Model], user, batch_size: int | None = None) -> None:
+def create_with_history(
+    objs: Sequence[Model], model: type[Model], user, batch_size: int | None = None, *, history: bool = True
+) -> None:
     """INSERT ``objs`` (cpdash.bulk: COPY in chunks on PostgreSQL) and give them their new
     primary keys, then one history entry each ("+", by ``user``, reason "import") in one
     INSERT … SELECT per chunk: the queries do not grow with the rows, and no history entry
     is built in Python. ``user`` None: the signed-in user of the request, if any. A
     relation to an object stored earlier in the same write (a survey's new option) takes
-    that object's new id. ``batch_size`` is ignored (cpdash.bulk chooses its chunks)."""
+    that object's new id. ``batch_size`` is ignored (cpdash.bulk chooses its chunks).
+    ``history=False``: no history entries (``load_demo``'s data, written by no one)."""
     objs = list(objs)
     if not objs:
         return
@@ -494,7 +497,8 @@ def create_with_history(objs: Sequence[Model], model: type[Model], user, batch_s
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = using
-    bulk.write_history(model, ids, "+", user, IMPORT_REASON, using=using)
+    if history:
+        bulk.write_history(model, ids, "+", user, IMPORT_REASON, using=using)
 
 
 def _link_saved_relations(objs: Sequence[Model], fields: Sequence) -> None:
@@ -517,10 +521,17 @@ def _link_saved_relations(objs: Sequence[Model], fields: Sequence) -> None:
 
 
 def update_with_history(
-    objs: Sequence[Model], model: type[Model], fields: Sequence[str], user, batch_size: int | None = None
+    objs: Sequence[Model],
+    model: type[Model],
+    fields: Sequence[str],
+    user,
+    batch_size: int | None = None,
+    *,
+    history: bool = True,
 ) -> None:
     """UPDATE ``fields`` of ``objs`` (cpdash.bulk: ``UPDATE … FROM unnest`` in chunks on
-    PostgreSQL) plus one history entry per object ("~"), as create_with_history."""
+    PostgreSQL) plus one history entry per object ("~"), as create_with_history (and, as
+    there, none with ``history=False``)."""
     objs = list(objs)
     if not objs or not fields:
         return
@@ -529,7 +540,62 @@ def update_with_history(
     attnames = [field.attname for field in model_fields]
     _link_saved_relations(objs, model_fields)
     bulk.update(model, attnames, [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs], using=using)
-    bulk.write_history(model, [obj.pk for obj in objs], "~", user, IMPORT_REASON, using=using)
+    if history:
+        bulk.write_history(model, [obj.pk for obj in objs], "~", user, IMPORT_REASON, using=using)
+
+
+@dataclass
+class KeyedWrite:
+    """What write_by_key() did to a table."""
+
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    stale: list[int] = field(default_factory=list)  # ids of the table's rows not written
+
+
+def write_by_key(
+    model: type[Model], objs: Sequence[Model], key: Sequence[str], user=None, *, history: bool = True
+) -> KeyedWrite:
+    """Save ``objs`` (unsaved instances of ``model``) by natural key, the fields named in
+    ``key``: insert the new and update the changed (every field) through create_with_history
+    and update_with_history, leave the unchanged rows as they are; each object gets the id of
+    its row (unchanged rows keep theirs). A foreign key may point at an object saved earlier,
+    in the same load too. The table's rows that no object names, and all but the oldest of
+    rows sharing a key, are reported (``stale``) and left alone. ValueError for a key two
+    objects share. Reads the whole table once: for tables of demo size (``load_demo``), not
+    the register's imports (facilities/resources.py, RecordResource)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    key_attnames = [model._meta.get_field(name).attname for name in key]
+    _link_saved_relations(objs, fields)
+    for obj in objs:
+        if isinstance(obj, Searchable):
+            obj.refresh_search_text()  # bulk writes skip Searchable.save()
+    stored: dict[tuple, dict] = {}
+    stale: list[int] = []
+    for row in model._default_manager.order_by("pk").values("pk", *(f.attname for f in fields)):
+        row_key = tuple(row[name] for name in key_attnames)
+        if row_key in stored:
+            stale.append(row["pk"])
+        else:
+            stored[row_key] = row
+    new, changed, seen = [], [], set()
+    for obj in objs:
+        obj_key = tuple(getattr(obj, name) for name in key_attnames)
+        if obj_key in seen:
+            raise ValueError(f"{model.__name__}: the key {obj_key} is given twice")
+        seen.add(obj_key)
+        row = stored.get(obj_key)
+        if row is None:
+            new.append(obj)
+            continue
+        obj.pk, obj._state.adding = row["pk"], False
+        if any(getattr(obj, f.attname) != row[f.attname] for f in fields):
+            changed.append(obj)
+    create_with_history(new, model, user, history=history)
+    update_with_history(changed, model, [f.name for f in fields], user, history=history)
+    stale = [row["pk"] for row_key, row in stored.items() if row_key not in seen] + stale
+    return KeyedWrite(total=len(objs), created=len(new), updated=len(changed), stale=stale)
 
 
 # --- Reading one cell -------------------------------------------------------
@@ -1203,6 +1269,7 @@ class RecordResource(resources.Resource):
 
     def _import(self, dataset: tablib.Dataset, dry_run: bool, **kwargs) -> "RecordResult":
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
+        self._history = kwargs.get("history", True)  # False: no history entries (load_demo's data)
         result = self.get_result_class()()
         result.diff_headers = self.columns()
         headers = self.read_headers(dataset.headers or [])
@@ -1487,11 +1554,11 @@ class RecordResource(resources.Resource):
         for obj in new:
             if isinstance(obj, Searchable):
                 obj.refresh_search_text()  # bulk_create skips Searchable.save()
-        create_with_history(new, self.model, self._user)
+        create_with_history(new, self.model, self._user, history=self._history)
         changed = [r for r in records if r.status == UPDATE]
         if changed:
             fields = sorted(set().union(*(r.changed for r in changed)))
-            update_with_history([r.obj for r in changed], self.model, fields, self._user)
+            update_with_history([r.obj for r in changed], self.model, fields, self._user, history=self._history)
         for model, children in pending.items():
-            create_with_history(children.create, model, self._user)
-            update_with_history(children.update, model, sorted(children.fields), self._user)
+            create_with_history(children.create, model, self._user, history=self._history)
+            update_with_history(children.update, model, sorted(children.fields), self._user, history=self._history)
