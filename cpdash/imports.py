@@ -16,7 +16,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -26,7 +26,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError, IntegrityError, router, transaction
-from django.db.models import Model
+from django.db.models import Model, TextChoices
 from django.utils import formats, translation
 from django.utils.formats import number_format
 from django.utils.text import capfirst
@@ -469,13 +469,16 @@ class ImportForm(import_forms.ImportForm):
 IMPORT_REASON = "import"  # change reason of the history entries an import writes
 
 
-def create_with_history(objs: Sequence[Model], model: type[Model], user, batch_size: int | None = None) -> None:
+def create_with_history(
+    objs: Sequence[Model], model: type[Model], user, batch_size: int | None = None, *, history: bool = True
+) -> None:
     """INSERT ``objs`` (cpdash.bulk: COPY in chunks on PostgreSQL) and give them their new
     primary keys, then one history entry each ("+", by ``user``, reason "import") in one
     INSERT … SELECT per chunk: the queries do not grow with the rows, and no history entry
     is built in Python. ``user`` None: the signed-in user of the request, if any. A
     relation to an object stored earlier in the same write (a survey's new option) takes
-    that object's new id. ``batch_size`` is ignored (cpdash.bulk chooses its chunks)."""
+    that object's new id. ``batch_size`` is ignored (cpdash.bulk chooses its chunks).
+    ``history=False``: no history entries (``load_demo``'s data, written by no one)."""
     objs = list(objs)
     if not objs:
         return
@@ -494,7 +497,8 @@ def create_with_history(objs: Sequence[Model], model: type[Model], user, batch_s
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = using
-    bulk.write_history(model, ids, "+", user, IMPORT_REASON, using=using)
+    if history:
+        bulk.write_history(model, ids, "+", user, IMPORT_REASON, using=using)
 
 
 def _link_saved_relations(objs: Sequence[Model], fields: Sequence) -> None:
@@ -517,10 +521,17 @@ def _link_saved_relations(objs: Sequence[Model], fields: Sequence) -> None:
 
 
 def update_with_history(
-    objs: Sequence[Model], model: type[Model], fields: Sequence[str], user, batch_size: int | None = None
+    objs: Sequence[Model],
+    model: type[Model],
+    fields: Sequence[str],
+    user,
+    batch_size: int | None = None,
+    *,
+    history: bool = True,
 ) -> None:
     """UPDATE ``fields`` of ``objs`` (cpdash.bulk: ``UPDATE … FROM unnest`` in chunks on
-    PostgreSQL) plus one history entry per object ("~"), as create_with_history."""
+    PostgreSQL) plus one history entry per object ("~"), as create_with_history (and, as
+    there, none with ``history=False``)."""
     objs = list(objs)
     if not objs or not fields:
         return
@@ -529,7 +540,62 @@ def update_with_history(
     attnames = [field.attname for field in model_fields]
     _link_saved_relations(objs, model_fields)
     bulk.update(model, attnames, [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs], using=using)
-    bulk.write_history(model, [obj.pk for obj in objs], "~", user, IMPORT_REASON, using=using)
+    if history:
+        bulk.write_history(model, [obj.pk for obj in objs], "~", user, IMPORT_REASON, using=using)
+
+
+@dataclass
+class KeyedWrite:
+    """What write_by_key() did to a table."""
+
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    stale: list[int] = field(default_factory=list)  # ids of the table's rows not written
+
+
+def write_by_key(
+    model: type[Model], objs: Sequence[Model], key: Sequence[str], user=None, *, history: bool = True
+) -> KeyedWrite:
+    """Save ``objs`` (unsaved instances of ``model``) by natural key, the fields named in
+    ``key``: insert the new and update the changed (every field) through create_with_history
+    and update_with_history, leave the unchanged rows as they are; each object gets the id of
+    its row (unchanged rows keep theirs). A foreign key may point at an object saved earlier,
+    in the same load too. The table's rows that no object names, and all but the oldest of
+    rows sharing a key, are reported (``stale``) and left alone. ValueError for a key two
+    objects share. Reads the whole table once: for tables of demo size (``load_demo``), not
+    the register's imports (facilities/resources.py, RecordResource)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    key_attnames = [model._meta.get_field(name).attname for name in key]
+    _link_saved_relations(objs, fields)
+    for obj in objs:
+        if isinstance(obj, Searchable):
+            obj.refresh_search_text()  # bulk writes skip Searchable.save()
+    stored: dict[tuple, dict] = {}
+    stale: list[int] = []
+    for row in model._default_manager.order_by("pk").values("pk", *(f.attname for f in fields)):
+        row_key = tuple(row[name] for name in key_attnames)
+        if row_key in stored:
+            stale.append(row["pk"])
+        else:
+            stored[row_key] = row
+    new, changed, seen = [], [], set()
+    for obj in objs:
+        obj_key = tuple(getattr(obj, name) for name in key_attnames)
+        if obj_key in seen:
+            raise ValueError(f"{model.__name__}: the key {obj_key} is given twice")
+        seen.add(obj_key)
+        row = stored.get(obj_key)
+        if row is None:
+            new.append(obj)
+            continue
+        obj.pk, obj._state.adding = row["pk"], False
+        if any(getattr(obj, f.attname) != row[f.attname] for f in fields):
+            changed.append(obj)
+    create_with_history(new, model, user, history=history)
+    update_with_history(changed, model, [f.name for f in fields], user, history=history)
+    stale = [row["pk"] for row_key, row in stored.items() if row_key not in seen] + stale
+    return KeyedWrite(total=len(objs), created=len(new), updated=len(changed), stale=stale)
 
 
 # --- Reading one cell -------------------------------------------------------
@@ -658,43 +724,67 @@ class TextWidget(widgets.Widget):
 
 
 class AliasWidget(widgets.Widget):
-    """A choice written as its value, a folded alias ("_" and "-" read as spaces), or,
-    when the aliases' values are TextChoices members, their label in any of the site's
-    languages (what the downloadable template's drop-down offers); shown by its label."""
+    """A choice, written as its value, its label in any of the site's languages (what the
+    downloadable template's drop-down offers) or one of ``aliases`` (spellings → value, such
+    as the Vietnamese names the department's sheets use); case, spacing, diacritics, "_"
+    and "-" do not matter. Shown by its label in the current language.
 
-    def __init__(self, aliases: dict[str, str], invalid: str, default: str | None = None):
+    ``choices``: the TextChoices the cell picks from (else the aliases' values).
+    ``invalid`` may name %(value)s (the cell) and %(choices)s (the values, comma separated).
+    An empty cell is refused with ``missing`` if given, else read as ``default``.
+    Every import reads its choices with this widget."""
+
+    def __init__(
+        self,
+        aliases: Mapping[str, str],
+        invalid: str,
+        default: str | None = None,
+        *,
+        choices: type[TextChoices] | None = None,
+        missing: str | None = None,
+    ):
         super().__init__()
-        self.aliases = aliases
+        self.aliases = {alias_key(spelling): value for spelling, value in aliases.items()}
+        self.choices = choices
         self.invalid = invalid
         self.default = default
-        self._all: dict[str, str] | None = None  # aliases and labels, built on first use
+        self.missing = missing
+        self._all: dict[str, str] | None = None  # every spelling, built on first use
+
+    def values(self) -> list[str]:
+        """The values a cell may name, in order."""
+        return list(self.choices) if self.choices else list(dict.fromkeys(self.aliases.values()))
 
     def all_aliases(self) -> dict[str, str]:
+        """Folded spelling → value: the aliases, the labels in every language, the values."""
         if self._all is None:
             found = dict(self.aliases)
             for language, _name in settings.LANGUAGES:
                 with translation.override(language):
-                    found.update({alias_key(label): value for value, label in self.labels().items()})
+                    found.update({alias_key(str(v.label)): v for v in self.values() if hasattr(v, "label")})
+            found.update({alias_key(str(value)): value for value in self.values()})
             self._all = found
         return self._all
 
     def labels(self) -> dict[str, str]:
-        """Value → label in the current language, in the aliases' order (choices without labels: none)."""
-        return {str(v): str(v.label) for v in dict.fromkeys(self.aliases.values()) if hasattr(v, "label")}
+        """Value → label in the current language, in order (choices without labels: none)."""
+        return {str(v): str(v.label) for v in self.values() if hasattr(v, "label")}
 
     def choice_labels(self) -> list[str]:
         """What a cell may say, in the current language: the labels, else the values."""
-        return list(self.labels().values()) or [str(v) for v in dict.fromkeys(self.aliases.values())]
+        return list(self.labels().values()) or [str(v) for v in self.values()]
 
     def clean(self, value, row=None, **kwargs) -> str | None:
         text = cell_text(value)
         if not text:
+            if self.missing:
+                raise ValueError(self.missing)
             return self.default
-        key = alias_key(text)
-        aliases = self.aliases if key in self.aliases else self.all_aliases()
-        if key not in aliases:
-            raise ValueError(self.invalid % {"value": text})
-        return aliases[key]
+        found = self.all_aliases().get(alias_key(text))
+        if found is None:
+            choices = ", ".join(str(v) for v in self.values())
+            raise ValueError(self.invalid % {"value": text, "choices": choices})
+        return found
 
     def render(self, value, obj=None, **kwargs) -> str:
         if value is None or value == "":
@@ -1179,6 +1269,7 @@ class RecordResource(resources.Resource):
 
     def _import(self, dataset: tablib.Dataset, dry_run: bool, **kwargs) -> "RecordResult":
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
+        self._history = kwargs.get("history", True)  # False: no history entries (load_demo's data)
         result = self.get_result_class()()
         result.diff_headers = self.columns()
         headers = self.read_headers(dataset.headers or [])
@@ -1463,11 +1554,11 @@ class RecordResource(resources.Resource):
         for obj in new:
             if isinstance(obj, Searchable):
                 obj.refresh_search_text()  # bulk_create skips Searchable.save()
-        create_with_history(new, self.model, self._user)
+        create_with_history(new, self.model, self._user, history=self._history)
         changed = [r for r in records if r.status == UPDATE]
         if changed:
             fields = sorted(set().union(*(r.changed for r in changed)))
-            update_with_history([r.obj for r in changed], self.model, fields, self._user)
+            update_with_history([r.obj for r in changed], self.model, fields, self._user, history=self._history)
         for model, children in pending.items():
-            create_with_history(children.create, model, self._user)
-            update_with_history(children.update, model, sorted(children.fields), self._user)
+            create_with_history(children.create, model, self._user, history=self._history)
+            update_with_history(children.update, model, sorted(children.fields), self._user, history=self._history)

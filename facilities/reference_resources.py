@@ -394,14 +394,14 @@ class UnitResource(RecordResource):
             for record in ready:
                 record.obj.parent = _obj(self._parents.get(id(record)))
                 record.obj.refresh_search_text()
-            create_with_history([r.obj for r in ready], AdministrativeUnit, self._user)
+            create_with_history([r.obj for r in ready], AdministrativeUnit, self._user, history=self._history)
             waiting = [r for r in waiting if r not in ready]
         changed = [r for r in records if r.status == UPDATE and r.changed]
         if changed:
             fields = sorted(set().union(*(r.changed for r in changed)))
             for record in changed:
                 record.obj.parent = record.obj.parent  # the parent's id, now that it is stored
-            update_with_history([r.obj for r in changed], AdministrativeUnit, fields, self._user)
+            update_with_history([r.obj for r in changed], AdministrativeUnit, fields, self._user, history=self._history)
         self._write_predecessors(records)
 
     def _write_predecessors(self, records: list[ImportRecord]) -> None:

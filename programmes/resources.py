@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
 from django.db import models
 from django.db.models import Model
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import widgets
@@ -41,6 +41,7 @@ from cpdash.imports import (
     NEW,
     SKIP,
     UPDATE,
+    AliasWidget,
     Child,
     DayWidget,
     ImportRecord,
@@ -52,7 +53,6 @@ from cpdash.imports import (
     RowProblem,
     TextWidget,
     WholeNumberWidget,
-    alias_key,
     cell_text,
     exact_key,
 )
@@ -170,53 +170,6 @@ def _message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-class ChoiceCell(widgets.Widget):
-    """A choice written as its code, its English label, its label in the current
-    language, or a Vietnamese alias from VIETNAMESE_ALIASES; case, spacing,
-    "_"/"-" and diacritics do not matter. None for an empty cell."""
-
-    def __init__(self, choices: type[models.TextChoices], aliases: str, invalid: str, missing: str | None = None):
-        super().__init__()
-        self.choices = choices
-        self.extra = VIETNAMESE_ALIASES.get(aliases, {})
-        self.invalid = invalid  # with %(value)s and %(choices)s
-        self.missing = missing
-        self._aliases: dict[str, str] | None = None  # built on first use, in the request's language
-
-    def aliases(self) -> dict[str, str]:
-        """Folded spelling → code."""
-        found = {alias_key(key): value for key, value in self.extra.items()}
-        for language in ("en", translation.get_language() or "en"):
-            with translation.override(language):
-                found.update({alias_key(str(label)): value for value, label in self.choices.choices})
-        found.update({alias_key(value): value for value in self.choices.values})
-        return found
-
-    def clean(self, value, row=None, **kwargs) -> str | None:
-        text = cell_text(value)
-        if not text:
-            if self.missing:
-                raise ValueError(self.missing)
-            return None
-        if self._aliases is None:
-            self._aliases = self.aliases()
-        code = self._aliases.get(alias_key(text))
-        if code is None:
-            raise ValueError(self.invalid % {"value": text, "choices": ", ".join(self.choices.values)})
-        return code
-
-    def render(self, value, obj=None, **kwargs) -> str:
-        return str(self.choices(value).label) if value else ""
-
-    def labels(self) -> dict[str, str]:
-        """Code → label in the current language."""
-        return {value: str(label) for value, label in self.choices.choices}
-
-    def choice_labels(self) -> list[str]:
-        """What the downloadable template's drop-down offers (cpdash.imports.template_column)."""
-        return list(self.labels().values())
-
-
 #: "kWh/t", "kWh per tonne", "kWh trên tấn sản phẩm", "kg / 1.000 m vải": a unit, then what it is per.
 _PER = re.compile(r"(?P<unit>.+?)\s*(?:/|\s(?:per|trên|tren)\s)\s*(?P<per>.+)", re.IGNORECASE)
 
@@ -229,15 +182,19 @@ def split_per_unit(text: str) -> tuple[str, str]:
     return match["unit"].strip(), match["per"].strip()
 
 
-class MeasureUnitCell(ChoiceCell):
-    """A unit of consumption (MeasureUnit, spelled as ChoiceCell reads it), perhaps written
+class MeasureUnitCell(AliasWidget):
+    """A unit of consumption (MeasureUnit, spelled as AliasWidget reads it), perhaps written
     with what it is per ("kWh/t", "kWh per tonne", "kWh trên tấn sản phẩm"): the unit is
     read here; SolutionResource moves the rest to product_unit. ``per_column``: whether the
     file has a product_unit column (set per import); without one, an unknown unit's
     message says what to write where."""
 
     def __init__(self) -> None:
-        super().__init__(MeasureUnit, "measure_unit", _("Unknown unit “%(value)s”: use one of %(choices)s."))
+        super().__init__(
+            VIETNAMESE_ALIASES["measure_unit"],
+            _("Unknown unit “%(value)s”: use one of %(choices)s."),
+            choices=MeasureUnit,
+        )
         self.per_column = True
 
     def clean(self, value, row=None, **kwargs) -> str | None:
@@ -433,11 +390,11 @@ class OutreachActivityResource(RecordResource):
 
     kind = _column(
         "kind",
-        ChoiceCell(
-            OutreachActivity.Kind,
-            "activity_kind",
+        AliasWidget(
+            VIETNAMESE_ALIASES["activity_kind"],
             _("Unknown kind “%(value)s”: use one of %(choices)s."),
-            _("Missing kind."),
+            choices=OutreachActivity.Kind,
+            missing=_("Missing kind."),
         ),
     )
     title = _column("title", TextWidget(_("Missing title."), max_length=255))
@@ -534,19 +491,27 @@ class SurveyResource(RecordResource):
     findings = _column("findings", TextWidget())
     option_category = _column(
         "option_category",
-        ChoiceCell(
-            OptionCategory, "option_category", _("Unknown option category “%(value)s”: use one of %(choices)s.")
+        AliasWidget(
+            VIETNAMESE_ALIASES["option_category"],
+            _("Unknown option category “%(value)s”: use one of %(choices)s."),
+            choices=OptionCategory,
         ),
     )
     option_description = _column("option_description", TextWidget(max_length=500))
     option_state = _column(
         "option_state",
-        ChoiceCell(CPOption.State, "option_state", _("Unknown option state “%(value)s”: use one of %(choices)s.")),
+        AliasWidget(
+            VIETNAMESE_ALIASES["option_state"],
+            _("Unknown option state “%(value)s”: use one of %(choices)s."),
+            choices=CPOption.State,
+        ),
     )
     support_kind = _column(
         "support_kind",
-        ChoiceCell(
-            TechnicalSupport.Kind, "support_kind", _("Unknown kind of support “%(value)s”: use one of %(choices)s.")
+        AliasWidget(
+            VIETNAMESE_ALIASES["support_kind"],
+            _("Unknown kind of support “%(value)s”: use one of %(choices)s."),
+            choices=TechnicalSupport.Kind,
         ),
     )
     support_given_on = _column("support_given_on", PastDayCell())
@@ -677,17 +642,28 @@ class SolutionResource(RecordResource):
     implemented_on = _column("implemented_on", PastDayCell(_("Missing date.")))
     category = _column(
         "category",
-        ChoiceCell(OptionCategory, "option_category", _("Unknown category “%(value)s”: use one of %(choices)s.")),
+        AliasWidget(
+            VIETNAMESE_ALIASES["option_category"],
+            _("Unknown category “%(value)s”: use one of %(choices)s."),
+            choices=OptionCategory,
+        ),
     )
     description = _column("description", TextWidget(_("Missing description."), max_length=500))
-    stage = _column("stage", ChoiceCell(Stage, "stage", _("Unknown stage “%(value)s”: use one of %(choices)s.")))
+    stage = _column(
+        "stage",
+        AliasWidget(
+            VIETNAMESE_ALIASES["stage"], _("Unknown stage “%(value)s”: use one of %(choices)s."), choices=Stage
+        ),
+    )
     verified_on = _column("verified_on", PastDayCell())
     investment = _column("investment", AmountCell(_decimal_field(Solution, "investment")))
     annual_saving = _column("annual_saving", AmountCell(_decimal_field(Solution, "annual_saving")))
     co2_avoided = _column("co2_avoided", AmountCell(_decimal_field(Solution, "co2_avoided")))
     resource = _column(
         "resource",
-        ChoiceCell(Resource, "resource", _("Unknown resource “%(value)s”: use one of %(choices)s.")),
+        AliasWidget(
+            VIETNAMESE_ALIASES["resource"], _("Unknown resource “%(value)s”: use one of %(choices)s."), choices=Resource
+        ),
     )
     unit = _column("unit", MeasureUnitCell())
     product_unit = _column("product_unit", TextWidget(max_length=50))
@@ -695,7 +671,10 @@ class SolutionResource(RecordResource):
     after = _column("after", AmountCell(_decimal_field(ResourceSaving, "after")))
     saved_percent = _column("saved_percent", PercentCell(_decimal_field(ResourceSaving, "reported_percent")))
     evidence = _column(
-        "evidence", ChoiceCell(Evidence, "evidence", _("Unknown evidence “%(value)s”: use one of %(choices)s."))
+        "evidence",
+        AliasWidget(
+            VIETNAMESE_ALIASES["evidence"], _("Unknown evidence “%(value)s”: use one of %(choices)s."), choices=Evidence
+        ),
     )
 
     model = Solution

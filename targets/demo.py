@@ -11,11 +11,10 @@ from django.core.management.base import CommandError
 from django.db.models import Model
 from import_export.results import RowResult
 
-from cpdash.imports import RecordResource, RecordResult, row_problems
+from cpdash.imports import KeyedWrite, RecordResource, RecordResult, row_problems
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from facilities.reference_resources import ProductionAreaResource, SectorResource, UnitResource
 from programmes import demo_data as data
-from programmes.management.upsert import UpsertResult
 from programmes.models import Phase, Programme
 from programmes.reference_resources import PhaseResource, ProgrammeResource
 from targets.models import Target
@@ -59,9 +58,10 @@ def _dataset(resource_class: type[RecordResource], rows: list[dict]) -> tablib.D
 
 
 def _import(resource_class: type[RecordResource], rows: list[dict]) -> RecordResult:
-    """``rows`` imported as an admin's file would be (same resource, checks and writes);
-    CommandError listing the problems if any row is refused."""
-    result = resource_class().import_data(_dataset(resource_class, rows))
+    """``rows`` imported as an admin's file would be (same resource, checks and writes), but
+    without history entries (see load_demo.load); CommandError listing the problems if any
+    row is refused."""
+    result = resource_class().import_data(_dataset(resource_class, rows), history=False)
     problems = row_problems(result, resource_class.columns())
     if problems:
         listed = "; ".join(str(p) for p in problems[:5])
@@ -71,14 +71,14 @@ def _import(resource_class: type[RecordResource], rows: list[dict]) -> RecordRes
 
 def _stored(model: type[Model], objs: list[Model], key: Callable[[Model], tuple], result: RecordResult):
     """Gives each built instance the id of its stored row (so that later steps can point
-    at it) and says what the import did, as upsert() does for the other tables."""
+    at it) and says what the import did, as write_by_key() does for the other tables."""
     stored = {key(row): row for row in model.objects.order_by("pk")}
     demo = set()
     for obj in objs:
         row = stored[key(obj)]
         obj.pk, obj._state.adding = row.pk, False
         demo.add(row.pk)
-    return UpsertResult(
+    return KeyedWrite(
         total=len(objs),
         created=result.totals[RowResult.IMPORT_TYPE_NEW],
         updated=result.totals[RowResult.IMPORT_TYPE_UPDATE],
@@ -137,7 +137,7 @@ def import_reference_data(
     programme: Programme,
     phases: list[Phase],
     targets: list[Target],
-) -> list[tuple[type[Model], UpsertResult]]:
+) -> list[tuple[type[Model], KeyedWrite]]:
     """The demo's units, sectors, areas, programme, phases and targets, loaded through the
     admin's imports (facilities/reference_resources.py, programmes/reference_resources.py,
     targets/resources.py) as datasets; each built instance gets its stored id."""

@@ -13,7 +13,7 @@ from facilities.reference_resources import MAX_REFERENCE_ROWS, UnitCell
 from facilities.resources import AREA_TYPE_ALIASES
 from programmes.models import Phase, Programme, Resource
 from programmes.reference_resources import ProgrammeCell
-from programmes.resources import AmountCell, ChoiceCell
+from programmes.resources import VIETNAMESE_ALIASES, AmountCell
 from targets.models import Indicator, SavingsCounted, Target
 
 Level = AdministrativeUnit.Level
@@ -74,8 +74,11 @@ class TargetResource(RecordResource):
     phase = _column("phase", TextWidget(_("Missing phase."), max_length=100))
     indicator = _column(
         "indicator",
-        ChoiceCell(
-            Indicator, "indicator", _("Unknown indicator “%(value)s”: use one of %(choices)s."), _("Missing indicator.")
+        AliasWidget(
+            {},
+            _("Unknown indicator “%(value)s”: use one of %(choices)s."),
+            choices=Indicator,
+            missing=_("Missing indicator."),
         ),
     )
     target_min = _column("target_min", _amount("target_min"))
@@ -87,7 +90,10 @@ class TargetResource(RecordResource):
     saving_min = _column("saving_min", _amount("saving_min"))
     saving_max = _column("saving_max", _amount("saving_max"))
     resource = _column(
-        "resource", ChoiceCell(Resource, "resource", _("Unknown resource “%(value)s”: use one of %(choices)s."))
+        "resource",
+        AliasWidget(
+            VIETNAMESE_ALIASES["resource"], _("Unknown resource “%(value)s”: use one of %(choices)s."), choices=Resource
+        ),
     )
     sector = _column("sector", NameWidget(_("Unknown sector “%(value)s”.")))
     unit_scope = _column("unit_scope", UnitCell())

@@ -6,7 +6,9 @@ programmes/demo_data.py. Also the role groups and three demo users.
 
 Idempotent: every record is matched on a natural key (unit name, facility
 code, activity title and date, …) and inserted or updated, never duplicated,
-so unchanged rows keep their ids. Rows that are not part of the demo (from an
+so unchanged rows keep their ids: the reference tables through their imports
+(targets/demo.py), the others with cpdash.imports.write_by_key; the same bulk
+writes as the imports, without history entries. Rows that are not part of the demo (from an
 older version of it, or entered by hand) are kept and counted; ``--reset``
 deletes them, after asking. Deterministic: a fixed seed. One transaction, after which the
 tables written are analysed on PostgreSQL (cpdash.database.analyze: fresh
@@ -31,7 +33,9 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cpdash import bulk
 from cpdash.database import analyze, lift_statement_timeout
+from cpdash.imports import KeyedWrite, write_by_key
 from cpdash.roles import ADMINS, MANAGERS, STAFF, ensure_groups
 from facilities.models import Facility, UnitMembership
 from programmes import demo_data as data
@@ -42,7 +46,6 @@ from programmes.management.demo_register import (
     build_register,
     build_specialists,
 )
-from programmes.management.upsert import UpsertResult, delete_rows, upsert
 from programmes.models import (
     Attendance,
     AwarenessRecord,
@@ -176,7 +179,7 @@ class Command(BaseCommand):
         if options.get("verbosity", 1) >= 1:
             self._report_users(created, passwords)
 
-    def _confirm_reset(self, results: list[tuple[type[Model], UpsertResult]], interactive: bool) -> None:
+    def _confirm_reset(self, results: list[tuple[type[Model], KeyedWrite]], interactive: bool) -> None:
         """Ask before --reset deletes rows that are not part of the demo; CommandError (so
         nothing is written) unless the answer is yes."""
         others = {model: len(result.stale) for model, result in results if result.stale}
@@ -207,7 +210,7 @@ class Command(BaseCommand):
             shown = password if user.username not in passwords else _("(the password given with --password)")
             self.stdout.write(f"  {user.username:<8} {shown}  ({group})")
 
-    def _report(self, results: list[tuple[type[Model], UpsertResult]], reset: bool, seconds: float) -> None:
+    def _report(self, results: list[tuple[type[Model], KeyedWrite]], reset: bool, seconds: float) -> None:
         for model, result in results:
             self.stdout.write(
                 _("%(name)-22s %(total)6d  (%(created)d new, %(updated)d updated, %(other)d %(fate)s)")
@@ -237,7 +240,7 @@ class Command(BaseCommand):
         )
 
 
-def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
+def load(facilities: int) -> list[tuple[type[Model], KeyedWrite]]:
     """Build the demo data and save it by natural key; returns what was written per model."""
     rng = random.Random(SEED)
     register = build_register(rng, facilities)
@@ -270,8 +273,18 @@ def load(facilities: int) -> list[tuple[type[Model], UpsertResult]]:
         (Solution, plan.solutions, ("facility", "implemented_on", "category", "description")),
         (ResourceSaving, plan.savings, ("solution", "resource")),
     )
-    facilities, memberships, *records = [(model, upsert(model, objs, key)) for model, objs, key in steps]
+    # Written as the imports write (cpdash.imports.write_by_key), without history entries: demo
+    # data, loaded by a command with no user, would only bury real changes.
+    written = [(model, write_by_key(model, objs, key, history=False)) for model, objs, key in steps]
+    facilities, memberships, *records = written
     return [*reference[:3], facilities, memberships, *reference[3:], *records]
+
+
+def delete_rows(model: type[Model], ids: list[int]) -> None:
+    """Delete rows by id (and what cascades from them), in batches that stay under SQLite's
+    limit of parameters a statement."""
+    for start in range(0, len(ids), bulk.IN_CHUNK):
+        model.objects.filter(pk__in=ids[start : start + bulk.IN_CHUNK]).delete()
 
 
 def demo_database_problem() -> str | None:
