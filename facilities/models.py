@@ -186,7 +186,26 @@ class AdministrativeUnit(Searchable):
         return message
 
 
-class UnitBoundary(models.Model):
+class Imported(models.Model):
+    """What an admin's import keeps of itself: when, by whom (None once the account is gone),
+    from which file."""
+
+    imported_at = models.DateTimeField(_("imported at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class UnitBoundary(Imported):
     """A unit's boundary for the map: a GeoJSON geometry (Polygon or MultiPolygon, longitude
     then latitude), imported by admins from a file keyed by official codes
     (facilities/boundaries.py); the app ships none. Its own table, so that the units
@@ -200,16 +219,6 @@ class UnitBoundary(models.Model):
         verbose_name=_("administrative unit"),
     )
     geometry = models.JSONField(_("boundary"))
-    imported_at = models.DateTimeField(_("imported at"))
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("imported by"),
-    )
-    file_name = models.CharField(_("file"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("unit boundary")
@@ -538,23 +547,13 @@ class RegisterVersionQuerySet(models.QuerySet):
         return self.filter(imported_at__lte=moment).order_by("-number").first()
 
 
-class RegisterVersion(models.Model):
+class RegisterVersion(Imported):
     """One import of the facility list, numbered 1, 2, … in the order they were written,
     with how many facilities it changed in each way (Change). Written in the import's
     transaction, with its RegisterChange rows: a dry run or a failed import leaves none;
     a confirmed import that changes nothing still makes one (all unchanged)."""
 
     number = models.PositiveIntegerField(_("number"), unique=True)
-    imported_at = models.DateTimeField(_("imported at"))
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("imported by"),
-    )
-    file_name = models.CharField(_("file"), max_length=255, blank=True)
     new_count = models.PositiveIntegerField(Change.NEW.label, default=0)
     reopened_count = models.PositiveIntegerField(Change.REOPENED.label, default=0)
     closed_count = models.PositiveIntegerField(Change.CLOSED.label, default=0)
