@@ -375,7 +375,9 @@ class Facility(Searchable):
 
     objects = FacilityQuerySet.as_manager()
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    # History is read by facility (its id) and by date: the entries' code, sector, unit and area
+    # need no index of their own, which every import would write (docs/performance.md, "Imports").
+    history = HistoricalRecords(excluded_fields=["search_text"], no_db_index=["code", "sector", "unit", "area"])
 
     class Meta:
         verbose_name = _("facility")
@@ -619,9 +621,19 @@ class RegisterChange(models.Model):
         related_name="changes",
         verbose_name=_("register version"),
         db_index=False,
+        db_constraint=False,  # written with its version, in its transaction; deleting one deletes its changes
     )
+    # A log entry, as the facility's history is: no database constraint (simple-history gives its
+    # entries none either), so that the commit of an import of 10⁵ new facilities does not check
+    # each row's facility and version again; deleting the facility clears it (Django's SET_NULL),
+    # ``code`` stays.
     facility = models.ForeignKey(
-        Facility, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("facility")
+        Facility,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("facility"),
+        db_constraint=False,
     )
     code = models.CharField(_("code"), max_length=20)
     new = models.BooleanField(Change.NEW.label, default=False)

@@ -769,8 +769,11 @@ class FacilityPathway(models.Model):
         related_name="pathway",
         verbose_name=_("unit membership"),
     )
+    # A copy of the membership's facility (the membership's own foreign key checks it): no
+    # constraint of its own, which would check every row again at the commit of an import of
+    # new facilities (docs/performance.md, "Imports"). Deleting the facility still deletes it.
     facility = models.ForeignKey(
-        Facility, on_delete=models.CASCADE, related_name="pathways", verbose_name=_("facility")
+        Facility, on_delete=models.CASCADE, related_name="pathways", verbose_name=_("facility"), db_constraint=False
     )
     since = models.DateField(_("in this unit since"), null=True)
     until = models.DateField(_("moved out on"), null=True)
@@ -845,8 +848,9 @@ class SavingStep(SavingStepBase):
     pathway = models.ForeignKey(
         FacilityPathway, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("CP pathway")
     )
+    # The pathway row's facility, checked through the pathway's foreign key (see FacilityPathway.facility).
     facility = models.ForeignKey(
-        Facility, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("facility")
+        Facility, on_delete=models.CASCADE, related_name="saving_steps", verbose_name=_("facility"), db_constraint=False
     )
 
     class Meta:

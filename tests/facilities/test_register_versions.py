@@ -235,3 +235,26 @@ def test_a_version_names_its_number_and_day(db, settings):
     version = RegisterVersion.begin(user=None)
     version.imported_at = dt.datetime(2024, 3, 4, 20, 0, tzinfo=dt.UTC)  # 5 March in Hanoi
     assert str(version) == "register version 1 of 05/03/2024"  # day first, in both languages
+
+
+def test_deleting_a_facility_keeps_its_change_rows_by_code_and_removes_its_pathway(first):
+    """RegisterChange.facility and the pathway's facility have no database constraint (an
+    import's commit would check every new row again): Django's on_delete does their work."""
+    from programmes.models import FacilityPathway
+
+    facility = Facility.objects.get(code="F01")
+    assert FacilityPathway.objects.filter(facility=facility).exists()
+
+    facility.delete()
+
+    change = first.changes.get(code="F01")
+    assert change.facility_id is None
+    assert not FacilityPathway.objects.filter(facility_id=facility.pk).exists()
+
+
+def test_deleting_a_version_deletes_its_change_rows(first):
+    assert RegisterChange.objects.filter(version=first).count() == 10
+
+    first.delete()
+
+    assert RegisterChange.objects.count() == 0
