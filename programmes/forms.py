@@ -420,7 +420,13 @@ class ResourceSavingForm(RecordForm):
         confirmation that consumption rose."""
         cleaned = super().clean()
         baseline, after = cleaned.get("baseline"), cleaned.get("after")
-        if baseline and after is not None and after > baseline and not cleaned.get("confirm_rise"):
+        if (
+            baseline is not None
+            and baseline > 0
+            and after is not None
+            and after > baseline
+            and not cleaned.get("confirm_rise")
+        ):
             self.add_error(
                 None,
                 ValidationError(

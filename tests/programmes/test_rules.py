@@ -359,3 +359,13 @@ def test_dates_are_written_as_the_path_reads_them():
     assert support_before_survey(dt.date(2013, 4, 10), day, iso) == [
         ("given_on", "Support given on 2013-04-01, before the survey on 2013-04-10.")
     ]
+
+
+def test_a_negative_baseline_is_refused_for_itself_alone():
+    """Not also as a rise in consumption to confirm: the rise compares with a baseline above zero."""
+    row = saving(baseline="-5", after="1")
+    form = forms.SolutionForm(solution_data(facility("F0001"), savings=[row]), instance=Solution())
+    assert not form.is_valid()
+    saving_form = form.rowsets["savings"].forms[0]
+    assert saving_form.errors == {"baseline": ["Baseline consumption must be above zero."]}
+    assert not saving_form.has_error_rise()
