@@ -20,7 +20,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -45,6 +45,8 @@ from programmes.models import (
     Specialist,
     Survey,
     TechnicalSupport,
+    facility_not_open,
+    local_day,
 )
 
 # --- Plain helpers (no database) -----------------------------------------
@@ -88,8 +90,7 @@ def _decimal(text: object) -> Decimal | None:
         return None
 
 
-def _day(day: datetime.date) -> str:
-    return date_format(day, "SHORT_DATE_FORMAT")
+_day = local_day
 
 
 def not_in_future(day: datetime.date) -> None:
@@ -202,15 +203,14 @@ class RecordForm(LabelledRowMixin, forms.ModelForm):
     """Base of the record forms.
 
     ``past_dates`` names date fields that refuse days after today (their
-    pickers stop at today); ``open_on`` names the date on which the form's
-    ``facility`` must be open (neither closed nor not yet opened); ``unit_on``
-    the date on which the form's ``unit`` must exist (not yet formed, or split,
-    merged or ended by then).
+    pickers stop at today). The record's rules (a facility open on the record's
+    day, a unit that existed then, support not before its survey, a saving's
+    values…) are the model's: its clean() (programmes/models.py, "Record rules"),
+    which the form runs, as the admin and, through the same rule functions, the
+    imports do.
     """
 
     past_dates: tuple[str, ...] = ()
-    open_on: str = ""
-    unit_on: str = ""
     #: Fields that keep the record's value (a new one's: the model's default) when the post
     #: does not carry them at all: a page opened before they were added, or a client that
     #: does not know them (the evidence levels: implemented, self-reported).
@@ -249,19 +249,20 @@ class RecordForm(LabelledRowMixin, forms.ModelForm):
                 "facility": facility
             }
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        facility, day = cleaned.get("facility"), cleaned.get(self.open_on)
-        if self.open_on and facility and day:
-            problem = facility.not_open_reason(day, _day)
-            if problem:
-                self.add_error("facility", problem)
-        unit, day = cleaned.get("unit"), cleaned.get(self.unit_on)
-        if self.unit_on and unit and day:
-            problem = unit.not_valid_reason(day, _day)
-            if problem:
-                self.add_error("unit", problem)
-        return cleaned
+    def _update_errors(self, errors: ValidationError) -> None:
+        """The model's rules (Model.clean()), less those on a field that failed its own
+        validation (a rule then read it empty), and on the form's fields only: a rule on
+        a field the form does not show is the form's own error."""
+        if hasattr(errors, "error_dict"):
+            kept: dict[str, list[ValidationError]] = {}
+            for name, messages in errors.error_dict.items():
+                if name != NON_FIELD_ERRORS and name in self._errors:
+                    continue
+                kept.setdefault(name if name in self.fields else NON_FIELD_ERRORS, []).extend(messages)
+            if not kept:
+                return
+            errors = ValidationError(kept)
+        super()._update_errors(errors)
 
 
 class LabelledFormSetMixin:
@@ -321,6 +322,9 @@ class RecordWithRowsForm(RecordForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # The record as typed, before its rows are checked: their rules read it (support
+        # not before the survey's day, given while its facility was open).
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
         valid = [rowset.is_valid() for rowset in self.rowsets.values()]  # every rowset gets its errors
         if not all(valid):
             raise ValidationError(_("Some rows need correcting: see the messages next to them."), code="rows")
@@ -377,33 +381,12 @@ class SurveyForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
 
     facility = FacilityField()
     past_dates = ("surveyed_on",)
-    open_on = "surveyed_on"
     rowset_classes = {"options": CPOptionFormSet, "supports": SupportFormSet}
 
     class Meta:
         model = Survey
         fields = ("facility", "surveyed_on", "surveyors", "findings")
         widgets = {"findings": forms.Textarea(attrs={"rows": 4})}
-
-    def clean(self) -> dict:
-        """The rows, then the rule the surveys import applies too: support is not given
-        before its survey."""
-        cleaned = super().clean()
-        surveyed_on = cleaned.get("surveyed_on")
-        early = [
-            row
-            for row in self.rowsets["supports"].kept_forms()
-            if surveyed_on and row.cleaned_data.get("given_on") and row.cleaned_data["given_on"] < surveyed_on
-        ]
-        for row in early:
-            row.add_error(
-                "given_on",
-                _("Support given on %(given)s, before the survey on %(surveyed)s.")
-                % {"given": _day(row.cleaned_data["given_on"]), "surveyed": _day(surveyed_on)},
-            )
-        if early:
-            raise ValidationError(_("Some rows need correcting: see the messages next to them."), code="rows")
-        return cleaned
 
 
 # --- CP solutions ----------------------------------------------------------------
@@ -432,35 +415,18 @@ class ResourceSavingForm(RecordForm):
                 # 94 rather than the column's 94.000000, written as the language writes numbers
                 self.initial[name] = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
 
-    def clean_baseline(self) -> Decimal | None:
-        baseline = self.cleaned_data["baseline"]
-        if baseline is not None and baseline <= 0:
-            raise ValidationError(_("Baseline consumption must be above zero."), code="baseline_not_positive")
-        return baseline
-
-    def clean_after(self) -> Decimal | None:
-        after = self.cleaned_data["after"]
-        if after is not None and after < 0:
-            raise ValidationError(
-                _("Consumption after implementation cannot be below zero: that would be a saving over 100%."),
-                code="after_negative",
-            )
-        return after
-
     def clean(self) -> dict:
+        """The saving's rules are the model's (ResourceSaving.clean()); here only the
+        confirmation that consumption rose."""
         cleaned = super().clean()
-        measured = cleaned.get("baseline") is not None or cleaned.get("after") is not None
-        reported = cleaned.get("reported_percent") is not None
-        if cleaned.get("after") is not None and cleaned.get("baseline") is None and "baseline" not in self.errors:
-            self.add_error(
-                "baseline",
-                ValidationError(
-                    _("Enter the baseline too: a value after implementation needs one to compare with."),
-                    code="after_needs_baseline",
-                ),
-            )
         baseline, after = cleaned.get("baseline"), cleaned.get("after")
-        if baseline and after is not None and after > baseline and not cleaned.get("confirm_rise"):
+        if (
+            baseline is not None
+            and baseline > 0
+            and after is not None
+            and after > baseline
+            and not cleaned.get("confirm_rise")
+        ):
             self.add_error(
                 None,
                 ValidationError(
@@ -475,24 +441,6 @@ class ResourceSavingForm(RecordForm):
                         "baseline": number_format(baseline, use_l10n=True),
                         "saving": number_format(saving_percent(baseline, after), 1, use_l10n=True),
                     },
-                ),
-            )
-        if measured and reported:
-            self.add_error(
-                "reported_percent",
-                ValidationError(
-                    _(
-                        "Either the consumption before and after, or the reported saving: not both. "
-                        "Leave this empty when the baseline is measured."
-                    ),
-                    code="measured_and_reported",
-                ),
-            )
-        elif not reported and not cleaned.get("unit") and "unit" not in self.errors and self.has_changed():
-            self.add_error(
-                "unit",
-                ValidationError(
-                    _("Choose the unit of consumption, or give only the reported saving (%)."), code="unit_missing"
                 ),
             )
         return cleaned
@@ -545,7 +493,6 @@ class SolutionForm(SubmitOnceMixin, VersionedFormMixin, RecordWithRowsForm):
 
     facility = FacilityField()
     past_dates = ("implemented_on", "verified_on")
-    open_on = "implemented_on"
     kept_when_absent = ("stage",)
     rowset_classes = {"savings": SavingFormSet}
 
@@ -637,7 +584,6 @@ class OutreachActivityForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
     """
 
     past_dates = ("held_on",)
-    unit_on = "held_on"
     paste = forms.CharField(
         label=gettext_lazy("Paste facility codes"),
         required=False,
@@ -724,9 +670,9 @@ class OutreachActivityForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
     def _check_open(self, plan: list[tuple[Facility, int]], day: datetime.date | None) -> None:
         if not day:
             return
-        problems = [problem for facility, _people in plan if (problem := facility.not_open_reason(day, _day))]
-        for problem in problems:
-            self.add_error(None, problem)
+        for facility, _people in plan:
+            for _field, problem in facility_not_open(facility, day):
+                self.add_error(None, problem)
 
     def save(self, commit: bool = True) -> OutreachActivity:
         """Save the activity and make its attendance match the rows, or save nothing
@@ -765,7 +711,6 @@ class AppointmentForm(SubmitOnceMixin, RecordForm):
     """A CP specialist appointed in a unit's People's Committee."""
 
     past_dates = ("appointed_on",)
-    unit_on = "appointed_on"
 
     class Meta:
         model = Specialist
@@ -781,24 +726,12 @@ class DepartureForm(VersionedFormMixin, RecordForm):
         model = Specialist
         fields = ("left_on",)
 
-    def clean_left_on(self) -> datetime.date | None:
-        left_on = self.cleaned_data["left_on"]
-        appointed_on = self.instance.appointed_on
-        if left_on and appointed_on and left_on < appointed_on:
-            raise ValidationError(
-                _("A specialist cannot leave before being appointed (on %(day)s)."),
-                code="left_before_appointed",
-                params={"day": _day(appointed_on)},
-            )
-        return left_on
-
 
 class ReplicationForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
     """A demonstration model copied at another facility."""
 
     facility = FacilityField()
     past_dates = ("replicated_on",)
-    open_on = "replicated_on"
 
     class Meta:
         model = Replication

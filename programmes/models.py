@@ -5,17 +5,117 @@ Every record is dated so that indicators can be computed as of any day.
 """
 
 import datetime
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 from facilities.models import AdministrativeUnit, Facility, UnitMembership
+
+# --- Record rules ---------------------------------------------------------------------------------
+#
+# Each rule a record must keep is written once, here: a function of plain values (no query)
+# that returns the record's problems as (model field, message) pairs; none when it is right.
+# The models' clean() calls them, so the staff forms (programmes/forms.py) and the admin,
+# which validate through the model, refuse what they refuse; the imports
+# (programmes/resources.py, programmes/reference_resources.py) call them on the values a
+# row has read, with their column for each field, and the demo loader checks its records
+# with the models' clean(). ``format_day`` writes the dates: as the user's language does
+# (forms, admin), or ISO (the imports, which read ISO dates).
+
+#: A rule's finding: the model field it concerns ("" for the record as a whole) and the message.
+Problem = tuple[str, str]
+DayFormat = Callable[[datetime.date], str]
+
+
+def local_day(day: datetime.date) -> str:
+    """A date as the user's language writes it short (the forms' and the admin's messages)."""
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def raise_problems(problems: Iterable[Problem]) -> None:
+    """Raise the problems as one ValidationError by field (nothing when there are none)."""
+    by_field: dict[str, list[str]] = {}
+    for field, message in problems:
+        by_field.setdefault(field or NON_FIELD_ERRORS, []).append(message)
+    if by_field:
+        raise ValidationError(by_field)
+
+
+def related(obj: models.Model, name: str) -> models.Model | None:
+    """The object ``obj``'s foreign key ``name`` names, or None when it names none yet
+    (a form's record before its field is filled in)."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def facility_not_open(
+    facility: Facility | None, day: datetime.date | None, field: str = "facility", format_day: DayFormat = local_day
+) -> list[Problem]:
+    """Nothing is recorded at a facility on a day it was not open (not yet opened, or closed)."""
+    if facility is None or day is None:
+        return []
+    problem = facility.not_open_reason(day, format_day)
+    return [(field, problem)] if problem else []
+
+
+def unit_not_valid(
+    unit: AdministrativeUnit | None, day: datetime.date | None, format_day: DayFormat = local_day
+) -> list[Problem]:
+    """A record names a unit only on a day the unit existed (formed by then, not split,
+    merged or ended). Reads the unit's successors only when it had ended."""
+    if unit is None or day is None:
+        return []
+    problem = unit.not_valid_reason(day, format_day)
+    return [("unit", problem)] if problem else []
+
+
+def ends_before_starts(
+    starts_on: datetime.date | None, ends_on: datetime.date | None, format_day: DayFormat = local_day
+) -> list[Problem]:
+    """A programme or a phase does not end before it starts."""
+    if starts_on and ends_on and ends_on < starts_on:
+        message = gettext("It ends on %(ends)s, before it starts on %(starts)s.") % {
+            "ends": format_day(ends_on),
+            "starts": format_day(starts_on),
+        }
+        return [("ends_on", message)]
+    return []
+
+
+def left_before_appointed(
+    appointed_on: datetime.date | None, left_on: datetime.date | None, format_day: DayFormat = local_day
+) -> list[Problem]:
+    """A specialist does not leave before being appointed."""
+    if left_on and appointed_on and left_on < appointed_on:
+        message = gettext("A specialist cannot leave before being appointed (on %(day)s).") % {
+            "day": format_day(appointed_on)
+        }
+        return [("left_on", message)]
+    return []
+
+
+def support_before_survey(
+    surveyed_on: datetime.date | None, given_on: datetime.date | None, format_day: DayFormat = local_day
+) -> list[Problem]:
+    """Support is not given before the survey it follows."""
+    if given_on and surveyed_on and given_on < surveyed_on:
+        message = gettext("Support given on %(given)s, before the survey on %(surveyed)s.") % {
+            "given": format_day(given_on),
+            "surveyed": format_day(surveyed_on),
+        }
+        return [("given_on", message)]
+    return []
 
 
 def _ends_after_starts(prefix: str, start: str, end: str, message) -> models.CheckConstraint:
@@ -48,6 +148,9 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        raise_problems(ends_before_starts(self.starts_on, self.ends_on))
+
 
 class Phase(models.Model):
     """A phase of a programme (e.g. “to 2015”, “2016–2020”) that targets belong to."""
@@ -72,6 +175,9 @@ class Phase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme}: {self.name}"
+
+    def clean(self) -> None:
+        raise_problems(ends_before_starts(self.starts_on, self.ends_on))
 
 
 class SpecialistQuerySet(models.QuerySet):
@@ -126,6 +232,14 @@ class Specialist(Searchable):
 
     def __str__(self) -> str:
         return f"{self.name} — {self.unit}"
+
+    def clean(self) -> None:
+        raise_problems(
+            [
+                *unit_not_valid(related(self, "unit"), self.appointed_on),
+                *left_before_appointed(self.appointed_on, self.left_on),
+            ]
+        )
 
 
 class OutreachActivity(Searchable):
@@ -189,6 +303,9 @@ class OutreachActivity(Searchable):
     def __str__(self) -> str:
         return f"{self.title} ({self.held_on:%d/%m/%Y})"
 
+    def clean(self) -> None:
+        raise_problems(unit_not_valid(related(self, "unit"), self.held_on))
+
 
 class Attendance(models.Model):
     """A facility's part in an outreach activity (one row per facility)."""
@@ -218,6 +335,10 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility} @ {self.activity}"
+
+    def clean(self) -> None:
+        activity = related(self, "activity")
+        raise_problems(facility_not_open(related(self, "facility"), activity.held_on if activity else None))
 
 
 class AwarenessRecord(models.Model):
@@ -284,6 +405,9 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility} ({self.surveyed_on:%d/%m/%Y})"
+
+    def clean(self) -> None:
+        raise_problems(facility_not_open(related(self, "facility"), self.surveyed_on))
 
 
 class CPOption(models.Model):
@@ -354,6 +478,23 @@ class TechnicalSupport(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.survey}"
 
+    def clean(self) -> None:
+        survey = related(self, "survey")
+        if survey is not None:
+            raise_problems(support_problems(survey.surveyed_on, related(survey, "facility"), self.given_on))
+
+
+def support_problems(
+    surveyed_on: datetime.date | None,
+    facility: Facility | None,
+    given_on: datetime.date | None,
+    format_day: DayFormat = local_day,
+) -> list[Problem]:
+    """Support is given on or after its survey, while the surveyed facility was open."""
+    return support_before_survey(surveyed_on, given_on, format_day) or facility_not_open(
+        facility, given_on, "given_on", format_day
+    )
+
 
 class DemonstrationModel(Searchable):
     """A demonstration model at a host facility, e.g. the gas-fired kiln at Kim Lan."""
@@ -413,6 +554,7 @@ class Replication(models.Model):
             raise ValidationError({"facility": _("The host facility cannot replicate its own model.")})
         if self.model_id and self.replicated_on and self.replicated_on < self.model.started_on:
             raise ValidationError({"replicated_on": _("A replication cannot predate the model it copies.")})
+        raise_problems(facility_not_open(related(self, "facility"), self.replicated_on))
 
 
 class Stage(models.TextChoices):
@@ -437,9 +579,21 @@ class Evidence(models.TextChoices):
 EVIDENCE_RANK: dict[str, int] = {value: rank for rank, value in enumerate(Evidence.values)}
 
 
-#: Refused when the stage and the day of verification disagree (the form, the import and a check constraint).
+#: Refused when the stage and the day of verification disagree (verification_problems and a check constraint).
 VERIFIED_ON_NEEDED = _("A verified solution needs the day it was verified; only a verified one has that day.")
 VERIFIED_BEFORE_IMPLEMENTED = _("A solution cannot be verified before it was implemented.")
+
+
+def verification_problems(
+    stage: str, implemented_on: datetime.date | None, verified_on: datetime.date | None
+) -> list[Problem]:
+    """Only a verified solution has the day it was verified, and it has one, not before
+    the solution was implemented."""
+    if (stage == Stage.VERIFIED) != (verified_on is not None):
+        return [("verified_on", str(VERIFIED_ON_NEEDED))]
+    if verified_on and implemented_on and verified_on < implemented_on:
+        return [("verified_on", str(VERIFIED_BEFORE_IMPLEMENTED))]
+    return []
 
 
 class Solution(models.Model):
@@ -529,10 +683,12 @@ class Solution(models.Model):
         return f"{self.description} — {self.facility}"
 
     def clean(self) -> None:
-        if (self.stage == Stage.VERIFIED) != (self.verified_on is not None):
-            raise ValidationError({"verified_on": VERIFIED_ON_NEEDED})
-        if self.verified_on and self.implemented_on and self.verified_on < self.implemented_on:
-            raise ValidationError({"verified_on": VERIFIED_BEFORE_IMPLEMENTED})
+        raise_problems(
+            [
+                *facility_not_open(related(self, "facility"), self.implemented_on),
+                *verification_problems(self.stage, self.implemented_on, self.verified_on),
+            ]
+        )
 
     @property
     def payback_years(self) -> Decimal | None:
@@ -570,8 +726,42 @@ SAVING_DIGITS = 26
 SAVING_QUANTUM = Decimal(1).scaleb(-SAVING_PLACES)
 
 
-#: Refused when a saving gives both (the import, the form and a check constraint alike).
+#: Refused when a saving gives both (saving_problems and a check constraint alike).
 MEASURED_OR_REPORTED = _("A saving is either measured (baseline and after) or reported as a percentage, not both.")
+
+
+def saving_value_problems(baseline: Decimal | None, after: Decimal | None) -> list[Problem]:
+    """Each consumption alone: a baseline above zero, an after-implementation value not below zero."""
+    problems = []
+    if baseline is not None and baseline <= 0:
+        problems.append(("baseline", gettext("Baseline consumption must be above zero.")))
+    if after is not None and after < 0:
+        problems.append(
+            (
+                "after",
+                gettext("Consumption after implementation cannot be below zero: that would be a saving over 100%."),
+            )
+        )
+    return problems
+
+
+def saving_problems(
+    baseline: Decimal | None, after: Decimal | None, reported_percent: Decimal | None, unit: str
+) -> list[Problem]:
+    """A saving as a whole: an after-implementation value needs a baseline; a saving is
+    measured or reported, not both; and one not reported has a unit of consumption."""
+    problems = []
+    if after is not None and baseline is None:
+        problems.append(
+            ("after", gettext("Enter the baseline too: a value after implementation needs one to compare with."))
+        )
+    if reported_percent is not None and (baseline is not None or after is not None):
+        problems.append(("reported_percent", str(MEASURED_OR_REPORTED)))
+    elif reported_percent is None and not unit:
+        problems.append(("unit", gettext("Choose the unit of consumption, or give only the reported saving (%).")))
+    return problems
+
+
 #: Follows a saving known only as the percentage the facility reported: "6,0 % (reported, no measured baseline)".
 REPORTED_MARK = _("reported, no measured baseline")
 
@@ -703,6 +893,14 @@ class ResourceSaving(models.Model):
         if not self.has_measured_baseline and self.reported_percent is not None:
             return f"{self.get_resource_display()}: {self.reported_percent} % ({REPORTED_MARK})"
         return f"{self.get_resource_display()}: {self.baseline} → {self.after} {self.unit}"
+
+    def clean(self) -> None:
+        raise_problems(
+            [
+                *saving_value_problems(self.baseline, self.after),
+                *saving_problems(self.baseline, self.after, self.reported_percent, self.unit),
+            ]
+        )
 
     @property
     def has_measured_baseline(self) -> bool:

@@ -1,6 +1,8 @@
 """Imports of the programme and its phases, by natural key (cpdash.imports.RecordResource),
 in the admin and in ``load_demo``. Columns and rules: docs/import.md, "Importing reference tables"."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.utils.translation import gettext
@@ -10,7 +12,7 @@ from import_export.fields import Field
 
 from cpdash.imports import DayWidget, ImportRow, RecordResource, TextWidget, cell_text
 from facilities.reference_resources import MAX_REFERENCE_ROWS
-from programmes.models import Phase, Programme
+from programmes.models import Phase, Programme, ends_before_starts
 
 PROGRAMME_HEADERS = {
     "ma": "slug",
@@ -74,13 +76,10 @@ class ProgrammeCell(widgets.Widget):
 
 
 def _check_dates(row: ImportRow) -> None:
-    starts, ends = row.values.get("starts_on"), row.values.get("ends_on")
-    if starts and ends and ends < starts:
-        row.add_error(
-            "ends_on",
-            gettext("It ends on %(ends)s, before it starts on %(starts)s.")
-            % {"ends": ends.isoformat(), "starts": starts.isoformat()},
-        )
+    """ends_before_starts, the models' rule (programmes/models.py), on the dates read."""
+    problems = ends_before_starts(row.values.get("starts_on"), row.values.get("ends_on"), datetime.date.isoformat)
+    for field, message in problems:
+        row.add_error(field, message)
 
 
 class ProgrammeResource(RecordResource):

@@ -60,9 +60,6 @@ from cpdash.imports import row_problems as _row_problems
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
-    MEASURED_OR_REPORTED,
-    VERIFIED_BEFORE_IMPLEMENTED,
-    VERIFIED_ON_NEEDED,
     Attendance,
     CPOption,
     Evidence,
@@ -79,6 +76,13 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
     VerifiedSavingStep,
+    facility_not_open,
+    left_before_appointed,
+    saving_problems,
+    saving_value_problems,
+    support_problems,
+    unit_not_valid,
+    verification_problems,
 )
 
 __all__ = ["NEW", "SKIP", "UPDATE", "Child", "RecordResult", "TextWidget"]  # shared with cpdash.imports
@@ -339,20 +343,31 @@ def _decimal_field(model: type[Model], name: str) -> models.DecimalField:
 _Row = ImportRow
 
 
+def add_problems(row: ImportRow, problems: list[tuple[str, str]], columns: dict[str, str]) -> None:
+    """The problems a record rule (programmes/models.py, "Record rules") found, on the row:
+    each on the column of its field (``columns``: field → column; else the column of the
+    field's name)."""
+    for field, message in problems:
+        row.add_error(columns.get(field, field), message)
+
+
+def _iso(day: datetime.date) -> str:
+    return day.isoformat()
+
+
 class RecordResource(imports.RecordResource):
     """The import by natural key (cpdash.imports.RecordResource) of past programme
     records: facilities named by code and units by name are looked up once, and what
-    is written refreshes the CP pathway of the facilities it names."""
+    is written refreshes the CP pathway of the facilities it names. The records' rules
+    are the models' (programmes/models.py, "Record rules"), called on the values read."""
 
     def _read_cells(self, row: ImportRow) -> None:
         """The cells, then: a unit named with the record's date existed that day (formed
-        by then, not split, merged or ended), as the forms check (RecordForm.unit_on)."""
+        by then, not split, merged or ended): unit_not_valid, the models' rule."""
         super()._read_cells(row)
         unit, day = row.values.get("unit"), row.values.get(getattr(self, "date_column", ""))
         if isinstance(unit, AdministrativeUnit) and isinstance(day, datetime.date):
-            problem = unit.not_valid_reason(day)
-            if problem:
-                row.add_error("unit", problem)
+            add_problems(row, unit_not_valid(unit, day, _iso), {})
 
     def _load_lookups(self, rows: list[ImportRow]) -> None:
         """Facilities by the codes in the file, and units: one query each."""
@@ -475,10 +490,7 @@ class OutreachActivityResource(RecordResource):
 
     def check_row(self, row: _Row) -> None:
         facility, day = row.values.get("facility_code"), row.values.get("held_on")
-        if facility and day:
-            problem = facility.not_open_reason(day)
-            if problem:
-                row.add_error("facility_code", problem)
+        add_problems(row, facility_not_open(facility, day, format_day=_iso), {"facility": "facility_code"})
 
 
 class SurveyResource(RecordResource):
@@ -596,21 +608,10 @@ class SurveyResource(RecordResource):
         name = _("CP surveys with options and support")
 
     def check_row(self, row: _Row) -> None:
-        if row.read("facility_code", "surveyed_on"):
-            problem = row.values["facility_code"].not_open_reason(row.values["surveyed_on"])
-            if problem:
-                row.add_error("facility_code", problem)
+        facility, surveyed_on = row.values.get("facility_code"), row.values.get("surveyed_on")
+        add_problems(row, facility_not_open(facility, surveyed_on, format_day=_iso), {"facility": "facility_code"})
         given_on = row.values.get("support_given_on")
-        if given_on and row.read("surveyed_on") and given_on < row.values["surveyed_on"]:
-            row.add_error(
-                "support_given_on",
-                gettext("Support given on %(given)s, before the survey on %(surveyed)s.")
-                % {"given": given_on.isoformat(), "surveyed": row.values["surveyed_on"].isoformat()},
-            )
-        elif given_on and row.read("facility_code"):
-            problem = row.values["facility_code"].not_open_reason(given_on)
-            if problem:
-                row.add_error("support_given_on", problem)
+        add_problems(row, support_problems(surveyed_on, facility, given_on, _iso), {"given_on": "support_given_on"})
 
 
 #: Other names of SolutionResource's columns (normalised headers, cpdash.imports.normalize_header).
@@ -632,6 +633,8 @@ SOLUTION_HEADERS = {
     "nguon_so_lieu": "evidence",
 }
 PRODUCT_UNIT_LENGTH = ResourceSaving._meta.get_field("product_unit").max_length
+#: The columns of ResourceSaving's fields that are named otherwise (for the rules' problems).
+SAVING_COLUMNS = {"reported_percent": "saved_percent"}
 
 
 class SolutionResource(RecordResource):
@@ -782,17 +785,10 @@ class SolutionResource(RecordResource):
         name = _("CP solutions with resource savings")
 
     def check_row(self, row: _Row) -> None:
-        if row.read("facility_code", "implemented_on"):
-            problem = row.values["facility_code"].not_open_reason(row.values["implemented_on"])
-            if problem:
-                row.add_error("facility_code", problem)
-        baseline, after = row.values.get("baseline"), row.values.get("after")
-        if baseline is not None and baseline <= 0:
-            row.add_error("baseline", gettext("Baseline consumption must be above zero."))
-        if after is not None and baseline is None and row.read("baseline"):
-            row.add_error("after", gettext("An after-implementation value needs a baseline."))
-        if row.filled("saved_percent") and (row.filled("baseline") or row.filled("after")):
-            row.add_error("saved_percent", str(MEASURED_OR_REPORTED))
+        facility, day = row.values.get("facility_code"), row.values.get("implemented_on")
+        add_problems(row, facility_not_open(facility, day, format_day=_iso), {"facility": "facility_code"})
+        # Each value alone; the saving as a whole once it is resolved (_resolve_child).
+        add_problems(row, saving_value_problems(row.values.get("baseline"), row.values.get("after")), {})
 
     def _read_cells(self, row: ImportRow) -> None:
         super()._read_cells(row)
@@ -806,10 +802,8 @@ class SolutionResource(RecordResource):
             solution, row = record.obj, record.rows[0]
             if solution is None or any(row.errors for row in record.rows):
                 continue
-            if (solution.stage == Stage.VERIFIED) != (solution.verified_on is not None):
-                row.add_error("verified_on" if "verified_on" in self.present else "stage", str(VERIFIED_ON_NEEDED))
-            elif solution.verified_on and solution.implemented_on and solution.verified_on < solution.implemented_on:
-                row.add_error("verified_on", str(VERIFIED_BEFORE_IMPLEMENTED))
+            problems = verification_problems(solution.stage, solution.implemented_on, solution.verified_on)
+            add_problems(row, problems, {"verified_on": "verified_on" if "verified_on" in self.present else "stage"})
 
     def _load_lookups(self, rows: list[ImportRow]) -> None:
         super()._load_lookups(rows)
@@ -860,21 +854,13 @@ class SolutionResource(RecordResource):
 
     def _resolve_child(self, record: ImportRecord, row: ImportRow, child: Child, pending: PendingChildren) -> str:
         """Also checks the saving as it will be stored (a stored one with the file's cells
-        applied): it is measured or reported, and a baseline has a unit."""
+        applied): saving_problems, the model's rule."""
         status = super()._resolve_child(record, row, child, pending)
         if status == SKIP:
             return status
         saving = (pending.create if status == NEW else pending.update)[-1]
-        if saving.baseline is not None and saving.reported_percent is not None:
-            if "saved_percent" not in row.errors:
-                row.add_error("saved_percent", str(MEASURED_OR_REPORTED))
-        elif not saving.unit and saving.reported_percent is None:
-            row.add_error(
-                "unit",
-                gettext("Missing unit: a baseline needs one.")
-                if saving.baseline is not None
-                else gettext("Missing unit: the row has other saving cells."),
-            )
+        problems = saving_problems(saving.baseline, saving.after, saving.reported_percent, saving.unit)
+        add_problems(row, [(f, m) for f, m in problems if SAVING_COLUMNS.get(f, f) not in row.errors], SAVING_COLUMNS)
         return status
 
 
@@ -924,13 +910,7 @@ class SpecialistResource(RecordResource):
         name = _("CP specialists")
 
     def check_row(self, row: _Row) -> None:
-        left_on = row.values.get("left_on")
-        if left_on and row.read("appointed_on") and left_on < row.values["appointed_on"]:
-            row.add_error(
-                "left_on",
-                gettext("A specialist cannot leave before being appointed (on %(day)s).")
-                % {"day": row.values["appointed_on"].isoformat()},
-            )
+        add_problems(row, left_before_appointed(row.values.get("appointed_on"), row.values.get("left_on"), _iso), {})
 
 
 def row_problems(result: Result, resource_class: type[RecordResource]) -> list[RowProblem]:

@@ -461,13 +461,12 @@ def test_a_saving_known_only_as_a_reported_percentage_is_saved_as_such():
         (
             {**saving(), "reported_percent": "6"},
             "reported_percent",
-            "Either the consumption before and after, or the reported saving: not both. "
-            "Leave this empty when the baseline is measured.",
+            "A saving is either measured (baseline and after) or reported as a percentage, not both.",
         ),
         (
             {**saving(baseline=""), "reported_percent": "6"},
             "reported_percent",
-            "Either the consumption before and after, or the reported saving: not both.",
+            "A saving is either measured (baseline and after) or reported as a percentage, not both.",
         ),
         (
             {**saving(), "unit": ""},

@@ -602,7 +602,7 @@ def test_solutions_xlsx_with_number_cells(records_register):
         ({"baseline": "0"}, "baseline", "Baseline consumption must be above zero."),
         ({"baseline": "-4"}, "baseline", "“-4” is negative: write zero or more."),
         ({"after": "-1"}, "after", "“-1” is negative: write zero or more."),
-        ({"baseline": ""}, "after", "An after-implementation value needs a baseline."),
+        ({"baseline": ""}, "after", "Enter the baseline too: a value after implementation needs one to compare with."),
         ({"investment": "-100"}, "investment", "“-100” is negative: write zero or more."),
         (
             {"investment": "1,500,000"},
@@ -618,11 +618,11 @@ def test_solutions_xlsx_with_number_cells(records_register):
             "Unknown resource “gas”: use one of energy, raw_material, fuel, water.",
         ),
         ({"unit": "lbs"}, "unit", "Unknown unit “lbs”: use one of kWh, MWh, TOE, GJ, m3, t, kg, L."),
-        ({"unit": ""}, "unit", "Missing unit: a baseline needs one."),
+        ({"unit": ""}, "unit", "Choose the unit of consumption, or give only the reported saving (%)."),
         (
             {"unit": "", "baseline": "", "after": "", "product_unit": ""},
             "unit",
-            "Missing unit: the row has other saving cells.",
+            "Choose the unit of consumption, or give only the reported saving (%).",
         ),
         (
             {"saved_percent": "6"},

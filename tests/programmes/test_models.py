@@ -102,7 +102,7 @@ def test_full_clean_reports_phase_ending_before_start():
     )
     with pytest.raises(ValidationError) as excinfo:
         obj.full_clean()
-    assert excinfo.value.messages == ["A phase cannot end before it starts."]
+    assert excinfo.value.message_dict == {"ends_on": ["It ends on 31/12/2015, before it starts on 01/01/2016."]}
 
 
 def test_full_clean_reports_specialist_leaving_before_appointment():
@@ -111,7 +111,9 @@ def test_full_clean_reports_specialist_leaving_before_appointment():
     )
     with pytest.raises(ValidationError) as excinfo:
         obj.full_clean()
-    assert excinfo.value.messages == ["A specialist cannot leave before being appointed."]
+    assert excinfo.value.message_dict == {
+        "left_on": ["A specialist cannot leave before being appointed (on 02/01/2014)."]
+    }
 
 
 # --- Specialist.objects.in_post_on ---------------------------------------
@@ -228,7 +230,9 @@ def test_a_baseline_needs_a_unit():
     obj = ResourceSaving(solution=builders.solution(), resource="energy", baseline=100, after=94)
     with pytest.raises(ValidationError) as excinfo:
         obj.full_clean()
-    assert "A baseline needs a unit." in excinfo.value.messages
+    assert excinfo.value.message_dict == {
+        "unit": ["Choose the unit of consumption, or give only the reported saving (%)."]
+    }
 
 
 @pytest.mark.parametrize(

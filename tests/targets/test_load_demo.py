@@ -36,7 +36,7 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
 )
-from targets.management.commands.load_demo import MIN_FACILITIES
+from targets.management.commands.load_demo import MIN_FACILITIES, rule_problems
 from targets.models import Target
 from tests import builders
 
@@ -488,3 +488,17 @@ def test_the_tables_written_are_analysed_at_the_end():
     tables = {table.strip('"') for table in statements[0].removeprefix("ANALYZE ").split(", ")}
     written = {model._meta.db_table for model in DEMO_MODELS if model not in (User, Group)}
     assert written | {FacilityPathway._meta.db_table, SavingStep._meta.db_table} <= tables
+
+
+def test_the_demo_is_checked_by_the_record_rules_without_a_query():
+    """load_demo refuses demo records that break a record rule (the models' clean()), read
+    from the objects in memory: no database here, so a query would fail the test."""
+    closed = Facility(code="X1", name="Gốm X", opened_on=dt.date(2000, 1, 1), closed_on=dt.date(2012, 1, 1))
+    survey = Survey(facility=closed, surveyed_on=dt.date(2011, 6, 1))
+    support = TechnicalSupport(survey=survey, kind="technique", given_on=dt.date(2011, 5, 1))
+    found = rule_problems([survey, support, Survey(facility=closed, surveyed_on=dt.date(2013, 1, 1))])
+    assert found == [
+        "technical support “technique — Gốm X (X1) (01/06/2011)”: "
+        "Support given on 01/05/2011, before the survey on 01/06/2011.",
+        "CP survey “Gốm X (X1) (01/01/2013)”: Gốm X (X1) had closed by 01/01/2013 (it closed on 01/01/2012).",
+    ]
