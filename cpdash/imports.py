@@ -5,10 +5,15 @@ Used by the facility import (facilities/resources.py), the imports of past
 programme records (programmes/resources.py) and of the reference tables
 (facilities/reference_resources.py, programmes/reference_resources.py,
 targets/resources.py), which share RecordResource, the import by natural key.
+Every import runs through one driver, ImportEngine.import_data: the file in chunks,
+each read, matched, kept and written by the resource's hooks. The facility import
+streams chunks of rows; RecordResource (every import by natural key) makes the
+whole file one chunk, since its records span rows (docs/import.md, "One engine").
 Row numbers in messages are spreadsheet rows: the header is row 1, the first data row 2.
 """
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -1042,6 +1047,16 @@ class PendingChildren:
     fields: set[str] = field(default_factory=set)
 
 
+@dataclass
+class RecordChunk:
+    """What RecordResource reads, matches and writes of a file (one chunk: the whole file)."""
+
+    rows: list[ImportRow]  # every row, blank ones too
+    filled: list[ImportRow] = field(default_factory=list)  # the rows not blank
+    records: list[ImportRecord] = field(default_factory=list)
+    pending: dict[type[Model], PendingChildren] = field(default_factory=dict)
+
+
 class RecordResult(Result):
     """An import-export Result that also names the records added and changed
     (for the admin's history: one entry per record, not per row)."""
@@ -1128,7 +1143,136 @@ def example_label(widget: widgets.Widget, value: object) -> object:
     return labels.get(value, value) if isinstance(value, str) else value
 
 
-class RecordResource(resources.Resource):
+# --- The import engine ---------------------------------------------------------------------------
+
+
+class ImportEngine:
+    """The one driver every import runs through: the facility list
+    (facilities.resources.FacilityResource) and every import by natural key
+    (RecordResource). A mixin placed before import-export's resource class (``class
+    RecordResource(ImportEngine, resources.Resource)``, ``class
+    FacilityResource(ImportEngine, resources.ModelResource)``): its ``import_data``
+    replaces import-export's, while each resource keeps what import-export gives it
+    otherwise (the admin's export, ``export_field`` with formula escaping, for the
+    facility list, a ModelResource; the preview's Result and RowResult for both).
+
+    ``import_data`` opens the import's transaction (``import_transaction``), reads the
+    header (``begin_import``: None when no row can be read, the problem being in the
+    result), then goes through the file in chunks of ``chunk_size`` rows, calling
+    ``progress`` once per row as it goes; ``chunk_size`` None makes the whole file one
+    chunk (an import whose records span rows, grouped by key anywhere in the file). Each
+    chunk is, in order:
+
+    1. ``read_chunk``: every cell read by its column's widget (``read_column``), and the
+       checks of each row;
+    2. ``match_chunk``: the stored rows the chunk's keys name, one lookup per chunk; how
+       rows make records; what each row does (new, update, skip); a key repeated in an
+       earlier row, of this chunk or an earlier one, is found with ``first_row``;
+    3. ``keep_rows``: the result's totals and problems, and what else the result keeps
+       (every row for the admin's preview, or the rows with problems alone); sets
+       ``failed`` when a row is invalid;
+    4. ``write_chunk``, unless the import failed so far or is a dry run: the chunk's
+       writes; on a write that fails, the result's error and ``failed``.
+
+    Then ``end_import`` inside the transaction (what a failed or dry-run import takes
+    back, the version it finishes, ANALYZE of a whole-file import) and ``after_commit``
+    after it (ANALYZE of a streamed one, once committed).
+    """
+
+    #: Rows a chunk holds; None: the whole file is one chunk.
+    chunk_size: int | None = None
+
+    def __init__(
+        self, *, progress: Callable[[], object] | None = None, phase: Callable[[str], object] | None = None, **kwargs
+    ):
+        """``progress`` is called once per row read (a background job's counts: jobs.imports),
+        ``phase`` with what the import does after its last row (the job's page shows it:
+        jobs.progress.Progress.phase)."""
+        super().__init__(**kwargs)
+        self._progress = progress
+        self._phase = phase or (lambda text: None)
+
+    def import_data(
+        self, dataset, dry_run: bool = False, raise_errors: bool = False, collect_failed_rows: bool = False, **kwargs
+    ) -> Result:
+        """Reads, checks and (unless ``dry_run``) writes ``dataset``, all or nothing, whatever
+        the caller asks (import-export's own import_data keeps the valid rows of a file with
+        invalid ones). ``raise_errors`` and ``collect_failed_rows`` are import-export's, for
+        the hooks that honour them (the facility list: an invalid row or a failed write
+        raises; the result also lists the invalid rows with their cells)."""
+        self.dry_run, self.raise_errors, self.collect_failed_rows = dry_run, raise_errors, collect_failed_rows
+        self.failed = False
+        self._first_rows: dict[Hashable, int] = {}
+        result = self.get_result_class()()
+        with self.import_transaction(dry_run):
+            headers = self.begin_import(dataset, result, **kwargs)
+            if headers is not None:
+                self.headers = headers
+                for rows in self._chunks(dataset):
+                    chunk = self.read_chunk(rows)
+                    self.match_chunk(chunk)
+                    self.keep_rows(chunk, result)
+                    if not (self.failed or dry_run):
+                        self.write_chunk(chunk, result)
+            self.end_import(result)
+        self.after_commit(result)
+        return result
+
+    def _chunks(self, rows: Iterable[Sequence[object]]) -> Iterator[list[tuple[int, Sequence[object]]]]:
+        """(number, cells) of the rows, ``chunk_size`` at a time (number: import-export's data-row
+        number, file_row() gives the spreadsheet's); with no ``chunk_size``, one chunk, empty too."""
+        progress, size = self._progress, self.chunk_size
+        chunk: list[tuple[int, Sequence[object]]] = []
+        for number, cells in enumerate(rows, 1):
+            if progress:
+                progress()
+            chunk.append((number, cells))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk or size is None:
+            yield chunk
+
+    def first_row(self, key: Hashable, number: int) -> int:
+        """The number of the first row of the file (so far) with ``key``: ``number`` itself
+        when no earlier row, of this chunk or an earlier one, has it."""
+        return self._first_rows.setdefault(key, number)
+
+    # --- Hooks ------------------------------------------------------------------------------------
+
+    def import_transaction(self, dry_run: bool) -> contextlib.AbstractContextManager:
+        """The transaction the whole import runs in."""
+        raise NotImplementedError
+
+    def begin_import(self, dataset, result: Result, **kwargs) -> list[str] | None:
+        """Before the first row: the columns of ``dataset``'s rows, or None (and a problem in
+        ``result``) when the header cannot be read."""
+        raise NotImplementedError
+
+    def read_chunk(self, rows: list[tuple[int, Sequence[object]]]) -> object:
+        """The chunk of ``rows`` (number, cells), its cells read and its rows checked."""
+        raise NotImplementedError
+
+    def match_chunk(self, chunk) -> None:
+        """The chunk's stored rows, records and what each row does."""
+        raise NotImplementedError
+
+    def keep_rows(self, chunk, result: Result) -> None:
+        """The chunk's rows into ``result``; ``failed`` when one is invalid."""
+        raise NotImplementedError
+
+    def write_chunk(self, chunk, result: Result) -> None:
+        """The chunk's writes; on failure an error in ``result`` and ``failed``."""
+        raise NotImplementedError
+
+    def end_import(self, result: Result) -> None:
+        """After the last chunk, in the import's transaction."""
+
+    def after_commit(self, result: Result) -> None:
+        """After the import's transaction."""
+
+
+class RecordResource(ImportEngine, resources.Resource):
     """Base of the imports by natural key: the past programme records
     (programmes/resources.py) and the reference tables (units, sectors, areas,
     programmes, phases, targets). A subclass declares its columns as Fields, and:
@@ -1190,15 +1334,6 @@ class RecordResource(resources.Resource):
             for action in ("add", "change")
         )
 
-    def __init__(
-        self, *, progress: Callable[[], object] | None = None, phase: Callable[[str], object] | None = None, **kwargs
-    ):
-        """``progress`` is called once per row read (a background job's counts: jobs.imports),
-        ``phase`` with what the import does after its last row (the job's page shows it)."""
-        super().__init__(**kwargs)
-        self._progress = progress
-        self._phase = phase or (lambda text: None)
-
     @classmethod
     def template_dataset(cls) -> tablib.Dataset:
         """The header row and example rows, for the downloadable CSV template."""
@@ -1254,23 +1389,20 @@ class RecordResource(resources.Resource):
 
     # --- the import -----------------------------------------------------------
 
-    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, raise_errors: bool = False, **kwargs):
-        """Reads and checks every row; writes only when the whole file is valid and
-        ``dry_run`` is false. Always all or nothing, whatever the caller asks.
-
-        A confirm (not ``dry_run``) runs in one transaction that holds the lock of this
-        kind of import (cpdash.database.lock_imports_of) from before it reads the stored
-        records until it ends: imports of the same file confirmed at once run one after
-        the other, and the later ones find what the first wrote (docs/import.md)."""
+    def import_transaction(self, dry_run: bool) -> contextlib.AbstractContextManager:
+        """A dry run reads outside any transaction. A confirm runs in one transaction that holds
+        the lock of this kind of import (cpdash.database.lock_imports_of, taken in match_chunk)
+        from before it reads the stored records until it ends: imports of the same file
+        confirmed at once run one after the other, and the later ones find what the first
+        wrote (docs/import.md)."""
         if dry_run:
-            return self._import(dataset, dry_run=True, **kwargs)
-        with transaction.atomic(using=router.db_for_write(self.model), savepoint=False):
-            return self._import(dataset, dry_run=False, **kwargs)
+            return contextlib.nullcontext()
+        return transaction.atomic(using=router.db_for_write(self.model), savepoint=False)
 
-    def _import(self, dataset: tablib.Dataset, dry_run: bool, **kwargs) -> "RecordResult":
+    def begin_import(self, dataset: tablib.Dataset, result: "RecordResult", **kwargs) -> list[str] | None:
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
         self._history = kwargs.get("history", True)  # False: no history entries (load_demo's data)
-        result = self.get_result_class()()
+        self._written: RecordChunk | None = None
         result.diff_headers = self.columns()
         headers = self.read_headers(dataset.headers or [])
         problem = header_problem(headers, self.required_columns, self.columns())
@@ -1280,36 +1412,47 @@ class RecordResource(resources.Resource):
             ) % {"limit": self.max_rows, "rows": len(dataset)}
         if problem:
             result.append_base_error(Error(ValueError(problem)))
-            return result
+            return None
         self.present = set(headers)
         self._stored_children: dict[type[Model], dict[tuple, Model]] = {}
-        rows = [ImportRow(number, dict(zip(headers, values, strict=False))) for number, values in enumerate(dataset, 1)]
-        filled = [row for row in rows if any(cell_text(v) for v in row.cells.values())]
+        return headers
+
+    def read_chunk(self, rows: list[tuple[int, Sequence[object]]]) -> "RecordChunk":
+        """The rows' cells read, column by column, and each row checked (the whole file: records
+        span rows)."""
+        headers = self.headers
+        chunk = RecordChunk([ImportRow(number, dict(zip(headers, values, strict=False))) for number, values in rows])
+        chunk.filled = filled = [row for row in chunk.rows if any(cell_text(v) for v in row.cells.values())]
         self._load_lookups(filled)
-        progress = self._progress or (lambda: None)
-        for _blank in range(len(rows) - len(filled)):
-            progress()  # blank rows, read too
         self._read_columns(filled)
         for row in filled:
             self._read_cells(row)
             self.check_row(row)
-            progress()
+        return chunk
+
+    def match_chunk(self, chunk: "RecordChunk") -> None:
+        """Rows grouped into records by key; a confirm's lock, then the stored records and
+        their children; each record's values, status and children."""
         self._phase(gettext("Finishing: matching the stored records"))
-        records = self._group(filled)
-        if not dry_run:
+        chunk.records = records = self._group(chunk.filled)
+        if not self.dry_run:
             lock_imports_of(self.model, using=router.db_for_write(self.model))
         self._match_stored(records)
-        pending = {child.model: PendingChildren() for child in self.children}
+        chunk.pending = pending = {child.model: PendingChildren() for child in self.children}
         for record in records:
             self._resolve(record, pending)
         self.after_resolve(records)
-        for row in rows:
+
+    def keep_rows(self, chunk: "RecordChunk", result: "RecordResult") -> None:
+        """Every row, blank ones too, with its diff or its problems."""
+        for row in chunk.rows:
             self._add_row_result(result, row)
-        if result.has_validation_errors() or dry_run:
-            return result
+        self.failed = self.failed or result.has_validation_errors()
+
+    def write_chunk(self, chunk: "RecordChunk", result: "RecordResult") -> None:
         self._phase(gettext("Finishing: saving the records and the pathway"))
         try:
-            self.write(records, pending)
+            self.write(chunk.records, chunk.pending)
         except IntegrityError:
             # A natural key (or a detail's key) stored meanwhile by a writer that holds no
             # import lock: a staff form, the admin, or an import on SQLite.
@@ -1318,17 +1461,25 @@ class RecordResource(resources.Resource):
                 "written. Upload the file again: the records stored now will be found and not duplicated."
             )
             result.append_base_error(Error(ValueError(message)))
-            return result
+            self.failed = True
+            return
         except DatabaseError as error:
             message = gettext("The database refused the import, so nothing was written: %(error)s")
             result.append_base_error(Error(ValueError(message % {"error": error})))
-            return result
+            self.failed = True
+            return
+        self._written = chunk
+
+    def end_import(self, result: "RecordResult") -> None:
+        """After a write: ANALYZE (in the transaction, as the write) and the records added and changed."""
+        chunk = self._written
+        if chunk is None:
+            return
         # A large file: fresh planner statistics for what it wrote (cpdash.database).
         self._phase(gettext("Finishing: updating the database statistics"))
-        analyze_bulk(len(filled), *self.analyzed_models())
-        result.added = [r.obj for r in records if r.status == NEW]
-        result.changed = [r.obj for r in records if r.status != NEW and (r.changed or r.children_touched)]
-        return result
+        analyze_bulk(len(chunk.filled), *self.analyzed_models())
+        result.added = [r.obj for r in chunk.records if r.status == NEW]
+        result.changed = [r.obj for r in chunk.records if r.status != NEW and (r.changed or r.children_touched)]
 
     def check_row(self, row: ImportRow) -> None:
         """Checks that span cells; adds errors to ``row``."""
@@ -1393,12 +1544,14 @@ class RecordResource(resources.Resource):
             key = self.record_key(row)
             if key is None:
                 continue
+            if self.one_row_per_record:
+                first = self.first_row(key, row.number)
+                if first != row.number:
+                    row.add_error("", self.repeated_record % {"row": file_row(first)})
+                    continue
             record = records.get(key)
             if record is None:
                 records[key] = record = ImportRecord(key, [])
-            elif self.one_row_per_record:
-                row.add_error("", self.repeated_record % {"row": file_row(record.rows[0].number)})
-                continue
             record.rows.append(row)
             row.record = record
         return list(records.values())

@@ -2,8 +2,19 @@
 ``manage.py import_facilities``. Reading the file, the cell readers shared
 with other imports and the problem list live in cpdash/imports.py.
 
+The import runs through the engine every import shares
+(cpdash.imports.ImportEngine: its driver reads, matches, keeps and writes the file
+chunk by chunk); this module gives it the facility list's hooks: chunks of CHUNK
+rows, streamed, the stored facilities of each chunk's codes, each chunk written with
+COPY in a savepoint (cpdash/bulk.py) with its history, memberships, register changes
+and pathway. FacilityResource is ``ImportEngine`` + import-export's ModelResource,
+not a RecordResource: it stays a ModelResource for the admin's export (its Meta
+fields, ``export_field`` with formula escaping), and it keeps a row as values and
+tuples rather than RecordResource's ImportRow and model instance per record, which
+would cost a large file several times the memory and time (docs/performance.md).
+
 An import is all or nothing: one transaction, rolled back if any row is
-invalid (see ``FacilityResource.import_data``). It says what it changes in the
+invalid (see ``FacilityResource.begin_import``). It says what it changes in the
 register, per facility (facilities.models.Change: new, closed, moved unit…): a dry
 run counts, a confirmed import also writes a RegisterVersion and its RegisterChange
 rows, in bulk per chunk, from the stored rows the chunk reads anyway. One that writes at least
@@ -19,7 +30,7 @@ import datetime
 import functools
 import operator
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import tablib
@@ -263,9 +274,13 @@ class _Chunk:
     changed: set[str] = field(default_factory=set)  # the fields some updated facility changed
     # RegisterChange.row() of each updated facility, in the order of ``updated``
     update_changes: list[tuple] = field(default_factory=list)
+    # (column, attname, readings) of the columns that set a field; the area_type column's readings
+    readings: list[tuple[str, str, list["imports.Reading"]]] = field(default_factory=list)
+    area_types: list["imports.Reading"] | None = None
+    results: list[RowResult | None] = field(default_factory=list)  # each row's, None for a blank row
 
 
-class FacilityResource(resources.ModelResource):
+class FacilityResource(imports.ImportEngine, resources.ModelResource):
     """Imports facilities by ``code``: new codes are created, known codes updated,
     unchanged rows skipped. Nothing is written unless every row is valid.
 
@@ -319,26 +334,15 @@ class FacilityResource(resources.ModelResource):
         use_transactions = True
         name = _("Facility list")
 
-    def __init__(
-        self,
-        *,
-        progress: Callable[[], object] | None = None,
-        phase: Callable[[str], object] | None = None,
-        html_diff: bool = True,
-        **kwargs,
-    ):
+    def __init__(self, *, html_diff: bool = True, **kwargs):
         """``progress`` is called once per row read, ``phase`` with what a confirmed import does
         after its last row (a background job's page shows it: jobs.progress.Progress.phase);
         ``html_diff=False`` skips the preview's HTML (the command has no page to show it on)."""
         super().__init__(**kwargs)
-        self._phase = phase or (lambda text: None)
         # Own copy: import-export writes to _meta during an import (store_instance),
         # which would otherwise leak into every later import of this class.
         self._meta = copy.copy(self._meta)
         self._meta.skip_html_diff = not html_diff
-        self._progress = progress
-        self._first_row_of_code: dict[str, int] = {}
-        self._failed = False
         self._user = None
         self._retain = False
         self._related: dict[str, dict[int, object]] = {}
@@ -346,20 +350,25 @@ class FacilityResource(resources.ModelResource):
         self._changes: Counter[str] = Counter()  # Change's value → facilities
         self._version: RegisterVersion | None = None
 
-    def import_data(
-        self, dataset, dry_run=False, raise_errors=False, use_transactions=None, collect_failed_rows=False, **kwargs
-    ) -> Result:
-        """Validates and writes ``dataset`` CHUNK rows at a time, in one transaction,
-        rolled back if any row is invalid or a write fails (or in a dry run): import-
-        export's own import_data keeps the valid rows of a file with invalid ones, and
-        its per-row machinery costs most of a large import.
+    @property
+    def chunk_size(self) -> int:
+        """CHUNK rows at a time (read when the import runs)."""
+        return CHUNK
 
-        The Result has import-export's totals, invalid rows and errors, as before. It
-        keeps one RowResult per row (with the preview's diff, and the instance when
-        ``retain_instance_in_row_result``) only for the admin: with ``html_diff=False``
-        and no retained instances it keeps the rows with problems alone, so that memory
-        does not grow with the file. A large import refreshes the planner statistics of
-        the tables it wrote (cpdash.database).
+    # --- The engine's hooks (cpdash.imports.ImportEngine) -------------------------------------------
+
+    def import_transaction(self, dry_run: bool) -> transaction.Atomic:
+        """One transaction, rolled back if any row is invalid or a write fails (or in a dry run)."""
+        return transaction.atomic()
+
+    def begin_import(self, dataset, result: Result, **kwargs) -> list[str] | None:
+        """The file's columns (before_import), and for a confirm the lock and a new register version.
+
+        The Result has import-export's totals, invalid rows and errors. It keeps one RowResult
+        per row (with the preview's diff, and the instance when ``retain_instance_in_row_result``)
+        only for the admin: with ``html_diff=False`` and no retained instances it keeps the rows
+        with problems alone, so that memory does not grow with the file. A large import
+        refreshes the planner statistics of the tables it wrote (cpdash.database).
 
         What the file changes in the register is ``result.register_changes`` (Change →
         facilities, every kind); a confirmed import's RegisterVersion is
@@ -368,43 +377,109 @@ class FacilityResource(resources.ModelResource):
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from the command
         # The day a facility the list puts in another unit or area moved there (facilities/membership.py).
         self.moved_on = kwargs.get("moved_on") or timezone.localdate()
-        self._failed, self._first_row_of_code = False, {}
         self._changes, self._version = Counter(), None
-        keep_rows = not self._meta.skip_html_diff or bool(kwargs.get("retain_instance_in_row_result"))
+        self._keep_rows = not self._meta.skip_html_diff or bool(kwargs.get("retain_instance_in_row_result"))
         self._retain = bool(kwargs.get("retain_instance_in_row_result"))
-        result = self.get_result_class()()
         result.diff_headers = self.get_diff_headers()
         result.total_rows = len(dataset)
-        with transaction.atomic():
-            try:
-                self.before_import(dataset, **kwargs)
-            except Exception as error:
-                self.handle_import_error(result, error, raise_errors)
-            else:
-                if collect_failed_rows:
-                    result.add_dataset_headers(dataset.headers)
-                if not dry_run:
-                    # One facility import at a time (PostgreSQL): each reads what the one before
-                    # wrote, so that versions follow each other and their changes add up.
-                    lock_imports_of(Facility)
-                    self._version = RegisterVersion.begin(user=self._user, file_name=kwargs.get("file_name") or "")
-                self._import_rows(dataset, result, dry_run, raise_errors, keep_rows, collect_failed_rows)
-            result.total_rows = len(dataset)
-            result.register_changes = {kind: self._changes[kind.value] for kind in Change}
-            failed = result.has_errors() or result.has_validation_errors()
-            if self._version is not None and not failed:
-                self._version.finish(result.register_changes)
-                # The commit checks every written row's references: most of a large import's last minute.
-                self._phase(gettext("Finishing: checking and saving what was written"))
-            if dry_run or failed:
-                transaction.set_rollback(True)
-                self._version = None
+        self._dataset = dataset
+        try:
+            self.before_import(dataset, **kwargs)
+        except Exception as error:
+            self.handle_import_error(result, error, self.raise_errors)
+            return None
+        if self.collect_failed_rows:
+            result.add_dataset_headers(dataset.headers)
+        if not self.dry_run:
+            # One facility import at a time (PostgreSQL): each reads what the one before
+            # wrote, so that versions follow each other and their changes add up.
+            lock_imports_of(Facility)
+            self._version = RegisterVersion.begin(user=self._user, file_name=kwargs.get("file_name") or "")
+        return dataset.headers
+
+    def read_chunk(self, rows: list[tuple[int, Sequence[object]]]) -> "_Chunk":
+        """The chunk's cells read column by column, each distinct cell once (sectors, units,
+        kinds, dates and yes/no repeat over thousands of rows): the same values and messages
+        as reading each cell."""
+        chunk = _Chunk(rows=rows)
+        chunk.readings = [
+            (column, attname, imports.read_column(widget, [cells[at] for _, cells in rows], _pk if relation else None))
+            for column, at, attname, widget, relation in self._readers
+        ]
+        if "area_type" in self.headers:
+            at = self.headers.index("area_type")
+            chunk.area_types = imports.read_column(self.fields["area_type"].widget, [cells[at] for _, cells in rows])
+        return chunk
+
+    def match_chunk(self, chunk: "_Chunk") -> None:
+        """The stored facilities among the chunk's codes (one query), then each row checked
+        against its stored facility: new, changed or unchanged (None: a blank row)."""
+        codes = next((reading for column, _, reading in chunk.readings if column == "code"), [])
+        stored = _stored_rows({code for code, message in codes if message is None})
+        area_types = chunk.area_types
+        for index, (number, cells) in enumerate(chunk.rows):
+            if imports.is_blank(cells):
+                chunk.results.append(None)
+                continue
+            area_type = None if area_types is None else area_types[index]
+            row_result = self._import_one(number, index, chunk.readings, area_type, stored, chunk, self._keep_rows)
+            chunk.results.append(row_result)
+
+    def keep_rows(self, chunk: "_Chunk", result: Result) -> None:
+        """Totals and problems; every row only for the admin (``keep_rows``)."""
+        totals, keep_rows, headers = result.totals, self._keep_rows, self.headers
+        for (number, cells), row_result in zip(chunk.rows, chunk.results, strict=True):
+            if row_result is None:  # a blank row
+                totals[RowResult.IMPORT_TYPE_SKIP] += 1
+                if keep_rows:
+                    row_result = RowResult()
+                    row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                    result.append_row_result(row_result)
+                continue
+            totals[row_result.import_type] += 1
+            if row_result.validation_error is not None:
+                self.failed = True
+                row = dict(zip(headers, cells, strict=False))
+                result.append_invalid_row(number, row, row_result.validation_error)
+                if self.collect_failed_rows:
+                    result.append_failed_row(row, row_result.validation_error)
+                if self.raise_errors:
+                    raise ImportError(row_result.validation_error, number=number, row=row)
+            if keep_rows:
+                result.append_row_result(row_result)
+
+    def write_chunk(self, chunk: "_Chunk", result: Result) -> None:
+        """The chunk's writes (_write) in a savepoint: a failed write leaves the transaction usable."""
+        if not (chunk.new or chunk.updated):
+            return
+        try:
+            with transaction.atomic():
+                self._write(chunk)
+        except Exception as error:
+            self.failed = True
+            self.handle_import_error(result, error, self.raise_errors)
+
+    def end_import(self, result: Result) -> None:
+        """The register's changes; a confirm's version finished, or everything taken back."""
+        result.total_rows = len(self._dataset)
+        self._dataset = None
+        result.register_changes = {kind: self._changes[kind.value] for kind in Change}
+        failed = result.has_errors() or result.has_validation_errors()
+        if self._version is not None and not failed:
+            self._version.finish(result.register_changes)
+            # The commit checks every written row's references: most of a large import's last minute.
+            self._phase(gettext("Finishing: checking and saving what was written"))
+        if self.dry_run or failed:
+            transaction.set_rollback(True)
+            self._version = None
+
+    def after_commit(self, result: Result) -> None:
+        """Once committed: ANALYZE after a large import."""
         result.register_version = self._version
-        if not (dry_run or result.has_errors() or result.has_validation_errors()):
+        if not (self.dry_run or result.has_errors() or result.has_validation_errors()):
             written = result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE]
             self._phase(gettext("Finishing: updating the database statistics"))
             analyze_bulk(written, *with_history([Facility]))
-        return result
 
     def get_diff_headers(self) -> list[str]:
         """The preview's column names: the columns' labels."""
@@ -437,65 +512,7 @@ class FacilityResource(resources.ModelResource):
             if not field.readonly and field.column_name in dataset.headers
         ]
 
-    # --- Reading rows -----------------------------------------------------------------------------
-
-    def _import_rows(self, dataset, result: Result, dry_run: bool, raise_errors: bool, keep_rows: bool, failed_rows):
-        headers = dataset.headers
-        chunk = _Chunk()
-        number = 0
-        for number, cells in enumerate(dataset, 1):
-            if self._progress:
-                self._progress()
-            chunk.rows.append((number, cells))
-            if len(chunk.rows) == CHUNK:
-                self._import_chunk(chunk, headers, result, dry_run, raise_errors, keep_rows, failed_rows)
-                chunk = _Chunk()
-        if chunk.rows:
-            self._import_chunk(chunk, headers, result, dry_run, raise_errors, keep_rows, failed_rows)
-
-    def _import_chunk(self, chunk: "_Chunk", headers, result, dry_run, raise_errors, keep_rows, failed_rows) -> None:
-        rows = chunk.rows
-        # Column by column, each distinct cell read once (sectors, units, kinds, dates and yes/no
-        # repeat over thousands of rows): the same values and messages as reading each cell.
-        readings = [
-            (column, attname, imports.read_column(widget, [cells[at] for _, cells in rows], _pk if relation else None))
-            for column, at, attname, widget, relation in self._readers
-        ]
-        area_types = None
-        if "area_type" in headers:
-            at = headers.index("area_type")
-            area_types = imports.read_column(self.fields["area_type"].widget, [cells[at] for _, cells in rows])
-        codes = next((reading for column, _, reading in readings if column == "code"), [])
-        stored = _stored_rows({code for code, message in codes if message is None})
-        totals = result.totals
-        for index, (number, cells) in enumerate(rows):
-            if imports.is_blank(cells):
-                totals[RowResult.IMPORT_TYPE_SKIP] += 1
-                if keep_rows:
-                    row_result = RowResult()
-                    row_result.import_type = RowResult.IMPORT_TYPE_SKIP
-                    result.append_row_result(row_result)
-                continue
-            area_type = None if area_types is None else area_types[index]
-            row_result = self._import_one(number, index, readings, area_type, stored, chunk, keep_rows)
-            totals[row_result.import_type] += 1
-            if row_result.validation_error is not None:
-                self._failed = True
-                row = dict(zip(headers, cells, strict=False))
-                result.append_invalid_row(number, row, row_result.validation_error)
-                if failed_rows:
-                    result.append_failed_row(row, row_result.validation_error)
-                if raise_errors:
-                    raise ImportError(row_result.validation_error, number=number, row=row)
-            if keep_rows:
-                result.append_row_result(row_result)
-        if (chunk.new or chunk.updated) and not (self._failed or dry_run):
-            try:
-                with transaction.atomic():  # a savepoint: a failed write leaves the transaction usable
-                    self._write(chunk)
-            except Exception as error:
-                self._failed = True
-                self.handle_import_error(result, error, raise_errors)
+    # --- Checking rows ---------------------------------------------------------------------------
 
     def _import_one(
         self,
@@ -507,7 +524,7 @@ class FacilityResource(resources.ModelResource):
         chunk: "_Chunk",
         keep_rows: bool,
     ) -> RowResult:
-        """Checks one row (its cells read by _import_chunk, ``index`` in its chunk) as import-
+        """Checks one row (its cells read by read_chunk, ``index`` in its chunk) as import-
         export's import_row did (same values, messages and outcome), without its copies and
         diffs unless ``keep_rows``."""
         row_result = RowResult()
@@ -580,7 +597,7 @@ class FacilityResource(resources.ModelResource):
         """(column, message) for problems no single cell shows; ``area_type`` is the row's
         area_type cell as read (None: the file has no such column)."""
         if "code" not in errors:
-            first = self._first_row_of_code.setdefault(values["code"], number)
+            first = self.first_row(values["code"], number)
             if first != number:
                 yield (
                     "code",

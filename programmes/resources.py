@@ -8,6 +8,10 @@ record. A row may also carry one *child* of its record (an attendance, a CP
 option and/or a technical support, a resource saving). Re-importing a file
 matches records and children by key, so nothing is duplicated.
 
+They run through the engine every import shares (cpdash.imports.ImportEngine,
+through RecordResource), with the whole file as one chunk: a record's rows may be
+anywhere in the file.
+
 An import is all or nothing: every row is read and checked first, and nothing
 is written unless the whole file is valid; then everything is written in one
 transaction. A confirm reads the stored records and writes under its kind's

@@ -1,0 +1,102 @@
+"""The one import engine (cpdash.imports.ImportEngine): both kinds of import run through its
+driver, chunk by chunk, with their own hooks."""
+
+import contextlib
+
+import pytest
+from import_export.results import Result
+
+from cpdash.imports import ImportEngine, RecordResource
+from facilities.resources import FacilityResource
+
+
+class Toy(ImportEngine):
+    """Records what the driver asks of its hooks."""
+
+    def __init__(self, chunk_size=None, bad=(), **kwargs):
+        super().__init__(**kwargs)
+        self.chunk_size, self.bad, self.calls = chunk_size, set(bad), []
+
+    def get_result_class(self):
+        return Result
+
+    def import_transaction(self, dry_run):
+        self.calls.append(("transaction", dry_run))
+        return contextlib.nullcontext()
+
+    def begin_import(self, dataset, result, **kwargs):
+        self.calls.append(("begin",))
+        return ["code"]
+
+    def read_chunk(self, rows):
+        self.calls.append(("read", [number for number, _ in rows]))
+        return rows
+
+    def match_chunk(self, chunk):
+        repeated = [number for number, (code,) in chunk if self.first_row(code, number) != number]
+        self.calls.append(("match", repeated))
+
+    def keep_rows(self, chunk, result):
+        self.failed = self.failed or any(code in self.bad for _, (code,) in chunk)
+
+    def write_chunk(self, chunk, result):
+        self.calls.append(("write", [number for number, _ in chunk]))
+
+    def end_import(self, result):
+        self.calls.append(("end",))
+
+    def after_commit(self, result):
+        self.calls.append(("after",))
+
+
+ROWS = [("A",), ("B",), ("C",), ("A",), ("D",)]
+
+
+def test_chunks_of_a_streamed_import_and_a_key_repeated_across_them():
+    rows_read = []
+    toy = Toy(chunk_size=2, progress=lambda: rows_read.append(1))
+
+    toy.import_data(ROWS)
+
+    assert toy.calls == [
+        ("transaction", False),
+        ("begin",),
+        ("read", [1, 2]),
+        ("match", []),
+        ("write", [1, 2]),
+        ("read", [3, 4]),
+        ("match", [4]),  # "A" first in row 1, an earlier chunk
+        ("write", [3, 4]),
+        ("read", [5]),
+        ("match", []),
+        ("write", [5]),
+        ("end",),
+        ("after",),
+    ]
+    assert len(rows_read) == 5
+
+
+def test_the_whole_file_is_one_chunk_without_a_chunk_size():
+    toy = Toy()
+    toy.import_data(ROWS)
+    every_row = [1, 2, 3, 4, 5]
+    assert [c for c in toy.calls if c[0] in {"read", "write"}] == [("read", every_row), ("write", every_row)]
+
+    empty = Toy()
+    empty.import_data([])
+    assert ("read", []) in empty.calls  # an empty file is still one chunk (the lock, the phases)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_no_write_after_an_invalid_row_or_in_a_dry_run(dry_run):
+    toy = Toy(chunk_size=2, bad={"C"})
+    toy.import_data(ROWS, dry_run=dry_run)
+    writes = [c for c in toy.calls if c[0] == "write"]
+    assert writes == ([] if dry_run else [("write", [1, 2])])
+    assert toy.calls[-2:] == [("end",), ("after",)]
+
+
+def test_both_kinds_of_import_run_through_the_engine():
+    for resource in (FacilityResource, RecordResource):
+        assert issubclass(resource, ImportEngine)
+        assert resource.import_data is ImportEngine.import_data
