@@ -1220,8 +1220,12 @@ class ImportEngine:
 
     def _chunks(self, rows: Iterable[Sequence[object]]) -> Iterator[list[tuple[int, Sequence[object]]]]:
         """(number, cells) of the rows, ``chunk_size`` at a time (number: import-export's data-row
-        number, file_row() gives the spreadsheet's); with no ``chunk_size``, one chunk, empty too."""
-        progress, size = self._progress, self.chunk_size
+        number, file_row() gives the spreadsheet's); with no ``chunk_size``, one chunk, empty too.
+        ``progress`` is called per row as a streamed chunk fills (each is checked right after);
+        a whole-file chunk's rows are counted by ``read_chunk`` as it checks them (``checked``),
+        so that a job's page does not show every row checked before the first is."""
+        size = self.chunk_size
+        progress = self._progress if size is not None else None
         chunk: list[tuple[int, Sequence[object]]] = []
         for number, cells in enumerate(rows, 1):
             if progress:
@@ -1232,6 +1236,12 @@ class ImportEngine:
                 chunk = []
         if chunk or size is None:
             yield chunk
+
+    def checked(self, rows: int = 1) -> None:
+        """``rows`` more rows checked, for the ``progress`` callback of a whole-file chunk."""
+        if self._progress and self.chunk_size is None:
+            for _row in range(rows):
+                self._progress()
 
     def first_row(self, key: Hashable, number: int) -> int:
         """The number of the first row of the file (so far) with ``key``: ``number`` itself
@@ -1424,10 +1434,12 @@ class RecordResource(ImportEngine, resources.Resource):
         chunk = RecordChunk([ImportRow(number, dict(zip(headers, values, strict=False))) for number, values in rows])
         chunk.filled = filled = [row for row in chunk.rows if any(cell_text(v) for v in row.cells.values())]
         self._load_lookups(filled)
+        self.checked(len(chunk.rows) - len(filled))  # blank rows, read too
         self._read_columns(filled)
         for row in filled:
             self._read_cells(row)
             self.check_row(row)
+            self.checked()
         return chunk
 
     def match_chunk(self, chunk: "RecordChunk") -> None:

@@ -4,6 +4,7 @@ driver, chunk by chunk, with their own hooks."""
 import contextlib
 
 import pytest
+import tablib
 from import_export.results import Result
 
 from cpdash.imports import ImportEngine, RecordResource
@@ -85,6 +86,43 @@ def test_the_whole_file_is_one_chunk_without_a_chunk_size():
     empty = Toy()
     empty.import_data([])
     assert ("read", []) in empty.calls  # an empty file is still one chunk (the lock, the phases)
+
+
+class CheckingToy(Toy):
+    """A whole-file import that counts each row as it checks it (as RecordResource.read_chunk)."""
+
+    def read_chunk(self, rows):
+        for number, _cells in rows:
+            self.calls.append(("check", number))
+            self.checked()
+        return rows
+
+
+def test_a_whole_file_chunk_counts_its_rows_as_they_are_checked_not_as_they_are_read_in():
+    """A job's page shows rows checked: the whole file read into one chunk is not a row checked."""
+    seen = []
+    toy = CheckingToy(progress=lambda: seen.append(len([c for c in toy.calls if c[0] == "check"])))
+
+    toy.import_data(ROWS)
+
+    assert seen == [1, 2, 3, 4, 5]  # each tick after its row's check
+
+
+def test_a_whole_file_record_import_ticks_while_it_checks(db, monkeypatch):
+    """RecordResource: no tick before the first row is checked, one per row, blank ones too."""
+    from programmes.resources import SpecialistResource
+
+    checks = []
+    resource = SpecialistResource(progress=lambda: checks.append("tick"))
+    monkeypatch.setattr(resource, "check_row", lambda row: checks.append("check"))
+    dataset = tablib.Dataset(
+        ["Gia Lâm", "A", "", "2012-03-01", ""], ["", "", "", "", ""], ["Gia Lâm", "B", "", "2012-03-01", ""]
+    )
+    dataset.headers = ["unit", "name", "position", "appointed_on", "left_on"]
+
+    resource.import_data(dataset, dry_run=True)
+
+    assert checks == ["tick", "check", "tick", "check", "tick"]  # the blank row first
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
