@@ -142,6 +142,17 @@ def test_median_days_even_and_odd(supported_world):
     assert (then.facilities, then.went_on, then.median_days) == (3, 3, 20.0)
 
 
+def test_a_day_before_any_step_has_counts_and_no_medians(supported_world):
+    """On a day when the facilities were in scope but none had been surveyed, the counts are
+    there and every median is None (PostgreSQL reads the medians from the rows that went on
+    to some step: that day has none)."""
+    result = funnel.pathway_funnel(as_of=D(2012, 12, 31), compare=D(2011, 12, 31))
+    assert result.earlier[0].facilities == 4
+    assert [step.facilities for step in result.earlier[1:]] == [0] * (len(result.earlier) - 1)
+    assert [step.median_days for step in result.earlier] == [None] * len(result.earlier)
+    assert result.step("supported").median_days == 30.0
+
+
 def test_median_of_a_half_day(db):
     """Gaps of 1 and 2 days: the median is 1.5 on both databases."""
     for gap in (1, 2):
