@@ -424,11 +424,14 @@ def _quartiles(
     gives the REAL nearest it, so both are read through their shortest decimal and quantized
     to the column's places (saving_decimal()).
     """
-    answers: list[dict] = [{} for _ in requests]
-    if not requests:
+    # Requests asked twice (two phases' saving targets of the same scope, on the same days) are
+    # ranked once: half the quartiles' work for the programme's headline figures.
+    unique = list(dict.fromkeys(requests))
+    answers: list[dict] = [{} for _ in unique]
+    if not unique:
         return answers
     using = router.db_for_read(SavingStep)  # a raw cursor: the replica router's choice made here
-    sql, params = ranked_savings([(r.day, r.resource, r.scope, r.verified) for r in requests], bucket, using=using)
+    sql, params = ranked_savings([(r.day, r.resource, r.scope, r.verified) for r in unique], bucket, using=using)
     ranked: dict[tuple, dict[int, Decimal]] = defaultdict(dict)
     sizes: dict[tuple, int] = {}
     with connections[using].cursor() as cursor:
@@ -438,7 +441,8 @@ def _quartiles(
             sizes[(part, key)] = count
     for (part, key), values in ranked.items():
         answers[part][key] = (sizes[(part, key)], arithmetic.quartiles(values, sizes[(part, key)]))
-    return answers
+    part_of = {request: part for part, request in enumerate(unique)}
+    return [answers[part_of[request]] for request in requests]
 
 
 _NO_QUARTILES: tuple[int, tuple[None, None, None]] = (0, (None, None, None))

@@ -345,6 +345,23 @@ class TestExactSavings:
         assert (q1, median, q3) == (Decimal("5.975"), Decimal("6.35"), Decimal("6.8"))
         assert all(isinstance(value, Decimal) for value in (q1, median, q3))
 
+    def test_a_request_asked_twice_is_ranked_once(self, target, monkeypatch):
+        """Two targets of the same scope ask for the same quartiles on the same day (two phases'
+        saving targets in the programme's headline): one ranking in the SQL, both answered."""
+        asked = []
+        ranked_savings = selectors.ranked_savings
+        monkeypatch.setattr(
+            selectors,
+            "ranked_savings",
+            lambda requests, *a, **k: asked.append(requests) or ranked_savings(requests, *a, **k),
+        )
+        energy = selectors._QuartileRequest(AS_OF, "energy", Q())
+        earlier = selectors._QuartileRequest(dt.date(2000, 1, 1), "energy", Q())
+        answers = selectors._quartiles([energy, earlier, selectors._QuartileRequest(AS_OF, "energy", Q())])
+        assert [len(requests) for requests in asked] == [2]
+        assert answers[0] == answers[2] == {None: (4, (Decimal("5.975"), Decimal("6.35"), Decimal("6.8")))}
+        assert answers[1] == {}
+
     def test_the_median_is_shown_6_4(self, target):
         r = selectors.target_as_of(target=target, as_of=AS_OF)
         assert (r.value, r.q1, r.q3, r.numerator, r.denominator) == (6.4, 6.0, 6.8, 4, 4)
