@@ -10,9 +10,11 @@ import unicodedata
 
 import pytest
 
+from cpdash.bulk import copy_column, copy_text
 from cpdash.exports import unescape_formula
 from cpdash.imports import NameIndex, NameWidget, TextWidget, cell_text, read_column
 from cpdash.text import fold
+from facilities.models import Facility
 
 TEXTS = [
     "Bát Tràng",
@@ -143,3 +145,28 @@ def test_a_name_column_reads_as_each_cell_alone():
     found = read_column(widget, cells, lambda obj: None if obj is None else obj.pk)
 
     assert found == [(None if v is None else v.pk, m) for v, m in read_alone(widget, cells)]
+
+
+COLUMNS = {
+    "ints": [1, 2, 3, -4, 10**20],
+    "ints-and-null": [None, 1, None, 0],
+    "booleans": [True, False, True],
+    "booleans-and-null": [None, False],
+    "dates": [datetime.date(2010, 3, 15), None, datetime.date(1, 1, 1)],
+    "datetimes": [datetime.datetime(2010, 3, 15, 8, 30), datetime.datetime(2011, 1, 1)],
+    "text": ["Cơ sở", "a b", "", "'=1"],
+    "text-to-escape": ["a\\b", "tab\there", "new\nline", "cr\r", "plain"],
+    "text-to-escape-and-null": [None, "x\ty"],
+    "text-and-null": [None, "x", None],
+    "choices": [Facility.Kind.ENTERPRISE, Facility.Kind.HOUSEHOLD],
+    "choices-and-text": [Facility.Kind.ENTERPRISE, "household"],
+    "mixed": [1, True, "1", None, 1.5, datetime.date(2010, 1, 1)],
+    "floats": [1.5, 2.0],
+    "nulls": [None, None],
+    "empty": [],
+}
+
+
+@pytest.mark.parametrize("values", COLUMNS.values(), ids=COLUMNS.keys())
+def test_copy_column_is_copy_text_of_each_value(values):
+    assert copy_column(values) == [copy_text(v) for v in values]
