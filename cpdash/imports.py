@@ -71,6 +71,9 @@ def cell_text(value: object) -> str:
 
     Text our exports escaped against formulas ("'=SUM(1)", cpdash.exports.escape_formula)
     loses that one apostrophe: an exported file imports back to the same names."""
+    if value.__class__ is str:  # most cells: text with no escaping apostrophe is only stripped
+        text = value.strip()
+        return text if text[:1] != "'" else unescape_formula(text).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -399,7 +402,14 @@ class CSVRows:
             self.headers = names = _column_names(next(rows, []))
             self._width = width = len(names)
             length, too_long, blank = 0, [], 0
+            last, longest = settings.IMPORT_MAX_ROWS + 1, settings.IMPORT_MAX_CELL_LENGTH
             for number, cells in enumerate(rows, start=2):
+                # Most rows: as wide as the header, within the limits, not blank (some cell holds more
+                # than spaces, so reads as something: cell_text). Every check below passes on them.
+                regular = len(cells) == width and number <= last and max(map(len, cells)) <= longest
+                if regular and "".join(cells).strip():
+                    length = number - 1
+                    continue
                 blank = _check_row(number, cells, blank)  # the limits of _tabulate, in this first pass
                 if any(cell_text(v) for v in cells[width:]):
                     too_long.append(number)
@@ -429,7 +439,7 @@ class CSVRows:
         next(rows, None)
         width = self._width
         for cells in itertools.islice(rows, self._length):
-            yield cells[:width] + [None] * (width - len(cells))
+            yield cells if len(cells) == width else cells[:width] + [None] * (width - len(cells))
 
     def __delitem__(self, key: slice) -> None:
         if key != slice(None):
@@ -625,6 +635,18 @@ def read_column(
     when given (a record's id), or (None, message) for a cell the widget refuses: the same
     value and the same message as cleaning that cell alone. Widgets read a cell alone (none
     reads the rest of the row), so their answer depends on the cell only."""
+    cells = cells if isinstance(cells, list) else list(cells)
+    classes = set(map(type, cells))
+    if classes <= _TEXT_CLASSES or len(classes) == 1:
+        # Text and empty cells (a CSV's), or cells of one type: equal cells are the same cell, so
+        # the distinct ones (in the order they come) are read, then looked up, at C speed.
+        try:
+            distinct = dict.fromkeys(cells)
+        except TypeError:  # unhashable cells: read below
+            distinct = None
+        if distinct is not None:
+            readings = {cell: _reading(widget, cell, convert) for cell in distinct}
+            return list(map(readings.__getitem__, cells))
     cache: dict[Hashable, Reading] = {}
     found: list[Reading] = []
     append = found.append
@@ -636,15 +658,23 @@ def read_column(
         except TypeError:  # unhashable: read alone
             reading, hashable = None, False
         if reading is None:
-            try:
-                value = widget.clean(cell)
-                reading = (value if convert is None else convert(value), None)
-            except ValueError as error:
-                reading = (None, str(error))
+            reading = _reading(widget, cell, convert)
             if hashable:
                 cache[key] = reading
         append(reading)
     return found
+
+
+_TEXT_CLASSES = frozenset((str, type(None)))
+
+
+def _reading(widget: widgets.Widget, cell: object, convert: Callable[[object], object] | None) -> Reading:
+    """``widget.clean(cell)`` as read_column gives it: (value, None) or (None, message)."""
+    try:
+        value = widget.clean(cell)
+        return (value if convert is None else convert(value), None)
+    except ValueError as error:
+        return (None, str(error))
 
 
 def exact_key(text: str) -> str:
@@ -711,13 +741,15 @@ class TextWidget(widgets.Widget):
     def __init__(self, missing: str | None = None, max_length: int | None = None):
         super().__init__()
         self.missing = missing
+        self.max_length = max_length
         self.validator = MaxLengthValidator(max_length) if max_length else None
 
     def clean(self, value, row=None, **kwargs) -> str:
         text = cell_text(value)
         if not text and self.missing:
             raise ValueError(self.missing)
-        if self.validator:
+        # The validator refuses text longer than max_length, and only that: it is asked for its message.
+        if self.validator and len(text) > self.max_length:
             try:
                 self.validator(text)
             except ValidationError as error:
@@ -1221,20 +1253,19 @@ class ImportEngine:
     def _chunks(self, rows: Iterable[Sequence[object]]) -> Iterator[list[tuple[int, Sequence[object]]]]:
         """(number, cells) of the rows, ``chunk_size`` at a time (number: import-export's data-row
         number, file_row() gives the spreadsheet's); with no ``chunk_size``, one chunk, empty too.
-        ``progress`` is called per row as a streamed chunk fills (each is checked right after);
+        ``progress`` is called per row of a streamed chunk once it is read (it is checked right after);
         a whole-file chunk's rows are counted by ``read_chunk`` as it checks them (``checked``),
         so that a job's page does not show every row checked before the first is."""
         size = self.chunk_size
-        progress = self._progress if size is not None else None
-        chunk: list[tuple[int, Sequence[object]]] = []
-        for number, cells in enumerate(rows, 1):
+        numbered = enumerate(rows, 1)
+        if size is None:
+            yield list(numbered)
+            return
+        progress = self._progress
+        while chunk := list(itertools.islice(numbered, size)):
             if progress:
-                progress()
-            chunk.append((number, cells))
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-        if chunk or size is None:
+                for _row in chunk:
+                    progress()
             yield chunk
 
     def checked(self, rows: int = 1) -> None:

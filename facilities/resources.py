@@ -215,6 +215,9 @@ _inserted = operator.itemgetter(*INSERT_FIELDS)
 _NEW, _UNCHANGED = Change.NEW.value, Change.UNCHANGED.value
 
 
+_value, _message = operator.itemgetter(0), operator.itemgetter(1)  # of a Reading
+
+
 def _pk(obj) -> int | None:
     """The id of the record a NameWidget found (None for an empty cell)."""
     return None if obj is None else obj.pk
@@ -277,7 +280,9 @@ class _Chunk:
     # (column, attname, readings) of the columns that set a field; the area_type column's readings
     readings: list[tuple[str, str, list["imports.Reading"]]] = field(default_factory=list)
     area_types: list["imports.Reading"] | None = None
-    results: list[RowResult | None] = field(default_factory=list)  # each row's, None for a blank row
+    # Each row's RowResult, or for a valid row when the rows are not kept its import type alone;
+    # None for a blank row.
+    results: list[RowResult | str | None] = field(default_factory=list)
 
 
 class FacilityResource(imports.ImportEngine, resources.ModelResource):
@@ -346,7 +351,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         self._user = None
         self._retain = False
         self._related: dict[str, dict[int, object]] = {}
-        self._readers: list[tuple[str, int, str, widgets.Widget, bool]] = []
+        self._readers: list[tuple[str, operator.itemgetter, str, widgets.Widget, bool]] = []
         self._changes: Counter[str] = Counter()  # Change's value → facilities
         self._version: RegisterVersion | None = None
 
@@ -402,13 +407,14 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         kinds, dates and yes/no repeat over thousands of rows): the same values and messages
         as reading each cell."""
         chunk = _Chunk(rows=rows)
+        table = [cells for _, cells in rows]
         chunk.readings = [
-            (column, attname, imports.read_column(widget, [cells[at] for _, cells in rows], _pk if relation else None))
-            for column, at, attname, widget, relation in self._readers
+            (column, attname, imports.read_column(widget, list(map(getter, table)), _pk if relation else None))
+            for column, getter, attname, widget, relation in self._readers
         ]
         if "area_type" in self.headers:
-            at = self.headers.index("area_type")
-            chunk.area_types = imports.read_column(self.fields["area_type"].widget, [cells[at] for _, cells in rows])
+            cells = list(map(operator.itemgetter(self.headers.index("area_type")), table))
+            chunk.area_types = imports.read_column(self.fields["area_type"].widget, cells)
         return chunk
 
     def match_chunk(self, chunk: "_Chunk") -> None:
@@ -417,18 +423,32 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         codes = next((reading for column, _, reading in chunk.readings if column == "code"), [])
         stored = _stored_rows({code for code, message in codes if message is None})
         area_types = chunk.area_types
-        for index, (number, cells) in enumerate(chunk.rows):
+        # Each row's values of the columns read, and the rows with a cell refused (the others take
+        # their values as they are: _import_one).
+        attnames = tuple(attname for _, attname, _ in chunk.readings)
+        columns = [list(map(_value, readings)) for _, _, readings in chunk.readings]
+        refused = set()
+        for _column, _attname, readings in chunk.readings:
+            messages = list(map(_message, readings))
+            if messages.count(None) != len(messages):
+                refused.update(i for i, message in enumerate(messages) if message is not None)
+        row_values = zip(*columns, strict=True) if columns else [()] * len(chunk.rows)
+        results, keep_rows = chunk.results, self._keep_rows
+        for index, ((number, cells), values) in enumerate(zip(chunk.rows, row_values, strict=True)):
             if imports.is_blank(cells):
-                chunk.results.append(None)
+                results.append(None)
                 continue
             area_type = None if area_types is None else area_types[index]
-            row_result = self._import_one(number, index, chunk.readings, area_type, stored, chunk, self._keep_rows)
-            chunk.results.append(row_result)
+            read = None if index in refused else dict(zip(attnames, values, strict=True))
+            results.append(self._import_one(number, index, chunk.readings, read, area_type, stored, chunk, keep_rows))
 
     def keep_rows(self, chunk: "_Chunk", result: Result) -> None:
         """Totals and problems; every row only for the admin (``keep_rows``)."""
         totals, keep_rows, headers = result.totals, self._keep_rows, self.headers
         for (number, cells), row_result in zip(chunk.rows, chunk.results, strict=True):
+            if row_result.__class__ is str:  # a valid row, not kept
+                totals[row_result] += 1
+                continue
             if row_result is None:  # a blank row
                 totals[RowResult.IMPORT_TYPE_SKIP] += 1
                 if keep_rows:
@@ -499,11 +519,11 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             name: {obj.pk: obj for objs in self.fields[name].widget.index.exact.values() for obj in objs}
             for name in ("sector", "unit", "production_area")
         }
-        # The columns of the file that set a field: (column, its position, attname, widget, is a relation).
+        # The columns of the file that set a field: (column, the getter of its cell, attname, widget, is a relation).
         self._readers = [
             (
                 field.column_name,
-                dataset.headers.index(field.column_name),
+                operator.itemgetter(dataset.headers.index(field.column_name)),
                 Facility._meta.get_field(field.attribute).attname,
                 field.widget,
                 Facility._meta.get_field(field.attribute).is_relation,
@@ -519,44 +539,55 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         number: int,
         index: int,
         readings: list,
+        read: dict | None,
         area_type: "imports.Reading | None",
         stored: dict,
         chunk: "_Chunk",
         keep_rows: bool,
-    ) -> RowResult:
+    ) -> RowResult | str:
         """Checks one row (its cells read by read_chunk, ``index`` in its chunk) as import-
         export's import_row did (same values, messages and outcome), without its copies and
-        diffs unless ``keep_rows``."""
-        row_result = RowResult()
+        diffs unless ``keep_rows``. ``read``: the row's values by attname when no cell was
+        refused (None: taken from ``readings`` here, with the problems). A valid row not kept
+        gives its import type alone, without a RowResult."""
         errors: dict[str, list[str]] = {}
-        read: dict[str, object] = {}
-        for column, attname, reading in readings:
-            value, message = reading[index]
-            if message is None:
-                read[attname] = value
-            else:
-                errors[column] = [message]
+        if read is None:
+            read = {}
+            for column, attname, reading in readings:
+                value, message = reading[index]
+                if message is None:
+                    read[attname] = value
+                else:
+                    errors[column] = [message]
         before = stored.get(read["code"]) if "code" in read else None
         values = dict(_new_facility()) if before is None else dict(zip(STORED_FIELDS, before, strict=True))
         values.update(read)
         values["search_text"] = _search_text(values["code"], values["name"])
         for column, message in self._row_checks(values, area_type, errors, number, new=before is None):
             errors.setdefault(column, []).append(message)
-        # The widgets gave only values the fields take (lengths, kinds, counts, dates, yes/no).
-        if not errors and before is not None and _compared(values) == _compared_stored(before):
-            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
         if errors:
+            row_result = RowResult()
             row_result.import_type = RowResult.IMPORT_TYPE_INVALID
             row_result.validation_error = ValidationError(errors)
             return row_result
-        if row_result.import_type is None:
-            row_result.import_type = RowResult.IMPORT_TYPE_NEW if before is None else RowResult.IMPORT_TYPE_UPDATE
-        instance = self._instance(values, before, row_result, keep_rows) if keep_rows else None
+        # The widgets gave only values the fields take (lengths, kinds, counts, dates, yes/no).
+        if before is None:
+            import_type = RowResult.IMPORT_TYPE_NEW
+        elif _compared(values) == _compared_stored(before):
+            import_type = RowResult.IMPORT_TYPE_SKIP
+        else:
+            import_type = RowResult.IMPORT_TYPE_UPDATE
+        row_result: RowResult | str = import_type
+        instance = None
+        if keep_rows:
+            row_result = RowResult()
+            row_result.import_type = import_type
+            instance = self._instance(values, before, row_result, keep_rows)
         # Counted by value: a str hashes in C, a Change (an Enum) in Python, at 10⁴ rows/s.
-        if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
+        if import_type == RowResult.IMPORT_TYPE_NEW:
             chunk.new.append((_inserted(values), instance))
             self._changes[_NEW] += 1
-        elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
+        elif import_type == RowResult.IMPORT_TYPE_UPDATE:
             stored_values = dict(zip(STORED_FIELDS, before, strict=True))
             chunk.changed.update(f for f in UPDATABLE_ATTNAMES if values[f] != stored_values[f])
             chunk.updated.append(values)
@@ -608,7 +639,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                     },
                 )
         opened, closed = values["opened_on"], values["closed_on"]
-        dates_read = not {"opened_on", "closed_on"} & errors.keys()
+        dates_read = "opened_on" not in errors and "closed_on" not in errors
         if dates_read and opened and closed and closed < opened:
             yield (
                 "closed_on",
@@ -624,7 +655,9 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             # that moves is there from the list's day (facilities/membership.py).
             day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
             unit = self._related["unit"].get(values["unit_id"])
-            problem = unit.not_valid_reason(day, ended_only=True) if unit else None
+            # not_valid_reason(ended_only=True) is None unless the unit had ended by then.
+            ended = unit is not None and unit.valid_until is not None and day > unit.valid_until
+            problem = unit.not_valid_reason(day, ended_only=True) if ended else None
             if problem:
                 yield ("unit", problem)
         if area_type is not None and not {"production_area", "area_type"} & errors.keys():

@@ -18,6 +18,9 @@ FILES = {
     "header-only": b"code,name\n",
     "blank-header-cells": b"code,,name,,\nF1,,N\n",
     "no-final-newline": b"code,name\nF1,N",
+    # Rows the first pass reads at its fast path beside ones it does not: formula-escaped and
+    # whitespace cells, rows of spaces and tabs (blank), short rows, trailing blank rows.
+    "escaped-and-blank": b"code,name,kind\n'=F1,'=SUM(1),\n  ,\t, \n'\t,''=x,'\nF2\n \"\n\",,\n,,\n",
 }
 
 
@@ -65,6 +68,9 @@ GUARDED = {
     "cell-length": (b"code,name\nF1," + b"x" * 11 + b"\n", {"IMPORT_MAX_CELL_LENGTH": 10}),
     "header-cell-length": (b"code," + b"x" * 11 + b"\nF1,N\n", {"IMPORT_MAX_CELL_LENGTH": 10}),
     "columns": (b"a,b,c,d\n1,2,3,4\n", {"IMPORT_MAX_COLUMNS": 3}),
+    "rows-after-blank-ones": (b"code,name\n" + b"F,N\n" * 3 + b" , \n" * 2 + b"F,N\n", {"IMPORT_MAX_ROWS": 5}),
+    "blank-rows-of-spaces": (b"code,name\nF,N\n" + b" ,\t\n" * 3 + b"F,N\n", {"IMPORT_MAX_BLANK_ROWS": 2}),
+    "cell-length-later": (b"code,name\n" + b"F,xxxxxxxxxx\n" * 3 + b"F,xxxxxxxxxxx\n", {"IMPORT_MAX_CELL_LENGTH": 10}),
     "field-size-limit": (b'code,name\nF1,"' + b"x" * 200_000 + b'"\n', {}),
 }
 
