@@ -273,10 +273,15 @@ class ProductionArea(Searchable):
 
 #: Sent after facilities were written in bulk (bulk_create/bulk_update send no post_save),
 #: with ``codes``: the codes of the facilities written; optionally ``ids`` (their ids, same
-#: facilities) and ``created`` (True: all new; False: existing ones whose register fields
-#: changed; None or absent: unknown). Apps that keep data derived from the register listen
-#: (programmes/pathway.py); the register knows nothing of them.
+#: facilities), ``created`` (True: all new; False: existing ones whose register fields
+#: changed; None or absent: unknown) and, with ``created`` False, ``fields``: the attnames
+#: of the fields that changed (absent: any may have). Apps that keep data derived from the
+#: register listen (programmes/pathway.py); the register knows nothing of them.
 facilities_written = Signal()
+
+#: The register fields that say where a facility is: a change of either is a move, which
+#: its unit memberships follow (facilities/membership.py).
+PLACE_FIELDS = frozenset({"unit_id", "area_id"})
 
 
 def open_q(day: datetime.date, prefix: str = "") -> Q:

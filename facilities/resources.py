@@ -65,6 +65,7 @@ from cpdash.text import fold
 from facilities import membership
 from facilities.models import (
     CHANGE_FLAGS,
+    PLACE_FIELDS,
     REGISTER_CHANGE_FIELDS,
     AdministrativeUnit,
     Change,
@@ -707,9 +708,13 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             bulk.update(Facility, fields, [(v["id"], *(v[f] for f in fields)) for v in chunk.updated])
             ids = [v["id"] for v in chunk.updated]
             bulk.write_history(Facility, ids, "~", self._user, imports.IMPORT_REASON)
-            # A facility the list puts in another unit or area moved there on the list's day.
-            membership.sync(ids, moved_on=self.moved_on)
-            facilities_written.send(Facility, codes=[v["code"] for v in chunk.updated], ids=ids, created=False)
+            # A facility the list puts in another unit or area moved there on the list's day. A
+            # chunk that moved none (names, employees…) leaves the memberships as they are, and
+            # tells the other apps which fields changed (the pathway copies none of a name's).
+            if chunk.changed & PLACE_FIELDS:
+                membership.sync(ids, moved_on=self.moved_on)
+            codes = [v["code"] for v in chunk.updated]
+            facilities_written.send(Facility, codes=codes, ids=ids, created=False, fields=frozenset(chunk.changed))
             rows = [(self._version.pk, *row) for row in chunk.update_changes]
             bulk.insert(RegisterChange, REGISTER_CHANGE_FIELDS, rows)
 

@@ -145,6 +145,10 @@ _REGISTER = (
     ("area_kind", "COALESCE(a.kind, '')"),
     ("kind", "f.kind"),
 )
+#: The facility fields (attnames) _REGISTER copies, directly (f.…) or through the memberships
+#: (unit and area, which the memberships follow): a change of any other field (name, code,
+#: employees…) leaves the pathway as it was.
+_REGISTER_SOURCES = frozenset({"in_scope", "opened_on", "closed_on", "sector_id", "unit_id", "area_id", "kind"})
 
 
 def _register_from() -> str:
@@ -514,10 +518,13 @@ def _area_saved(sender, instance, **kwargs) -> None:
         touch(UnitMembership.objects.filter(area=instance).values_list("facility_id", flat=True))
 
 
-def _facilities_written(sender, codes, ids=None, created=None, **kwargs) -> None:
+def _facilities_written(sender, codes, ids=None, created=None, fields=None, **kwargs) -> None:
     """Facilities written in bulk: ``codes``, or their ``ids`` when the sender knows them.
     ``created`` True: they are new; False: only their register fields changed (an
-    import); None: anything may have changed. Inside deferred() they wait for its end."""
+    import), ``fields`` (when given) those that did; None: anything may have changed.
+    Inside deferred() they wait for its end."""
+    if created is False and fields is not None and not fields & _REGISTER_SOURCES:
+        return  # names, codes, employees…: nothing the pathway holds
     if ids is None:
         ids = list(Facility.objects.filter(code__in=codes).values_list("pk", flat=True))
     if _pending.get() is not None or created is None:

@@ -194,6 +194,33 @@ def test_chunks_give_the_same_result_as_one(register, admin_user, monkeypatch, m
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_chunks_of_names_alone_leave_the_pathway_as_a_rebuild_gives(first_import, admin_user, monkeypatch, mode):
+    """A chunk whose facilities changed no field the pathway copies (a name, employees) writes
+    neither memberships nor pathway rows; the next chunk's closing, and the last one's move,
+    are followed. Chunks of one row: F1 renamed, F2 moved, F3's employees and closing day."""
+    monkeypatch.setattr(resources, "CHUNK", 1)
+    before = pathway_rows()
+    renamed = [good_row("F1", name="Renamed"), good_row("F2"), good_row("F3", employees="40")]
+
+    assert problems(run(renamed, user=admin_user, mode=mode)) == []
+    assert Facility.objects.get(code="F1").name == "Renamed"
+    assert pathway_rows() == before
+
+    changed = [
+        good_row("F1", name="Renamed"),
+        good_row("F2", unit="Đông Anh", production_area="Thăng Long", area_type="kcn"),
+        good_row("F3", employees="40", closed_on="2020-01-01"),
+    ]
+    assert problems(run(changed, user=admin_user, mode=mode)) == []
+    kept = pathway_rows()
+    assert kept != before
+    assert FacilityPathway.objects.get(facility__code="F3").closed_on == dt.date(2020, 1, 1)
+    assert FacilityPathway.objects.filter(facility__code="F2").count() == 2
+    pathway.rebuild()
+    assert kept == pathway_rows()
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_bad_cell_repeated_across_chunks_is_reported_on_each_row(register, admin_user, monkeypatch, mode):
     """Cells are read column by column, each distinct cell once per chunk: every row still
     gets its own problem, with its own row number and the same message."""

@@ -322,24 +322,34 @@ def test_query_count_does_not_grow_with_rows(register, count):
     version (its number, its row); then per chunk of rows (2,000): existing codes, one
     INSERT (or UPDATE) of the facilities, one INSERT of the version's change rows (for new
     facilities an INSERT … SELECT, right after them), one INSERT … SELECT of their history
-    entries, their unit memberships (new: one INSERT; changed: one UPDATE ending those that
-    moved, one correcting the others: facilities/membership.py) and their pathway rows
-    (facilities_written: new, one INSERT; changed, one UPDATE and one SELECT of the
-    memberships without a row yet); last, the version's counts. PostgreSQL writes new rows
-    with COPY, their ids drawn first from the sequence."""
+    entries, their unit memberships (new: one INSERT; moved (unit or area changed): one
+    UPDATE ending those that moved, one correcting the others: facilities/membership.py)
+    and their pathway rows (facilities_written: new, one INSERT; a field the pathway copies
+    changed, one UPDATE and one SELECT of the memberships without a row yet; only names,
+    none); last, the version's counts. PostgreSQL writes new rows with COPY, their ids
+    drawn first from the sequence."""
     postgres = connection.vendor == "postgresql"
     lock = ["SELECT"] if postgres else []
     begin = [*["SELECT"] * 3, *lock, "SELECT", "INSERT", "SELECT"]
     insert = ["SELECT", "COPY"] if postgres else ["INSERT"]
 
     changed = [dict(row, name="changed") for row in rows_of(count)]
+    kind = [dict(row, kind="enterprise") for row in changed]
+    moved = [dict(row, unit="Đông Anh", production_area="Thăng Long", area_type="industrial_zone") for row in kind]
 
     new = [*insert, "INSERT", "INSERT", "INSERT", "INSERT"]
     assert _statements_to_import(rows_of(count)) == [*begin, *new, "UPDATE"]
-    memberships, pathway = ["UPDATE", "UPDATE"], ["UPDATE", "SELECT"]
-    assert _statements_to_import(changed) == [*begin, "UPDATE", "INSERT", *memberships, *pathway, *insert, "UPDATE"]
+    # Names alone: the facilities, their history, their change rows; no membership, no pathway.
+    assert _statements_to_import(changed) == [*begin, "UPDATE", "INSERT", *insert, "UPDATE"]
+    pathway = ["UPDATE", "SELECT"]
+    assert _statements_to_import(kind) == [*begin, "UPDATE", "INSERT", *pathway, *insert, "UPDATE"]
+    # Moved: memberships ended, new ones from the list's day, the rest corrected; the pathway
+    # rows updated, and the moved facilities' new rows written from their records (refresh).
+    memberships, refresh = ["UPDATE", "INSERT", "UPDATE"], ["DELETE", "DELETE", "DELETE", "INSERT", "SELECT"]
+    moves = [*memberships, *pathway, *refresh]
+    assert _statements_to_import(moved) == [*begin, "UPDATE", "INSERT", *moves, *insert, "UPDATE"]
     # Unchanged rows are skipped, not written: the version alone says they were imported.
-    assert _statements_to_import(changed) == [*begin, "UPDATE"]
+    assert _statements_to_import(moved) == [*begin, "UPDATE"]
 
 
 @pytest.mark.slow
