@@ -20,6 +20,7 @@ import datetime
 import io
 import time
 from collections.abc import Callable, Iterator, Sequence
+from types import NoneType
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
@@ -124,7 +125,6 @@ def copy_column(values: Sequence[object]) -> list[str]:
     return list(values) if convert is None else list(map(convert, values))
 
 
-NoneType = type(None)
 _BOOLEANS = {True: "t", False: "f"}
 
 

@@ -1261,16 +1261,18 @@ class ImportEngine:
         if size is None:
             yield list(numbered)
             return
-        progress = self._progress
         while chunk := list(itertools.islice(numbered, size)):
-            if progress:
-                for _row in chunk:
-                    progress()
+            self._count(len(chunk))
             yield chunk
 
     def checked(self, rows: int = 1) -> None:
         """``rows`` more rows checked, for the ``progress`` callback of a whole-file chunk."""
-        if self._progress and self.chunk_size is None:
+        if self.chunk_size is None:
+            self._count(rows)
+
+    def _count(self, rows: int) -> None:
+        """``progress`` called once for each of ``rows`` rows."""
+        if self._progress:
             for _row in range(rows):
                 self._progress()
 

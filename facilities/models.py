@@ -167,7 +167,10 @@ class AdministrativeUnit(Searchable):
         None when it existed then. ``ended_only``: only a unit that had ended is wrong (a
         facility registered in a unit formed after it opened was in a predecessor then).
         ``format_day`` writes the dates."""
-        if self.is_valid_on(day) or (ended_only and day < self.valid_from):
+        if ended_only:  # valid, or not formed yet: before its end (an import asks this per row)
+            if self.valid_until is None or day <= self.valid_until:
+                return None
+        elif self.is_valid_on(day):
             return None
         if day < self.valid_from:
             return gettext("%(unit)s did not exist yet on %(day)s (it was formed on %(start)s).") % {

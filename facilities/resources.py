@@ -656,9 +656,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             # that moves is there from the list's day (facilities/membership.py).
             day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
             unit = self._related["unit"].get(values["unit_id"])
-            # not_valid_reason(ended_only=True) is None unless the unit had ended by then.
-            ended = unit is not None and unit.valid_until is not None and day > unit.valid_until
-            problem = unit.not_valid_reason(day, ended_only=True) if ended else None
+            problem = unit.not_valid_reason(day, ended_only=True) if unit else None
             if problem:
                 yield ("unit", problem)
         if area_type is not None and not {"production_area", "area_type"} & errors.keys():

@@ -90,9 +90,6 @@ def _decimal(text: object) -> Decimal | None:
         return None
 
 
-_day = local_day
-
-
 def not_in_future(day: datetime.date) -> None:
     """Refuse a day after today in the site's time zone; today is allowed."""
     today = timezone.localdate()
@@ -100,7 +97,7 @@ def not_in_future(day: datetime.date) -> None:
         raise ValidationError(
             _("%(day)s is in the future: enter today (%(today)s) or an earlier date."),
             code="future",
-            params={"day": _day(day), "today": _day(today)},
+            params={"day": local_day(day), "today": local_day(today)},
         )
 
 

@@ -355,8 +355,7 @@ def add_problems(row: ImportRow, problems: list[tuple[str, str]], columns: dict[
         row.add_error(columns.get(field, field), message)
 
 
-def _iso(day: datetime.date) -> str:
-    return day.isoformat()
+_iso = datetime.date.isoformat  # the imports read and write ISO dates
 
 
 class RecordResource(imports.RecordResource):
