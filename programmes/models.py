@@ -997,7 +997,13 @@ class FacilityPathway(models.Model):
     class Meta:
         verbose_name = _("CP pathway")
         verbose_name_plural = _("CP pathways")
-        indexes = [models.Index(fields=["aware_on"]), models.Index(fields=["unit_id"])]
+        indexes = [
+            models.Index(fields=["aware_on"]),
+            models.Index(fields=["unit_id"]),
+            # The rows with a measured saving, which the quartiles of savings join to their
+            # steps: a few percent of the rows, found without reading the others.
+            models.Index(fields=["measured_on"], condition=Q(measured_on__isnull=False), name="pathway_measured"),
+        ]
 
     def __str__(self) -> str:
         return str(self.facility_id)

@@ -35,6 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast, Coalesce, ExtractYear, Greatest
 from django.utils.translation import gettext as _
 
@@ -170,6 +171,10 @@ class _Plan:
         self.unit_counts: dict[str, Q] = {}
         self._aliases: dict[tuple, str] = {}
         self._counted: dict[tuple[bool, Q], str] = {}
+        #: "entered" aliases that follow a milestone (non-empty "since" dates), and the facility
+        #: counts that compare one: see run().
+        self._after_milestone: set[str] = set()
+        self.contact_counts: set[str] = set()
 
     def _alias(self, key: tuple, registry: dict[str, object], factory) -> str:
         if key not in self._aliases:
@@ -180,11 +185,14 @@ class _Plan:
 
     def _entered(self, scope: Q, sinces: tuple[tuple, ...]) -> str:
         """Alias of queries.entered_on() for ``scope`` and the "since" dates keyed by ``sinces``."""
-        return self._alias(
+        alias = self._alias(
             ("entered", scope, sinces),
             self.facility_annotations,
             lambda: entered_on([self._since(key) for key in sinces], scope),
         )
+        if sinces:
+            self._after_milestone.add(alias)
+        return alias
 
     def _since(self, key: tuple):
         """The "since" date a _since_keys() key stands for (a saving's joins the steps it needs)."""
@@ -223,6 +231,8 @@ class _Plan:
             registry = self.unit_counts if units else self.facility_counts
             self._counted[key] = alias = f"t{target.pk}_{name}"
             registry[alias] = condition
+            if not units and _compared(condition) & self._after_milestone:
+                self.contact_counts.add(alias)
         return self._counted[key]
 
     def facilities(self) -> QuerySet[Facility]:
@@ -230,8 +240,17 @@ class _Plan:
         return facilities_in_scope().annotate(**{alias: make() for alias, make in self.relations.items()})
 
     def run(self) -> dict[str, int]:
-        """One query for facility counts and one for unit counts (more only past MAX_AGGREGATES)."""
-        counts = _aggregate(self.facilities(), self.facility_annotations, self.facility_counts)
+        """One query for facility counts and one for unit counts (more only past MAX_AGGREGATES).
+
+        A facility counted from a milestone (aware, applying, a saving) has had a contact by
+        then: every milestone comes from a record that is a contact (programmes/pathway.py,
+        CONTACTS; a saving step starts on its solution's implementation, a verification after
+        it), so its pathway row has ``aware_on``. Those counts are taken over the rows with a
+        contact alone, in the same statement as the counts of open facilities over every row:
+        at 100,000 facilities a third of the rows, not every row, is joined to the saving steps
+        and compared with each numerator (docs/performance.md, "Numerators over the facilities
+        reached")."""
+        counts = _aggregate(self.facilities(), self.facility_annotations, self.facility_counts, self.contact_counts)
         counts.update(_aggregate(units_in_scope(), self.unit_annotations, self.unit_counts))
         return counts
 
@@ -344,20 +363,66 @@ def _running_count(changes: dict[datetime.date, int], kind: str) -> Callable[[da
     return count
 
 
-def _aggregate(base: QuerySet, annotations: dict, conditions: dict[str, Q]) -> dict[str, int]:
-    """Count the rows of ``base`` meeting each condition, in one query per MAX_AGGREGATES conditions."""
+def _compared(condition: Q) -> set[str]:
+    """The names (annotations, fields) ``condition`` compares."""
+    names: set[str] = set()
+    for child in condition.children:
+        names |= _compared(child) if isinstance(child, Q) else {child[0].split(LOOKUP_SEP, 1)[0]}
+    return names
+
+
+def _aggregate(
+    base: QuerySet, annotations: dict, conditions: dict[str, Q], contact: Iterable[str] = ()
+) -> dict[str, int]:
+    """Count the rows of ``base`` meeting each condition, in one query per MAX_AGGREGATES conditions.
+
+    The conditions named in ``contact`` hold only for pathway rows with a first contact
+    (``aware_on``): those are counted over such rows alone, beside the others in the same
+    statement, and each of the two aggregates joins only what its own conditions compare."""
     if set(annotations) & set(conditions):
         raise ValueError("An aggregate cannot share its name with an annotation it filters on.")
+    contact = set(contact)
     items = list(conditions.items())
     counts: dict[str, int] = {}
     for start in range(0, len(items), MAX_AGGREGATES):
-        chunk = items[start : start + MAX_AGGREGATES]
+        chunk = dict(items[start : start + MAX_AGGREGATES])
+        groups = [(base, [alias for alias in chunk if alias not in contact])]
+        if contact:
+            groups.append((base.filter(aware_on__isnull=False), [alias for alias in chunk if alias in contact]))
         # No LIMIT fence around the annotated rows (the engine's counts once needed one against
         # correlated subqueries; pathway columns are plain): the planner may then flatten them and
         # count in parallel workers, 1.5-2x faster on PostgreSQL at 100,000 facilities.
-        rows = base.annotate(**annotations)
-        counts.update(rows.aggregate(**{alias: Count("pk", filter=q) for alias, q in chunk}))
+        parts = [
+            (
+                _annotated(rows, annotations, [chunk[alias] for alias in aliases]),
+                {a: Count("pk", filter=chunk[a]) for a in aliases},
+            )
+            for rows, aliases in groups
+            if aliases
+        ]
+        if len(parts) == 1:
+            rows, aggregates = parts[0]
+            counts.update(rows.aggregate(**aggregates))
+            continue
+        # One row each: a constant is not grouped by (Value has no GROUP BY columns).
+        using = router.db_for_read(base.model)
+        compiled = [
+            rows.annotate(one=Value(1)).values("one").annotate(**aggregates).query.get_compiler(using=using).as_sql()
+            for rows, aggregates in parts
+        ]
+        sql = " CROSS JOIN ".join(f"({inner}) p{i}" for i, (inner, _params) in enumerate(compiled))
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {sql}", [param for _inner, params in compiled for param in params])
+            names = [column[0] for column in cursor.description]
+            counts.update((name, value) for name, value in zip(names, cursor.fetchone(), strict=True) if name != "one")
     return counts
+
+
+def _annotated(rows: QuerySet, annotations: dict, conditions: Iterable[Q]) -> QuerySet:
+    """``rows`` with the ``annotations`` that ``conditions`` compare (and only those: each joins
+    what it needs, a saving's steps for instance)."""
+    compared = set().union(*(_compared(q) for q in conditions))
+    return rows.annotate(**{name: value for name, value in annotations.items() if name in compared})
 
 
 def _aggregate_by(base: QuerySet, annotations: dict, fields: Sequence[str], conditions: dict[str, Q]) -> list[dict]:

@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 from django.db import transaction
+from django.db.models import F, Q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -333,4 +334,20 @@ def test_any_sequence_of_writes_keeps_the_pathway_equal_to_a_rebuild(world, oper
         kept = snapshot()
         pathway.rebuild()
         assert kept == snapshot()
+        assert not counted_before_a_contact()
         transaction.set_rollback(True)
+
+
+def counted_before_a_contact() -> list:
+    """Pathway rows with a date the indicators count from (first solution, first measured
+    saving, a saving step) but no first contact on or before it. The counts after a milestone
+    read only the rows with ``aware_on`` (targets.selectors._aggregate): there must be none."""
+    rows = FacilityPathway.objects.filter(
+        Q(applying_on__lt=F("aware_on")) | Q(measured_on__lt=F("aware_on")) | Q(aware_on__isnull=True),
+        Q(applying_on__isnull=False) | Q(measured_on__isnull=False),
+    )
+    found = list(rows.values("facility_id", "aware_on", "applying_on", "measured_on"))
+    for model in (SavingStep, VerifiedSavingStep):
+        steps = model.objects.filter(Q(pathway__aware_on__isnull=True) | Q(since__lt=F("pathway__aware_on")))
+        found += list(steps.values("facility_id", "since", "pathway__aware_on"))
+    return found

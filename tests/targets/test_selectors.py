@@ -8,12 +8,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from facilities.models import Facility, ProductionArea
 from programmes.models import Attendance, OutreachActivity, ResourceSaving, SavingStep
 from targets import selectors
 from targets.figures import BreakdownRow, SeriesPoint
+from targets.models import Indicator
 from targets.queries import NEVER
 from tests import builders as b
 from tests.targets.conftest import make_targets
@@ -106,6 +109,29 @@ class TestInterviewYear:
         # Targets, facility counts, unit counts, quartiles.
         with django_assert_num_queries(4):
             selectors.indicators_as_of(programme=interview_year.programme, as_of=AS_OF)
+
+    def test_counts_from_a_milestone_read_only_the_rows_with_a_contact(self, interview_year, monkeypatch):
+        """One statement: the counts of open facilities over every pathway row, those counted from
+        a milestone (aware, applying, a saving) over the rows with a first contact alone — the same
+        numbers as counting every condition over every row."""
+        targets = list(selectors.programme_targets(interview_year.programme))
+        statements = []
+        aggregate = selectors._aggregate
+        monkeypatch.setattr(selectors, "_aggregate", lambda *a, **k: statements.append((a, k)) or aggregate(*a, **k))
+        selectors.targets_as_of(targets=targets, as_of=AS_OF)
+        (base, annotations, conditions, contact), _units = [args for args, _kwargs in statements]
+        # Every numerator compares a date after a milestone; the shares' denominators do not.
+        facility_targets = [t for t in targets if t.indicator != Indicator.SPECIALIST_COVERAGE]
+        assert {f"t{t.pk}_num" for t in facility_targets} <= set(contact) < set(conditions)
+        shares = [t for t in targets if t.indicator in (Indicator.AWARENESS, Indicator.APPLICATION)]
+        assert {f"t{t.pk}_den" for t in shares}.isdisjoint(contact)
+        with CaptureQueriesContext(connection) as queries:
+            split = aggregate(base, annotations, conditions, contact)
+        (statement,) = queries.captured_queries
+        assert '"aware_on" IS NOT NULL' in statement["sql"]
+        assert split == aggregate(base, annotations, conditions)
+        # 15 aware, 6 applying of 100 (the fixture): the rows with no contact count only as open.
+        assert split[f"t{interview_year.targets['awareness'].pk}_num"] == 15
 
     def test_as_dict_is_json_ready(self, results):
         row = results["saving"].as_dict()
