@@ -70,10 +70,10 @@ def _evidence(figures: Sequence[_Figure], as_of: datetime.date) -> dict[object, 
         counts[f"f{n}_verified"] = Count("pk", filter=verified)
         for level in Evidence.values:
             counts[f"f{n}_{level}"] = Count("pk", filter=counted & Q(**{f"{current}__evidence": level}))
-    # Every count needs a current saving step, so only pathway rows with a saving (a first
-    # measured or verified day) are joined and counted: a few percent of the register.
-    with_saving = Q(measured_on__isnull=False) | Q(verified_on__isnull=False)
-    found = facilities_in_scope().filter(with_saving).annotate(**relations).aggregate(**counts)
+    # Every count needs a current saving step, so only pathway rows with a measured saving are
+    # joined and counted (a few percent of the register, found through their partial index): a
+    # verified step is a verified solution's saving, measured too (programmes/pathway.py).
+    found = facilities_in_scope().filter(measured_on__isnull=False).annotate(**relations).aggregate(**counts)
     return {
         figure.key: SavingEvidence(
             verified_only=figure.verified_only,

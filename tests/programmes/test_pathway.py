@@ -340,14 +340,18 @@ def test_any_sequence_of_writes_keeps_the_pathway_equal_to_a_rebuild(world, oper
 
 def counted_before_a_contact() -> list:
     """Pathway rows with a date the indicators count from (first solution, first measured
-    saving, a saving step) but no first contact on or before it. The counts after a milestone
-    read only the rows with ``aware_on`` (targets.selectors._aggregate): there must be none."""
+    saving, a saving step) but no first contact on or before it, or a saving step but no
+    measured saving. The counts after a milestone read only the rows with ``aware_on``
+    (targets.selectors), the saving evidence only those with ``measured_on``
+    (targets.evidence): there must be none."""
     rows = FacilityPathway.objects.filter(
         Q(applying_on__lt=F("aware_on")) | Q(measured_on__lt=F("aware_on")) | Q(aware_on__isnull=True),
         Q(applying_on__isnull=False) | Q(measured_on__isnull=False),
     )
     found = list(rows.values("facility_id", "aware_on", "applying_on", "measured_on"))
     for model in (SavingStep, VerifiedSavingStep):
-        steps = model.objects.filter(Q(pathway__aware_on__isnull=True) | Q(since__lt=F("pathway__aware_on")))
-        found += list(steps.values("facility_id", "since", "pathway__aware_on"))
+        # A step without a measured saving either: the saving evidence reads only rows with one.
+        before = Q(pathway__aware_on__isnull=True) | Q(since__lt=F("pathway__aware_on"))
+        steps = model.objects.filter(before | Q(pathway__measured_on__isnull=True))
+        found += list(steps.values("facility_id", "since", "pathway__aware_on", "pathway__measured_on"))
     return found

@@ -534,6 +534,18 @@ class TestSeries:
         last = series[interview_year.targets["specialist_coverage"].pk][-1]
         assert (last.numerator, last.denominator) == (9, 30)
 
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="the unnested reads are PostgreSQL's")
+    def test_dates_after_a_milestone_are_read_from_the_rows_with_a_contact(self, interview_year):
+        """The open facilities' dates from every row, one date a row, not unnested; the dates
+        after a milestone (aware, applying, savings) from the rows with a first contact alone."""
+        targets = list(interview_year.targets.values())
+        with CaptureQueriesContext(connection) as queries:
+            selectors.series_for_targets(targets=targets, as_of=D(2015, 12, 31), freq="month")
+        (counts,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT part")]
+        # Four reads: came and gone dates, of every row and of the rows with a contact.
+        assert counts.count('"aware_on" IS NOT NULL') == 2
+        assert counts.count("UNNEST(ARRAY[") == 4  # dates and their parts, zipped, in the two reads of several
+
     def test_saving_targets_at_their_own_frequency(self, interview_year, django_assert_num_queries):
         """The dashboard draws savings medians per year beside monthly counts: the saving
         target's points are the year ends, each its own figure; the others stay monthly."""
