@@ -56,28 +56,41 @@ def _columns(rows: Sequence[Sequence[object]], width: int) -> list[list[object]]
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
-def insert(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence[object]], using=DEFAULT_DB_ALIAS):
+def insert(
+    model: type[Model],
+    attnames: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    using=DEFAULT_DB_ALIAS,
+    *,
+    returning: bool = True,
+) -> list[int]:
     """INSERT ``rows`` (values in the order of ``attnames``) into ``model``'s table;
-    the new primary keys, in the order of ``rows``."""
+    the new primary keys, in the order of ``rows`` (none when not ``returning``: the
+    table numbers the rows itself, a log's entries that nothing refers to)."""
     if not rows:
         return []
     if not _postgres(using):
         objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         model._default_manager.using(using).bulk_create(objs)
-        return [obj.pk for obj in objs]
+        return [obj.pk for obj in objs] if returning else []
     connection = connections[using]
     qn = connection.ops.quote_name
     table, pk = model._meta.db_table, model._meta.pk.column
     columns = [model._meta.get_field(_field_name(model, a)).column for a in attnames]
+    ids: list[int] = []
     with connection.cursor() as cursor:
-        # The ids first, from the table's own sequence, so that COPY (which returns nothing) can write them.
-        sequence = "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
-        cursor.execute(sequence, [table, pk, len(rows)])
-        ids = [row[0] for row in cursor.fetchall()]
-        sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in [pk, *columns])}) FROM STDIN"
+        if returning:
+            # The ids first, from the table's own sequence, so that COPY (which returns nothing) can write them.
+            sequence = "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
+            cursor.execute(sequence, [table, pk, len(rows)])
+            ids = [row[0] for row in cursor.fetchall()]
+            columns = [pk, *columns]
+        sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            cells = [copy_column(ids[start : start + CHUNK]), *map(copy_column, zip(*chunk, strict=True))]
+            cells = list(map(copy_column, zip(*chunk, strict=True)))
+            if returning:
+                cells.insert(0, copy_column(ids[start : start + CHUNK]))
             _copy(connection, cursor, sql, "\n".join(map("\t".join, zip(*cells, strict=True))) + "\n")
     return ids
 

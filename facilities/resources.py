@@ -714,7 +714,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             codes = [v["code"] for v in chunk.updated]
             facilities_written.send(Facility, codes=codes, ids=ids, created=False, fields=frozenset(chunk.changed))
             rows = [(self._version.pk, *row) for row in chunk.update_changes]
-            bulk.insert(RegisterChange, REGISTER_CHANGE_FIELDS, rows)
+            bulk.insert(RegisterChange, REGISTER_CHANGE_FIELDS, rows, returning=False)
 
     def export_field(self, field, instance, **kwargs) -> object:
         """A cell of the admin's export, escaped so that a spreadsheet shows a

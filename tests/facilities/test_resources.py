@@ -327,11 +327,13 @@ def test_query_count_does_not_grow_with_rows(register, count):
     and their pathway rows (facilities_written: new, one INSERT; a field the pathway copies
     changed, one UPDATE and one SELECT of the memberships without a row yet; only names,
     none); last, the version's counts. PostgreSQL writes new rows with COPY, their ids
-    drawn first from the sequence."""
+    drawn first from the sequence (the change rows, which nothing refers to, numbered by
+    their table)."""
     postgres = connection.vendor == "postgresql"
     lock = ["SELECT"] if postgres else []
     begin = [*["SELECT"] * 3, *lock, "SELECT", "INSERT", "SELECT"]
     insert = ["SELECT", "COPY"] if postgres else ["INSERT"]
+    log = ["COPY"] if postgres else ["INSERT"]
 
     changed = [dict(row, name="changed") for row in rows_of(count)]
     kind = [dict(row, kind="enterprise") for row in changed]
@@ -340,14 +342,14 @@ def test_query_count_does_not_grow_with_rows(register, count):
     new = [*insert, "INSERT", "INSERT", "INSERT", "INSERT"]
     assert _statements_to_import(rows_of(count)) == [*begin, *new, "UPDATE"]
     # Names alone: the facilities, their history, their change rows; no membership, no pathway.
-    assert _statements_to_import(changed) == [*begin, "UPDATE", "INSERT", *insert, "UPDATE"]
+    assert _statements_to_import(changed) == [*begin, "UPDATE", "INSERT", *log, "UPDATE"]
     pathway = ["UPDATE", "SELECT"]
-    assert _statements_to_import(kind) == [*begin, "UPDATE", "INSERT", *pathway, *insert, "UPDATE"]
+    assert _statements_to_import(kind) == [*begin, "UPDATE", "INSERT", *pathway, *log, "UPDATE"]
     # Moved: memberships ended, new ones from the list's day, the rest corrected; the pathway
     # rows updated, and the moved facilities' new rows written from their records (refresh).
     memberships, refresh = ["UPDATE", "INSERT", "UPDATE"], ["DELETE", "DELETE", "DELETE", "INSERT", "SELECT"]
     moves = [*memberships, *pathway, *refresh]
-    assert _statements_to_import(moved) == [*begin, "UPDATE", "INSERT", *moves, *insert, "UPDATE"]
+    assert _statements_to_import(moved) == [*begin, "UPDATE", "INSERT", *moves, *log, "UPDATE"]
     # Unchanged rows are skipped, not written: the version alone says they were imported.
     assert _statements_to_import(moved) == [*begin, "UPDATE"]
 
