@@ -339,16 +339,20 @@ def test_any_sequence_of_writes_keeps_the_pathway_equal_to_a_rebuild(world, oper
 
 
 def counted_before_a_contact() -> list:
-    """Pathway rows with a date the indicators count from (first solution, first measured
-    saving, a saving step) but no first contact on or before it, or a saving step but no
-    measured saving. The counts after a milestone read only the rows with ``aware_on``
-    (targets.selectors), the saving evidence only those with ``measured_on``
-    (targets.evidence): there must be none."""
+    """Pathway rows with a milestone but no first contact, with a date the indicators count
+    from (first solution, first measured saving, a saving step) before their first contact,
+    or with a saving step but no measured saving. The counts after a milestone and the
+    funnel's medians read only the rows with ``aware_on`` (targets.selectors,
+    targets.funnel), the saving evidence only those with ``measured_on`` (targets.evidence):
+    there must be none."""
+    milestones = [name for name in pathway.MILESTONES if name != "aware_on"]
+    reached = Q()
+    for name in milestones:
+        reached |= Q(**{f"{name}__isnull": False})
     rows = FacilityPathway.objects.filter(
-        Q(applying_on__lt=F("aware_on")) | Q(measured_on__lt=F("aware_on")) | Q(aware_on__isnull=True),
-        Q(applying_on__isnull=False) | Q(measured_on__isnull=False),
+        (reached & Q(aware_on__isnull=True)) | Q(applying_on__lt=F("aware_on")) | Q(measured_on__lt=F("aware_on"))
     )
-    found = list(rows.values("facility_id", "aware_on", "applying_on", "measured_on"))
+    found = list(rows.values("facility_id", "aware_on", *milestones))
     for model in (SavingStep, VerifiedSavingStep):
         # A step without a measured saving either: the saving evidence reads only rows with one.
         before = Q(pathway__aware_on__isnull=True) | Q(since__lt=F("pathway__aware_on"))

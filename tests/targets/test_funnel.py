@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from facilities.models import counted_q
 from programmes.models import FacilityPathway, SavingStep, TechnicalSupport
@@ -151,6 +152,15 @@ def test_a_day_before_any_step_has_counts_and_no_medians(supported_world):
     assert [step.facilities for step in result.earlier[1:]] == [0] * (len(result.earlier) - 1)
     assert [step.median_days for step in result.earlier] == [None] * len(result.earlier)
     assert result.step("supported").median_days == 30.0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the medians' statement is PostgreSQL's")
+def test_the_medians_read_only_the_rows_with_a_first_contact(supported_world):
+    """Every step comes after a first contact: the medians leave the rows without one (most of
+    a register) before joining the saving steps, and stay those of test_median_days_even_and_odd."""
+    sql, _params, _names = funnel.funnel_sql([D(2012, 12, 31)], saving_min=funnel.DEFAULT_SAVING_MIN)
+    assert "FROM c WHERE m1 IS NOT NULL AND (" in sql[sql.index("m AS (") :]
+    assert funnel.pathway_funnel(as_of=D(2012, 12, 31)).step("supported").median_days == 30.0
 
 
 def test_median_of_a_half_day(db):
