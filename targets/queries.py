@@ -224,6 +224,13 @@ def facilities_in_scope() -> QuerySet[FacilityPathway]:
     return FacilityPathway.objects.filter(in_scope=True).order_by()
 
 
+def first_rows() -> QuerySet[FacilityPathway]:
+    """One pathway row per facility, in scope or not: its first membership's (a facility's
+    memberships tile time and the first has no start: facilities/membership.py). What a
+    count of distinct facilities by their milestones reads, without COUNT(DISTINCT …)."""
+    return FacilityPathway.objects.filter(since__isnull=True).order_by()
+
+
 def specialist_on(day: datetime.date) -> Exists:
     """Whether the outer unit's People's Committee had a CP specialist in post on ``day``."""
     return Exists(Specialist.objects.in_post_on(day).filter(unit=OuterRef("pk")))

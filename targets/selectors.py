@@ -44,7 +44,6 @@ from programmes.models import (
     Attendance,
     AwarenessRecord,
     DemonstrationModel,
-    FacilityPathway,
     OutreachActivity,
     Programme,
     Replication,
@@ -69,6 +68,7 @@ from targets.queries import (
     entered_on,
     facilities_in_scope,
     facility_saving,
+    first_rows,
     left_on,
     listed_people,
     measured_q,
@@ -987,13 +987,7 @@ def outputs_by_year(*, years: Sequence[int], as_of: datetime.date) -> dict[int, 
         return records.annotate(year=year_of(day)).values("year").annotate(**counts).order_by()
 
     add(per_year(OutreachActivity.objects.filter(held_on__range=(start, end)), "held_on", **_activity_outputs()))
-    add(
-        per_year(
-            FacilityPathway.objects.filter(aware_on__range=(start, end)),
-            "aware_on",
-            facilities_newly_reached=Count("facility_id", distinct=True),
-        )
-    )
+    add(per_year(first_rows().filter(aware_on__range=(start, end)), "aware_on", facilities_newly_reached=Count("pk")))
     supported = TechnicalSupport.objects.alias(day=support_day()).filter(day__range=(start, end))
     add(per_year(supported, support_day(), facilities_supported=Count("survey__facility", distinct=True)))
     add(per_year(Survey.objects.filter(surveyed_on__range=(start, end)), "surveyed_on", surveys=Count("pk")))
@@ -1093,10 +1087,8 @@ def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int
     supported = TechnicalSupport.objects.alias(day=support_day()).filter(day__range=(start, end))
     return {
         "facilities_reached": contacts[0].union(*contacts[1:]).count(),
-        # Distinct facilities: one that moved unit has a pathway row per unit.
-        "facilities_newly_reached": FacilityPathway.objects.filter(aware_on__range=(start, end)).aggregate(
-            n=Count("facility_id", distinct=True)
-        )["n"],
+        # One row per facility: one that moved unit has a pathway row per unit.
+        "facilities_newly_reached": first_rows().filter(aware_on__range=(start, end)).count(),
         "facilities_supported": supported.aggregate(n=Count("survey__facility", distinct=True))["n"],
     }
 

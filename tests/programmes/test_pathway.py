@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from facilities.models import Facility
 from programmes import pathway
 from programmes.models import (
     Attendance,
@@ -335,6 +336,12 @@ def test_any_sequence_of_writes_keeps_the_pathway_equal_to_a_rebuild(world, oper
         pathway.rebuild()
         assert kept == snapshot()
         assert not counted_before_a_contact()
+        # One row per facility has no start (its first membership's): what counts of distinct
+        # facilities read (targets.queries.first_rows).
+        first = FacilityPathway.objects.filter(since__isnull=True)
+        assert sorted(first.values_list("facility_id", flat=True)) == sorted(
+            Facility.objects.values_list("pk", flat=True)
+        )
         transaction.set_rollback(True)
 
 
