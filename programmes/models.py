@@ -940,6 +940,10 @@ class FormSubmission(models.Model):
 # --- The CP pathway: where each facility stands, kept by programmes/pathway.py -----------------
 
 
+#: The calendar years FacilityPathway.contact_years holds, one bit each (a positive bigint: 63).
+CONTACT_YEARS = range(2000, 2063)
+
+
 class FacilityPathway(models.Model):
     """Where one facility stands on the CP pathway while in one unit: what the targets
     count it by, and the first day of each milestone, from its register entry and its
@@ -993,6 +997,13 @@ class FacilityPathway(models.Model):
     hosted_on = models.DateField(_("first demonstration model hosted"), null=True)
     replicated_on = models.DateField(_("first replication"), null=True)
     aware_on = models.DateField(_("aware of CP since"), null=True, help_text=_("The earliest contact of any kind."))
+    # The facility's contacts by calendar year, one bit a year: bit n for CONTACT_YEARS[0] + n.
+    contact_years = models.BigIntegerField(
+        _("years with a contact"),
+        default=0,
+        db_default=0,
+        help_text=_("The calendar years with a contact of any kind, one bit a year."),
+    )
 
     class Meta:
         verbose_name = _("CP pathway")

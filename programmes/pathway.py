@@ -35,6 +35,7 @@ from cpdash.database import analyze
 from facilities import membership
 from facilities.models import Facility, ProductionArea, UnitMembership, facilities_written
 from programmes.models import (
+    CONTACT_YEARS,
     EVIDENCE_RANK,
     Attendance,
     AwarenessRecord,
@@ -186,10 +187,29 @@ def _milestones_sql(ids: list[int] | None) -> tuple[str, list[int]]:
     contacts = ", ".join(str(_KINDS[name]) for name in CONTACTS)
     firsts = [f"MIN(CASE WHEN kind = {_KINDS[name]} THEN day END) AS m{_KINDS[name]}" for name in MILESTONES]
     firsts.append(f"MIN(CASE WHEN kind IN ({contacts}) THEN day END) AS aware")
+    # The years with a contact: the sum of their distinct bits (an OR that SQLite has too).
+    year = (
+        "CAST(EXTRACT(YEAR FROM day) AS INTEGER)"
+        if connection.vendor == "postgresql"
+        else "CAST(strftime('%%Y', day) AS INTEGER)"
+    )
+    first, last = CONTACT_YEARS[0], CONTACT_YEARS[-1]
+    bit = (
+        f"CASE WHEN kind IN ({contacts}) AND {year} BETWEEN {first} AND {last} "
+        f"THEN CAST(1 AS BIGINT) << ({year} - {first}) END"
+    )
+    firsts.append(f"CAST(SUM(DISTINCT {bit}) AS BIGINT) AS years")
     records = f"SELECT facility_id, {', '.join(firsts)} FROM ({union}) AS records GROUP BY facility_id"
-    names = ", ".join(qn(name) for name in ("membership_id", *(c for c, _ in _REGISTER), *MILESTONES, "aware_on"))
+    columns = ("membership_id", *(c for c, _ in _REGISTER), *MILESTONES, "aware_on", "contact_years")
+    names = ", ".join(qn(name) for name in columns)
     values = ", ".join(
-        ["u.id", *(sql for _, sql in _REGISTER), *(f"m.m{_KINDS[name]}" for name in MILESTONES), "m.aware"]
+        [
+            "u.id",
+            *(sql for _, sql in _REGISTER),
+            *(f"m.m{_KINDS[name]}" for name in MILESTONES),
+            "m.aware",
+            "COALESCE(m.years, 0)",
+        ]
     )
     sql = (
         f"INSERT INTO {qn(FacilityPathway._meta.db_table)} ({names}) SELECT {values} "

@@ -37,10 +37,12 @@ from django.db.models import (
 )
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Cast, Coalesce, ExtractYear, Greatest
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, unit_valid_q
 from programmes.models import (
+    CONTACT_YEARS,
     Attendance,
     AwarenessRecord,
     DemonstrationModel,
@@ -968,7 +970,8 @@ def outputs_for_period(*, start: datetime.date, end: datetime.date) -> dict[str,
 
 def outputs_by_year(*, years: Sequence[int], as_of: datetime.date) -> dict[int, dict[str, int]]:
     """outputs_for_period() of each calendar year of ``years`` (consecutive), the last one cut
-    at ``as_of``: {year: outputs}. 7 queries, each grouped by year, however many years."""
+    at ``as_of``: {year: outputs}. 7 queries, each grouped by year, however many years (8 when
+    the facilities reached are counted both for whole years and for the year of ``as_of``)."""
     found: dict[int, dict[str, int]] = {year: dict.fromkeys(OUTPUT_KEYS, 0) for year in years}
     if not years:
         return found
@@ -1003,7 +1006,18 @@ def outputs_by_year(*, years: Sequence[int], as_of: datetime.date) -> dict[int, 
             Replication.objects.filter(replicated_on__range=(start, end)), "replicated_on", replications=Count("pk")
         )
     )
-    # Distinct facilities reached per year: the UNION of (facility, year) pairs, counted per year.
+    # Distinct facilities reached per year. A whole year (by as_of) of CONTACT_YEARS: its bit on
+    # each facility's first pathway row (one a facility), every such year in one pass. Other
+    # years (the as-of year, cut at as_of): the UNION of their (facility, year) pairs from the
+    # records, counted per year.
+    whole = [year for year in years if datetime.date(year, 12, 31) <= as_of and year in CONTACT_YEARS]
+    if whole:
+        reached = first_rows().aggregate(**{f"y{year}": Count("pk", filter=_reached_in(year)) for year in whole})
+        add({"year": year, "facilities_reached": reached[f"y{year}"]} for year in whole)
+    rest = [year for year in years if year not in whole]
+    if not rest:
+        return found
+    start = datetime.date(rest[0], 1, 1)
     contacts = [
         records.filter(**{f"{day}__range": (start, end)})
         .annotate(year=year_of(day))
@@ -1022,8 +1036,13 @@ def outputs_by_year(*, years: Sequence[int], as_of: datetime.date) -> dict[int, 
     pairs, params = contacts[0].union(*contacts[1:]).query.get_compiler(using=using).as_sql()
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT year, COUNT(*) FROM ({pairs}) pairs GROUP BY year", params)
-        add({"year": year, "facilities_reached": count} for year, count in cursor.fetchall())
+        add({"year": year, "facilities_reached": count} for year, count in cursor.fetchall() if year in rest)
     return found
+
+
+def _reached_in(year: int) -> GreaterThan:
+    """A pathway row's facility had a contact in ``year`` (one of CONTACT_YEARS)."""
+    return GreaterThan(F("contact_years").bitand(1 << (year - CONTACT_YEARS[0])), 0)
 
 
 #: The keys of outputs_for_period() and outputs_by_year().
@@ -1071,10 +1090,10 @@ def support_day() -> Coalesce:
 def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int]:
     """Distinct facilities reached, newly reached and given technical support in [start, end]: 3 queries.
 
-    Reached: read from the records of the period (a facility's contacts in a period are
-    not a pathway milestone), as one UNION of facility ids, so the cost follows the
-    period's records, not the register. Newly reached: first contact in the period, from
-    the pathway.
+    Reached: in a calendar year, the facilities with that year among their pathway's contact
+    years; in another period, read from its records (a facility's contacts in a period are
+    not a pathway milestone) as one UNION of facility ids. Newly reached: first contact in
+    the period, from the pathway.
     """
     contacts = [
         Attendance.objects.filter(activity__held_on__range=(start, end)).order_by().values_list("facility_id"),
@@ -1085,8 +1104,13 @@ def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int
         Solution.objects.filter(implemented_on__range=(start, end)).order_by().values_list("facility_id"),
     ]
     supported = TechnicalSupport.objects.alias(day=support_day()).filter(day__range=(start, end))
+    year = start.year
+    if (start, end) == (datetime.date(year, 1, 1), datetime.date(year, 12, 31)) and year in CONTACT_YEARS:
+        reached = first_rows().filter(_reached_in(year)).count()
+    else:
+        reached = contacts[0].union(*contacts[1:]).count()
     return {
-        "facilities_reached": contacts[0].union(*contacts[1:]).count(),
+        "facilities_reached": reached,
         # One row per facility: one that moved unit has a pathway row per unit.
         "facilities_newly_reached": first_rows().filter(aware_on__range=(start, end)).count(),
         "facilities_supported": supported.aggregate(n=Count("survey__facility", distinct=True))["n"],

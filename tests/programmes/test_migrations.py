@@ -160,3 +160,24 @@ def test_reported_savings_apply_and_reverse(latest_afterwards):
 
 
 RESOURCES = "SELECT resource, saving_percent FROM programmes_resourcesaving"
+
+
+BEFORE_CONTACT_YEARS = [("programmes", "0015_pathway_measured")]
+CONTACT_YEARS = [("programmes", "0016_contact_years")]
+
+
+def test_contact_years_are_derived_from_the_records_and_reverse(latest_afterwards):
+    """0016 writes the pathway again with each facility's contact years: 2012 (a survey) and
+    2013 (a solution) for one facility, none for another; backwards the column goes."""
+    reached, other = builders.facility(), builders.facility()
+    builders.survey(reached, surveyed_on=dt.date(2012, 5, 1))
+    builders.solution(reached, savings={"energy": (100, 94)}, implemented_on=dt.date(2013, 2, 1))
+    migrate(BEFORE_CONTACT_YEARS)
+    columns = connection.introspection.get_table_description(connection.cursor(), "programmes_facilitypathway")
+    assert "contact_years" not in [c.name for c in columns]
+    migrate(CONTACT_YEARS)
+    assert _stored("SELECT facility_id, contact_years FROM programmes_facilitypathway") == [
+        (reached.pk, (1 << 12) | (1 << 13)),
+        (other.pk, 0),
+    ]
+    assert _stored("SELECT COUNT(*) FROM programmes_savingstep") == [(2,)]  # energy and any resource
