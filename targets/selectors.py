@@ -173,10 +173,8 @@ class _Plan:
         self.unit_counts: dict[str, Q] = {}
         self._aliases: dict[tuple, str] = {}
         self._counted: dict[tuple[bool, Q], str] = {}
-        #: "entered" aliases that follow a milestone (non-empty "since" dates), and the facility
-        #: counts that compare one: see run().
+        #: "entered" aliases that follow a milestone (non-empty "since" dates): see run().
         self._after_milestone: set[str] = set()
-        self.contact_counts: set[str] = set()
 
     def _alias(self, key: tuple, registry: dict[str, object], factory) -> str:
         if key not in self._aliases:
@@ -233,8 +231,6 @@ class _Plan:
             registry = self.unit_counts if units else self.facility_counts
             self._counted[key] = alias = f"t{target.pk}_{name}"
             registry[alias] = condition
-            if not units and _compared(condition) & self._after_milestone:
-                self.contact_counts.add(alias)
         return self._counted[key]
 
     def facilities(self) -> QuerySet[Facility]:
@@ -252,7 +248,8 @@ class _Plan:
         at 100,000 facilities a third of the rows, not every row, is joined to the saving steps
         and compared with each numerator (docs/performance.md, "Numerators over the facilities
         reached")."""
-        counts = _aggregate(self.facilities(), self.facility_annotations, self.facility_counts, self.contact_counts)
+        contact = {alias for alias, q in self.facility_counts.items() if _compared(q) & self._after_milestone}
+        counts = _aggregate(self.facilities(), self.facility_annotations, self.facility_counts, contact)
         counts.update(_aggregate(units_in_scope(), self.unit_annotations, self.unit_counts))
         return counts
 
@@ -1095,19 +1092,19 @@ def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int
     not a pathway milestone) as one UNION of facility ids. Newly reached: first contact in
     the period, from the pathway.
     """
-    contacts = [
-        Attendance.objects.filter(activity__held_on__range=(start, end)).order_by().values_list("facility_id"),
-        Survey.objects.filter(surveyed_on__range=(start, end)).order_by().values_list("facility_id"),
-        AwarenessRecord.objects.filter(recorded_on__range=(start, end)).order_by().values_list("facility_id"),
-        DemonstrationModel.objects.filter(started_on__range=(start, end)).order_by().values_list("host_id"),
-        Replication.objects.filter(replicated_on__range=(start, end)).order_by().values_list("facility_id"),
-        Solution.objects.filter(implemented_on__range=(start, end)).order_by().values_list("facility_id"),
-    ]
     supported = TechnicalSupport.objects.alias(day=support_day()).filter(day__range=(start, end))
     year = start.year
     if (start, end) == (datetime.date(year, 1, 1), datetime.date(year, 12, 31)) and year in CONTACT_YEARS:
         reached = first_rows().filter(_reached_in(year)).count()
     else:
+        contacts = [
+            Attendance.objects.filter(activity__held_on__range=(start, end)).order_by().values_list("facility_id"),
+            Survey.objects.filter(surveyed_on__range=(start, end)).order_by().values_list("facility_id"),
+            AwarenessRecord.objects.filter(recorded_on__range=(start, end)).order_by().values_list("facility_id"),
+            DemonstrationModel.objects.filter(started_on__range=(start, end)).order_by().values_list("host_id"),
+            Replication.objects.filter(replicated_on__range=(start, end)).order_by().values_list("facility_id"),
+            Solution.objects.filter(implemented_on__range=(start, end)).order_by().values_list("facility_id"),
+        ]
         reached = contacts[0].union(*contacts[1:]).count()
     return {
         "facilities_reached": reached,
