@@ -2,6 +2,10 @@
 
 import datetime as dt
 
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
 from targets import charts
 from targets.figures import BreakdownRow, SeriesPoint, TargetResult
 
@@ -267,3 +271,69 @@ def test_wrapped_escapes_each_line_and_keeps_a_long_word_whole():
     assert charts.wrapped("a <b> c", 3) == "a<br>&lt;b&gt;<br>c"
     assert charts.wrapped("Supercalifragilistic", 5) == "Supercalifragilistic"
     assert charts.wrapped("", 5) == ""
+
+
+# --- Built unchecked, as checked (charts.CHECKED) -------------------------------------------------------
+
+
+def every_figure() -> dict[str, object]:
+    """One of each figure the module builds, over the data of the tests above."""
+    from tests.targets.test_charts_funnel import _steps
+
+    rows = [
+        BreakdownRow(key=1, label="Cơ khí", numerator=30, denominator=100, value=30.0),
+        BreakdownRow(key=2, label=LINK, numerator=5, denominator=100, value=5.0),
+        BreakdownRow(key=3, label="Giấy", numerator=0, denominator=0, value=None),
+    ]
+    saving = result(indicator="saving", target_min=5.0, target_max=8.0, value=None, status="no_data")
+    return {
+        "trend": charts.trend_figure(result(), POINTS, language="vi"),
+        "trend, a range": charts.trend_figure(saving, POINTS),
+        "trend, after its deadline": charts.trend_figure(result(as_of=dt.date(2016, 1, 1)), POINTS),
+        "breakdown": charts.breakdown_figure(result(), rows, title="By sector", urls=["/a", "/b", "/c"]),
+        "outputs": charts.outputs_figure({2012: {"surveys": 30}, 2011: {"surveys": 4}}, {"surveys": "Surveys"}),
+        "funnel": charts.funnel_figure(
+            _steps(1200, 90), ["/a", "/b"], label="31/12/2013", earlier=_steps(1100, 40), earlier_urls=["/c", "/d"]
+        ),
+        "funnel, printable": charts.funnel_figure(_steps(1200, 90, 30), ["/a", "/b", "/c"], printable=True),
+        "newly aware": charts.newly_aware_figure(rows, overall=10.0, title="Newly aware", language="vi"),
+        "surveys by area": charts.surveys_by_area_figure([("Quang Minh", 12), (LINK, 2)]),
+        "targets progress": charts.targets_progress_figure(["Aware", "Saving"], [result(), saving], title="Progress"),
+    }
+
+
+def test_every_figure_built_unchecked_is_the_figure_plotly_checks(monkeypatch):
+    """The figures are built without plotly's checks of each property (charts.CHECKED, for
+    speed): built with them, each gives the same JSON, and plotly accepts that JSON as a
+    figure (a misspelt or misplaced property raises here)."""
+    assert charts.CHECKED is False
+    unchecked = {name: charts.figure_json(fig) for name, fig in every_figure().items()}
+    monkeypatch.setattr(charts, "CHECKED", True)
+    checked = {name: charts.figure_json(fig) for name, fig in every_figure().items()}
+
+    assert unchecked == checked
+    for data in unchecked.values():
+        go.Figure(data)  # raises on a property plotly does not know
+
+
+def test_an_unknown_property_is_refused_when_checked(monkeypatch):
+    """The check above can fail: plotly refuses a misspelt property when checking, not otherwise."""
+    charts.Bar(colour="red")
+    monkeypatch.setattr(charts, "CHECKED", True)
+    with pytest.raises(ValueError, match="colour"):
+        charts.Bar(colour="red")
+
+
+def test_every_figure_carries_the_template_of_the_plots_it_draws():
+    """Each figure's template is plotly's default less what maps, 3D, polar plots and colour
+    scales read (7 kB of JSON a figure), for the trace types the figures draw: a figure
+    drawing another type would lose its default look, and fails here."""
+    default = pio.templates["plotly"].to_plotly_json()
+    for name, fig in every_figure().items():
+        data = charts.figure_json(fig)
+        assert {trace["type"] for trace in data["data"]} <= set(charts.TRACE_TYPES), name
+        template = data["layout"]["template"]
+        assert template["data"] == {kind: default["data"][kind] for kind in charts.TRACE_TYPES}
+        assert template["layout"] == {k: v for k, v in default["layout"].items() if k not in charts.OTHER_PLOTS}
+        assert "xaxis" in template["layout"] and "polar" not in template["layout"]
+    assert charts._template() == charts.TEMPLATE  # shared by every figure, changed by none
