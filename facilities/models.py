@@ -357,9 +357,12 @@ class Facility(Searchable):
     )
     name = models.CharField(_("name"), max_length=255)
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("sector"))
+    # No index of its own: the (unit, sector) index below serves every lookup by unit, and an
+    # import writes one index entry fewer per facility (docs/performance.md, "Imports").
     unit = models.ForeignKey(
         AdministrativeUnit,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="facilities",
         verbose_name=_("administrative unit"),
     )

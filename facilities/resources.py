@@ -273,6 +273,7 @@ class _Chunk:
     """Rows read together (number, cells), and what they write."""
 
     rows: list[tuple[int, Sequence[object]]] = field(default_factory=list)
+    stored: dict[str, tuple] = field(default_factory=dict)  # code → STORED_FIELDS of the stored facilities
     new: list[tuple[tuple, Facility | None]] = field(default_factory=list)  # INSERT_FIELDS values, instance
     updated: list[dict[str, object]] = field(default_factory=list)  # STORED_FIELDS → value
     changed: set[str] = field(default_factory=set)  # the fields some updated facility changed
@@ -356,6 +357,10 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         self._changes: Counter[str] = Counter()  # Change's value → facilities
         self._version: RegisterVersion | None = None
 
+    #: A chunk reads only its stored facilities (fetch_chunk); a later chunk never reads what
+    #: an earlier one wrote (a code is listed once).
+    overlap_writes = True
+
     @property
     def chunk_size(self) -> int:
         """CHUNK rows at a time (read when the import runs)."""
@@ -418,11 +423,17 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             chunk.area_types = imports.read_column(self.fields["area_type"].widget, cells)
         return chunk
 
-    def match_chunk(self, chunk: "_Chunk") -> None:
-        """The stored facilities among the chunk's codes (one query), then each row checked
-        against its stored facility: new, changed or unchanged (None: a blank row)."""
+    def fetch_chunk(self, chunk: "_Chunk") -> None:
+        """The stored facilities among the chunk's codes: one query, the chunk's only read.
+        (The chunk before may still be being written: a code it wrote that this chunk
+        repeats is refused as a repeated row either way.)"""
         codes = next((reading for column, _, reading in chunk.readings if column == "code"), [])
-        stored = _stored_rows({code for code, message in codes if message is None})
+        chunk.stored = _stored_rows({code for code, message in codes if message is None})
+
+    def match_chunk(self, chunk: "_Chunk") -> None:
+        """Each row checked against its stored facility (fetch_chunk): new, changed or
+        unchanged (None: a blank row)."""
+        stored = chunk.stored
         area_types = chunk.area_types
         # Each row's values of the columns read, and the rows with a cell refused (the others take
         # their values as they are: _import_one).
@@ -470,15 +481,16 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                 result.append_row_result(row_result)
 
     def write_chunk(self, chunk: "_Chunk", result: Result) -> None:
-        """The chunk's writes (_write) in a savepoint: a failed write leaves the transaction usable."""
-        if not (chunk.new or chunk.updated):
-            return
-        try:
+        """The chunk's writes (_write) in a savepoint: a failed write leaves the transaction
+        usable. Run beside the reading of the next chunk (``overlap_writes``): a failure is
+        raised, for write_failed."""
+        if chunk.new or chunk.updated:
             with transaction.atomic():
                 self._write(chunk)
-        except Exception as error:
-            self.failed = True
-            self.handle_import_error(result, error, self.raise_errors)
+
+    def write_failed(self, error: Exception, result: Result) -> None:
+        """A chunk's write failed: the error in ``result`` (raised with ``raise_errors``)."""
+        self.handle_import_error(result, error, self.raise_errors)
 
     def end_import(self, result: Result) -> None:
         """The register's changes; a confirm's version finished, or everything taken back."""

@@ -4,8 +4,11 @@ reason "import"), and pathway rows equal to a rebuild from the records; and an i
 row anywhere in the file, even after chunks were written, leaves nothing written."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -258,3 +261,85 @@ def test_names_with_tabs_backslashes_and_line_breaks_are_stored_as_read(register
 
     assert Facility.objects.get().name == name
     assert Facility.history.get().name == name
+
+
+# --- Each chunk's writes beside the reading of the next (cpdash.imports._ChunkWrites) ----------------
+
+
+def recorded_writes(monkeypatch, fail_on: int | None = None, pause: float = 0.0) -> list[str]:
+    """Wraps FacilityResource._write: the name of the thread each chunk is written in; the
+    ``fail_on``-th write (from 1) raises a DatabaseError; each write waits ``pause`` s first
+    (so that the import's thread goes on while it is under way)."""
+    threads: list[str] = []
+    write = FacilityResource._write
+
+    def recording(self, chunk):
+        threads.append(threading.current_thread().name)
+        time.sleep(pause)
+        if len(threads) == fail_on:
+            raise DatabaseError("disk full")
+        write(self, chunk)
+
+    monkeypatch.setattr(FacilityResource, "_write", recording)
+    return threads
+
+
+def test_chunks_are_written_in_a_thread_of_their_own_on_postgresql(register, admin_user, monkeypatch):
+    """On PostgreSQL each chunk is written in the import's write thread, on the import's own
+    connection and transaction (what it wrote is there after the commit, with its pathway);
+    on SQLite in the import's thread."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    threads = recorded_writes(monkeypatch)
+
+    assert problems(run([good_row(f"F{n}") for n in range(5)], user=admin_user)) == []
+
+    expected = "import-write" if connection.vendor == "postgresql" else threading.current_thread().name
+    assert threads == [expected] * 3
+    assert Facility.objects.count() == Facility.history.count() == FacilityPathway.objects.count() == 5
+    kept = pathway_rows()
+    pathway.rebuild()
+    assert kept == pathway_rows()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_chunk_whose_write_fails_writes_nothing_and_stops_the_writes(first_import, admin_user, monkeypatch, mode):
+    """The second chunk's write fails while the third is read: the failure is the import's
+    error, the third chunk is not written, and the first chunk's rows are taken back."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    before = state()
+    threads = recorded_writes(monkeypatch, fail_on=2)
+
+    result = run([good_row(f"N{n}") for n in range(6)], user=admin_user, mode=mode)
+
+    assert result.has_errors()
+    assert "disk full" in str(result.base_errors[0].error)
+    assert len(threads) == 2
+    assert state() == before
+
+
+class Cancelled(BaseException):
+    """What a cancelled job raises in the import's thread (jobs.progress.JobCancelled)."""
+
+
+def test_a_cancelled_import_waits_for_its_write_and_writes_nothing(first_import, admin_user, monkeypatch):
+    """Cancelled while the first chunk is being written (PostgreSQL): the import's transaction
+    ends only once that write has, and takes back everything written."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    before = state()
+    threads = recorded_writes(monkeypatch, pause=0.2)
+    rows_read = 0
+
+    def progress():
+        nonlocal rows_read
+        rows_read += 1
+        if rows_read == 6:  # the third chunk read: the first one's write is under way
+            raise Cancelled
+
+    dataset = FacilityCSV().create_dataset(csv_bytes([good_row(f"N{n}") for n in range(6)]))
+    with pytest.raises(Cancelled):
+        FacilityResource(progress=progress, html_diff=False).import_data(dataset, user=admin_user)
+
+    # PostgreSQL: the first chunk's write was under way; SQLite wrote the first two as they were read.
+    assert len(threads) == (1 if connection.vendor == "postgresql" else 2)
+    assert not any(t.name == "import-write" for t in threading.enumerate())
+    assert state() == before
