@@ -1,9 +1,10 @@
 """Plotly figures for the dashboard and the annual report.
 
 Each function takes plain data (the dataclasses of targets/figures.py, lists,
-dicts) and returns a ``plotly.graph_objects.Figure``: no request, no query, so
-every figure is tested without a database. ``figure_json`` turns one into the
-JSON the page's static/js/charts.js draws.
+dicts) and returns a ``Figure``, the plain data plotly.js draws (no plotly graph
+objects: see Figure): no request, no query, so every figure is tested without a
+database. ``figure_json`` turns one into the JSON the page's static/js/charts.js
+draws.
 
 Colours are the Okabe–Ito palette, safe for the common colour-vision
 deficiencies; status is never told by colour alone (labels carry it too).
@@ -21,7 +22,6 @@ import json
 import textwrap
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
 import plotly.io as pio
 from django.utils import numberformat
 from django.utils.text import capfirst
@@ -55,13 +55,6 @@ STATUS_COLOURS = {
 SEPARATORS = {"vi": ",.", "en": ".,"}
 
 
-#: Whether plotly checks every property as a figure is built. It is off: the checks cost
-#: about a third of the dashboard's Python (0.1 s a page) for figures whose properties are
-#: fixed here in code. tests/targets/test_charts.py builds every figure with them on and
-#: requires the same JSON, so a misspelt property still fails there.
-CHECKED = False
-
-
 #: The trace types the figures here draw.
 TRACE_TYPES = ("bar", "scatter")
 #: What plotly's default template ("plotly") sets for other kinds of plot: maps, 3D,
@@ -83,18 +76,54 @@ def _template() -> dict:
 TEMPLATE = _template()
 
 
-def Figure(data=None, **kwargs) -> go.Figure:
-    """A figure with the compact template (TEMPLATE) instead of plotly's whole default."""
-    layout = {"template": TEMPLATE, **kwargs.pop("layout", {})}
-    return go.Figure(data, layout=layout, _validate=CHECKED, **kwargs)
+def _merge(into: dict, values: dict) -> None:
+    """``values`` set in ``into``, a dictionary merged into the one it replaces (as plotly's
+    ``update_layout`` does), anything else replacing what was there."""
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
-def Bar(**kwargs) -> go.Bar:
-    return go.Bar(_validate=CHECKED, **kwargs)
+class Figure(dict):
+    """A figure as the plain data plotly.js draws, ``{"data": [traces], "layout": {…}}``,
+    built without plotly's graph objects: checking and copying every property through them
+    took about 0.1 s of each dashboard page. Its few methods are the plotly ones the figures
+    here use, with the same meaning and the same result (tests/targets/test_charts.py
+    compares the JSON and has plotly check it). Its layout holds the compact template."""
+
+    def __init__(self, data: dict | Sequence[dict] | None = None):
+        traces = [] if data is None else [data] if isinstance(data, dict) else list(data)
+        super().__init__(data=traces, layout={"template": TEMPLATE})
+
+    def add_trace(self, trace: dict) -> None:
+        self["data"].append(trace)
+
+    def add_shape(self, **shape) -> None:
+        self["layout"].setdefault("shapes", []).append(shape)
+
+    def add_annotation(self, **annotation) -> None:
+        self["layout"].setdefault("annotations", []).append(annotation)
+
+    def add_vline(self, x: float, **shape) -> None:
+        """A vertical line at ``x`` across the plot's height."""
+        self.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", **shape)
+
+    def add_hline(self, y: float, **shape) -> None:
+        """A horizontal line at ``y`` across the plot's width."""
+        self.add_shape(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y", **shape)
+
+    def update_layout(self, **layout) -> None:
+        _merge(self["layout"], layout)
 
 
-def Scatter(**kwargs) -> go.Scatter:
-    return go.Scatter(_validate=CHECKED, **kwargs)
+def bar(**trace) -> dict:
+    return {"type": "bar", **trace}
+
+
+def scatter(**trace) -> dict:
+    return {"type": "scatter", **trace}
 
 
 def number(value: float | int, places: int, language: str) -> str:
@@ -155,15 +184,14 @@ def base_layout(language: str, *, height: int = 320) -> dict:
     }
 
 
-def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, language: str = "en") -> go.Figure:
+def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, language: str = "en") -> Figure:
     """Actual values over time, the straight line to the target, and the
     projection from the as-of date to the deadline. Percent on the y axis.
     A saving target (a saving per unit of product, not a share that grows from 0)
     shows its target band or line instead of the path and the projection."""
     fig = Figure()
     if result.target_max is not None and result.target_max != result.target_min:
-        # The band across the plot (what add_hrect draws, without the empty annotation list
-        # that add_hrect leaves on an unchecked figure).
+        # The band across the plot (plotly's add_hrect).
         fig.add_shape(
             type="rect",
             xref="x domain",
@@ -178,7 +206,7 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
             layer="below",
         )
     fig.add_trace(
-        Scatter(
+        scatter(
             name=_("actual"),
             x=[p.day for p in points],
             y=[p.value for p in points],
@@ -196,7 +224,7 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
             fig.add_hline(y=result.target_min, line={"color": BLACK, "dash": "dash", "width": 1.5})
         return _trend_layout(fig, result, points, language)
     fig.add_trace(
-        Scatter(
+        scatter(
             name=_("path to target"),
             x=[result.baseline_on, result.deadline],
             y=[result.baseline, result.target_min],
@@ -207,7 +235,7 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
     )
     if result.projected_at_deadline is not None and result.value is not None and result.as_of < result.deadline:
         fig.add_trace(
-            Scatter(
+            scatter(
                 name=_("projection"),
                 x=[result.as_of, result.deadline],
                 y=[result.value, result.projected_at_deadline],
@@ -220,14 +248,14 @@ def trend_figure(result: TargetResult, points: Sequence[SeriesPoint], *, languag
     return _trend_layout(fig, result, points, language)
 
 
-def _trend_layout(fig: go.Figure, result: TargetResult, points: Sequence[SeriesPoint], language: str) -> go.Figure:
+def _trend_layout(fig: Figure, result: TargetResult, points: Sequence[SeriesPoint], language: str) -> Figure:
     top = max([result.target_max or result.target_min, *(p.value or 0 for p in points), 10.0])
     layout = base_layout(language, height=240)
     # No title: the card's heading above names the chart (and is its accessible name), and a
     # title as long as "cơ sở áp dụng SXSH đạt mức tiết kiệm mục tiêu" did not fit a phone.
     fig.update_layout(
         **{**layout, "margin": {**layout["margin"], "t": 16}},
-        yaxis={"title": "%", "range": [0, min(100.0, top * 1.15)], "gridcolor": "#e5e5e5"},
+        yaxis={"title": {"text": "%"}, "range": [0, min(100.0, top * 1.15)], "gridcolor": "#e5e5e5"},
         xaxis={"gridcolor": "#f0f0f0"},
     )
     return fig
@@ -261,7 +289,7 @@ def breakdown_figure(
     language: str = "en",
     earlier: Sequence[BreakdownRow | None] | None = None,
     earlier_label: str = "",
-) -> go.Figure:
+) -> Figure:
     """Horizontal bars sorted by value, with the target and expected-now lines; each bar's
     value in a column at the right, its counts in its hover text.
 
@@ -285,7 +313,7 @@ def breakdown_figure(
     ]
     counts = [f"{number(row.numerator, 0, language)}/{number(row.denominator, 0, language)}" for row, _url, _b in kept]
     fig = Figure(
-        Bar(
+        bar(
             orientation="h",
             x=[row.value for row, _url, _b in kept],
             y=names,
@@ -321,7 +349,7 @@ def breakdown_figure(
             if before is not None and before.value is not None
         ]
         fig.add_trace(
-            Scatter(
+            scatter(
                 name=plain(earlier_label),
                 x=[before.value for _name, before in shown],
                 y=[name for name, _before in shown],
@@ -348,7 +376,7 @@ def breakdown_figure(
         **{**layout, "margin": {**layout["margin"], "r": 12 + 8 * max((len(value) for value in values), default=0)}},
         annotations=annotations,
         title=title_layout(title),
-        xaxis={"title": "%", "range": [0, 100], "tickvals": [0, 25, 50, 75, 100], "gridcolor": "#e5e5e5"},
+        xaxis={"title": {"text": "%"}, "range": [0, 100], "tickvals": [0, 25, 50, 75, 100], "gridcolor": "#e5e5e5"},
         yaxis={"automargin": True},
         showlegend=False,
     )
@@ -360,13 +388,13 @@ def row_height(names: Sequence[str]) -> int:
     return 36 if any("<br>" in name for name in names) else 26
 
 
-def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, language: str = "en") -> go.Figure:
+def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, language: str = "en") -> Figure:
     """Grouped bars per year of the output counts named in ``keys`` (key → label)."""
     years = sorted(by_year)
     colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, GREY]
     fig = Figure(
         [
-            Bar(
+            bar(
                 name=plain(label),
                 x=[str(year) for year in years],
                 y=[by_year[year].get(key, 0) for year in years],
@@ -396,7 +424,7 @@ def funnel_figure(
     title: str = "",
     language: str = "en",
     printable: bool = False,
-) -> go.Figure:
+) -> Figure:
     """The CP pathway funnel (targets/funnel.py): one horizontal bar per step, top to bottom,
     labelled with its facilities and the share of the previous step's that went on to it;
     ``urls``: one per step, the facilities behind the bar (a click opens them). With
@@ -409,8 +437,8 @@ def funnel_figure(
             return count
         return f"{count} ({number(step.conversion, 1, language)}%)"
 
-    def bars(found: Sequence[FunnelStep], links: Sequence[str], name: str, colour: str) -> go.Bar:
-        return Bar(
+    def bars(found: Sequence[FunnelStep], links: Sequence[str], name: str, colour: str) -> dict:
+        return bar(
             orientation="h",
             name=plain(name),
             x=[step.facilities for step in found],
@@ -444,11 +472,9 @@ def funnel_figure(
 # --- The annual results report (targets/annual_report.py): printed, so fixed sizes and no zooming ---------
 
 
-def _printable(fig: go.Figure) -> go.Figure:
+def _printable(fig: Figure) -> Figure:
     """No drag-to-zoom: the report is read, and printed, as it is drawn."""
-    fig.update_layout(dragmode=False)
-    fig.update_xaxes(fixedrange=True)
-    fig.update_yaxes(fixedrange=True)
+    fig.update_layout(dragmode=False, xaxis={"fixedrange": True}, yaxis={"fixedrange": True})
     return fig
 
 
@@ -459,13 +485,13 @@ def _bar_height(rows: int, per_row: int = 30) -> int:
 
 def newly_aware_figure(
     rows: Sequence[BreakdownRow], *, overall: float | None = None, title: str = "", language: str = "en"
-) -> go.Figure:
+) -> Figure:
     """Horizontal bars, one per sector, of the percent of its facilities newly aware,
     the highest on top, with "newly aware/facilities"; a dotted line at ``overall``
     (all sectors). Sectors without facilities are left out."""
     kept = sorted((row for row in rows if row.value is not None), key=lambda row: (-row.value, row.label))
     fig = Figure(
-        Bar(
+        bar(
             orientation="h",
             x=[row.value for row in kept],
             y=[wrapped(row.label, LABEL_WRAP) for row in kept],
@@ -501,11 +527,11 @@ def newly_aware_figure(
     return _printable(fig)
 
 
-def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", language: str = "en") -> go.Figure:
+def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", language: str = "en") -> Figure:
     """Horizontal bars of the CP surveys per production area, ``rows`` being (label, surveys)
     in the order to show them (top to bottom)."""
     fig = Figure(
-        Bar(
+        bar(
             orientation="h",
             x=[count for _label, count in rows],
             y=[wrapped(label, LABEL_WRAP) for label, _count in rows],
@@ -530,7 +556,7 @@ def surveys_by_area_figure(rows: Sequence[tuple[str, int]], *, title: str = "", 
 
 def targets_progress_figure(
     labels: Sequence[str], results: Sequence[TargetResult], *, title: str = "", language: str = "en"
-) -> go.Figure:
+) -> Figure:
     """One horizontal bar per target (``labels[i]`` for ``results[i]``, top to bottom; a label
     carries the value and status in words, so that colour is never the only cue; labels are
     Plotly markup, their text escaped by the caller, see annual.progress_label): its value
@@ -540,7 +566,7 @@ def targets_progress_figure(
     y = list(labels)
     fig = Figure(
         [
-            Bar(
+            bar(
                 orientation="h",
                 name=_("value"),
                 x=[r.value for r in results],
@@ -549,7 +575,7 @@ def targets_progress_figure(
                 hovertemplate="%{y}: %{x:.1f}<extra></extra>",
                 showlegend=False,
             ),
-            Scatter(
+            scatter(
                 name=_("target"),
                 x=[r.target_min for r in results],
                 y=y,
@@ -566,7 +592,7 @@ def targets_progress_figure(
                 },
                 hovertemplate="%{y}: %{x:.1f}<extra>" + _("target") + "</extra>",
             ),
-            Scatter(
+            scatter(
                 name=_("expected now"),
                 x=[r.expected_now for r in results],
                 y=y,
@@ -588,7 +614,7 @@ def targets_progress_figure(
     return _printable(fig)
 
 
-def figure_json(fig: go.Figure) -> dict:
+def figure_json(fig: Figure) -> dict:
     """The figure as plain JSON data, for Django's json_script."""
     return json.loads(pio.to_json(fig, validate=False))
 

@@ -10,6 +10,12 @@ from targets import charts
 from targets.figures import BreakdownRow, SeriesPoint, TargetResult
 
 
+def drawn(figure: charts.Figure) -> go.Figure:
+    """``figure`` as plotly reads it, checking every property against its schema (a
+    misspelt one raises): its traces and layout by attribute."""
+    return go.Figure(charts.figure_json(figure))
+
+
 def result(**overrides) -> TargetResult:
     values = {
         "target_id": 1,
@@ -46,7 +52,7 @@ POINTS = [
 
 
 def test_trend_has_actual_target_path_and_projection():
-    fig = charts.trend_figure(result(), POINTS, language="vi")
+    fig = drawn(charts.trend_figure(result(), POINTS, language="vi"))
     names = [trace.name for trace in fig.data]
     assert names == ["actual", "path to target", "projection"]
     actual, path, projection = fig.data
@@ -57,12 +63,12 @@ def test_trend_has_actual_target_path_and_projection():
 
 
 def test_trend_without_projection_after_deadline():
-    fig = charts.trend_figure(result(as_of=dt.date(2016, 1, 1)), POINTS)
+    fig = drawn(charts.trend_figure(result(as_of=dt.date(2016, 1, 1)), POINTS))
     assert [trace.name for trace in fig.data] == ["actual", "path to target"]
 
 
 def test_trend_shades_a_range_target():
-    fig = charts.trend_figure(result(indicator="saving", target_min=5.0, target_max=8.0), POINTS)
+    fig = drawn(charts.trend_figure(result(indicator="saving", target_min=5.0, target_max=8.0), POINTS))
     (band,) = fig.layout.shapes
     assert (band.y0, band.y1) == (5.0, 8.0)
 
@@ -73,7 +79,7 @@ def test_breakdown_sorted_with_links_and_empty_groups_dropped():
         BreakdownRow(key=2, label="Gốm sứ", numerator=5, denominator=100, value=5.0),
         BreakdownRow(key=3, label="Giấy", numerator=0, denominator=0, value=None),
     ]
-    fig = charts.breakdown_figure(result(), rows, title="By sector", urls=["/a", "/b", "/c"])
+    fig = drawn(charts.breakdown_figure(result(), rows, title="By sector", urls=["/a", "/b", "/c"]))
     (bars,) = fig.data
     assert list(bars.y) == ["Gốm sứ", "Cơ khí"]
     assert [url for url, _counts in bars.customdata] == ["/b", "/a"]
@@ -83,7 +89,7 @@ def test_breakdown_sorted_with_links_and_empty_groups_dropped():
 
 
 def test_outputs_grouped_by_year():
-    fig = charts.outputs_figure({2012: {"surveys": 30}, 2011: {"surveys": 4}}, {"surveys": "Surveys"})
+    fig = drawn(charts.outputs_figure({2012: {"surveys": 30}, 2011: {"surveys": 4}}, {"surveys": "Surveys"}))
     (bars,) = fig.data
     assert list(bars.x) == ["2011", "2012"]
     assert list(bars.y) == [4, 30]
@@ -108,7 +114,7 @@ def test_newly_aware_bars_highest_first_with_the_overall_line():
         BreakdownRow(key="Dệt may", label="Dệt may", numerator=3, denominator=25, value=12.0),
         BreakdownRow(key="Giấy", label="Giấy", numerator=0, denominator=0, value=None),
     ]
-    fig = charts.newly_aware_figure(rows, overall=10.0, title="Newly aware", language="vi")
+    fig = drawn(charts.newly_aware_figure(rows, overall=10.0, title="Newly aware", language="vi"))
     (bars,) = fig.data
     assert list(bars.y) == ["Dệt may", "Cơ khí"]
     assert list(bars.x) == [12.0, 8.0]
@@ -120,17 +126,17 @@ def test_newly_aware_bars_highest_first_with_the_overall_line():
 
 
 def test_newly_aware_without_overall_has_no_line():
-    fig = charts.newly_aware_figure([], overall=None)
+    fig = drawn(charts.newly_aware_figure([], overall=None))
     assert list(fig.layout.shapes) == []
 
 
 def test_surveys_by_area_bars_in_the_given_order():
-    fig = charts.surveys_by_area_figure([("Quang Minh", 12), ("Từ Liêm", 9), ("not in a production area", 2)])
+    fig = drawn(charts.surveys_by_area_figure([("Quang Minh", 12), ("Từ Liêm", 9), ("not in a production area", 2)]))
     (bars,) = fig.data
     assert list(bars.y) == ["Quang Minh", "Từ Liêm", "not in a production<br>area"]  # wrapped: charts.LABEL_WRAP
     assert list(bars.x) == [12, 9, 2]
     assert fig.layout.height == 220  # at least
-    six = charts.surveys_by_area_figure([(f"Area {i}", i) for i in range(6)])
+    six = drawn(charts.surveys_by_area_figure([(f"Area {i}", i) for i in range(6)]))
     assert six.layout.height == 30 * 6 + 110  # fixed by the rows, not the screen
 
 
@@ -147,7 +153,7 @@ def test_targets_progress_marks_target_and_expected_now():
             status="no_data",
         ),
     ]
-    fig = charts.targets_progress_figure(["Aware", "Saving"], results, title="Progress")
+    fig = drawn(charts.targets_progress_figure(["Aware", "Saving"], results, title="Progress"))
     bars, target, expected = fig.data
     assert list(bars.y) == ["Aware", "Saving"]
     assert list(bars.x) == [15.0, None]  # no bar without data
@@ -188,19 +194,19 @@ def link_row(value: float = 30.0) -> BreakdownRow:
 
 
 def test_breakdown_labels_are_text():
-    fig = charts.breakdown_figure(result(), [link_row()], title=f"By sector {LINK}", urls=["/a"])
+    fig = drawn(charts.breakdown_figure(result(), [link_row()], title=f"By sector {LINK}", urls=["/a"]))
     assert [y.replace("<br>", " ") for y in fig.data[0].y] == [SHOWN]
     assert fig.layout.title.text.replace("<br>", " ") == f"By sector {SHOWN}"
     assert_no_markup_from(fig)
 
 
 def test_newly_aware_and_surveys_by_area_labels_are_text():
-    assert_no_markup_from(charts.newly_aware_figure([link_row()], overall=10.0, title="Newly aware"))
-    assert_no_markup_from(charts.surveys_by_area_figure([(LINK, 3)]))
+    assert_no_markup_from(drawn(charts.newly_aware_figure([link_row()], overall=10.0, title="Newly aware")))
+    assert_no_markup_from(drawn(charts.surveys_by_area_figure([(LINK, 3)])))
 
 
 def test_outputs_labels_are_text():
-    assert_no_markup_from(charts.outputs_figure({2012: {"surveys": 30}}, {"surveys": LINK}))
+    assert_no_markup_from(drawn(charts.outputs_figure({2012: {"surveys": 30}}, {"surveys": LINK})))
 
 
 def test_plain_escapes_markup_only():
@@ -210,18 +216,18 @@ def test_plain_escapes_markup_only():
 
 def test_a_saving_trend_draws_its_target_band_not_a_path_from_zero():
     saving = result(indicator="saving", target_min=5.0, target_max=8.0, value=6.4, baseline=0.0)
-    fig = charts.trend_figure(saving, POINTS)
+    fig = drawn(charts.trend_figure(saving, POINTS))
     assert [trace.name for trace in fig.data] == ["actual"]
     (band,) = fig.layout.shapes
     assert (band.y0, band.y1) == (5.0, 8.0)
-    single = charts.trend_figure(result(indicator="saving", target_min=5.0, value=6.4), POINTS)
+    single = drawn(charts.trend_figure(result(indicator="saving", target_min=5.0, value=6.4), POINTS))
     assert [(shape.y0, shape.y1) for shape in single.layout.shapes] == [(5.0, 5.0)]
 
 
 def test_breakdown_labels_are_written_as_the_language_writes_numbers_and_fit():
     rows = [BreakdownRow(key=1, label="Dệt may", numerator=1580, denominator=3550, value=44.5)]
-    vi = charts.breakdown_figure(result(), rows, title="t", language="vi")
-    en = charts.breakdown_figure(result(), rows, title="t", language="en")
+    vi = drawn(charts.breakdown_figure(result(), rows, title="t", language="vi"))
+    en = drawn(charts.breakdown_figure(result(), rows, title="t", language="en"))
     assert [a.text for a in vi.layout.annotations if a.xref == "paper"] == ["44,5%"]
     assert [a.text for a in en.layout.annotations if a.xref == "paper"] == ["44.5%"]
     assert vi.data[0].customdata[0][1] == "1.580/3.550"  # in the hover text
@@ -229,7 +235,7 @@ def test_breakdown_labels_are_written_as_the_language_writes_numbers_and_fit():
 
 
 def test_empty_outputs_keep_a_count_axis_from_zero():
-    fig = charts.outputs_figure({2012: {}, 2013: {}}, {"workshops": "Workshops"})
+    fig = drawn(charts.outputs_figure({2012: {}, 2013: {}}, {"workshops": "Workshops"}))
     assert fig.layout.yaxis.rangemode == "nonnegative"
 
 
@@ -241,7 +247,7 @@ def test_breakdown_values_stand_in_a_column_right_of_the_plot_clear_of_the_lines
         BreakdownRow(key=1, label="Dệt may", numerator=1580, denominator=3550, value=44.5),
         BreakdownRow(key=2, label="Giấy", numerator=100, denominator=100, value=100.0),
     ]
-    fig = charts.breakdown_figure(result(target_min=50.0), rows, title="t", language="vi")
+    fig = drawn(charts.breakdown_figure(result(target_min=50.0), rows, title="t", language="vi"))
     values = [a for a in fig.layout.annotations if a.text.endswith("%")]
     assert [(a.y, a.text) for a in values] == [("Dệt may", "44,5%"), ("Giấy", "100,0%")]
     # Right of the plot area (paper x 1, anchored left), where no line is drawn, and inside the margin.
@@ -254,7 +260,9 @@ def test_breakdown_values_stand_in_a_column_right_of_the_plot_clear_of_the_lines
 def test_long_titles_and_names_wrap_instead_of_running_out_of_the_figure():
     long_name = "không thuộc khu vực sản xuất nào"
     rows = [BreakdownRow(key=None, label=long_name, numerator=1, denominator=4, value=25.0)]
-    fig = charts.breakdown_figure(result(), rows, title="Theo loại khu vực sản xuất, tính đến hôm nay", language="vi")
+    fig = drawn(
+        charts.breakdown_figure(result(), rows, title="Theo loại khu vực sản xuất, tính đến hôm nay", language="vi")
+    )
     title_lines = fig.layout.title.text.split("<br>")
     assert len(title_lines) == 2 and all(len(line) <= charts.TITLE_WRAP for line in title_lines)
     assert fig.layout.title.automargin is True  # the top margin grows to hold it
@@ -273,7 +281,7 @@ def test_wrapped_escapes_each_line_and_keeps_a_long_word_whole():
     assert charts.wrapped("", 5) == ""
 
 
-# --- Built unchecked, as checked (charts.CHECKED) -------------------------------------------------------
+# --- Figures as plotly reads them -------------------------------------------------------------------
 
 
 def every_figure() -> dict[str, object]:
@@ -302,26 +310,28 @@ def every_figure() -> dict[str, object]:
     }
 
 
-def test_every_figure_built_unchecked_is_the_figure_plotly_checks(monkeypatch):
-    """The figures are built without plotly's checks of each property (charts.CHECKED, for
-    speed): built with them, each gives the same JSON, and plotly accepts that JSON as a
-    figure (a misspelt or misplaced property raises here)."""
-    assert charts.CHECKED is False
-    unchecked = {name: charts.figure_json(fig) for name, fig in every_figure().items()}
-    monkeypatch.setattr(charts, "CHECKED", True)
-    checked = {name: charts.figure_json(fig) for name, fig in every_figure().items()}
-
-    assert unchecked == checked
-    for data in unchecked.values():
-        go.Figure(data)  # raises on a property plotly does not know
-
-
-def test_an_unknown_property_is_refused_when_checked(monkeypatch):
-    """The check above can fail: plotly refuses a misspelt property when checking, not otherwise."""
-    charts.Bar(colour="red")
-    monkeypatch.setattr(charts, "CHECKED", True)
+def test_plotly_reads_every_figure_and_refuses_a_misspelt_property():
+    """The figures are plain data, built without plotly's graph objects (charts.Figure):
+    plotly reads each one's JSON, checking every property against its schema."""
+    for name, fig in every_figure().items():
+        assert drawn(fig).data, name
+    misspelt = charts.Figure(charts.bar(x=[1], colour="red"))
     with pytest.raises(ValueError, match="colour"):
-        charts.Bar(colour="red")
+        drawn(misspelt)
+
+
+def test_a_figure_s_lines_and_layout_are_those_plotly_would_draw():
+    """Figure's methods give what plotly's own do: a line across the plot (add_vline and
+    add_hline), and update_layout merging a dictionary into the one it updates."""
+    ours, theirs = charts.Figure(), go.Figure(layout={"template": charts.TEMPLATE})
+    for fig in (ours, theirs):
+        fig.add_vline(x=20.0, line={"color": charts.GREY, "dash": "dot"}, layer="below")
+        fig.add_hline(y=5.0, line={"color": charts.BLACK})
+        fig.add_annotation(x=20.0, y=1, yref="paper", text="target", showarrow=False)
+        fig.update_layout(xaxis={"range": [0, 100]}, margin={"l": 10})
+        fig.update_layout(xaxis={"fixedrange": True}, margin={"r": 5}, dragmode=False)
+
+    assert charts.figure_json(ours) == charts.figure_json(theirs)
 
 
 def test_every_figure_carries_the_template_of_the_plots_it_draws():

@@ -8,6 +8,7 @@ from django.utils import translation
 from targets import arithmetic, charts
 from targets.figures import BreakdownRow, TargetResult
 from targets.funnel import FunnelStep
+from tests.targets.test_charts import drawn
 
 
 def _steps(*counts: int) -> list[FunnelStep]:
@@ -19,7 +20,7 @@ def _steps(*counts: int) -> list[FunnelStep]:
 
 
 def test_one_bar_per_step_each_a_link():
-    figure = charts.funnel_figure(_steps(1200, 90, 30, 6), ["/a", "/b", "/c", "/d"], label="31/12/2013")
+    figure = drawn(charts.funnel_figure(_steps(1200, 90, 30, 6), ["/a", "/b", "/c", "/d"], label="31/12/2013"))
     (bars,) = figure.data
     assert list(bars.x) == [1200, 90, 30, 6]
     assert list(bars.customdata) == ["/a", "/b", "/c", "/d"]
@@ -29,14 +30,16 @@ def test_one_bar_per_step_each_a_link():
 
 
 def test_two_dates_side_by_side_in_vietnamese():
-    figure = charts.funnel_figure(
-        _steps(1200, 90),
-        ["/now0", "/now1"],
-        label="31/12/2013",
-        earlier=_steps(1100, 40),
-        earlier_urls=["/then0", "/then1"],
-        earlier_label="31/12/2012",
-        language="vi",
+    figure = drawn(
+        charts.funnel_figure(
+            _steps(1200, 90),
+            ["/now0", "/now1"],
+            label="31/12/2013",
+            earlier=_steps(1100, 40),
+            earlier_urls=["/then0", "/then1"],
+            earlier_label="31/12/2012",
+            language="vi",
+        )
     )
     earlier, now = figure.data
     assert (earlier.name, now.name) == ("31/12/2012", "31/12/2013")
@@ -55,7 +58,7 @@ def _result() -> TargetResult:
 def test_a_breakdown_marks_the_earlier_value_and_the_change():
     rows = [BreakdownRow(1, "A", 10, 50, 20.0), BreakdownRow(2, "B", 5, 50, 10.0)]
     earlier = [BreakdownRow(1, "A", 4, 40, 10.0), None]
-    figure = charts.breakdown_figure(_result(), rows, title="t", earlier=earlier, earlier_label="31/12/2011")
+    figure = drawn(charts.breakdown_figure(_result(), rows, title="t", earlier=earlier, earlier_label="31/12/2011"))
     bars, marks = figure.data
     assert list(bars.text) == ["10.0% · new", "20.0% · +10.0 pts, +6"]
     assert list(marks.x) == [10.0] and list(marks.y) == ["A"]
