@@ -1364,7 +1364,17 @@ class _ChunkWrites:
     def __enter__(self) -> "_ChunkWrites":
         if self.background:
             self.connection.inc_thread_sharing()
+            self.connection.execute_wrappers.append(self._one_thread_at_a_time)
         return self
+
+    def _one_thread_at_a_time(self, execute, sql, params, many, context):
+        """Refuses a statement from the import's thread while a chunk is being written: the
+        connection is the write's until ``settle`` (a read then would run inside the write's
+        savepoint, or fail in it). Everything a chunk's checks need is read before: loudly a
+        bug, never a race."""
+        if self.thread is not None and threading.current_thread() is not self.thread:
+            raise RuntimeError("An import read the database while one of its chunks was being written.")
+        return execute(sql, params, many, context)
 
     def add(self, chunk) -> None:
         """``chunk`` is to be written: now, or in the background from the next ``start``."""
@@ -1422,6 +1432,7 @@ class _ChunkWrites:
                 self.thread.join()
                 self.thread = None
             if self.background:
+                self.connection.execute_wrappers.remove(self._one_thread_at_a_time)
                 self.connection.dec_thread_sharing()
 
 

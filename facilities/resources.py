@@ -526,7 +526,10 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             del dataset[:]  # no row can be read without its columns: report the file once
             raise ValueError(problem)
         self.fields["sector"].widget.index = NameIndex.build(Sector.objects.all())
-        self.fields["unit"].widget.index = NameIndex.build(AdministrativeUnit.objects.all())
+        # With their successors: a row naming a unit that had ended says which ones succeeded it
+        # (AdministrativeUnit.not_valid_reason), read here, not while a chunk is written.
+        units = AdministrativeUnit.objects.prefetch_related("successors")
+        self.fields["unit"].widget.index = NameIndex.build(units)
         self.fields["production_area"].widget.index = NameIndex.build(ProductionArea.objects.all())
         self._related = {
             name: {obj.pk: obj for objs in self.fields[name].widget.index.exact.values() for obj in objs}

@@ -343,3 +343,43 @@ def test_a_cancelled_import_waits_for_its_write_and_writes_nothing(first_import,
     assert len(threads) == (1 if connection.vendor == "postgresql" else 2)
     assert not any(t.name == "import-write" for t in threading.enumerate())
     assert state() == before
+
+
+def test_a_chunk_s_checks_read_nothing_while_the_chunk_before_is_written(register, admin_user, monkeypatch):
+    """Rows naming a unit that had ended say which units succeeded it: read with the units
+    before the first chunk, so that no check reads the database while the chunk before is
+    being written (on PostgreSQL a statement from the import's thread then raises)."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    recorded_writes(monkeypatch, pause=0.1)
+    ended = builders.unit("Từ Liêm", valid_until=dt.date(2013, 12, 31))
+    builders.unit("Bắc Từ Liêm", valid_from=dt.date(2014, 1, 1)).predecessors.add(ended)
+    rows = [good_row(f"N{n}") for n in range(4)]
+    rows += [good_row("LATE", unit="Từ Liêm", production_area="", area_type="", opened_on="2014-03-01")]
+
+    result = run(rows, user=admin_user)
+
+    [(row, column, message)] = problems(result)
+    assert (row, column) == (6, "unit") and "Bắc Từ Liêm" in message
+    assert not Facility.objects.exists()
+
+
+def test_a_read_while_a_chunk_is_written_is_refused(register, admin_user, monkeypatch):
+    """The guard itself: a check that reads the database while the chunk before is being
+    written stops the import with an error (PostgreSQL; SQLite writes each chunk at once)."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    recorded_writes(monkeypatch, pause=0.2)
+    checks = FacilityResource._row_checks
+
+    def reading(self, values, *args, **kwargs):
+        Facility.objects.exists()
+        return checks(self, values, *args, **kwargs)
+
+    monkeypatch.setattr(FacilityResource, "_row_checks", reading)
+    rows = [good_row(f"N{n}") for n in range(4)]
+
+    if connection.vendor != "postgresql":
+        assert problems(run(rows, user=admin_user)) == []
+        return
+    with pytest.raises(RuntimeError, match="while one of its chunks was being written"):
+        run(rows, user=admin_user)
+    assert not Facility.objects.exists()
