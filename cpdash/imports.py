@@ -34,7 +34,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.core.validators import MaxLengthValidator
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import Model, TextChoices
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
@@ -1346,7 +1346,9 @@ class _ChunkWrites:
     nothing), and the two never use it together: a chunk's write starts after the next
     chunk's one read (``fetch_chunk``) and is waited for (``settle``) before the one after
     reads. The thread runs in a copy of the import's context (context variables such as the
-    pathway's ``deferred()``). A write that raised is reported by ``write_failed`` in the
+    pathway's ``deferred()``), in its language and time zone; the rest of what a request
+    sets per thread (simple-history's request) it does not see: bulk writes are given their
+    user. A write that raised is reported by ``write_failed`` in the
     import's thread, and nothing more is written; the import's transaction, rolled back at
     its end, takes back what earlier chunks wrote. Leaving the block, however it is left
     (a cancelled job, an error), waits for the write under way before the transaction ends.
@@ -1388,9 +1390,11 @@ class _ChunkWrites:
         chunk, self.waiting = self.waiting, None
         if chunk is None or self.engine.failed:
             return
-        context = contextvars.copy_context()
-        self.thread = threading.Thread(target=self._run, args=(context, chunk), name="import-write", daemon=True)
-        self.thread.start()
+        # The language and time zone are asgiref locals, which a copied context does not carry.
+        setting = (contextvars.copy_context(), translation.get_language(), timezone.get_current_timezone())
+        thread = threading.Thread(target=self._run, args=(*setting, chunk), name="import-write", daemon=True)
+        thread.start()
+        self.thread = thread  # once started: a thread that could not start is not waited for
 
     def settle(self) -> None:
         """Waits for the write under way; reports its failure."""
@@ -1405,14 +1409,19 @@ class _ChunkWrites:
         elif error is not None:
             raise error
 
-    def _run(self, context: contextvars.Context, chunk) -> None:
+    def _run(self, context: contextvars.Context, language: str | None, zone: datetime.tzinfo, chunk) -> None:
         connections[DEFAULT_DB_ALIAS] = self.connection
         try:
-            context.run(self.engine.write_chunk, chunk, self.result)
+            context.run(self._write_as, language, zone, chunk)
         except BaseException as error:  # reported in the import's thread (settle)
             self.error = error
         finally:
             del connections[DEFAULT_DB_ALIAS]
+
+    def _write_as(self, language: str | None, zone: datetime.tzinfo, chunk) -> None:
+        """``chunk`` written in the import's language and time zone (in the import's context)."""
+        with translation.override(language), timezone.override(zone):
+            self.engine.write_chunk(chunk, self.result)
 
     def _write(self, chunk) -> None:
         try:
@@ -1428,12 +1437,14 @@ class _ChunkWrites:
                 self.start()  # the last chunk's
                 self.settle()
         finally:
-            if self.thread is not None:  # left by an exception: the write ends before the transaction
-                self.thread.join()
-                self.thread = None
-            if self.background:
-                self.connection.execute_wrappers.remove(self._one_thread_at_a_time)
-                self.connection.dec_thread_sharing()
+            try:
+                if self.thread is not None:  # left by an exception: the write ends before the transaction
+                    self.thread.join()
+                    self.thread = None
+            finally:  # the connection is the import's alone again, whatever happened
+                if self.background:
+                    self.connection.execute_wrappers.remove(self._one_thread_at_a_time)
+                    self.connection.dec_thread_sharing()
 
 
 class RecordResource(ImportEngine, resources.Resource):

@@ -425,8 +425,8 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
 
     def fetch_chunk(self, chunk: "_Chunk") -> None:
         """The stored facilities among the chunk's codes: one query, the chunk's only read.
-        (The chunk before may still be being written: a code it wrote that this chunk
-        repeats is refused as a repeated row either way.)"""
+        (The chunk before is written after it, beside this chunk's checks: a code of it that
+        this chunk repeats is refused as a repeated row either way.)"""
         codes = next((reading for column, _, reading in chunk.readings if column == "code"), [])
         chunk.stored = _stored_rows({code for code, message in codes if message is None})
 
@@ -489,8 +489,12 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                 self._write(chunk)
 
     def write_failed(self, error: Exception, result: Result) -> None:
-        """A chunk's write failed: the error in ``result`` (raised with ``raise_errors``)."""
-        self.handle_import_error(result, error, self.raise_errors)
+        """A chunk's write failed: the error in ``result`` (raised with ``raise_errors``), handled
+        as it is raised, so that its traceback is the result's and an ImportError's cause."""
+        try:
+            raise error
+        except Exception as raised:
+            self.handle_import_error(result, raised, self.raise_errors)
 
     def end_import(self, result: Result) -> None:
         """The register's changes; a confirm's version finished, or everything taken back."""

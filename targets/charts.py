@@ -16,6 +16,7 @@ of becoming a link. Labels that carry markup of our own are built by the
 caller from escaped parts (annual.progress_label).
 """
 
+import copy
 import datetime
 import html
 import json
@@ -95,7 +96,8 @@ class Figure(dict):
 
     def __init__(self, data: dict | Sequence[dict] | None = None):
         traces = [] if data is None else [data] if isinstance(data, dict) else list(data)
-        super().__init__(data=traces, layout={"template": TEMPLATE})
+        # A copy: update_layout merges into what it finds, and TEMPLATE is every figure's.
+        super().__init__(data=traces, layout={"template": copy.deepcopy(TEMPLATE)})
 
     def add_trace(self, trace: dict) -> None:
         self["data"].append(trace)

@@ -11,7 +11,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.db.models import F
 from django.forms.models import model_to_dict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from facilities import resources
 from facilities.models import Facility
@@ -383,3 +383,46 @@ def test_a_read_while_a_chunk_is_written_is_refused(register, admin_user, monkey
     with pytest.raises(RuntimeError, match="while one of its chunks was being written"):
         run(rows, user=admin_user)
     assert not Facility.objects.exists()
+
+
+def test_a_write_thread_that_cannot_start_leaves_the_connection_as_it_was(register, admin_user, monkeypatch):
+    """A write thread that cannot start (no thread left in the process) fails the import,
+    and the connection is the import's alone again: no guard left on it, nothing written."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    wrappers = list(connection.execute_wrappers)
+    start = threading.Thread.start
+
+    def failing(thread):
+        if thread.name == "import-write":
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", failing)
+    rows = [good_row(f"N{n}") for n in range(4)]
+    if connection.vendor == "postgresql":
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            run(rows, user=admin_user)
+    else:  # SQLite writes each chunk in the import's thread
+        assert problems(run(rows, user=admin_user)) == []
+    assert connection.execute_wrappers == wrappers
+    assert Facility.objects.count() == (0 if connection.vendor == "postgresql" else 4)
+
+
+def test_chunks_are_written_in_the_import_s_language(register, admin_user, monkeypatch):
+    """The write thread writes in the import's language and time zone (asgiref locals, which
+    a copied context does not carry)."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    seen = []
+    write = FacilityResource._write
+
+    def recording(self, chunk):
+        seen.append((translation.get_language(), str(timezone.get_current_timezone())))
+        write(self, chunk)
+
+    monkeypatch.setattr(FacilityResource, "_write", recording)
+    with translation.override("vi"), timezone.override(dt.UTC):
+        result = run([good_row(f"N{n}") for n in range(3)], user=admin_user)
+
+    assert problems(result) == [] and not result.has_errors()
+    assert seen == [("vi", "UTC")] * 2
+    assert Facility.objects.count() == 3

@@ -346,4 +346,8 @@ def test_every_figure_carries_the_template_of_the_plots_it_draws():
         assert template["data"] == {kind: default["data"][kind] for kind in charts.TRACE_TYPES}
         assert template["layout"] == {k: v for k, v in default["layout"].items() if k not in charts.OTHER_PLOTS}
         assert "xaxis" in template["layout"] and "polar" not in template["layout"]
-    assert charts._template() == charts.TEMPLATE  # shared by every figure, changed by none
+    assert charts._template() == charts.TEMPLATE  # every figure's, changed by none
+    fig = charts.Figure()
+    fig.update_layout(template={"layout": {"font": {"size": 30}}})
+    assert fig["layout"]["template"]["layout"]["font"]["size"] == 30
+    assert charts._template() == charts.TEMPLATE  # each figure has its own copy
