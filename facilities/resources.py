@@ -241,9 +241,13 @@ def _stored_rows(codes: set[str]) -> dict[str, tuple]:
     if connection.vendor == "postgresql":
         qn = connection.ops.quote_name
         columns = ", ".join(qn(Facility._meta.get_field(_field_name(f)).column) for f in STORED_FIELDS)
+        # Each code looked up through the code's unique index. As ``code = ANY(codes)``, the
+        # planner expects a row per code and, on a register of 10⁵, reads the whole table for
+        # the chunk's 2,000 codes (20 ms a chunk against 2 ms: docs/performance.md, "Imports").
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns} FROM {qn(Facility._meta.db_table)} WHERE {qn('code')} = ANY(%s::varchar[])",
+                f"SELECT f.* FROM unnest(%s::varchar[]) AS c(code) CROSS JOIN LATERAL "
+                f"(SELECT {columns} FROM {qn(Facility._meta.db_table)} WHERE {qn('code')} = c.code LIMIT 1) AS f",
                 [codes_list],
             )
             found.update((row[1], row) for row in cursor.fetchall())
