@@ -20,6 +20,7 @@ import datetime
 import io
 import itertools
 import re
+import sys
 import threading
 import unicodedata
 import zipfile
@@ -1335,6 +1336,10 @@ class ImportEngine:
         """After the import's transaction."""
 
 
+#: The GIL's switch interval while an import's writes overlap its reading (_ChunkWrites).
+WRITE_SWITCH_INTERVAL = 0.0005
+
+
 class _ChunkWrites:
     """The writes of an import's chunks (ImportEngine.import_data): each chunk's at once, or
     with ``overlap_writes`` on PostgreSQL in a thread of their own while the import's thread
@@ -1367,6 +1372,12 @@ class _ChunkWrites:
         if self.background:
             self.connection.inc_thread_sharing()
             self.connection.execute_wrappers.append(self._one_thread_at_a_time)
+            # Each statement of a write ends with the write thread waiting for the GIL, which the
+            # import's thread, reading, gives up only every switch interval (5 ms by default): some
+            # 300 statements per 100,000 new facilities. A shorter interval while the two overlap
+            # (process-wide, set back on leaving) lets the write go on sooner.
+            self.switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self.switch_interval, WRITE_SWITCH_INTERVAL))
         return self
 
     def _one_thread_at_a_time(self, execute, sql, params, many, context):
@@ -1446,6 +1457,7 @@ class _ChunkWrites:
                     self.thread = None
             finally:  # the connection is the import's alone again, whatever happened
                 if self.background:
+                    sys.setswitchinterval(self.switch_interval)
                     self.connection.execute_wrappers.remove(self._one_thread_at_a_time)
                     self.connection.dec_thread_sharing()
 

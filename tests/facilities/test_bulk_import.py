@@ -4,6 +4,7 @@ reason "import"), and pathway rows equal to a rebuild from the records; and an i
 row anywhere in the file, even after chunks were written, leaves nothing written."""
 
 import datetime as dt
+import sys
 import threading
 import time
 
@@ -13,6 +14,7 @@ from django.db.models import F
 from django.forms.models import model_to_dict
 from django.utils import timezone, translation
 
+from cpdash.imports import WRITE_SWITCH_INTERVAL
 from facilities import resources
 from facilities.models import Facility
 from facilities.resources import FacilityCSV, FacilityResource
@@ -301,6 +303,28 @@ def test_chunks_are_written_in_a_thread_of_their_own_on_postgresql(register, adm
     assert kept == pathway_rows()
 
 
+def test_the_write_thread_gets_the_gil_back_sooner_while_chunks_overlap(register, admin_user, monkeypatch):
+    """While chunks are written beside the reading of the next (PostgreSQL), the GIL's switch
+    interval is WRITE_SWITCH_INTERVAL, so that the write thread goes on soon after each of its
+    statements; the process's own again once the import is done. SQLite leaves it as it is."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    interval = sys.getswitchinterval()
+    assert interval > WRITE_SWITCH_INTERVAL
+    seen = []
+    write = FacilityResource._write
+
+    def recording(self, chunk):
+        seen.append(sys.getswitchinterval())
+        write(self, chunk)
+
+    monkeypatch.setattr(FacilityResource, "_write", recording)
+
+    assert problems(run([good_row(f"F{n}") for n in range(5)], user=admin_user)) == []
+
+    assert seen == [WRITE_SWITCH_INTERVAL if connection.vendor == "postgresql" else interval] * 3
+    assert sys.getswitchinterval() == interval
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_chunk_whose_write_fails_writes_nothing_and_stops_the_writes(first_import, admin_user, monkeypatch, mode):
     """The second chunk's write fails while the third is read: the failure is the import's
@@ -343,6 +367,7 @@ def test_a_cancelled_import_waits_for_its_write_and_writes_nothing(first_import,
     assert len(threads) == (1 if connection.vendor == "postgresql" else 2)
     assert not any(t.name == "import-write" for t in threading.enumerate())
     assert state() == before
+    assert sys.getswitchinterval() > WRITE_SWITCH_INTERVAL  # set back, however the import ended
 
 
 def test_a_chunk_s_checks_read_nothing_while_the_chunk_before_is_written(register, admin_user, monkeypatch):
