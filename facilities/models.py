@@ -373,6 +373,7 @@ class Facility(Searchable):
         blank=True,
         related_name="facilities",
         verbose_name=_("production area"),
+        db_index=False,  # Meta.indexes: the facilities in an area, not those in none
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ENTERPRISE)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True, validators=COUNT_VALIDATORS)
@@ -395,7 +396,12 @@ class Facility(Searchable):
         default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("facilities")
         ordering = ["name", "code"]
-        indexes = [models.Index(fields=["unit", "sector"])]
+        indexes = [
+            models.Index(fields=["unit", "sector"]),
+            # Only the facilities in an area: every lookup by area names one (``area = …``, the
+            # area's deletion), and an import of facilities in none writes no entry for them.
+            models.Index(fields=["area"], condition=Q(area__isnull=False), name="facility_area"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True)
@@ -463,6 +469,7 @@ class UnitMembership(models.Model):
         blank=True,
         related_name="memberships",
         verbose_name=_("production area"),
+        db_index=False,  # Meta.indexes, as Facility.area
     )
     since = models.DateField(_("in this unit since"), null=True, blank=True, help_text=_("Empty: from the start."))
     until = models.DateField(
@@ -476,6 +483,7 @@ class UnitMembership(models.Model):
         verbose_name = _("unit membership")
         verbose_name_plural = _("unit memberships")
         ordering = ["facility", models.F("since").asc(nulls_first=True)]
+        indexes = [models.Index(fields=["area"], condition=Q(area__isnull=False), name="membership_area")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(since__isnull=True) | Q(until__isnull=True) | Q(until__gt=models.F("since")),
@@ -617,6 +625,19 @@ class RegisterVersion(Imported):
         return [(kind, getattr(self, f"{kind.value}_count")) for kind in Change]
 
 
+def _logged_reference(to: type[models.Model], verbose_name) -> models.ForeignKey:
+    """A register change's unit or sector before or after (see RegisterChange's comment)."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=verbose_name,
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class RegisterChange(models.Model):
     """What one register version did to one facility: its kinds (one flag per Change but
     UNCHANGED), and the unit and sector before and after when they changed. Written in
@@ -625,7 +646,11 @@ class RegisterChange(models.Model):
 
     # Indexes cost every import's writes: the version is found through the unique (version,
     # code) index, a facility's rows through their own (a deleted facility's are kept); units
-    # and sectors, which are not deleted once facilities name them, need none.
+    # and sectors, which are not deleted once facilities name them, need none. Like the version
+    # and the facility, the units and sectors before and after have no database constraint:
+    # they are copies of the facility's own, which its constraints checked, and a log entry's
+    # (a constraint would queue four checks per change row at the commit of every import).
+    # Deleting a unit or a sector clears them (Django's SET_NULL).
     version = models.ForeignKey(
         RegisterVersion,
         on_delete=models.CASCADE,
@@ -655,28 +680,10 @@ class RegisterChange(models.Model):
     out_of_scope = models.BooleanField(Change.OUT_OF_SCOPE.label, default=False)
     back_in_scope = models.BooleanField(Change.BACK_IN_SCOPE.label, default=False)
     other = models.BooleanField(Change.OTHER.label, default=False)
-    unit_before = models.ForeignKey(
-        AdministrativeUnit,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("unit before"),
-        db_index=False,
-    )
-    unit_after = models.ForeignKey(
-        AdministrativeUnit,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("unit after"),
-        db_index=False,
-    )
-    sector_before = models.ForeignKey(
-        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector before"), db_index=False
-    )
-    sector_after = models.ForeignKey(
-        Sector, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sector after"), db_index=False
-    )
+    unit_before = _logged_reference(AdministrativeUnit, _("unit before"))
+    unit_after = _logged_reference(AdministrativeUnit, _("unit after"))
+    sector_before = _logged_reference(Sector, _("sector before"))
+    sector_after = _logged_reference(Sector, _("sector after"))
 
     class Meta:
         verbose_name = _("register change")

@@ -1009,7 +1009,9 @@ class FacilityPathway(models.Model):
         verbose_name = _("CP pathway")
         verbose_name_plural = _("CP pathways")
         indexes = [
-            models.Index(fields=["aware_on"]),
+            # The rows with a contact: every read by aware_on is of those (a day, or IS NOT NULL),
+            # and a new facility, with none yet, writes no entry.
+            models.Index(fields=["aware_on"], condition=Q(aware_on__isnull=False), name="pathway_aware"),
             models.Index(fields=["unit_id"]),
             # The rows with a measured saving, which the quartiles of savings join to their
             # steps: a few percent of the rows, found without reading the others.

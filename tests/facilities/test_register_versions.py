@@ -9,8 +9,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from facilities import resources
-from facilities.models import Change, Facility, RegisterChange, RegisterVersion, change_kinds
+from facilities.models import Change, Facility, RegisterChange, RegisterVersion, Sector, change_kinds
 from facilities.resources import CHANGE_COMPARED, FacilityCSV, FacilityResource
+from tests import builders
 from tests.facilities.conftest import csv_bytes, good_row, problems, run_import
 
 # --- One facility, no database -------------------------------------------------------------------
@@ -250,6 +251,22 @@ def test_deleting_a_facility_keeps_its_change_rows_by_code_and_removes_its_pathw
     change = first.changes.get(code="F01")
     assert change.facility_id is None
     assert not FacilityPathway.objects.filter(facility_id=facility.pk).exists()
+
+
+def test_deleting_a_sector_clears_it_from_the_change_rows_and_keeps_them(register):
+    """RegisterChange's units and sectors before and after have no database constraint
+    either (copies of the facility's own, checked by its constraints): deleting a sector that
+    no facility is in any more clears it from the change rows (Django's SET_NULL); the rows stay."""
+    builders.sector("Giấy")
+    assert problems(_import(csv_bytes([good_row("F1", sector="Giấy")]), name="first.csv")) == []
+    assert problems(_import(csv_bytes([good_row("F1", sector="Cơ khí")]), name="second.csv")) == []
+    change = RegisterChange.objects.get(version__number=2, code="F1")
+    assert change.changed_sector and change.sector_before.name == "Giấy"
+
+    Sector.objects.get(name="Giấy").delete()
+
+    change.refresh_from_db()
+    assert (change.sector_before_id, change.sector_after.name, change.changed_sector) == (None, "Cơ khí", True)
 
 
 def test_deleting_a_version_deletes_its_change_rows(first):
