@@ -1340,6 +1340,33 @@ class ImportEngine:
 WRITE_SWITCH_INTERVAL = 0.0005
 
 
+class _SwitchInterval:
+    """WRITE_SWITCH_INTERVAL while at least one import of the process overlaps its writes: the
+    first to begin sets it, the last to end sets back what was there before (two imports in
+    threads of one process, ending in either order, leave the process as they found it)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.kept = 0.0
+
+    def take(self) -> None:
+        with self.lock:
+            if not self.users:
+                self.kept = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.kept, WRITE_SWITCH_INTERVAL))
+            self.users += 1
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.users -= 1
+            if not self.users:
+                sys.setswitchinterval(self.kept)
+
+
+_switch_interval = _SwitchInterval()
+
+
 class _ChunkWrites:
     """The writes of an import's chunks (ImportEngine.import_data): each chunk's at once, or
     with ``overlap_writes`` on PostgreSQL in a thread of their own while the import's thread
@@ -1376,8 +1403,7 @@ class _ChunkWrites:
             # import's thread, reading, gives up only every switch interval (5 ms by default): some
             # 300 statements per 100,000 new facilities. A shorter interval while the two overlap
             # (process-wide, set back on leaving) lets the write go on sooner.
-            self.switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self.switch_interval, WRITE_SWITCH_INTERVAL))
+            _switch_interval.take()
         return self
 
     def _one_thread_at_a_time(self, execute, sql, params, many, context):
@@ -1457,7 +1483,7 @@ class _ChunkWrites:
                     self.thread = None
             finally:  # the connection is the import's alone again, whatever happened
                 if self.background:
-                    sys.setswitchinterval(self.switch_interval)
+                    _switch_interval.give_back()
                     self.connection.execute_wrappers.remove(self._one_thread_at_a_time)
                     self.connection.dec_thread_sharing()
 

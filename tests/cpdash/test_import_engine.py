@@ -2,12 +2,13 @@
 driver, chunk by chunk, with their own hooks."""
 
 import contextlib
+import sys
 
 import pytest
 import tablib
 from import_export.results import Result
 
-from cpdash.imports import ImportEngine, RecordResource
+from cpdash.imports import WRITE_SWITCH_INTERVAL, ImportEngine, RecordResource, _SwitchInterval
 from facilities.resources import FacilityResource
 
 
@@ -138,3 +139,20 @@ def test_both_kinds_of_import_run_through_the_engine():
     for resource in (FacilityResource, RecordResource):
         assert issubclass(resource, ImportEngine)
         assert resource.import_data is ImportEngine.import_data
+
+
+def test_overlapping_imports_leave_the_switch_interval_as_they_found_it():
+    """Two imports of one process overlapping their writes (in threads): the short interval holds
+    while either runs, and the process's own is back once both have ended, whichever ends first
+    (each setting back what it found would leave the short one behind)."""
+    interval = sys.getswitchinterval()
+    assert interval > WRITE_SWITCH_INTERVAL
+    state = _SwitchInterval()
+
+    state.take()  # the first import
+    state.take()  # the second, while the first runs
+    state.give_back()  # the first ends
+
+    assert sys.getswitchinterval() == WRITE_SWITCH_INTERVAL
+    state.give_back()  # the second ends
+    assert sys.getswitchinterval() == interval
