@@ -1399,11 +1399,6 @@ class _ChunkWrites:
         if self.background:
             self.connection.inc_thread_sharing()
             self.connection.execute_wrappers.append(self._one_thread_at_a_time)
-            # Each statement of a write ends with the write thread waiting for the GIL, which the
-            # import's thread, reading, gives up only every switch interval (5 ms by default): some
-            # 300 statements per 100,000 new facilities. A shorter interval while the two overlap
-            # (process-wide, set back on leaving) lets the write go on sooner.
-            _switch_interval.take()
         return self
 
     def _one_thread_at_a_time(self, execute, sql, params, many, context):
@@ -1430,15 +1425,29 @@ class _ChunkWrites:
         # The language and time zone are asgiref locals, which a copied context does not carry.
         setting = (contextvars.copy_context(), translation.get_language(), timezone.get_current_timezone())
         thread = threading.Thread(target=self._run, args=(*setting, chunk), name="import-write", daemon=True)
-        thread.start()
+        # Each statement of the write ends with the write thread waiting for the GIL, which the
+        # import's thread, reading, gives up only every switch interval (5 ms by default): some
+        # 300 statements per 100,000 new facilities. A shorter interval while the two overlap
+        # (process-wide, set back once the write is joined: _join) lets the write go on sooner.
+        _switch_interval.take()
+        try:
+            thread.start()
+        except BaseException:
+            _switch_interval.give_back()
+            raise
         self.thread = thread  # once started: a thread that could not start is not waited for
+
+    def _join(self) -> None:
+        """Waits for the write thread (kept until it has ended), then gives the switch interval back."""
+        self.thread.join()
+        self.thread = None
+        _switch_interval.give_back()
 
     def settle(self) -> None:
         """Waits for the write under way; reports its failure."""
         if self.thread is None:
             return
-        self.thread.join()
-        self.thread = None
+        self._join()
         error, self.error = self.error, None
         if isinstance(error, Exception):
             self._failed(error)
@@ -1479,11 +1488,9 @@ class _ChunkWrites:
         finally:
             try:
                 if self.thread is not None:  # left by an exception: the write ends before the transaction
-                    self.thread.join()
-                    self.thread = None
+                    self._join()
             finally:  # the connection is the import's alone again, whatever happened
                 if self.background:
-                    _switch_interval.give_back()
                     self.connection.execute_wrappers.remove(self._one_thread_at_a_time)
                     self.connection.dec_thread_sharing()
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('facilities', '0010_index_what_is_looked_up'),
         ('programmes', '0016_contact_years'),
     ]
 

@@ -149,10 +149,13 @@ def test_overlapping_imports_leave_the_switch_interval_as_they_found_it():
     assert interval > WRITE_SWITCH_INTERVAL
     state = _SwitchInterval()
 
-    state.take()  # the first import
-    state.take()  # the second, while the first runs
-    state.give_back()  # the first ends
+    try:
+        state.take()  # the first import
+        state.take()  # the second, while the first runs
+        state.give_back()  # the first ends
 
-    assert sys.getswitchinterval() == WRITE_SWITCH_INTERVAL
-    state.give_back()  # the second ends
-    assert sys.getswitchinterval() == interval
+        assert sys.getswitchinterval() == WRITE_SWITCH_INTERVAL
+        state.give_back()  # the second ends
+        assert sys.getswitchinterval() == interval
+    finally:
+        sys.setswitchinterval(interval)  # whatever failed, not the next tests' trouble

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.forms.models import model_to_dict
 from django.utils import timezone, translation
 
+from cpdash import imports
 from cpdash.imports import WRITE_SWITCH_INTERVAL
 from facilities import resources
 from facilities.models import Facility
@@ -323,6 +324,23 @@ def test_the_write_thread_gets_the_gil_back_sooner_while_chunks_overlap(register
 
     assert seen == [WRITE_SWITCH_INTERVAL if connection.vendor == "postgresql" else interval] * 3
     assert sys.getswitchinterval() == interval
+
+
+def test_only_writes_shorten_the_switch_interval(register, admin_user, monkeypatch):
+    """A dry run (the check before a job's import) writes nothing, so it leaves the switch
+    interval alone; the import itself shortens it once per chunk written beside the reading
+    (PostgreSQL), and gives it back as often."""
+    monkeypatch.setattr(resources, "CHUNK", 2)
+    calls = []
+    monkeypatch.setattr(imports._switch_interval, "take", lambda: calls.append("take"))
+    monkeypatch.setattr(imports._switch_interval, "give_back", lambda: calls.append("give back"))
+    rows = [good_row(f"F{n}") for n in range(5)]
+
+    assert problems(run(rows, user=admin_user, dry_run=True)) == []
+    assert calls == []
+
+    assert problems(run(rows, user=admin_user)) == []
+    assert calls == (["take", "give back"] * 3 if connection.vendor == "postgresql" else [])
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -9,7 +9,15 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from facilities import resources
-from facilities.models import Change, Facility, RegisterChange, RegisterVersion, Sector, change_kinds
+from facilities.models import (
+    AdministrativeUnit,
+    Change,
+    Facility,
+    RegisterChange,
+    RegisterVersion,
+    Sector,
+    change_kinds,
+)
 from facilities.resources import CHANGE_COMPARED, FacilityCSV, FacilityResource
 from tests import builders
 from tests.facilities.conftest import csv_bytes, good_row, problems, run_import
@@ -267,6 +275,22 @@ def test_deleting_a_sector_clears_it_from_the_change_rows_and_keeps_them(registe
 
     change.refresh_from_db()
     assert (change.sector_before_id, change.sector_after.name, change.changed_sector) == (None, "Cơ khí", True)
+
+
+def test_deleting_a_unit_clears_it_from_the_change_rows_and_keeps_them(register):
+    """As for sectors: a unit that no facility or membership names any more (its only facility
+    moved and was then deleted) is cleared from the change rows when deleted; the rows stay."""
+    builders.unit("Sóc Sơn")
+    assert problems(_import(csv_bytes([good_row("F1", unit="Sóc Sơn", production_area="", area_type="")]))) == []
+    assert problems(_import(csv_bytes([good_row("F1")]), name="second.csv")) == []
+    Facility.objects.get(code="F1").delete()
+    change = RegisterChange.objects.get(version__number=2, code="F1")
+    assert change.moved_unit and change.unit_before.name == "Sóc Sơn"
+
+    AdministrativeUnit.objects.get(name="Sóc Sơn").delete()
+
+    change.refresh_from_db()
+    assert (change.unit_before_id, change.unit_after.name, change.facility_id) == (None, "Gia Lâm", None)
 
 
 def test_deleting_a_version_deletes_its_change_rows(first):
