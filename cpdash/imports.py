@@ -1341,8 +1341,8 @@ WRITE_SWITCH_INTERVAL = 0.0005
 
 
 class _SwitchInterval:
-    """WRITE_SWITCH_INTERVAL while at least one import of the process overlaps its writes: the
-    first to begin sets it, the last to end sets back what was there before (two imports in
+    """WRITE_SWITCH_INTERVAL while at least one import write thread of the process runs: the
+    first to start sets it, the last to end sets back what was there before (two imports in
     threads of one process, ending in either order, leave the process as they found it)."""
 
     def __init__(self) -> None:
@@ -1371,8 +1371,8 @@ class _ChunkWrites:
     """The writes of an import's chunks (ImportEngine.import_data): each chunk's at once, or
     with ``overlap_writes`` on PostgreSQL in a thread of their own while the import's thread
     reads and checks the next chunk. The server writes on one core while Python reads on the
-    other (100,000 changed facilities: 9.4–9.8 s → 6.8–6.9 s; new ones, bound by the
-    database's own writes, gain nothing: docs/performance.md, "Writing beside reading").
+    other (100,000 changed facilities: 9.4–9.8 s → 6.8–6.9 s; new ones are bound by the
+    database's own writes: docs/performance.md, "Writing beside reading" and after).
 
     The write thread uses the import's own connection (so its own transaction: still all or
     nothing), and the two never use it together: a chunk's write starts after the next

@@ -261,14 +261,19 @@ def test_deleting_a_facility_keeps_its_change_rows_by_code_and_removes_its_pathw
     assert not FacilityPathway.objects.filter(facility_id=facility.pk).exists()
 
 
+def _second_change(first: dict, second: dict) -> RegisterChange:
+    """The change row of ``second``'s import, after ``first``'s (both of one facility)."""
+    assert problems(_import(csv_bytes([first]), name="first.csv")) == []
+    assert problems(_import(csv_bytes([second]), name="second.csv")) == []
+    return RegisterChange.objects.get(version__number=2, code=second["code"])
+
+
 def test_deleting_a_sector_clears_it_from_the_change_rows_and_keeps_them(register):
     """RegisterChange's units and sectors before and after have no database constraint
     either (copies of the facility's own, checked by its constraints): deleting a sector that
     no facility is in any more clears it from the change rows (Django's SET_NULL); the rows stay."""
     builders.sector("Giấy")
-    assert problems(_import(csv_bytes([good_row("F1", sector="Giấy")]), name="first.csv")) == []
-    assert problems(_import(csv_bytes([good_row("F1", sector="Cơ khí")]), name="second.csv")) == []
-    change = RegisterChange.objects.get(version__number=2, code="F1")
+    change = _second_change(good_row("F1", sector="Giấy"), good_row("F1", sector="Cơ khí"))
     assert change.changed_sector and change.sector_before.name == "Giấy"
 
     Sector.objects.get(name="Giấy").delete()
@@ -281,10 +286,8 @@ def test_deleting_a_unit_clears_it_from_the_change_rows_and_keeps_them(register)
     """As for sectors: a unit that no facility or membership names any more (its only facility
     moved and was then deleted) is cleared from the change rows when deleted; the rows stay."""
     builders.unit("Sóc Sơn")
-    assert problems(_import(csv_bytes([good_row("F1", unit="Sóc Sơn", production_area="", area_type="")]))) == []
-    assert problems(_import(csv_bytes([good_row("F1")]), name="second.csv")) == []
+    change = _second_change(good_row("F1", unit="Sóc Sơn", production_area="", area_type=""), good_row("F1"))
     Facility.objects.get(code="F1").delete()
-    change = RegisterChange.objects.get(version__number=2, code="F1")
     assert change.moved_unit and change.unit_before.name == "Sóc Sơn"
 
     AdministrativeUnit.objects.get(name="Sóc Sơn").delete()
