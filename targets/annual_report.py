@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Case, Count, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import formats, numberformat, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -30,9 +30,10 @@ from django.utils.translation import ngettext, pgettext
 from tablib import Databook, Dataset
 
 from cpdash.exports import escape_row
-from facilities.models import Facility, ProductionArea
+from facilities.models import ProductionArea, Sector, counted_q
 from programmes.models import (
     DemonstrationModel,
+    FacilityPathway,
     OutreachActivity,
     Phase,
     Programme,
@@ -46,7 +47,7 @@ from targets.evidence import city_saving_evidence
 from targets.figures import BreakdownRow, SavingEvidence, SavingStats, TargetResult
 from targets.funnel import Funnel
 from targets.models import Indicator
-from targets.queries import aware_since, listed_people, with_pathway
+from targets.queries import listed_people
 
 #: Sectors named in the awareness sentence, the most newly aware first.
 TOP_SECTORS = 4
@@ -239,19 +240,25 @@ def newly_aware_by_sector(*, start: datetime.date, end: datetime.date) -> list[B
     """Per sector, in-scope facilities open on ``end`` (denominator) and those of them whose
     first awareness contact fell in [start, end] (numerator); percent value. 1 query.
 
+    Read from the pathway alone: a facility counted on ``end`` has exactly one pathway row
+    counted then (counted_q() on the pathway: facilities.models.counted_q), which carries its
+    sector and its first contact; joining the wide register to its pathway rows read both
+    tables whole (docs/performance.md, "The annual report's sectors from the pathway").
+
     Sectors without an open in-scope facility are left out; the highest share first.
     """
     rows = (
-        with_pathway(Facility.objects.counted_on(end), end)
-        .alias(first=aware_since())
-        .values("sector__name")
-        .annotate(facilities=Count("pk"), newly_aware=Count("pk", filter=Q(first__gte=start, first__lte=end)))
+        FacilityPathway.objects.filter(counted_q(end))
+        .values("sector_id")
+        .annotate(facilities=Count("pk"), newly_aware=Count("pk", filter=Q(aware_on__range=(start, end))))
+        # After the grouping: looked up once per sector, not per row.
+        .annotate(name=Subquery(Sector.objects.filter(pk=OuterRef("sector_id")).order_by().values("name")))
         .order_by()
     )
     found = [
         BreakdownRow(
-            key=row["sector__name"],
-            label=row["sector__name"],
+            key=row["name"],
+            label=row["name"],
             numerator=row["newly_aware"],
             denominator=row["facilities"],
             value=arithmetic.round1(arithmetic.percent(row["newly_aware"], row["facilities"])),

@@ -8,6 +8,7 @@ import pytest
 
 from facilities import membership
 from facilities.models import AdministrativeUnit
+from targets.annual_report import newly_aware_by_sector
 from targets.facility_filters import FacilityFilter, facility_register, status_counts
 from targets.models import Indicator
 from targets.selectors import facilities_behind, records_behind, targets_as_of
@@ -117,3 +118,16 @@ def test_specialist_coverage_counts_the_level_its_target_names(hanoi):
     )
     assert at_2013 == {district.pk: (1, 2), commune.pk: (0, 0)}
     assert at_2026 == {district.pk: (0, 0), commune.pk: (1, 2)}
+
+
+@pytest.mark.parametrize(
+    ("year", "newly_aware", "facilities"),
+    [(2012, 2, 4), (2014, 0, 4), (2015, 1, 4), (2016, 1, 5), (2025, 0, 5)],
+)
+def test_the_annual_report_counts_each_facility_once_whatever_units_it_moved_through(
+    hanoi, year, newly_aware, facilities
+):
+    """The report's sectors read the pathway row of the year's last day: f1–f3 have a row per
+    unit from 2014 (and the wards' from 2025), each counted once; f5 opens in 2016."""
+    (row,) = newly_aware_by_sector(start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+    assert (row.numerator, row.denominator) == (newly_aware, facilities)
