@@ -22,10 +22,10 @@ command's own figure (import_data, ANALYZE included; Django's start-up left out)
 
 **Past records** (outreach activities with attendance, the admin's import: there is no
 command): a CSV of min(N, BENCH_RECORD_ROWS) attendance rows, 100 facilities open on the
-day per activity, imported by ``OutreachActivityResource.import_data`` in a child process
-(``python bench/imports.py --records FILE``) — new, unchanged, updated (every venue and
-every attendance's people changed) — beside COPY of the same activities and attendances
-(facility ids resolved) into scratch copies of their tables.
+day per activity, imported by ``OutreachActivityResource(html_diff=False).import_data`` (as a
+background job imports it) in a child process (``python bench/imports.py --records FILE``) —
+new, unchanged, updated (every venue and every attendance's people changed) — beside COPY of
+the same activities and attendances (facility ids resolved) into scratch copies of their tables.
 """
 
 import csv
@@ -216,7 +216,9 @@ def record_rows(count: int, facilities: list[tuple[str, int]], updated: bool = F
 
 
 def import_records(path: Path) -> dict:
-    """In a child: OutreachActivityResource.import_data of ``path`` (as the admin's confirm does)."""
+    """In a child: OutreachActivityResource.import_data of ``path`` as a background job runs it
+    (programmes/jobs.py: ``html_diff=False``, no preview of every row), which an upload of this
+    size goes to."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpdash.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -228,7 +230,7 @@ def import_records(path: Path) -> dict:
 
     dataset = CSV().create_dataset(path.read_text(encoding="utf-8"))
     started = time.perf_counter()
-    result = OutreachActivityResource().import_data(dataset)
+    result = OutreachActivityResource(html_diff=False).import_data(dataset)
     seconds = time.perf_counter() - started
     if result.has_errors() or result.has_validation_errors():
         problems = [str(error.error) for error in result.base_errors][:3]

@@ -1222,14 +1222,28 @@ class ImportEngine:
     overlap_writes: bool = False
 
     def __init__(
-        self, *, progress: Callable[[], object] | None = None, phase: Callable[[str], object] | None = None, **kwargs
+        self,
+        *,
+        progress: Callable[[], object] | None = None,
+        phase: Callable[[str], object] | None = None,
+        html_diff: bool = True,
+        **kwargs,
     ):
         """``progress`` is called once per row read (a background job's counts: jobs.imports),
         ``phase`` with what the import does after its last row (the job's page shows it:
-        jobs.progress.Progress.phase)."""
+        jobs.progress.Progress.phase). ``html_diff=False`` (a background job, a command: no
+        page shows the rows) keeps the totals and the rows with problems alone, not every row
+        with its preview (``keep_every_row``)."""
         super().__init__(**kwargs)
+        self.html_diff = html_diff
         self._progress = progress
         self._phase = phase or (lambda text: None)
+
+    def keep_every_row(self, **kwargs) -> bool:
+        """Whether the result keeps a RowResult per row (``kwargs``: import_data's): for the
+        admin's preview (its diff) or when asked for the instances; else only the totals and
+        the rows with problems, so that memory does not grow with the file."""
+        return self.html_diff or bool(kwargs.get("retain_instance_in_row_result"))
 
     def import_data(
         self, dataset, dry_run: bool = False, raise_errors: bool = False, collect_failed_rows: bool = False, **kwargs
@@ -1625,6 +1639,7 @@ class RecordResource(ImportEngine, resources.Resource):
     def begin_import(self, dataset: tablib.Dataset, result: "RecordResult", **kwargs) -> list[str] | None:
         self._user = kwargs.get("user")  # import-export passes the admin's user; None from a command
         self._history = kwargs.get("history", True)  # False: no history entries (load_demo's data)
+        self._keep_every_row = self.keep_every_row(**kwargs)
         self._written: RecordChunk | None = None
         result.diff_headers = self.columns()
         headers = self.read_headers(dataset.headers or [])
@@ -1669,7 +1684,8 @@ class RecordResource(ImportEngine, resources.Resource):
         self.after_resolve(records)
 
     def keep_rows(self, chunk: "RecordChunk", result: "RecordResult") -> None:
-        """Every row, blank ones too, with its diff or its problems."""
+        """Every row in the totals; with its problems if it has any; every row, blank ones too,
+        with its diff for the admin's preview (``keep_every_row``)."""
         for row in chunk.rows:
             self._add_row_result(result, row)
         self.failed = self.failed or result.has_validation_errors()
@@ -1917,6 +1933,9 @@ class RecordResource(ImportEngine, resources.Resource):
             result.append_invalid_row(row.number, row.cells, row_result.validation_error)
         else:
             row_result.import_type = row.status
+            if not self._keep_every_row:
+                result.increment_row_result_total(row_result)
+                return
             row_result.diff = [
                 f.widget.render(row.values.get(f.column_name)) if f.column_name in row.values else ""
                 for f in self.fields.values()

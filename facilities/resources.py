@@ -345,15 +345,14 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         use_transactions = True
         name = _("Facility list")
 
-    def __init__(self, *, html_diff: bool = True, **kwargs):
-        """``progress`` is called once per row read, ``phase`` with what a confirmed import does
-        after its last row (a background job's page shows it: jobs.progress.Progress.phase);
-        ``html_diff=False`` skips the preview's HTML (the command has no page to show it on)."""
+    def __init__(self, **kwargs):
+        """``progress``, ``phase`` and ``html_diff`` as ImportEngine's (``html_diff=False`` also
+        skips the preview's HTML: the command has no page to show it on)."""
         super().__init__(**kwargs)
         # Own copy: import-export writes to _meta during an import (store_instance),
         # which would otherwise leak into every later import of this class.
         self._meta = copy.copy(self._meta)
-        self._meta.skip_html_diff = not html_diff
+        self._meta.skip_html_diff = not self.html_diff
         self._user = None
         self._retain = False
         self._related: dict[str, dict[int, object]] = {}
@@ -393,7 +392,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         # The day a facility the list puts in another unit or area moved there (facilities/membership.py).
         self.moved_on = kwargs.get("moved_on") or timezone.localdate()
         self._changes, self._version = Counter(), None
-        self._keep_rows = not self._meta.skip_html_diff or bool(kwargs.get("retain_instance_in_row_result"))
+        self._keep_rows = self.keep_every_row(**kwargs)
         self._retain = bool(kwargs.get("retain_instance_in_row_result"))
         result.diff_headers = self.get_diff_headers()
         result.total_rows = len(dataset)

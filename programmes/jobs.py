@@ -32,7 +32,8 @@ def _import_kind(resource_class: type[RecordResource]) -> ImportKind:
     return ImportKind(
         name=f"programmes.import.{opts.model_name}",
         title=resource_class._meta.name,
-        resource=lambda progress, phase: resource_class(progress=progress, phase=phase),
+        # No page shows the rows: the totals and the rows with problems alone (cpdash.imports).
+        resource=lambda progress, phase: resource_class(progress=progress, phase=phase, html_diff=False),
         problems=lambda result: row_problems(result, resource_class),
         summary=_summary,
         permissions=(f"{opts.app_label}.{codename}", *resource_class.import_permissions()),

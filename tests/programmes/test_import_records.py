@@ -85,11 +85,19 @@ def table_bytes(resource: type[RecordResource], rows: list[dict], header=None, f
     return text.getvalue().encode()
 
 
-def run(resource: type[RecordResource], rows: list[dict], header=None, fmt: str = "csv", dry_run: bool = False):
-    """Import ``rows`` through ``resource`` as the admin's confirm step does."""
+def run(
+    resource: type[RecordResource],
+    rows: list[dict],
+    header=None,
+    fmt: str = "csv",
+    dry_run: bool = False,
+    html_diff: bool = True,
+):
+    """Import ``rows`` through ``resource`` as the admin's confirm step does (``html_diff=False``:
+    as a background job does)."""
     reader = XLSXFormat if fmt == "xlsx" else CSVFormat
     dataset = reader().create_dataset(table_bytes(resource, rows, header, fmt))
-    return resource().import_data(dataset, dry_run=dry_run)
+    return resource(html_diff=html_diff).import_data(dataset, dry_run=dry_run)
 
 
 def problems(result, resource: type[RecordResource]) -> list[tuple[int | None, str, str]]:
@@ -378,6 +386,31 @@ def test_dry_run_writes_nothing(records_register):
 
     assert result.totals["new"] == 6
     assert stored_counts() == (0,) * 8
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_without_the_preview_the_result_keeps_its_totals_and_problems_not_every_row(records_register, dry_run):
+    """A background job's import (html_diff=False) counts every row as the admin's does and
+    reports the same problems, without a RowResult (and its diff) per valid row."""
+    rows = [activity_row("F0001"), {}, activity_row("F0002"), activity_row("X1", title="Another")]
+    admin = run(OutreachActivityResource, rows, dry_run=True)
+    job = run(OutreachActivityResource, rows, dry_run=dry_run, html_diff=False)
+
+    assert job.totals == admin.totals and admin.totals["new"] == 2 and admin.totals["skip"] == 1
+    assert problems(job, OutreachActivityResource) == problems(admin, OutreachActivityResource) != []
+    assert len(admin.rows) == 4
+    assert [row.import_type for row in job.rows] == ["invalid"]
+    assert stored_counts() == (0,) * 8
+
+
+def test_without_the_preview_a_valid_file_is_written_alike(records_register):
+    rows = [activity_row("F0001"), {}, activity_row("F0002")]
+    result = run(OutreachActivityResource, rows, html_diff=False)
+
+    assert problems(result, OutreachActivityResource) == [] and result.rows == []
+    assert result.totals["new"] == 2
+    assert stored_counts()[:2] == (1, 2)
+    assert [(a.title, a.attendances.count()) for a in result.added] == [("Hội thảo SXSH ngành gốm", 2)]
 
 
 def test_blank_rows_keep_spreadsheet_row_numbers(records_register):

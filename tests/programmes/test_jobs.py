@@ -77,3 +77,11 @@ def test_confirming_asks_every_permission_the_import_asks():
         "programmes.add_specialist",
         "programmes.change_specialist",
     }
+
+
+@pytest.mark.parametrize("resource", list(RECORD_IMPORTS))
+def test_a_job_keeps_the_totals_and_problems_not_a_preview_of_every_row(resource):
+    """No page shows a job's rows: its import skips the preview's diffs (cpdash.imports)."""
+    engine = RECORD_IMPORTS[resource].resource(lambda: None, lambda text: None)
+    assert isinstance(engine, resource) and not engine.html_diff
+    assert not engine.keep_every_row() and engine.keep_every_row(retain_instance_in_row_result=True)
