@@ -589,8 +589,8 @@ class TestCompletenessAndOutputs:
 
     def test_outputs_by_year_are_each_years_outputs(self, interview_year, django_assert_num_queries):
         """The dashboard's outputs table: every year in 6 queries, grouped by year or one pass for
-        every year (7 when the last year, cut at the as-of day, has its facilities reached read
-        from its records), each year's the same as outputs_for_period() of that
+        every year (7 when a year is not whole by the as-of day, cut at it or after it: its
+        facilities reached read from its records), each year's the same as outputs_for_period() of that
         year (the last cut at the as-of day)."""
         found = {}
         for as_of, queries in ((D(2012, 8, 15), 7), (D(2012, 12, 31), 6), (D(2010, 6, 30), 7)):
