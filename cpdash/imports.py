@@ -1933,17 +1933,16 @@ class RecordResource(ImportEngine, resources.Resource):
             result.append_invalid_row(row.number, row.cells, row_result.validation_error)
         else:
             row_result.import_type = row.status
-            if not self._keep_every_row:
-                result.increment_row_result_total(row_result)
-                return
-            row_result.diff = [
-                f.widget.render(row.values.get(f.column_name)) if f.column_name in row.values else ""
-                for f in self.fields.values()
-            ]
-            if row.record is not None:
-                row_result.instance = row.record.obj
+            if self._keep_every_row:
+                row_result.diff = [
+                    f.widget.render(row.values.get(f.column_name)) if f.column_name in row.values else ""
+                    for f in self.fields.values()
+                ]
+                if row.record is not None:
+                    row_result.instance = row.record.obj
         result.increment_row_result_total(row_result)
-        result.append_row_result(row_result)
+        if row.errors or self._keep_every_row:  # a valid row otherwise counted, not kept
+            result.append_row_result(row_result)
 
     def _write(self, records: list[ImportRecord], pending: dict[type[Model], PendingChildren]) -> None:
         """Bulk writes: new records, changed records, then each kind of child."""

@@ -392,7 +392,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         # The day a facility the list puts in another unit or area moved there (facilities/membership.py).
         self.moved_on = kwargs.get("moved_on") or timezone.localdate()
         self._changes, self._version = Counter(), None
-        self._keep_rows = self.keep_every_row(**kwargs)
+        self._keep_every_row = self.keep_every_row(**kwargs)
         self._retain = bool(kwargs.get("retain_instance_in_row_result"))
         result.diff_headers = self.get_diff_headers()
         result.total_rows = len(dataset)
@@ -448,7 +448,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             if messages.count(None) != len(messages):
                 refused.update(i for i, message in enumerate(messages) if message is not None)
         row_values = zip(*columns, strict=True) if columns else [()] * len(chunk.rows)
-        results, keep_rows = chunk.results, self._keep_rows
+        results, keep_rows = chunk.results, self._keep_every_row
         for index, ((number, cells), values) in enumerate(zip(chunk.rows, row_values, strict=True)):
             if imports.is_blank(cells):
                 results.append(None)
@@ -459,7 +459,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
 
     def keep_rows(self, chunk: "_Chunk", result: Result) -> None:
         """Totals and problems; every row only for the admin (``keep_rows``)."""
-        totals, keep_rows, headers = result.totals, self._keep_rows, self.headers
+        totals, keep_rows, headers = result.totals, self._keep_every_row, self.headers
         for (number, cells), row_result in zip(chunk.rows, chunk.results, strict=True):
             if row_result.__class__ is str:  # a valid row, not kept
                 totals[row_result] += 1
