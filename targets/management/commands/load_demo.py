@@ -84,7 +84,9 @@ FORCE_FLAG = "--i-know-this-is-not-production"
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Load (or refresh) the Hanoi cleaner-production demo data, role groups and demo users.")
+    @property
+    def help(self) -> str:  # a property: argparse rejects lazy strings, and this translates at run time
+        return _("Load (or refresh) the Hanoi cleaner-production demo data, role groups and demo users.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -10,9 +10,9 @@ from targets import digest
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Send the managers' monthly digest of a month (default: the last one) to those who have not had it."
-    )
+    @property
+    def help(self) -> str:  # a property: argparse rejects lazy strings, and this translates at run time
+        return _("Send the managers' monthly digest of a month (default: the last one) to those who have not had it.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", help=gettext_lazy("The month, YYYY-MM (default: the previous month)."))
