@@ -406,13 +406,18 @@ def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, 
             for i, (key, label) in enumerate(keys.items())
         ]
     )
-    # Counts: the axis starts at 0, also when every count is 0 (not −1…1).
-    fig.update_layout(
-        **base_layout(language, height=300),
-        barmode="group",
-        yaxis={"gridcolor": "#e5e5e5", "rangemode": "nonnegative", "tickformat": ",d"},
-    )
+    # Counts: the axis starts at 0, also when every count is 0 (not −1…1), and its ticks are whole
+    # numbers: below SMALL_COUNTS plotly would tick every 0.2 or 0.5, which ",d" writes 0, 0, 0, 1, 1.
+    top = max((value for trace in fig["data"] for value in trace["y"]), default=0)
+    yaxis = {"gridcolor": "#e5e5e5", "rangemode": "nonnegative", "tickformat": ",d"}
+    if top < SMALL_COUNTS:
+        yaxis["dtick"] = 1
+    fig.update_layout(**base_layout(language, height=300), barmode="group", yaxis=yaxis)
     return fig
+
+
+#: Below this largest count, a count axis ticks every 1.
+SMALL_COUNTS = 10
 
 
 def funnel_figure(

@@ -239,6 +239,13 @@ def test_empty_outputs_keep_a_count_axis_from_zero():
     assert fig.layout.yaxis.rangemode == "nonnegative"
 
 
+@pytest.mark.parametrize(("top", "dtick"), [(0, 1), (3, 1), (9, 1), (10, None), (400, None)])
+def test_a_count_axis_ticks_whole_numbers(top, dtick):
+    """Every count 0 (the demo's current phase) or a few: one tick per count, not 0, 0, 0, 1, 1."""
+    fig = drawn(charts.outputs_figure({2012: {"workshops": top}, 2013: {}}, {"workshops": "Workshops"}))
+    assert fig.layout.yaxis.dtick == dtick
+
+
 # --- Labels that fit (issue 12: bar labels ran into the target line and were clipped; titles were cut) -------
 
 
