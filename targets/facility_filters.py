@@ -15,7 +15,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.db import models
-from django.db.models import Case, Count, Exists, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +163,27 @@ def awareness_coverage(field: str, day: datetime.date) -> Case:
     return Case(*whens, default=Value(None), output_field=FloatField())
 
 
+def _name_of(model: type[models.Model], field: str) -> Subquery:
+    """The name of the ``model`` row the facility's ``field`` names, as a sub-select."""
+    return Subquery(model.objects.filter(pk=OuterRef(field)).order_by().values("name"))
+
+
+def place_names() -> dict[str, Subquery]:
+    """``sector_name``, ``unit_name`` and ``area_name`` (None: no area) of each facility
+    in the register, as sub-selects rather than joins.
+
+    For a page of a list sorted by a computed value: with the joins, PostgreSQL sorted
+    every row before joining the page's rows (a LIMIT does not reach a Sort below a
+    join), all of them at full width and spilling to disk; a sub-select of the select
+    list is evaluated after the Sort and the LIMIT, for the page's rows alone, and the
+    Sort keeps the page's rows only (top-N)."""
+    return {
+        "sector_name": _name_of(Sector, "sector_id"),
+        "unit_name": _name_of(AdministrativeUnit, "unit_id"),
+        "area_name": _name_of(ProductionArea, "area_id"),
+    }
+
+
 def reach_next(
     *, as_of: datetime.date, sector_id: int | None = None, unit_id: int | None = None, area_kind: str = ""
 ) -> QuerySet[Facility]:
@@ -172,13 +193,16 @@ def reach_next(
 
     Annotated with ``sector_coverage`` and ``unit_coverage`` (percent 0–100,
     see awareness_coverage_by()): the coverages are of whole sectors and units,
-    whatever the filters. 2 queries to build (the coverages), 1 to list.
+    whatever the filters; and with place_names() (the sector, unit and area are not
+    loaded). 2 queries to build (the coverages), 1 to list.
     """
     return (
         facilities_never_reached(as_of=as_of, sector_id=sector_id, unit_id=unit_id, area_kind=area_kind)
+        .select_related(None)
         .annotate(
             sector_coverage=awareness_coverage("sector_id", as_of),
             unit_coverage=awareness_coverage("unit_id", as_of),
+            **place_names(),
         )
         .order_by("sector_coverage", "unit_coverage", "code")
     )

@@ -11,6 +11,7 @@ import datetime
 
 import django_tables2 as tables
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.exports import Cell, choice_labels
@@ -56,6 +57,11 @@ def _register_cells() -> dict[str, Cell]:
     }
 
 
+def _field_label(name: str) -> str:
+    """A Facility field's label as django-tables2 heads a model column: capitalised, translated late."""
+    return capfirst(Facility._meta.get_field(name).verbose_name)
+
+
 def _code_column() -> tables.Column:
     return tables.Column(linkify=("facilities:detail", {"code": tables.A("code")}))
 
@@ -98,6 +104,10 @@ class ReachNextTable(tables.Table):
 
     code = _code_column()
     name = tables.Column(attrs=NAME, orderable=False)
+    # Their names, which reach_next() annotates (place_names()): the records are not loaded.
+    sector = tables.Column(accessor="sector_name", verbose_name=_field_label("sector"))
+    unit = tables.Column(accessor="unit_name", verbose_name=_field_label("unit"))
+    area = tables.Column(accessor="area_name", verbose_name=_field_label("area"))
     employees = tables.Column(attrs=NUMBER)
     sector_coverage = PercentColumn(verbose_name=_("Aware in sector"), exclude_from_export=True)
     unit_coverage = PercentColumn(verbose_name=_("Aware in unit"), exclude_from_export=True)

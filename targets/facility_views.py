@@ -62,13 +62,15 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         if not valid:
             return _bad_filters()
         return export_or_job(request, table, fmt, f"facilities-{as_of:%Y-%m-%d}", title=_("Facilities"))
-    paginate(table, request)
+    counts = status_counts(facilities, as_of) if valid else None
+    # The summary counts the table's rows ("total"): the paginator need not count them again.
+    paginate(table, request, count=counts["total"] if counts else None)
     target = filterset.form.cleaned_data.get("target") if valid else None
     context = {
         "filter": filterset,
         "table": table,
         "as_of": as_of,
-        "counts": status_counts(facilities, as_of) if valid else None,
+        "counts": counts,
         "target": target,
         "target_scope": target.scope_label() if target else "",
     }

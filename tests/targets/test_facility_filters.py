@@ -254,6 +254,18 @@ class TestReachNext:
         assert [code for code, *_ in rows] == ["C1", "C2", "C3", "R1", "R2", "R3", "R4", "T1", "X1"]
         assert {coverage for _, *coverages in rows for coverage in coverages} == {0.0}
 
+    def test_rows_name_their_register_sector_unit_and_area(self, reach_world):
+        area = b.area(unit=reach_world.units[0])
+        Facility.objects.filter(code="R1").update(area=area)
+        rows = {f.code: (f.sector_name, f.unit_name, f.area_name) for f in reach_next(as_of=D)}
+        expected = {
+            f.code: (f.sector.name, f.unit.name, f.area.name if f.area else None)
+            for f in Facility.objects.filter(code__in=rows).select_related("sector", "unit", "area")
+        }
+        assert rows == expected
+        assert rows["R1"][2] == area.name
+        assert rows["R2"][2] is None
+
     def test_filter_set(self, reach_world):
         filterset = ReachNextFilter(
             {"as_of": "2015-12-31", "sector": reach_world.textile.pk}, queryset=Facility.objects.none()
