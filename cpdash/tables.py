@@ -1,7 +1,10 @@
 """Table pieces shared by the lists of every app (django-tables2)."""
 
+import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.utils import formats
 from django_tables2 import Table
 
 #: Rows per page on every list.
@@ -33,3 +36,30 @@ def paginate(table: Table, request: HttpRequest, count: int | None = None) -> No
         table.paginate(page=1, **options)
     except EmptyPage:
         table.paginate(page=table.paginator.num_pages, **options)
+
+
+class NullsLastColumn(tables.Column):
+    """A column whose empty values sort last both ways, on SQLite and PostgreSQL alike
+    (they disagree on where NULL goes). Give ``order_by`` explicitly."""
+
+    def order(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        keys = []
+        for key in self.order_by:
+            expression = F(key.bare.replace(".", "__"))
+            descending = key.is_descending != is_descending
+            keys.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+        return queryset.order_by(*keys), True
+
+
+class NumberColumn(NullsLastColumn):
+    """A whole number, right-aligned and grouped ("5,000"); exported as a number."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: int) -> str:
+        return formats.number_format(value, force_grouping=True)
+
+    def value(self, value: int) -> int:
+        return value

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_tables2 as tables
-from django.db.models import Exists, F, Manager, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Manager, OuterRef, Subquery
 from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.exports import Cell
-from cpdash.tables import NUMBER, TEMPLATE
+from cpdash.tables import TEMPLATE, NullsLastColumn, NumberColumn
 from facilities.models import Facility
 from programmes.models import REPORTED_MARK, Resource, ResourceSaving, TechnicalSupport
 
@@ -53,33 +53,6 @@ class DayColumn(tables.Column):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
 
     def value(self, value: datetime.date) -> datetime.date:
-        return value
-
-
-class NullsLastColumn(tables.Column):
-    """A column whose empty values sort last both ways, on SQLite and PostgreSQL alike
-    (they disagree on where NULL goes). Give ``order_by`` explicitly."""
-
-    def order(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
-        keys = []
-        for key in self.order_by:
-            expression = F(key.bare.replace(".", "__"))
-            descending = key.is_descending != is_descending
-            keys.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
-        return queryset.order_by(*keys), True
-
-
-class NumberColumn(NullsLastColumn):
-    """A whole number, right-aligned and grouped ("5,000"); exported as a number."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("attrs", NUMBER)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int) -> str:
-        return formats.number_format(value, force_grouping=True)
-
-    def value(self, value: int) -> int:
         return value
 
 

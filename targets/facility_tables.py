@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.exports import Cell, choice_labels
-from cpdash.tables import NUMBER, TEMPLATE
+from cpdash.tables import NUMBER, TEMPLATE, NumberColumn
 from facilities.models import Facility
 from targets.facility_filters import Status
 from targets.queries import NEVER
@@ -79,7 +79,7 @@ class FacilityTable(tables.Table):
     unit = tables.Column(order_by=("unit__name", "code"))
     area = tables.Column(order_by=("area__name", "code"))
     kind = tables.Column(order_by=("kind", "code"))
-    employees = tables.Column(attrs=NUMBER, order_by=("employees", "code"))
+    employees = NumberColumn(order_by=("employees", "code"))
     aware_since = SinceColumn(verbose_name=_("Aware since"), order_by=("aware_since", "code"))
     applying_since = SinceColumn(verbose_name=_("Applying since"), order_by=("applying_since", "code"))
     status = tables.Column(verbose_name=_("Status"), orderable=False)
@@ -108,7 +108,7 @@ class ReachNextTable(tables.Table):
     sector = tables.Column(accessor="sector_name", verbose_name=_field_label("sector"))
     unit = tables.Column(accessor="unit_name", verbose_name=_field_label("unit"))
     area = tables.Column(accessor="area_name", verbose_name=_field_label("area"))
-    employees = tables.Column(attrs=NUMBER)
+    employees = NumberColumn()
     sector_coverage = PercentColumn(verbose_name=_("Aware in sector"), exclude_from_export=True)
     unit_coverage = PercentColumn(verbose_name=_("Aware in unit"), exclude_from_export=True)
 

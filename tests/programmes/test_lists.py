@@ -261,6 +261,17 @@ class TestActivityList:
     def test_filters(self, viewer_client, activities, params, expected):
         assert titles(viewer_client.get(ACTIVITIES, params(activities))) == expected
 
+    @pytest.mark.parametrize(
+        ("language", "matches"), [("en", "1,001 activities match."), ("vi", "1.001 hoạt động phù hợp.")]
+    )
+    def test_a_large_count_is_grouped_as_the_language_writes_it(self, viewer_client, language, matches):
+        OutreachActivity.objects.bulk_create(
+            OutreachActivity(kind=OutreachActivity.Kind.LEAFLETS, title=f"Leaflets {i}", held_on=dt.date(2014, 1, 1))
+            for i in range(1001)
+        )
+        viewer_client.cookies["django_language"] = language
+        assert matches in viewer_client.get(ACTIVITIES).content.decode()
+
     def test_columns_and_count(self, viewer_client, activities):
         page = viewer_client.get(ACTIVITIES).content.decode()
         assert "3 activities match." in page

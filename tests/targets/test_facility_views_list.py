@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from facilities.models import Facility
 from targets.facility_filters import FacilityFilter, facility_register
 from tests import builders as b
 from tests.programmes.conftest import grant
@@ -109,6 +110,25 @@ class TestPage:
         assert "53 facilities match." in first.content.decode()
         assert listed(viewer_client.get(URL, {**query, "page": 2})) == [f"P{i:03d}" for i in range(50, 53)]
         assert listed(viewer_client.get(URL, {**query, "page": 99})) == ["P050", "P051", "P052"]
+
+    @pytest.mark.parametrize(
+        ("language", "matches", "employees"),
+        [("en", "1,001 facilities match.", "1,070"), ("vi", "1.001 cơ sở phù hợp.", "1.070")],
+    )
+    def test_counts_and_employees_are_grouped_as_the_language_writes_them(
+        self, viewer_client, language, matches, employees
+    ):
+        sector, unit = b.sector(), b.unit()
+        Facility.objects.bulk_create(
+            Facility(code=f"G{i:04d}", name=f"Grouped {i}", sector=sector, unit=unit, employees=1070)
+            for i in range(1001)
+        )
+        viewer_client.cookies["django_language"] = language
+        page = viewer_client.get(URL).content.decode()
+        assert matches in page
+        assert f'<td class="num">{employees}</td>' in page
+        # The second sentence groups its counts too (1,001 counted: every facility is in scope and open).
+        assert ("1,001 of them" if language == "en" else "1.001") in page
 
     def test_bad_filters_show_the_error_and_no_rows(self, viewer_client, register):
         response = viewer_client.get(URL, {"as_of": "31/02/2015"})

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from facilities.models import Facility
 from tests import builders as b
 from tests.programmes.conftest import grant
 from tests.responses import body
@@ -127,3 +128,17 @@ def test_export_query_count_does_not_grow(viewer_client, django_assert_num_queri
         response = viewer_client.get(URL, {"_export": fmt})
         assert response.status_code == 200
         assert body(response)
+
+
+@pytest.mark.parametrize(
+    ("language", "to_reach"), [("en", "1,001 facilities to reach."), ("vi", "1.001 cơ sở cần tiếp cận.")]
+)
+def test_the_count_is_grouped_as_the_language_writes_it(viewer_client, language, to_reach):
+    sector, unit = b.sector(), b.unit()
+    Facility.objects.bulk_create(
+        Facility(code=f"G{i:04d}", name=f"Grouped {i}", sector=sector, unit=unit, employees=1070) for i in range(1001)
+    )
+    viewer_client.cookies["django_language"] = language
+    page = viewer_client.get(URL).content.decode()
+    assert to_reach in page
+    assert ("1,070" if language == "en" else "1.070") in page
