@@ -24,6 +24,13 @@ def test_the_owner_sees_the_job_and_its_counts(admin_client, admin_user, django_
     assert reverse("jobs:cancel", args=[job.pk]) in page
 
 
+def test_the_problems_shown_say_how_many_there_are_grouped(admin_client, admin_user):
+    problems = [f"Row {n}: the sector is unknown." for n in range(2, 102)]
+    job = make_job(admin_user, status=Job.Status.FAILED, error_count=2500, problems=problems)
+    page = admin_client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "The first 100 of 2,500 problems:" in page
+
+
 def test_status_answers_json(admin_client, admin_user):
     job = make_job(admin_user, status=Job.Status.RUNNING, total=10, written=4)
 
