@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Case, Count, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Min, Q, Sum, Value, When
 from django.utils import formats, numberformat, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -47,7 +47,7 @@ from targets.evidence import city_saving_evidence
 from targets.figures import BreakdownRow, SavingEvidence, SavingStats, TargetResult
 from targets.funnel import Funnel
 from targets.models import Indicator
-from targets.queries import listed_people
+from targets.queries import listed_people, name_of
 
 #: Sectors named in the awareness sentence, the most newly aware first.
 TOP_SECTORS = 4
@@ -252,7 +252,7 @@ def newly_aware_by_sector(*, start: datetime.date, end: datetime.date) -> list[B
         .values("sector_id")
         .annotate(facilities=Count("pk"), newly_aware=Count("pk", filter=Q(aware_on__range=(start, end))))
         # After the grouping: looked up once per sector, not per row.
-        .annotate(name=Subquery(Sector.objects.filter(pk=OuterRef("sector_id")).order_by().values("name")))
+        .annotate(name=name_of(Sector, "sector_id"))
         .order_by()
     )
     found = [

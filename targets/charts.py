@@ -390,6 +390,10 @@ def row_height(names: Sequence[str]) -> int:
     return 36 if any("<br>" in name for name in names) else 26
 
 
+#: Below this largest count, a count axis ticks every 1.
+SMALL_COUNTS = 10
+
+
 def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, language: str = "en") -> Figure:
     """Grouped bars per year of the output counts named in ``keys`` (key → label)."""
     years = sorted(by_year)
@@ -414,10 +418,6 @@ def outputs_figure(by_year: dict[int, dict[str, int]], keys: dict[str, str], *, 
         yaxis["dtick"] = 1
     fig.update_layout(**base_layout(language, height=300), barmode="group", yaxis=yaxis)
     return fig
-
-
-#: Below this largest count, a count axis ticks every 1.
-SMALL_COUNTS = 10
 
 
 def funnel_figure(

@@ -27,7 +27,7 @@ from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sect
 from programmes.models import FacilityPathway, SavingStep
 from targets.funnel import DEFAULT_SAVING_MIN
 from targets.models import Indicator, Target
-from targets.queries import ON_FACILITY, applying_since, aware_since, reached_q, with_pathway
+from targets.queries import ON_FACILITY, applying_since, aware_since, name_of, reached_q, with_pathway
 from targets.selectors import facilities_never_reached, records_behind
 
 
@@ -163,11 +163,6 @@ def awareness_coverage(field: str, day: datetime.date) -> Case:
     return Case(*whens, default=Value(None), output_field=FloatField())
 
 
-def _name_of(model: type[models.Model], field: str) -> Subquery:
-    """The name of the ``model`` row the facility's ``field`` names, as a sub-select."""
-    return Subquery(model.objects.filter(pk=OuterRef(field)).order_by().values("name"))
-
-
 def place_names() -> dict[str, Subquery]:
     """``sector_name``, ``unit_name`` and ``area_name`` (None: no area) of each facility
     in the register, as sub-selects rather than joins.
@@ -178,9 +173,9 @@ def place_names() -> dict[str, Subquery]:
     list is evaluated after the Sort and the LIMIT, for the page's rows alone, and the
     Sort keeps the page's rows only (top-N)."""
     return {
-        "sector_name": _name_of(Sector, "sector_id"),
-        "unit_name": _name_of(AdministrativeUnit, "unit_id"),
-        "area_name": _name_of(ProductionArea, "area_id"),
+        "sector_name": name_of(Sector, "sector_id"),
+        "unit_name": name_of(AdministrativeUnit, "unit_id"),
+        "area_name": name_of(ProductionArea, "area_id"),
     }
 
 

@@ -34,6 +34,7 @@ from django.db.models import (
     F,
     FilteredRelation,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -175,6 +176,13 @@ def steps_on(day: datetime.date, resource: str = "", verified: bool = False) -> 
     """The saving steps valid on ``day`` on ``resource`` ("" = any): each facility's best saving then."""
     steps = step_model(verified).objects
     return steps.filter(Q(until__isnull=True) | Q(until__gt=day), resource=resource, since__lte=day)
+
+
+def name_of(model: type[Model], field: str) -> Subquery:
+    """The name of the ``model`` row that the outer row's ``field`` names (NULL for none), as
+    a sub-select: looked up per row the outer query keeps (after its grouping, or after its
+    sort and limit), where a join would come before them."""
+    return Subquery(model.objects.filter(pk=OuterRef(field)).order_by().values("name"))
 
 
 def facility_saving(as_of: datetime.date, resource: str = "", verified: bool = False) -> Subquery:
