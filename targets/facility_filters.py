@@ -164,8 +164,10 @@ def awareness_coverage(field: str, day: datetime.date) -> Case:
 
 
 def place_names() -> dict[str, Subquery]:
-    """``sector_name``, ``unit_name`` and ``area_name`` (None: no area) of each facility
-    in the register, as sub-selects rather than joins.
+    """``sector_name``, ``unit_name`` and ``area_name`` (None: no area) of each facility, as
+    its pathway row of the day (with_pathway()) has them: the unit and area it was in that
+    day, which its unit's coverage and the unit filter read too (its register entry names
+    where it is now). As sub-selects rather than joins.
 
     For a page of a list sorted by a computed value: with the joins, PostgreSQL sorted
     every row before joining the page's rows (a LIMIT does not reach a Sort below a
@@ -173,9 +175,9 @@ def place_names() -> dict[str, Subquery]:
     list is evaluated after the Sort and the LIMIT, for the page's rows alone, and the
     Sort keeps the page's rows only (top-N)."""
     return {
-        "sector_name": name_of(Sector, "sector_id"),
-        "unit_name": name_of(AdministrativeUnit, "unit_id"),
-        "area_name": name_of(ProductionArea, "area_id"),
+        "sector_name": name_of(Sector, "pathway__sector_id"),
+        "unit_name": name_of(AdministrativeUnit, "pathway__unit_id"),
+        "area_name": name_of(ProductionArea, "pathway__area_id"),
     }
 
 

@@ -9,7 +9,7 @@ import pytest
 from facilities import membership
 from facilities.models import AdministrativeUnit
 from targets.annual_report import newly_aware_by_sector
-from targets.facility_filters import FacilityFilter, facility_register, status_counts
+from targets.facility_filters import FacilityFilter, facility_register, reach_next, status_counts
 from targets.models import Indicator
 from targets.selectors import facilities_behind, records_behind, targets_as_of
 from tests import builders
@@ -93,6 +93,27 @@ def test_the_unit_filter_and_drill_downs_list_the_facilities_there_that_day(hano
     # The drill-down of the city's figure lists every facility once.
     everyone = records_behind(target=awareness, as_of=day, denominator=True)
     assert everyone.count() == sum(counted for _aware, counted in EXPECTED[day].values())
+
+
+#: Per date: the facilities never reached by then (who to reach next), each with its unit that day.
+NEVER_REACHED = {
+    BEFORE: {"f2": "Từ Liêm", "f3": "Từ Liêm"},
+    BETWEEN: {"f2": "Nam Từ Liêm", "f3": "Nam Từ Liêm"},
+    LATER: {"f3": "Nam Từ Liêm"},
+    AFTER: {"f3": "W1"},
+}
+
+
+@pytest.mark.parametrize("day", list(NEVER_REACHED))
+def test_who_to_reach_next_names_the_unit_each_facility_was_in_that_day(hanoi, day):
+    """The unit shown is the one the row's unit coverage and the unit filter read, not the
+    facility's unit today (W1 for both)."""
+    units, _facilities, _awareness = hanoi
+    rows = list(reach_next(as_of=day))
+    assert {f.code: f.unit_name for f in rows} == NEVER_REACHED[day]
+    for name in set(NEVER_REACHED[day].values()):
+        there = reach_next(as_of=day, unit_id=units[name].pk)
+        assert {f.code for f in there} == {code for code, unit in NEVER_REACHED[day].items() if unit == name}
 
 
 def test_an_old_unit_lists_nothing_after_it_ended(hanoi):
