@@ -30,19 +30,24 @@ def paginate(table: Table, request: HttpRequest, count: int | None = None) -> No
     ``count``: the table's number of rows when the page has counted them already (the
     facility list's summary), which saves the paginator's COUNT of the same rows."""
     options = {"per_page": PER_PAGE, "paginator_class": CountedPaginator, "count": count}
+    asked = request.GET.get("page") or 1
     try:
-        table.paginate(page=request.GET.get("page") or 1, **options)
+        table.paginate(page=asked, **options)
     except PageNotAnInteger:
         table.paginate(page=1, **options)
     except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, **options)
+        # A whole number out of range: below 1 is a bad number, above the last is past the end.
+        table.paginate(page=1 if int(asked) < 1 else table.paginator.num_pages, **options)
 
 
 class NullsLastColumn(tables.Column):
     """A column whose empty values sort last both ways, on SQLite and PostgreSQL alike
-    (they disagree on where NULL goes). Give ``order_by`` explicitly."""
+    (they disagree on where NULL goes). Give ``order_by`` explicitly: without it, the column
+    sorts as any other (django-tables2's order by its accessor)."""
 
     def order(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        if not self.order_by:
+            return queryset, False
         keys = []
         for key in self.order_by:
             expression = F(key.bare.replace(".", "__"))
