@@ -16,10 +16,12 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from cpdash.models import Profile
 from cpdash.roles import MANAGERS, STAFF, ensure_groups
+from facilities.models import Facility
 from jobs import periodic
 from targets import digest
 from targets.models import DigestSent
@@ -159,6 +161,20 @@ def test_lists_are_capped_but_counts_are_not(interview_year, monkeypatch):
     make_user("john", language="en")
     digest.send_digests(APRIL)
     assert "… 5 in all" in mail.outbox[0].body
+
+
+def test_who_to_reach_next_is_listed_with_each_facilitys_sector_and_unit(interview_year):
+    built = digest.build_digest(SEPTEMBER, language="en")
+    assert built.reach_next
+    make_user("john", language="en")
+    digest.send_digests(SEPTEMBER)
+    (message,) = mail.outbox
+    (html, _type) = message.alternatives[0]
+    for listed in built.reach_next:
+        f = Facility.objects.select_related("sector", "unit").get(code=listed.code)
+        line = f"{f.code} {f.name} ({f.sector.name}, {f.unit.name})"
+        assert line in message.body
+        assert escape(line) in html
 
 
 def test_building_a_digest_takes_a_fixed_number_of_queries(interview_year, django_assert_num_queries):

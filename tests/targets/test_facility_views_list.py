@@ -99,24 +99,32 @@ class TestPage:
         assert listed(viewer_client.get(URL, {"page": "x"})) == listed(first)
 
     def test_pages_of_a_filtered_list_follow_its_summary(self, viewer_client):
-        # The paginator takes its count from the summary's total: the filtered rows, not the register.
+        # The paginator takes its count from the summary's total: the filtered rows (2 pages),
+        # not the register (3 pages).
         sector, unit = b.sector(), b.unit()
-        for i in range(60):
+        reached = []
+        for i in range(110):
             facility = b.facility(code=f"P{i:03d}", sector=sector, unit=unit)
             if i < 53:
-                b.activity([facility], held_on=dt.date(2014, 1, 1))
+                reached.append(facility)
+        b.activity(reached, held_on=dt.date(2014, 1, 1))
         query = {"status": "aware", "as_of": "2015-12-31"}
         first = viewer_client.get(URL, query)
         assert "53 facilities match." in first.content.decode()
+        paginator = first.context["table"].paginator
+        assert (paginator.count, paginator.num_pages) == (53, 2)
         assert listed(viewer_client.get(URL, {**query, "page": 2})) == [f"P{i:03d}" for i in range(50, 53)]
         assert listed(viewer_client.get(URL, {**query, "page": 99})) == ["P050", "P051", "P052"]
 
     @pytest.mark.parametrize(
-        ("language", "matches", "employees"),
-        [("en", "1,001 facilities match.", "1,070"), ("vi", "1.001 cơ sở phù hợp.", "1.070")],
+        ("language", "matches", "employees", "second"),
+        [
+            ("en", "1,001 facilities match.", "1,070", ("1,001 of them", "1,001 never reached")),
+            ("vi", "1.001 cơ sở phù hợp.", "1.070", ("1.001 cơ sở trong số này", "1.001 chưa được tiếp cận")),
+        ],
     )
     def test_counts_and_employees_are_grouped_as_the_language_writes_them(
-        self, viewer_client, language, matches, employees
+        self, viewer_client, language, matches, employees, second
     ):
         sector, unit = b.sector(), b.unit()
         Facility.objects.bulk_create(
@@ -127,8 +135,10 @@ class TestPage:
         page = viewer_client.get(URL).content.decode()
         assert matches in page
         assert f'<td class="num">{employees}</td>' in page
-        # The second sentence groups its counts too (1,001 counted: every facility is in scope and open).
-        assert ("1,001 of them" if language == "en" else "1.001") in page
+        # The second sentence groups its counts too (1,001 counted: every facility is in scope and
+        # open; none reached).
+        for words in second:
+            assert words in page
 
     def test_bad_filters_show_the_error_and_no_rows(self, viewer_client, register):
         response = viewer_client.get(URL, {"as_of": "31/02/2015"})
