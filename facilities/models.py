@@ -661,11 +661,12 @@ class RegisterChange(models.Model):
     )
     # A log entry, as the facility's history is: no database constraint (simple-history gives its
     # entries none either), so that the commit of an import of 10⁵ new facilities does not check
-    # each row's facility and version again; deleting the facility clears it (Django's SET_NULL),
-    # ``code`` stays.
+    # each row's facility and version again. Deleting the facility leaves its id here, naming no
+    # row (the version's page reads it through a join: "(deleted since)"), and ``code`` stays; a
+    # facility restored from its history comes back with its id, and its change rows name it again.
     facility = models.ForeignKey(
         Facility,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         null=True,
         related_name="+",
         verbose_name=_("facility"),

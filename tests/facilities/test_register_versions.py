@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
+from django.urls import reverse
 from django.utils import timezone
 
 from facilities import resources
@@ -256,9 +257,25 @@ def test_deleting_a_facility_keeps_its_change_rows_by_code_and_removes_its_pathw
 
     facility.delete()
 
-    change = first.changes.get(code="F01")
-    assert change.facility_id is None
+    change = first.changes.select_related("facility").get(code="F01")
+    assert change.facility is None  # its id kept, naming no row
     assert not FacilityPathway.objects.filter(facility_id=facility.pk).exists()
+
+
+def test_a_facility_restored_from_its_history_is_named_by_its_changes_again(first, client, admin_user):
+    facility = Facility.objects.get(code="F01")
+    pk = facility.pk
+    facility.delete()
+    client.force_login(admin_user)
+    client.cookies["django_language"] = "en"
+    page = reverse("register:version", args=[first.number])
+    assert "(deleted since)" in client.get(page, {"kind": "new"}).content.decode()
+
+    Facility.history.filter(id=pk, history_type="-").get().instance.save()  # as the admin's revert does
+
+    shown = client.get(page, {"kind": "new"}).content.decode()
+    assert facility.name in shown
+    assert "(deleted since)" not in shown
 
 
 def _second_change(first: dict, second: dict) -> RegisterChange:
@@ -287,13 +304,16 @@ def test_deleting_a_unit_clears_it_from_the_change_rows_and_keeps_them(register)
     moved and was then deleted) is cleared from the change rows when deleted; the rows stay."""
     builders.unit("Sóc Sơn")
     change = _second_change(good_row("F1", unit="Sóc Sơn", production_area="", area_type=""), good_row("F1"))
-    Facility.objects.get(code="F1").delete()
+    facility = Facility.objects.get(code="F1")
+    pk = facility.pk
+    facility.delete()
     assert change.moved_unit and change.unit_before.name == "Sóc Sơn"
 
     AdministrativeUnit.objects.get(name="Sóc Sơn").delete()
 
     change.refresh_from_db()
-    assert (change.unit_before_id, change.unit_after.name, change.facility_id) == (None, "Gia Lâm", None)
+    # The deleted facility's id stays (naming no row), as a facility restored would be named again.
+    assert (change.unit_before_id, change.unit_after.name, change.facility_id) == (None, "Gia Lâm", pk)
 
 
 def test_deleting_a_version_deletes_its_change_rows(first):
