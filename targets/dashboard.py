@@ -360,6 +360,7 @@ def dashboard_data(
         "targets": targets,
         "funnel": panel,
         # Its first steps are data_completeness()'s counts, read again in no query.
+        "never_reached_url": facility_list_url(status="never_reached", as_of=as_of.isoformat(), **scope.query()),
         "completeness": selectors.completeness(
             as_of=as_of,
             facilities=panel.funnel.step("in_scope").facilities,

@@ -63,6 +63,32 @@ def test_every_bar_drills_down_to_its_facilities(manager_client, manager, interv
         assert listed.context["table"].paginator.count == count, url
 
 
+@pytest.mark.parametrize("scoped", [False, True])
+def test_the_never_reached_link_lists_the_facilities_counted_in_the_scope(
+    manager_client, manager, interview_year, page, scoped
+):
+    params = {"sector": interview_year.sectors[0].pk} if scoped else {}
+    response = page(as_of="2012-12-31", **params)
+    never = response.context["completeness"].never_reached
+    url = response.context["never_reached_url"]
+    assert f'<a href="{url.replace("&", "&amp;")}">' in response.content.decode()
+    grant(manager, "facilities.view_facility")
+    manager_client.force_login(manager)
+    listed = manager_client.get(url)
+    assert listed.context["table"].paginator.count == never
+    if scoped:  # fewer than the whole city's
+        assert never < page(as_of="2012-12-31").context["completeness"].never_reached
+
+
+def test_a_scope_without_facilities_says_none_never_reached(manager_client, page):
+    from tests import builders
+
+    manager_client.cookies["django_language"] = "en"
+    content = page(as_of="2012-12-31", sector=builders.sector().pk).content.decode()
+    assert "<strong>0 (0%) have never been reached</strong>" in content
+    assert "None%" not in content
+
+
 def test_a_comparison_shows_the_change_on_cards(page):
     """Awareness: 15 of 100 (15 %) on 2012-12-31, 6 of 102 (5.9 %) on 2011-12-31: +9.1 points, +9."""
     response = page(as_of="2012-12-31", compare="2011-12-31")
