@@ -276,6 +276,7 @@ def test_a_facility_restored_from_its_history_is_named_by_its_changes_again(firs
     shown = client.get(page, {"kind": "new"}).content.decode()
     assert facility.name in shown
     assert "(deleted since)" not in shown
+    assert reverse("facilities:detail", args=["F01"]) in shown
 
 
 def _second_change(first: dict, second: dict) -> RegisterChange:
