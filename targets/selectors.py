@@ -1113,8 +1113,12 @@ def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int
     year = start.year
     if (start, end) == (datetime.date(year, 1, 1), datetime.date(year, 12, 31)) and year in CONTACT_YEARS:
         # Both from the first pathway rows, in one pass.
-        counted = first_rows().filter(aware_on__lte=end).aggregate(
-            reached=Count("pk", filter=_reached_in(year)), newly=Count("pk", filter=Q(aware_on__range=(start, end)))
+        counted = (
+            first_rows()
+            .filter(aware_on__lte=end)
+            .aggregate(
+                reached=Count("pk", filter=_reached_in(year)), newly=Count("pk", filter=Q(aware_on__range=(start, end)))
+            )
         )
         reached, newly_reached = counted["reached"], counted["newly"]
     else:
