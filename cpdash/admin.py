@@ -14,7 +14,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext, gettext_noop
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import XLSX
@@ -79,13 +80,43 @@ IMPORT_EXPORT_MESSAGES = (
     gettext_noop("Change or view list link"),
 )
 
+# django-simple-history (3.13) ships no Vietnamese either: the strings of its History and
+# revert pages (its templates, its admin's titles, the kinds of change) are translated in
+# cpdash's catalogue in the same way; those Django's admin translates (Home, History,
+# Date/time, Changes, Close…) are not repeated. Listed here so that makemessages keeps them.
+SIMPLE_HISTORY_MESSAGES = (
+    gettext_noop("Choose a date from the list below to revert to a previous version of this object."),
+    gettext_noop("This object doesn't have a change history."),
+    gettext_noop("Object"),
+    gettext_noop("Comment"),
+    gettext_noop("Changed by"),
+    gettext_noop("Change reason"),
+    ngettext_lazy("entry", "entries"),
+    gettext_noop("Press the 'Revert' button below to revert to this version of the object."),
+    gettext_noop("Press the 'Change History' button below to edit the history."),
+    gettext_noop("Revert"),
+    gettext_noop("Change History"),
+    gettext_noop("View history: %s"),
+    gettext_noop("Revert %s"),
+    # The kinds of change (the history's "Comment" column), and a deleted related record.
+    gettext_noop("Created"),
+    gettext_noop("Changed"),
+    gettext_noop("Deleted"),
+    gettext_noop("Deleted %(type_name)s"),
+)
+
 
 def label_import_fields(response: HttpResponse, label) -> None:
-    """The import page's "This importer will import the following fields" names the
-    columns as people read them (``label(column)``, in the user's language), not by code."""
-    if isinstance(response, TemplateResponse) and response.context_data.get("fields_list"):
+    """The import page's "This importer will import the following fields" and its table of
+    problems name the columns as people read them (``label(column)``, in the user's language,
+    as the template's headers), not by code."""
+    if not isinstance(response, TemplateResponse):
+        return
+    if response.context_data.get("fields_list"):
         fields = response.context_data["fields_list"]
         response.context_data["fields_list"] = [(name, [label(c) for c in columns]) for name, columns in fields]
+    if response.context_data.get("problems"):
+        response.context_data["problems"] = [problem.labelled(label) for problem in response.context_data["problems"]]
 
 
 class FoldedSearchMixin:
@@ -109,6 +140,16 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     its history page, where the admin picks the version to restore."""
 
     deleted_list_size = 100
+    # simple-history's revert page with the admin's breadcrumbs (the app's and the model's names).
+    object_history_form_template = "admin/history_form.html"
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs) -> None:
+        """simple-history's hook for the History page's entries: each entry without a reason
+        shows none (the package's list prints None, in English)."""
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        for record in historical_records:
+            if record.history_change_reason is None:
+                record.history_change_reason = ""
 
     def get_urls(self) -> list[URLPattern]:
         name = f"{self.opts.app_label}_{self.opts.model_name}_deleted"
@@ -140,7 +181,7 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             entry.label = names.get(str(getattr(entry, pk))) or f"#{getattr(entry, pk)}"
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("Deleted %(records)s") % {"records": self.opts.verbose_name_plural},
+            "title": capfirst(gettext("Deleted %(records)s") % {"records": self.opts.verbose_name_plural}),
             "opts": self.opts,
             "entries": entries,
         }

@@ -7,6 +7,9 @@ yet), and a day before EARLIEST_AS_OF.
 
 parse_as_of() is the policy as a function (the JSON API, the ``indicators``
 command); AsOfField applies it in forms, AsOfFilter in django-filter filter sets.
+The refusals write their dates as the user's language does (local_day: 31/12/2015),
+as the pages and forms do; the JSON API and the command, whose callers send ISO,
+ask for ISO (``format_day=datetime.date.isoformat``).
 No database, and no import of the apps: this is the lowest layer.
 """
 
@@ -17,7 +20,7 @@ from collections.abc import Callable
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +34,15 @@ _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 #: Of a refused value, at most this many characters are quoted back.
 _QUOTED = 40
+
+DayFormat = Callable[[datetime.date], str]
+
+
+def local_day(day: datetime.date) -> str:
+    """``day`` as the active language writes a date in a message (its SHORT_DATE_FORMAT,
+    cpdash/formats: 31/12/2015). Call it when the message is built, in the user's language;
+    dates in URLs, JSON, exports' machine columns and logs stay ISO."""
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def parse_date(value: str) -> datetime.date:
@@ -55,28 +67,29 @@ def parse_date(value: str) -> datetime.date:
     )
 
 
-def check_as_of(day: datetime.date, *, today: datetime.date) -> datetime.date:
-    """``day`` when it is from EARLIEST_AS_OF to ``today``; else ValidationError ("future", "too_early")."""
+def check_as_of(day: datetime.date, *, today: datetime.date, format_day: DayFormat = local_day) -> datetime.date:
+    """``day`` when it is from EARLIEST_AS_OF to ``today``; else ValidationError ("future", "too_early"),
+    its dates written by ``format_day`` (default: as the active language writes them)."""
     if day > today:
         raise ValidationError(
             _("%(day)s is in the future: enter today (%(today)s) or an earlier date."),
             code="future",
-            params={"day": day.isoformat(), "today": today.isoformat()},
+            params={"day": format_day(day), "today": format_day(today)},
         )
     if day < EARLIEST_AS_OF:
         raise ValidationError(
             _("%(day)s is too early: enter %(earliest)s or a later date."),
             code="too_early",
-            params={"day": day.isoformat(), "earliest": EARLIEST_AS_OF.isoformat()},
+            params={"day": format_day(day), "earliest": format_day(EARLIEST_AS_OF)},
         )
     return day
 
 
-def parse_as_of(value: str | None, *, today: datetime.date) -> datetime.date:
+def parse_as_of(value: str | None, *, today: datetime.date, format_day: DayFormat = local_day) -> datetime.date:
     """The as-of date ``value`` asks for: ``today`` when empty, else parse_date() then check_as_of()."""
     if value is None or not value.strip():
         return today
-    return check_as_of(parse_date(value), today=today)
+    return check_as_of(parse_date(value), today=today, format_day=format_day)
 
 
 def named_message(error: ValidationError, name: str) -> str:

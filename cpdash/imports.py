@@ -25,7 +25,7 @@ import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 
 import tablib
@@ -51,6 +51,7 @@ from cpdash.database import analyze_bulk, lock_imports_of, with_history
 from cpdash.exports import unescape_formula
 from cpdash.import_templates import TemplateColumn, example_value, template_workbook
 from cpdash.models import MAX_COUNT, Searchable
+from cpdash.numbers import whole_number_digits
 from cpdash.text import fold, is_ascii_digits
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, then the Vietnamese day-first convention
@@ -888,7 +889,16 @@ class YesNoWidget(widgets.Widget):
 
 
 class WholeNumberWidget(widgets.Widget):
-    """A count from 0 to MAX_COUNT, or None for an empty cell."""
+    """A count from 0 to MAX_COUNT, or None for an empty cell. Every whole-number column of
+    every import reads its cells with it.
+
+    Text may group thousands as the import's language (the user's) writes them, as the staff
+    forms read counts (cpdash.numbers): "1.500" in Vietnamese, "1,500" in English, in groups of
+    three (cpdash.numbers.whole_number_digits). Anything else is refused, never read as another
+    number: a decimal mark ("1.5" or "1,5" in Vietnamese), the other language's grouping
+    ("1,500" in Vietnamese). A number cell (XLSX) is the number it holds: 1.234 is not grouped.
+    Shown (render) as plain digits, which a file of either language reads back; preview()
+    groups them for the admin's preview."""
 
     def clean(self, value, row=None, **kwargs) -> int | None:
         text = cell_text(value)
@@ -896,24 +906,53 @@ class WholeNumberWidget(widgets.Widget):
             return None
         if _NEGATIVE.fullmatch(text):
             raise ValueError(_("“%(value)s” is negative: write zero or more.") % {"value": text})
-        if not is_ascii_digits(text):
+        digits = whole_number_digits(text) if value.__class__ is str else text
+        if digits is None or not is_ascii_digits(digits):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
-        return bounded_count(text)
+        return bounded_count(digits, text)
 
     def render(self, value, obj=None, **kwargs) -> str:
         return "" if value is None else str(value)
 
+    def preview(self, value) -> str:
+        """``value`` as the admin's preview shows it: thousands grouped as the language writes them."""
+        return "" if value is None else number_format(value, force_grouping=True)
 
-_NEGATIVE = re.compile(r"-\d+(\.\d*)?")
+
+_NEGATIVE = re.compile(r"-\d[\d.,]*")
 
 
-def bounded_count(digits: str) -> int:
+def bounded_count(digits: str, text: str | None = None) -> int:
     """``digits`` (0-9 only) as a number, refused above MAX_COUNT: the database's
-    integer would refuse it only when the import is confirmed, with no row number."""
+    integer would refuse it only when the import is confirmed, with no row number.
+    ``text``: the cell as written, for the message (default ``digits``)."""
     number = int(digits)
     if number > MAX_COUNT:
-        raise ValueError(_("“%(value)s” is too large: at most %(max)d.") % {"value": digits, "max": MAX_COUNT})
+        raise ValueError(_("“%(value)s” is too large: at most %(max)d.") % {"value": text or digits, "max": MAX_COUNT})
     return number
+
+
+def preview_cell(widget: widgets.Widget, value: object) -> str:
+    """A value read from a cell, as the admin's import preview shows it: the widget's
+    ``preview()`` when it has one (numbers grouped), else its ``render()``."""
+    preview = getattr(widget, "preview", None)
+    return widget.render(value) if preview is None else preview(value)
+
+
+class PreviewDiff(resources.Diff):
+    """import-export's preview of a row (a resource's ``get_diff_class()``), each value as
+    preview_cell() shows it rather than as an export writes it: "1.500" employees in Vietnamese.
+    (import-export's Diff calls ``Diff._read_field_values`` by name: both readers are replaced.)"""
+
+    def __init__(self, resource, instance, new) -> None:  # not Diff's: it would read the row twice
+        self.left, self.right, self.new = self._shown(resource, instance), [], new
+
+    def compare_with(self, resource, instance) -> None:
+        self.right = self._shown(resource, instance)
+
+    @staticmethod
+    def _shown(resource, instance) -> list[str]:
+        return [preview_cell(f.widget, f.get_value(instance)) for f in resource.get_import_fields()]
 
 
 # --- Reporting --------------------------------------------------------------
@@ -943,18 +982,33 @@ def header_problem(headers: Sequence[str], required: Sequence[str], known: Seque
 @dataclass(frozen=True)
 class RowProblem:
     """One reason an import was refused. ``row`` is the spreadsheet row (header
-    = 1), None for the file as a whole; ``column`` is "" when not one column."""
+    = 1), None for the file as a whole; ``column`` is "" when not one column;
+    ``label`` the column's name for people (labelled()), "" until given."""
 
     row: int | None
     column: str
     message: str
+    label: str = field(default="", compare=False)
+
+    @property
+    def heading(self) -> str:
+        """The column as the page names it: its label, else its name."""
+        return self.label or self.column
+
+    def labelled(self, label: Callable[[str], str]) -> "RowProblem":
+        """This problem with its column's ``label(column)`` (in the current language)."""
+        return replace(self, label=str(label(self.column))) if self.column else self
 
     def __str__(self) -> str:
         if self.row is None:
             return gettext("File: %(message)s") % {"message": self.message}
         if not self.column:
             return gettext("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
-        return gettext("Row %(row)d, %(column)s: %(message)s") % vars(self)
+        return gettext("Row %(row)d, %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.heading,
+            "message": self.message,
+        }
 
 
 def row_problems(result: Result, columns: Sequence[str]) -> list[RowProblem]:
@@ -1935,7 +1989,7 @@ class RecordResource(ImportEngine, resources.Resource):
             row_result.import_type = row.status
             if self._keep_every_row:
                 row_result.diff = [
-                    f.widget.render(row.values.get(f.column_name)) if f.column_name in row.values else ""
+                    preview_cell(f.widget, row.values.get(f.column_name)) if f.column_name in row.values else ""
                     for f in self.fields.values()
                 ]
                 if row.record is not None:

@@ -5,7 +5,9 @@ A quantity typed in a form is read in the user's language, so that "0,85" is 0.8
 (a browser's number input). A separator that cannot be a thousands separator (not
 followed by groups of three digits: "0.85" in Vietnamese) is read as the decimal
 separator, whatever the language: it cannot be meant otherwise. Anything else that is
-not a number is refused with a message that says how to write one.
+not a number is refused with a message that says how to write one. A field of whole
+numbers (counts, VND amounts) refuses a decimal mark, even before zeros ("1,000" in
+Vietnamese is not 1), and its message gives a whole number as the example.
 """
 
 import re
@@ -14,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 #: Per language: (thousands separator, decimal separator).
@@ -28,10 +30,15 @@ def _grouped(digits: str, separator: str) -> bool:
     return bool(_GROUPED.match(digits.replace(separator, "X"))) if separator in digits else False
 
 
+def _separators(language: str | None) -> tuple[str, str]:
+    """(thousands, decimal) separators of ``language``, the active one by default."""
+    return SEPARATORS.get((language or translation.get_language() or "vi")[:2], SEPARATORS["vi"])
+
+
 def parse_number(text: str, language: str | None = None) -> Decimal:
     """``text`` as a Decimal, read as ``language`` (the active one by default) writes
     numbers; ValueError when it is not a number."""
-    thousands, decimal = SEPARATORS.get((language or translation.get_language() or "vi")[:2], SEPARATORS["vi"])
+    thousands, decimal = _separators(language)
     value = _SPACES.sub("", text.strip())
     sign = ""
     if value[:1] in "+-":
@@ -63,11 +70,33 @@ def parse_number(text: str, language: str | None = None) -> Decimal:
     return number
 
 
+def whole_number_digits(text: str, language: str | None = None) -> str | None:
+    """The digits of ``text``, a whole number written as ``language`` (the active one by default)
+    writes it: plain digits, or thousands grouped in threes by its separator ("1.500" in
+    Vietnamese, "1,500" in English). None for anything else, never another number: a decimal
+    mark ("1,5" or "1.5" in Vietnamese: "1.5" groups nothing), the other language's grouping
+    ("1,500" in Vietnamese is one and a half), a sign, a space."""
+    thousands, _decimal = _separators(language)
+    if _grouped(text, thousands):
+        text = text.replace(thousands, "")
+    return text if text.isascii() and text.isdigit() else None
+
+
 class _LocalNumber:
     """Shared by LocalDecimalField and LocalIntegerField: a text input with the
     phone's numeric keyboard, read by parse_number()."""
 
     input_mode = "decimal"
+
+    def holds_whole_numbers(self) -> bool:
+        return getattr(self, "decimal_places", None) == 0
+
+    def example(self) -> str:
+        """How to write a number, in the error message: a whole one for a field of whole
+        numbers (VND amounts, counts: "1.234.567" in Vietnamese), never one it refuses."""
+        if self.holds_whole_numbers():
+            return formats.number_format(1234567, force_grouping=True)
+        return _("1,234,567.5 (or 0.85)")
 
     def widget_attrs(self, widget) -> dict:
         attrs = super().widget_attrs(widget)
@@ -86,12 +115,18 @@ class _LocalNumber:
             raise ValidationError(
                 _("“%(value)s” is not a number: write it as in %(example)s."),
                 code="invalid",
-                params={"value": str(value)[:40], "example": _("1,234,567.5 (or 0.85)")},
+                params={"value": str(value)[:40], "example": self.example()},
             ) from None
 
 
 class LocalDecimalField(_LocalNumber, forms.DecimalField):
     widget = forms.TextInput
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.holds_whole_numbers():
+            # "25.000.000,5" for VND: the whole number asked for, not "at most 0 decimal places".
+            self.error_messages["max_decimal_places"] = _("Enter a whole number.")
 
     def to_python(self, value: object) -> Decimal | None:
         return self._parse(value)
@@ -101,11 +136,16 @@ class LocalIntegerField(_LocalNumber, forms.IntegerField):
     widget = forms.TextInput
     input_mode = "numeric"
 
+    def holds_whole_numbers(self) -> bool:
+        return True
+
     def to_python(self, value: object) -> int | None:
         number = self._parse(value)
         if number is None:
             return None
-        if number != number.to_integral_value():
+        # A decimal mark typed is refused even before zeros: "1,000" in Vietnamese ("1.000" in
+        # English) is one written with three places, most likely a thousand meant; never 1.
+        if number != number.to_integral_value() or (isinstance(value, str) and number.as_tuple().exponent < 0):
             raise ValidationError(_("Enter a whole number."), code="invalid")
         return int(number)
 

@@ -26,6 +26,7 @@ from cpdash.admin import (
     label_import_fields,
 )
 from cpdash.concurrency import VersionedModelForm
+from cpdash.dates import local_day
 from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
 from facilities import boundaries, membership
 from facilities.jobs import FACILITY_IMPORT
@@ -199,9 +200,9 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin
                     gettext("%(units)s ended on %(end)s; %(count)d facilities moved from %(start)s.")
                     % {
                         "units": ", ".join(str(unit) for unit in units),
-                        "end": (data["on"] - datetime.timedelta(days=1)).isoformat(),
+                        "end": local_day(data["on"] - datetime.timedelta(days=1)),
                         "count": moved,
-                        "start": data["on"].isoformat(),
+                        "start": local_day(data["on"]),
                     },
                 )
                 return HttpResponseRedirect(reverse("admin:facilities_administrativeunit_changelist"))

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, ngettext
 
 from cpdash import bulk
+from cpdash.dates import local_day
 from facilities.models import AdministrativeUnit, Facility, UnitMembership, facilities_written
 
 
@@ -175,11 +176,11 @@ def plan(
         if on <= unit.valid_from:
             result.problems.append(
                 gettext("%(unit)s was formed on %(start)s: it can only end after that day.")
-                % {"unit": unit, "start": unit.valid_from.isoformat()}
+                % {"unit": unit, "start": local_day(unit.valid_from)}
             )
         elif unit.valid_until is not None and unit.valid_until < on - datetime.timedelta(days=1):
             result.problems.append(
-                gettext("%(unit)s already ended on %(end)s.") % {"unit": unit, "end": unit.valid_until.isoformat()}
+                gettext("%(unit)s already ended on %(end)s.") % {"unit": unit, "end": local_day(unit.valid_until)}
             )
     ended = {unit.pk for unit in units}
     facilities = dict(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cpdash.dates import local_day
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 
 
@@ -159,14 +160,14 @@ class AdministrativeUnit(Searchable):
     def not_valid_reason(
         self,
         day: datetime.date,
-        format_day: Callable[[datetime.date], str] = datetime.date.isoformat,
+        format_day: Callable[[datetime.date], str] = local_day,
         *,
         ended_only: bool = False,
     ) -> str | None:
         """Why nothing can name this unit on ``day`` (it did not exist yet, or no longer);
         None when it existed then. ``ended_only``: only a unit that had ended is wrong (a
         facility registered in a unit formed after it opened was in a predecessor then).
-        ``format_day`` writes the dates."""
+        ``format_day`` writes the dates (default: as the user's language does, 31/12/2015)."""
         if ended_only:  # valid, or not formed yet: before its end (an import asks this per row)
             if self.valid_until is None or day <= self.valid_until:
                 return None
@@ -421,11 +422,10 @@ class Facility(Searchable):
         """open_q() for this one facility, without a query."""
         return (self.opened_on is None or self.opened_on <= day) and (self.closed_on is None or self.closed_on > day)
 
-    def not_open_reason(
-        self, day: datetime.date, format_day: Callable[[datetime.date], str] = datetime.date.isoformat
-    ) -> str | None:
+    def not_open_reason(self, day: datetime.date, format_day: Callable[[datetime.date], str] = local_day) -> str | None:
         """Why nothing can be recorded here on ``day`` (not yet opened, or closed);
-        None when the facility was open. ``format_day`` writes the dates."""
+        None when the facility was open. ``format_day`` writes the dates (default: as the
+        user's language does, 31/12/2015)."""
         if self.is_open_on(day):
             return None
         if self.opened_on and day < self.opened_on:

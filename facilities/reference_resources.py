@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 from import_export.fields import Field
 
+from cpdash.dates import local_day
 from cpdash.imports import (
     NEW,
     SKIP,
@@ -248,7 +249,7 @@ class UnitResource(RecordResource):
             row.add_error(
                 "valid_until",
                 gettext("The last day %(end)s is before the first day %(start)s.")
-                % {"end": end.isoformat(), "start": start.isoformat()},
+                % {"end": local_day(end), "start": local_day(start)},
             )
         for column in ("grid_row", "grid_col"):
             value = row.values.get(column)

@@ -46,6 +46,7 @@ from import_export.results import Result, RowResult
 
 from cpdash import bulk, imports
 from cpdash.database import analyze_bulk, lock_imports_of, with_history
+from cpdash.dates import local_day
 from cpdash.exports import escape_formula
 from cpdash.import_templates import template_workbook
 from cpdash.imports import (
@@ -521,6 +522,11 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             self._phase(gettext("Finishing: updating the database statistics"))
             analyze_bulk(written, *with_history([Facility]))
 
+    @classmethod
+    def get_diff_class(cls) -> type[imports.PreviewDiff]:
+        """The preview's values as the page shows numbers (employees "1.500" in Vietnamese)."""
+        return imports.PreviewDiff
+
     def get_diff_headers(self) -> list[str]:
         """The preview's column names: the columns' labels."""
         return [column_label(c) for c in COLUMNS]
@@ -668,8 +674,8 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                 "closed_on",
                 gettext("Closed on %(closed)s, before it opened on %(opened)s.")
                 % {
-                    "closed": closed.isoformat(),
-                    "opened": opened.isoformat(),
+                    "closed": local_day(closed),
+                    "opened": local_day(opened),
                 },
             )
         if new and dates_read and "unit" not in errors:
@@ -697,7 +703,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         elif area.kind != expected:
             yield (
                 "area_type",
-                gettext("“%(area)s” is a %(kind)s, not a %(expected)s.")
+                gettext("“%(area)s” has the area type %(kind)s, not %(expected)s.")
                 % {
                     "area": area.name,
                     "kind": area.get_kind_display(),

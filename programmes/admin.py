@@ -163,7 +163,7 @@ class ResourceSavingAdmin(HistoryAdmin):
 
     @admin.display(description=_("saving (%)"), ordering="saving_percent")
     def saving(self, saving: ResourceSaving) -> str:
-        """The saving, marked when only reported: "6.0 % (reported, no measured baseline)"."""
+        """The saving, marked when only reported: "6.0% (reported, no measured baseline)"."""
         if saving.saving_percent is None:
             return "—"
         return saving_text(saving.saving_percent, reported=not saving.has_measured_baseline)

@@ -12,11 +12,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Validat
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.formats import date_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cpdash.dates import local_day  # the record rules' messages write dates so (also for programmes.forms)
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 from facilities.models import AdministrativeUnit, Facility, UnitMembership
 
@@ -28,17 +29,13 @@ from facilities.models import AdministrativeUnit, Facility, UnitMembership
 # which validate through the model, refuse what they refuse; the imports
 # (programmes/resources.py, programmes/reference_resources.py) call them on the values a
 # row has read, with their column for each field, and the demo loader checks its records
-# with the models' clean(). ``format_day`` writes the dates: as the user's language does
-# (forms, admin), or ISO (the imports, which read ISO dates).
+# with the models' clean(). ``format_day`` writes the dates; by default as the user's language
+# does (local_day, 31/12/2015): the forms, the admin and the imports (which read ISO or day first)
+# all say so.
 
 #: A rule's finding: the model field it concerns ("" for the record as a whole) and the message.
 Problem = tuple[str, str]
 DayFormat = Callable[[datetime.date], str]
-
-
-def local_day(day: datetime.date) -> str:
-    """A date as the user's language writes it short (the forms' and the admin's messages)."""
-    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 def raise_problems(problems: Iterable[Problem]) -> None:
@@ -762,8 +759,18 @@ def saving_problems(
     return problems
 
 
-#: Follows a saving known only as the percentage the facility reported: "6,0 % (reported, no measured baseline)".
+#: Follows a saving known only as the percentage the facility reported: "6,0% (reported, no measured baseline)".
 REPORTED_MARK = _("reported, no measured baseline")
+
+
+def _quantity(value: Decimal | float | int | None) -> str:
+    """A consumption as the language writes it, thousands grouped, without the column's
+    trailing zeros: 1053.000000 → "1.053" in Vietnamese, "1,053" in English; "?" when unknown."""
+    if value is None:
+        return "?"
+    exact = Decimal(str(value))
+    exact = exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
+    return number_format(exact, force_grouping=True)
 
 
 def saving_decimal(value: Decimal | float | int | None) -> Decimal | None:
@@ -890,9 +897,12 @@ class ResourceSaving(models.Model):
         ]
 
     def __str__(self) -> str:
+        """As the language writes numbers (the admin's titles and inlines, the history):
+        "Energy: 1,053 → 986 kWh", "Water: 6.4% (reported, no measured baseline)"."""
         if not self.has_measured_baseline and self.reported_percent is not None:
-            return f"{self.get_resource_display()}: {self.reported_percent} % ({REPORTED_MARK})"
-        return f"{self.get_resource_display()}: {self.baseline} → {self.after} {self.unit}"
+            reported = Decimal(str(self.reported_percent)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            return f"{self.get_resource_display()}: {number_format(reported, 1)}% ({REPORTED_MARK})"
+        return f"{self.get_resource_display()}: {_quantity(self.baseline)} → {_quantity(self.after)} {self.unit}"
 
     def clean(self) -> None:
         raise_problems(

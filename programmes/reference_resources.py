@@ -1,8 +1,6 @@
 """Imports of the programme and its phases, by natural key (cpdash.imports.RecordResource),
 in the admin and in ``load_demo``. Columns and rules: docs/import.md, "Importing reference tables"."""
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.utils.translation import gettext
@@ -77,7 +75,7 @@ class ProgrammeCell(widgets.Widget):
 
 def _check_dates(row: ImportRow) -> None:
     """ends_before_starts, the models' rule (programmes/models.py), on the dates read."""
-    problems = ends_before_starts(row.values.get("starts_on"), row.values.get("ends_on"), datetime.date.isoformat)
+    problems = ends_before_starts(row.values.get("starts_on"), row.values.get("ends_on"))
     for field, message in problems:
         row.add_error(field, message)
 

@@ -41,6 +41,7 @@ from import_export.fields import Field
 from import_export.results import Result
 
 from cpdash import imports
+from cpdash.dates import local_day
 from cpdash.imports import (
     NEW,
     SKIP,
@@ -235,7 +236,7 @@ class PastDayCell(DayWidget):
         if day > today:
             raise ValueError(
                 _("%(day)s is in the future (today is %(today)s): only past records can be imported.")
-                % {"day": day.isoformat(), "today": today.isoformat()}
+                % {"day": local_day(day), "today": local_day(today)}
             )
         return day
 
@@ -355,9 +356,6 @@ def add_problems(row: ImportRow, problems: list[tuple[str, str]], columns: dict[
         row.add_error(columns.get(field, field), message)
 
 
-_iso = datetime.date.isoformat  # the imports read and write ISO dates
-
-
 class RecordResource(imports.RecordResource):
     """The import by natural key (cpdash.imports.RecordResource) of past programme
     records: facilities named by code and units by name are looked up once, and what
@@ -370,7 +368,7 @@ class RecordResource(imports.RecordResource):
         super()._read_cells(row)
         unit, day = row.values.get("unit"), row.values.get(getattr(self, "date_column", ""))
         if isinstance(unit, AdministrativeUnit) and isinstance(day, datetime.date):
-            add_problems(row, unit_not_valid(unit, day, _iso), {})
+            add_problems(row, unit_not_valid(unit, day), {})
 
     def _load_lookups(self, rows: list[ImportRow]) -> None:
         """Facilities by the codes in the file, and units: one query each."""
@@ -493,7 +491,7 @@ class OutreachActivityResource(RecordResource):
 
     def check_row(self, row: _Row) -> None:
         facility, day = row.values.get("facility_code"), row.values.get("held_on")
-        add_problems(row, facility_not_open(facility, day, format_day=_iso), {"facility": "facility_code"})
+        add_problems(row, facility_not_open(facility, day), {"facility": "facility_code"})
 
 
 class SurveyResource(RecordResource):
@@ -612,9 +610,9 @@ class SurveyResource(RecordResource):
 
     def check_row(self, row: _Row) -> None:
         facility, surveyed_on = row.values.get("facility_code"), row.values.get("surveyed_on")
-        add_problems(row, facility_not_open(facility, surveyed_on, format_day=_iso), {"facility": "facility_code"})
+        add_problems(row, facility_not_open(facility, surveyed_on), {"facility": "facility_code"})
         given_on = row.values.get("support_given_on")
-        add_problems(row, support_problems(surveyed_on, facility, given_on, _iso), {"given_on": "support_given_on"})
+        add_problems(row, support_problems(surveyed_on, facility, given_on), {"given_on": "support_given_on"})
 
 
 #: Other names of SolutionResource's columns (normalised headers, cpdash.imports.normalize_header).
@@ -789,7 +787,7 @@ class SolutionResource(RecordResource):
 
     def check_row(self, row: _Row) -> None:
         facility, day = row.values.get("facility_code"), row.values.get("implemented_on")
-        add_problems(row, facility_not_open(facility, day, format_day=_iso), {"facility": "facility_code"})
+        add_problems(row, facility_not_open(facility, day), {"facility": "facility_code"})
         # Each value alone; the saving as a whole once it is resolved (_resolve_child).
         add_problems(row, saving_value_problems(row.values.get("baseline"), row.values.get("after")), {})
 
@@ -913,7 +911,7 @@ class SpecialistResource(RecordResource):
         name = _("CP specialists")
 
     def check_row(self, row: _Row) -> None:
-        add_problems(row, left_before_appointed(row.values.get("appointed_on"), row.values.get("left_on"), _iso), {})
+        add_problems(row, left_before_appointed(row.values.get("appointed_on"), row.values.get("left_on")), {})
 
 
 def row_problems(result: Result, resource_class: type[RecordResource]) -> list[RowProblem]:

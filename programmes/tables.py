@@ -36,13 +36,14 @@ def round_percent(value: Decimal | float) -> Decimal:
 
 
 def percent(value: Decimal | float) -> str:
-    """A percent 0–100 to one decimal place in the current locale, e.g. "6.0 %"."""
-    return f"{formats.number_format(round_percent(value), 1)} %"
+    """A percent 0–100 to one decimal place in the current locale, e.g. "6.0%" (no space, as
+    every page writes it)."""
+    return f"{formats.number_format(round_percent(value), 1)}%"
 
 
 def saving_text(value: Decimal | float, *, reported: bool) -> str:
     """A saving as percent() gives it, marked when the facility only reported it and no
-    baseline was measured: "6.0 % (reported, no measured baseline)"."""
+    baseline was measured: "6.0% (reported, no measured baseline)"."""
     return f"{percent(value)} ({REPORTED_MARK})" if reported else percent(value)
 
 
@@ -57,7 +58,7 @@ class DayColumn(tables.Column):
 
 
 class PercentColumn(NumberColumn):
-    """A percent 0–100 shown to one decimal place ("6.0 %"); exported rounded, as a number."""
+    """A percent 0–100 shown to one decimal place ("6.0%"); exported rounded, as a number."""
 
     def render(self, value: Decimal | float) -> str:
         return percent(value)
@@ -199,7 +200,7 @@ class SolutionTable(tables.Table):
         )
 
     def value_savings(self, value: Manager[ResourceSaving]) -> str:
-        """As shown, on one line: "Energy: 6.0 %; Water: not measured yet"."""
+        """As shown, on one line: "Energy: 6.0%; Water: not measured yet"."""
         return "; ".join(f"{label}: {cell}" for label, cell in _savings(value.all(), html=False))
 
     def export_cells(self) -> dict[str, Cell]:

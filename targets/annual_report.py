@@ -1020,12 +1020,19 @@ def report_databook(report: AnnualReport) -> Databook:
         ),
         _sheet(
             _("Demonstration models"),
-            [_("Model"), _("Technology"), _("Host facility"), _("Production area"), _("Unit"), _("Started on")],
+            [
+                _("Model"),
+                _("Technology"),
+                _("Host facility"),
+                _("Production area"),
+                _("Administrative unit"),
+                _("Started on"),
+            ],
             [(m.name, m.technology, m.host, m.area, m.unit, m.started_on) for m in report.models],
         ),
         _sheet(
             _("Replications"),
-            [_("Model"), _("Facility"), _("Production area"), _("Unit"), _("Replicated on")],
+            [_("Model"), _("Facility"), _("Production area"), _("Administrative unit"), _("Replicated on")],
             [(r.model, r.facility, r.area, r.unit, r.replicated_on) for r in report.replications],
         ),
         _sheet(

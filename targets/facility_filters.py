@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.dates import AsOfFilter
-from cpdash.filters import AnyYesNo
+from cpdash.filters import AnyYesNo, LocalNumberFilter
 from cpdash.text import fold
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway, SavingStep
@@ -270,7 +270,7 @@ class FacilityFilter(_AsOfFilterSet):
     status = django_filters.ChoiceFilter(
         choices=STATUS_CHOICES, label=_("status"), method="filter_status", empty_label=_("any")
     )
-    saving_min = django_filters.NumberFilter(
+    saving_min = LocalNumberFilter(
         label=_("saving reached (%)"),
         method="keep",
         min_value=0,

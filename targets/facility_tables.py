@@ -35,14 +35,14 @@ class SinceColumn(tables.Column):
 
 
 class PercentColumn(tables.Column):
-    """A percent 0–100 shown to one decimal place, e.g. "12.5 %"."""
+    """A percent 0–100 shown to one decimal place, e.g. "12.5%" (no space, as every page writes it)."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("attrs", NUMBER)
         super().__init__(*args, **kwargs)
 
     def render(self, value: float) -> str:
-        return f"{formats.number_format(round(value, 1), 1)} %"
+        return f"{formats.number_format(round(value, 1), 1)}%"
 
     def value(self, value: float) -> float:
         return round(value, 1)

@@ -26,7 +26,8 @@ class DashboardForm(forms.Form):
     area_kind = forms.ChoiceField(
         label=_("Area type"), choices=[("", _("All")), *ProductionArea.Kind.choices], required=False
     )
-    focus = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # The target whose rows by unit the page shows ("Where we stand"); its label names it in errors.
+    focus = forms.IntegerField(label=_("Target in focus"), required=False, widget=forms.HiddenInput, min_value=1)
 
     def chosen_phase(self) -> Phase | None:
         """The phase asked for, else the one running today, else the latest started."""

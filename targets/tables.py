@@ -22,11 +22,11 @@ class CountColumn(tables.Column):
         self.share = share
 
     def render(self, value, record, table):
-        # As the language writes numbers (1.234 and 39,0 % in Vietnamese), like every figure.
+        # As the language writes numbers (1.234 and 39,0% in Vietnamese), like every figure.
         text = formats.number_format(value, force_grouping=True)
         share = round1(percent(value, record.facility_count)) if self.share else None
         if share is not None:
-            text = f"{text} ({formats.number_format(share, 1, force_grouping=True)} %)"
+            text = f"{text} ({formats.number_format(share, 1, force_grouping=True)}%)"
         url = facility_list_url(unit=record.pk, status=self.status, as_of=table.as_of.isoformat(), **table.scope_query)
         return format_html('<a href="{}">{}</a>', url, text)
 

@@ -63,7 +63,8 @@ def _date(request: HttpRequest, name: str, default: datetime.date | None) -> dat
     if not value:
         return default
     try:
-        return dates.parse_as_of(value, today=timezone.localdate())
+        # The API's messages quote dates as its callers write them: ISO (the pages' forms say 31/12/2015).
+        return dates.parse_as_of(value, today=timezone.localdate(), format_day=datetime.date.isoformat)
     except ValidationError as exc:
         raise _BadParameter(dates.named_message(exc, name)) from exc
 
@@ -261,7 +262,11 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     form, filters = _dashboard_filters(request)
     if not form.is_valid():
-        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        # Each field by its label, as the page's error list names it (not by its query-string name).
+        problems = [
+            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+            for name, errors in form.errors.items()
+        ]
         return HttpResponse(
             "\n".join([_("Invalid filters."), *problems]), status=400, content_type="text/plain; charset=utf-8"
         )

@@ -68,7 +68,7 @@
       value = number(row.querySelector("input[name$='-reported_percent']"));
       mark = value === null || !output.dataset.reportedMark ? "" : " (" + output.dataset.reportedMark + ")";
     }
-    output.textContent = value === null ? EMPTY : format.format(value) + " %" + mark;
+    output.textContent = value === null ? EMPTY : format.format(value) + "%" + mark;
     output.classList.toggle("out-of-range", value !== null && (value > 100 || (mark !== "" && value < 0)));
   }
 

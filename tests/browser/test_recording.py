@@ -68,7 +68,7 @@ def test_staff_records_a_day_and_the_dashboard_moves_by_exactly_that(live_server
     page.fill("#id_options-0-description", "Sửa rò rỉ hơi")
     _submit(page)
 
-    # A solution at a third: the saving shows as it is typed (6.0 %).
+    # A solution at a third: the saving shows as it is typed (6.0%).
     page.goto(f"{live_server.url}/record/solutions/new/")
     page.fill("#id_facility", applying)
     page.fill("#id_implemented_on", today.isoformat())

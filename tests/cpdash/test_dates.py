@@ -7,9 +7,18 @@ import pytest
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import formats, translation
 
-from cpdash.dates import EARLIEST_AS_OF, AsOfField, AsOfFilter, check_as_of, named_message, parse_as_of, parse_date
+from cpdash.dates import (
+    EARLIEST_AS_OF,
+    AsOfField,
+    AsOfFilter,
+    check_as_of,
+    local_day,
+    named_message,
+    parse_as_of,
+    parse_date,
+)
 
 D = dt.date
 TODAY = D(2026, 12, 6)
@@ -83,14 +92,14 @@ def test_unparseable_value_is_quoted_safely():
 def test_future_refused_saying_today(value):
     error = refusal(value)
     assert error.code == "future"
-    assert "is in the future: enter today (2026-12-06) or an earlier date." in error.messages[0]
+    assert "is in the future: enter today (06/12/2026) or an earlier date." in error.messages[0]
 
 
 @pytest.mark.parametrize("value", ["0001-01-01", "01/01/0001", "1899-12-31", "0212-12-31"])
 def test_too_early_refused(value):
     error = refusal(value)
     assert error.code == "too_early"
-    assert error.messages[0].endswith("is too early: enter 1900-01-01 or a later date.")
+    assert error.messages[0].endswith("is too early: enter 01/01/1900 or a later date.")
 
 
 def test_check_as_of_bounds():
@@ -115,21 +124,56 @@ def test_parse_date_has_no_bounds():
 def test_named_message():
     error = refusal("2999-01-01")
     assert named_message(error, "as_of") == (
-        "as_of: 2999-01-01 is in the future: enter today (2026-12-06) or an earlier date."
+        "as_of: 01/01/2999 is in the future: enter today (06/12/2026) or an earlier date."
     )
 
 
 def test_messages_are_translated():
     with translation.override("vi"):
         assert "tương lai" in refusal("2999-01-01").messages[0]
-        assert "2026-12-06" in refusal("2999-01-01").messages[0]
+        assert "06/12/2026" in refusal("2999-01-01").messages[0]
         assert refusal("x").messages[0] != "“x” is not a date: write YYYY-MM-DD or DD/MM/YYYY."
-        assert "1900-01-01" in refusal("0001-01-01").messages[0]
-        assert refusal("0001-01-01").messages[0] != "0001-01-01 is too early: enter 1900-01-01 or a later date."
+        assert "01/01/1900" in refusal("0001-01-01").messages[0]
+        assert refusal("0001-01-01").messages[0] != "01/01/0001 is too early: enter 01/01/1900 or a later date."
 
 
 class Form(forms.Form):
     as_of = AsOfField(required=False, today=lambda: TODAY)
+
+
+#: The refusals of 9999-12-31 and 0001-01-01, in each language: the dates as the language writes
+#: them (cpdash/formats SHORT_DATE_FORMAT, day first in both), as the pages and the staff forms do.
+REFUSALS = {
+    "vi": (
+        "31/12/9999 là ngày trong tương lai: hãy nhập ngày hôm nay (06/12/2026) hoặc một ngày trước đó.",
+        "01/01/0001 là ngày quá sớm: hãy nhập ngày 01/01/1900 hoặc một ngày sau đó.",
+    ),
+    "en": (
+        "31/12/9999 is in the future: enter today (06/12/2026) or an earlier date.",
+        "01/01/0001 is too early: enter 01/01/1900 or a later date.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("typed", ["iso", "day first"])
+def test_refusals_write_dates_as_the_language_does(language, typed):
+    """Not 9999-12-31 and (2026-12-06): the form's message writes dates as its input takes them."""
+    future, early = ("9999-12-31", "0001-01-01") if typed == "iso" else ("31/12/9999", "01/01/0001")
+    with translation.override(language):
+        assert Form({"as_of": future}).errors["as_of"] == [REFUSALS[language][0]]
+        assert Form({"as_of": early}).errors["as_of"] == [REFUSALS[language][1]]
+        assert refusal(future).messages == [REFUSALS[language][0]]
+        assert local_day(TODAY) == formats.date_format(TODAY, "SHORT_DATE_FORMAT") == "06/12/2026"
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_refusals_in_iso_when_asked(language):
+    """The JSON API and the ``indicators`` command ask for ISO: their callers write it."""
+    with translation.override(language), pytest.raises(ValidationError) as caught:
+        parse_as_of("31/12/9999", today=TODAY, format_day=dt.date.isoformat)
+    assert "9999-12-31" in caught.value.messages[0] and "(2026-12-06)" in caught.value.messages[0]
+    assert "31/12/9999" not in caught.value.messages[0]
 
 
 @pytest.mark.parametrize(
@@ -145,8 +189,8 @@ def test_field_accepts(value, expected):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2026-12-07", "2026-12-07 is in the future: enter today (2026-12-06) or an earlier date."),
-        ("0001-01-01", "0001-01-01 is too early: enter 1900-01-01 or a later date."),
+        ("2026-12-07", "07/12/2026 is in the future: enter today (06/12/2026) or an earlier date."),
+        ("0001-01-01", "01/01/0001 is too early: enter 01/01/1900 or a later date."),
         ("x\x00", "“x\N{REPLACEMENT CHARACTER}” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
         ("2012-02-30", "“2012-02-30” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
     ],

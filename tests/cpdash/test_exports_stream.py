@@ -197,7 +197,7 @@ def test_computed_cells(world):
     assert survey_rows_[1][4] == "'-1+1"
     assert solution_rows_[0][-2:] == [
         Decimal("26.7"),  # the best saving, an exact decimal rounded half up
-        "Năng lượng: 6,0 %; Nhiên liệu: 26,7 %; Nguyên liệu: chưa đo; Nước: 8,0 %",
+        "Năng lượng: 6,0%; Nhiên liệu: 26,7%; Nguyên liệu: chưa đo; Nước: 8,0%",
     ]
     assert register[0][-3:] == [dt.date(2012, 3, 1), dt.date(2012, 9, 1), "đã áp dụng"]
 

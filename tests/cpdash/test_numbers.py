@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from cpdash.numbers import LocalDecimalField, LocalIntegerField, parse_number
+from cpdash.numbers import LocalDecimalField, LocalIntegerField, parse_number, whole_number_digits
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,82 @@ def test_fields_refuse_with_an_example_and_read_whole_numbers():
     with translation.override("vi"):
         assert LocalIntegerField().clean("5.000") == 5000
         assert 'inputmode="decimal"' in field.widget.render("x", None, field.widget_attrs(field.widget))
+
+
+@pytest.mark.parametrize(
+    ("language", "example", "message", "decimal_message"),
+    [
+        (
+            "vi",
+            "1.234.567",
+            "“abc” không phải là số: hãy viết như 1.234.567.",
+            "“abc” không phải là số: hãy viết như 1.234.567,5 (hoặc 0,85).",
+        ),
+        (
+            "en",
+            "1,234,567",
+            "“abc” is not a number: write it as in 1,234,567.",
+            "“abc” is not a number: write it as in 1,234,567.5 (or 0.85).",
+        ),
+    ],
+)
+def test_a_field_of_whole_numbers_gives_a_whole_example(language, example, message, decimal_message):
+    """VND amounts (decimal_places=0) and counts: the message's example is one they accept,
+    not "1.234.567,5", which they refuse."""
+    with translation.override(language):
+        for field in (LocalDecimalField(max_digits=16, decimal_places=0), LocalIntegerField()):
+            with pytest.raises(ValidationError) as refused:
+                field.clean("abc")
+            assert refused.value.messages == [message]
+            assert field.clean(example) == 1234567
+        # A field with decimals keeps the decimal example.
+        with pytest.raises(ValidationError) as refused:
+            LocalDecimalField(max_digits=12, decimal_places=2).clean("abc")
+        assert refused.value.messages == [decimal_message]
+
+
+@pytest.mark.parametrize(("language", "text"), [("vi", "25.000.000,5"), ("en", "25,000,000.5")])
+def test_a_fraction_of_a_whole_number_field_asks_for_a_whole_number(language, text):
+    with translation.override(language):
+        with pytest.raises(ValidationError) as refused:
+            LocalDecimalField(max_digits=16, decimal_places=0).clean(text)
+        assert refused.value.messages == [{"vi": "Hãy nhập một số nguyên.", "en": "Enter a whole number."}[language]]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "number"),
+    [("vi", "1.000", 1000), ("vi", "1,000", None), ("vi", "5,0", None), ("en", "1,000", 1000), ("en", "1.000", None)],
+)
+def test_a_count_with_a_decimal_mark_is_refused_even_before_zeros(language, text, number):
+    """ "1,000" people in Vietnamese is not 1 (nor a thousand): the decimal mark is refused."""
+    with translation.override(language):
+        if number is None:
+            with pytest.raises(ValidationError):
+                LocalIntegerField().clean(text)
+        else:
+            assert LocalIntegerField().clean(text) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "digits"),
+    [
+        ("1500", "vi", "1500"),
+        ("1.500", "vi", "1500"),
+        ("1.500.000", "vi", "1500000"),
+        ("1,500", "vi", None),  # one and a half in Vietnamese
+        ("1.5", "vi", None),  # groups nothing: never 15
+        ("1.50", "vi", None),
+        ("15.00", "vi", None),
+        ("1,5", "vi", None),
+        ("1.500,0", "vi", None),
+        ("1,500", "en", "1500"),
+        ("1,500,000", "en", "1500000"),
+        ("1.500", "en", None),
+        ("1.5", "en", None),
+        ("1 500", "vi", None),
+        ("-1", "vi", None),
+        ("١٢", "vi", None),  # digits, but not 0-9
+    ],
+)
+def test_whole_number_digits_as_each_language_groups_them(text, language, digits):
+    assert whole_number_digits(text, language) == digits

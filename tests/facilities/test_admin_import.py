@@ -85,6 +85,25 @@ def test_invalid_file_shows_every_problem_and_no_confirm_button(admin_client, re
     assert not Facility.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Ngày ngừng hoạt động 01/01/2019 trước ngày bắt đầu hoạt động 01/01/2020."),
+        ("en", "Closed on 01/01/2019, before it opened on 01/01/2020."),
+    ],
+)
+def test_the_preview_writes_dates_in_problems_as_the_language_does(admin_client, register, language, message):
+    """Day first, as the preview's own date cells (15/03/2010), not 2019-01-01."""
+    admin_client.cookies["django_language"] = language
+    rows = [good_row("F1"), good_row("F2", opened_on="2020-01-01", closed_on="2019-01-01")]
+
+    response = upload(admin_client, csv_bytes(rows))
+
+    assert [(p.row, p.column, p.message) for p in response.context["problems"]] == [(3, "closed_on", message)]
+    assert f"<td>{message}</td>" in response.content.decode()
+    assert "2019-01-01" not in response.content.decode()
+
+
 def test_missing_column_is_shown_as_a_file_problem(admin_client, register):
     response = upload(admin_client, csv_bytes([good_row()], header=("code", "name", "unit")))
 

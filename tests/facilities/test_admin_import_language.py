@@ -78,3 +78,23 @@ def test_the_preview_in_english_counts_rows_too(admin_client, register):
     assert "2 new rows" in text and "0 rows with errors" in text
     assert "craft village (làng nghề)" in text and "craft_village" not in text
     assert "Type of facility" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "columns"),
+    [
+        ("en", [("2", "Employees"), ("3", "Production area")]),
+        ("vi", [("2", "Số lao động"), ("3", "Khu vực sản xuất")]),
+    ],
+)
+def test_the_problems_name_each_column_as_the_template_heads_it(admin_client, register, language, columns):
+    """The problems' Column is the column's header in the user's language (the template's, and
+    the one the import reads), not the field's name (employees, production_area)."""
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    rows = [good_row("F1", employees="12.5"), good_row("F2", production_area="Nowhere")]
+
+    response = upload(admin_client, csv_bytes(rows))
+
+    page = response.content.decode()
+    assert re.findall(r"<td>(\d+)</td>\s*<td>([^<]*)</td>", page) == columns
+    assert [(p.row, p.column) for p in response.context["problems"]] == [(2, "employees"), (3, "production_area")]

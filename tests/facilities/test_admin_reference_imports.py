@@ -56,6 +56,25 @@ def test_a_file_with_a_problem_shows_it_by_row_and_offers_no_confirm(admin_clien
     assert Sector.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Ngày cuối cùng 31/12/2019 trước ngày đầu tiên 01/01/2020."),
+        ("en", "The last day 31/12/2019 is before the first day 01/01/2020."),
+    ],
+)
+def test_a_unit_ending_before_it_begins_is_refused_with_dates_as_the_language_does(admin_client, language, message):
+    """Day first, as the preview writes dates, not 2019-12-31 (the file may have ISO)."""
+    admin_client.cookies["django_language"] = language
+    data = "name,kind,valid_from,valid_until\nGia Lâm,rural_district,2020-01-01,2019-12-31\n".encode()
+    preview = admin_client.post(
+        reverse("admin:facilities_administrativeunit_import"),
+        {"import_file": SimpleUploadedFile("units.csv", data), "format": CSV, "resource": "0"},
+    )
+    assert [(p.row, p.column, p.message) for p in preview.context["problems"]] == [(2, "valid_until", message)]
+    assert "confirm_form" not in preview.context
+
+
 @pytest.mark.parametrize("name", IMPORTS)
 def test_only_those_who_add_and_change_the_table_import(client, manager_user, name):
     manager_user.is_staff = True

@@ -69,7 +69,7 @@ def test_row_errors_are_printed_and_nothing_is_written(register, tmp_path):
     assert err.getvalue().splitlines() == [
         "Row 3, sector: Unknown sector “Hóa chất”.",
         "Row 4, code: Code “F1” is also in row 2: list each facility once.",
-        "Row 5, closed_on: Closed on 2000-01-01, before it opened on 2010-03-15.",
+        "Row 5, closed_on: Closed on 01/01/2000, before it opened on 15/03/2010.",
     ]
     assert not Facility.objects.exists()
 

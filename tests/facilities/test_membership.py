@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.urls import reverse
+from django.utils import translation
 
 from facilities import membership
 from facilities.models import AdministrativeUnit, Facility, UnitMembership
@@ -114,6 +115,29 @@ def test_a_unit_cannot_take_facilities_before_it_exists(tu_liem):
     assert any("did not exist yet" in p for p in plan.problems)
 
 
+@pytest.mark.parametrize(
+    ("language", "formed", "ended"),
+    [
+        (
+            "vi",
+            "Bắc Từ Liêm được thành lập ngày 01/01/2014: chỉ có thể kết thúc sau ngày đó.",
+            "Từ Liêm đã kết thúc ngày 31/12/2013.",
+        ),
+        (
+            "en",
+            "Bắc Từ Liêm was formed on 01/01/2014: it can only end after that day.",
+            "Từ Liêm already ended on 31/12/2013.",
+        ),
+    ],
+)
+def test_a_plan_writes_its_dates_as_the_language_does(tu_liem, language, formed, ended):
+    """Day first, as the reorganise form takes its date, not 2014-01-01."""
+    old, north, _south = tu_liem
+    with translation.override(language):
+        assert membership.plan([north], on=dt.date(2013, 6, 1)).problems == [formed]
+        assert membership.plan([old], on=dt.date(2015, 1, 1)).problems == [ended]
+
+
 def test_sync_is_set_based_and_idempotent():
     facilities = [builders.facility() for _ in range(3)]
     assert membership.sync([f.pk for f in facilities], moved_on=dt.date(2020, 1, 1)) == set()
@@ -159,6 +183,24 @@ def test_the_admin_previews_then_applies_a_split_from_an_uploaded_mapping(
     assert applied.status_code == 302
     assert dict(Facility.objects.values_list("code", "unit__name")) == {"TL1": "Bắc Từ Liêm", "TL2": "Nam Từ Liêm"}
     assert set(south.predecessors.all()) == {old}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Từ Liêm kết thúc ngày 31/12/2013; 1 cơ sở đã chuyển sang đơn vị mới từ ngày 01/01/2014."),
+        ("en", "Từ Liêm ended on 31/12/2013; 1 facilities moved from 01/01/2014."),
+    ],
+)
+def test_the_admin_says_what_it_applied_with_dates_as_the_language_does(admin_client, tu_liem, language, message):
+    old, north, _south = tu_liem
+    builders.facility(unit=old, code="TL1")
+    admin_client.cookies["django_language"] = language
+    url = reverse("admin:facilities_administrativeunit_reorganise") + f"?ids={old.pk}"
+
+    applied = admin_client.post(url, {"on": "01/01/2014", "default": north.pk, "mapping": "", "apply": 1}, follow=True)
+
+    assert [str(m) for m in applied.context["messages"]] == [message]
 
 
 def test_the_reorganise_page_needs_the_right_to_change_facilities(client, staff_user, tu_liem):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from facilities.models import AdministrativeUnit, Facility
 from tests import builders
@@ -29,12 +30,64 @@ def test_the_facility_import_refuses_a_new_facility_opening_in_a_unit_that_had_e
     )
     [(row, column, message)] = problems(result)
     assert (row, column) == (2, "unit")
-    assert ENDED in message and "2013-12-31" in message and "Bắc Từ Liêm" in message
+    assert ENDED in message and "31/12/2013" in message and "Bắc Từ Liêm" in message
     assert not Facility.objects.filter(code="N1").exists()
     opened_before = csv_bytes(
         [good_row("N2", unit="Từ Liêm", production_area="", area_type="", opened_on="2012-03-01")]
     )
     assert problems(run_import(opened_before)) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "ended", "closed"),
+    [
+        (
+            "vi",
+            "Ngày 01/03/2014 Từ Liêm không còn tồn tại (ngày cuối cùng là 31/12/2013). Đơn vị kế tiếp: Bắc Từ Liêm.",
+            "Ngày ngừng hoạt động 01/01/2019 trước ngày bắt đầu hoạt động 01/01/2020.",
+        ),
+        (
+            "en",
+            "Từ Liêm no longer existed on 01/03/2014 (its last day was 31/12/2013). It was succeeded by Bắc Từ Liêm.",
+            "Closed on 01/01/2019, before it opened on 01/01/2020.",
+        ),
+    ],
+)
+def test_the_facility_import_writes_its_dates_as_the_language_does(tu_liem, language, ended, closed):
+    """The import's messages write dates as the pages and forms do (cpdash/formats: day first), not
+    2014-03-01 and 2013-12-31; the file may have them in ISO."""
+    rows = [
+        good_row("N1", unit="Từ Liêm", production_area="", area_type="", opened_on="2014-03-01"),
+        good_row("N2", opened_on="2020-01-01", closed_on="2019-01-01"),
+    ]
+    with translation.override(language):
+        found = problems(run_import(csv_bytes(rows)))
+    assert found == [(2, "unit", ended), (3, "closed_on", closed)]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Ngày 01/06/2013 chưa có Bắc Từ Liêm (đơn vị được thành lập ngày 01/01/2014)."),
+        ("en", "Bắc Từ Liêm did not exist yet on 01/06/2013 (it was formed on 01/01/2014)."),
+    ],
+)
+def test_the_admin_form_writes_its_dates_as_the_language_does(admin_client, tu_liem, language, message):
+    facility = builders.facility(unit=tu_liem, opened_on=dt.date(2010, 1, 1))
+    north = AdministrativeUnit.objects.get(name="Bắc Từ Liêm")
+    admin_client.cookies["django_language"] = language
+    url = reverse("admin:facilities_facility_change", args=[facility.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        {"unit": north.pk, "moved_on": "01/06/2013", "memberships-TOTAL_FORMS": 1, "memberships-INITIAL_FORMS": 1}
+    )
+    data.update({"memberships-0-id": facility.memberships.get().pk, "memberships-0-facility": facility.pk})
+
+    refused = admin_client.post(url, data)
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["unit"] == [message]
 
 
 def test_the_admin_moves_a_facility_on_the_day_given_and_refuses_a_unit_not_valid_then(admin_client, tu_liem):

@@ -1,6 +1,8 @@
 """The register-version pages: the list of versions and one version's changes,
 filtered by kind, for staff who may see the register; query counts pinned."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
@@ -89,6 +91,18 @@ def test_a_deleted_facility_keeps_its_change_row_without_a_link(staff_client, re
 
     assert [change.code for change in response.context["page"]] == ["F01"]
     assert reverse("facilities:detail", args=["F01"]) not in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "headers"), [("en", ["Code", "Name"]), ("vi", ["Mã", "Tên"])])
+def test_a_version_names_the_facility_column_as_the_register_does(staff_client, register, language, headers):
+    """A facility's name ("Tên", as the register's list heads it), not a person's ("Họ và tên")."""
+    assert problems(_import(csv_bytes([good_row("F01")]))) == []
+    staff_client.cookies["django_language"] = language
+
+    page = staff_client.get(reverse(VERSION, args=[1])).content.decode()
+
+    assert re.findall(r'<th scope="col">([^<]*)</th>', page)[:2] == headers
+    assert "Họ và tên" not in page
 
 
 def test_an_unknown_version_is_not_found(staff_client, db):

@@ -91,6 +91,17 @@ def test_the_list_shows_only_the_users_jobs(client, admin_user, manager_user):
     assert "A tests.counting job" not in page
 
 
+@pytest.mark.parametrize(("language", "header"), [("en", "Created"), ("vi", "Tạo lúc")])
+def test_the_list_heads_the_time_a_job_was_made(admin_client, admin_user, language, header):
+    """The column's context keeps it apart from the history's kind of change ("Created": "Tạo mới")."""
+    make_job(admin_user, kind="tests.counting")
+    admin_client.cookies["django_language"] = language
+
+    page = admin_client.get(reverse("jobs:list")).content.decode()
+
+    assert f'<th scope="col">{header}</th>' in page
+
+
 def test_confirm_queues_the_run_once(admin_client, admin_user):
     job = make_job(admin_user, status=Job.Status.CHECKED, step="check")
     url = reverse("jobs:confirm", args=[job.pk])

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from cpdash.concurrency import current_version
 from programmes import forms
@@ -388,6 +389,30 @@ def test_solution_at_a_closed_facility_is_refused():
 def test_negative_investment_is_refused():
     data = solution_data(builders.facility(), investment="-1")
     refused(forms.SolutionForm(data, instance=Solution()), "Investment cannot be negative.")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "fraction", "whole", "whole_number", "not_a_number"),
+    [
+        ("vi", "25.000.000,5", "25.000.000", "Hãy nhập một số nguyên.", "hãy viết như 1.234.567."),
+        ("en", "25,000,000.5", "25,000,000", "Enter a whole number.", "write it as in 1,234,567."),
+    ],
+)
+def test_vnd_amounts_are_whole_numbers_and_say_so(language, fraction, whole, whole_number, not_a_number):
+    """The model keeps VND amounts without decimals (decimal_places=0): a fraction asks for a whole
+    number, and the "not a number" message's example is one the field accepts (not 1.234.567,5)."""
+    facility = builders.facility()
+    with translation.override(language):
+        form = forms.SolutionForm(solution_data(facility, annual_saving=fraction), instance=Solution())
+        assert not form.is_valid()
+        assert form.errors["annual_saving"] == [whole_number]
+        form = forms.SolutionForm(solution_data(facility, investment="abc"), instance=Solution())
+        assert not form.is_valid()
+        assert form.errors["investment"][0].endswith(not_a_number)
+        form = forms.SolutionForm(solution_data(facility, annual_saving=whole), instance=Solution())
+        assert form.is_valid(), all_errors(form)
+        assert form.save().annual_saving == 25_000_000
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cpdash import database as db
 from cpdash.imports import CSVFormat, XLSXFormat
@@ -264,12 +264,12 @@ def test_activities_xlsx_with_date_and_number_cells(records_register):
         (
             {"facility_code": "F0003"},
             "facility_code",
-            "Cơ sở F0003 (F0003) had not opened yet on 2012-06-14 (it opened on 2014-01-01).",
+            "Cơ sở F0003 (F0003) had not opened yet on 14/06/2012 (it opened on 01/01/2014).",
         ),
         (
             {"facility_code": "F0004"},
             "facility_code",
-            "Cơ sở F0004 (F0004) had closed by 2012-06-14 (it closed on 2012-01-01).",
+            "Cơ sở F0004 (F0004) had closed by 14/06/2012 (it closed on 01/01/2012).",
         ),
         ({"participants": "-5"}, "participants", "“-5” is negative: write zero or more."),
         ({"quantity": "12.5"}, "quantity", "“12.5” is not a whole number."),
@@ -298,10 +298,37 @@ def test_activities_bad_row_is_reported_and_nothing_is_written(records_register,
 def test_activity_date_in_the_future_is_refused(records_register):
     result = run(OutreachActivityResource, [activity_row(held_on=tomorrow())])
 
-    today = timezone.localdate().isoformat()
-    message = f"{tomorrow()} is in the future (today is {today}): only past records can be imported."
+    today = timezone.localdate()
+    day = today + dt.timedelta(days=1)
+    message = f"{day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y}): only past records can be imported."
     assert problems(result, OutreachActivityResource) == [(2, "held_on", message)]
     assert not OutreachActivity.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "future", "closed"),
+    [
+        (
+            "vi",
+            "{day} là ngày trong tương lai (hôm nay là {today}): chỉ nhập được các bản ghi đã diễn ra.",
+            "Vào ngày 14/06/2012, Cơ sở F0004 (F0004) đã ngừng hoạt động (cơ sở ngừng hoạt động ngày 01/01/2012).",
+        ),
+        (
+            "en",
+            "{day} is in the future (today is {today}): only past records can be imported.",
+            "Cơ sở F0004 (F0004) had closed by 14/06/2012 (it closed on 01/01/2012).",
+        ),
+    ],
+)
+def test_import_problems_write_dates_as_the_language_does(records_register, language, future, closed):
+    """Day first, as the preview's date cells and the staff forms write them, not ISO as the file may."""
+    today = timezone.localdate()
+    future = future.format(day=f"{today + dt.timedelta(days=1):%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
+    with translation.override(language):
+        late = run(OutreachActivityResource, [activity_row(held_on=tomorrow())])
+        shut = run(OutreachActivityResource, [activity_row("F0004")])
+        assert problems(late, OutreachActivityResource) == [(2, "held_on", future)]
+        assert problems(shut, OutreachActivityResource) == [(2, "facility_code", closed)]
 
 
 def test_same_facility_twice_in_one_activity_names_the_first_row(records_register):
@@ -497,7 +524,7 @@ def test_surveys_xlsx(records_register):
         (
             {"facility_code": "F0004"},
             "facility_code",
-            "Cơ sở F0004 (F0004) had closed by 2013-04-10 (it closed on 2012-01-01).",
+            "Cơ sở F0004 (F0004) had closed by 10/04/2013 (it closed on 01/01/2012).",
         ),
         (
             {"option_category": "housekeeping"},
@@ -523,7 +550,7 @@ def test_surveys_xlsx(records_register):
         (
             {"support_kind": "technique", "support_given_on": "2013-04-01"},
             "support_given_on",
-            "Support given on 2013-04-01, before the survey on 2013-04-10.",
+            "Support given on 01/04/2013, before the survey on 10/04/2013.",
         ),
     ],
 )
@@ -672,7 +699,7 @@ def test_solutions_xlsx_with_number_cells(records_register):
         (
             {"facility_code": "F0003"},
             "facility_code",
-            "Cơ sở F0003 (F0003) had not opened yet on 2013-09-01 (it opened on 2014-01-01).",
+            "Cơ sở F0003 (F0003) had not opened yet on 01/09/2013 (it opened on 01/01/2014).",
         ),
     ],
 )
@@ -865,7 +892,7 @@ def test_specialists_good_csv_and_xlsx(records_register):
         ({"unit": ""}, "unit", "Missing administrative unit."),
         ({"name": ""}, "name", "Missing name."),
         ({"appointed_on": "2012/03/01"}, "appointed_on", "“2012/03/01” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
-        ({"left_on": "2011-12-31"}, "left_on", "A specialist cannot leave before being appointed (on 2012-03-01)."),
+        ({"left_on": "2011-12-31"}, "left_on", "A specialist cannot leave before being appointed (on 01/03/2012)."),
         ({"left_on": tomorrow()}, "left_on", None),
         (
             {"name": "Specialist A"},

@@ -343,33 +343,33 @@ class TestSolutionList:
         page = viewer_client.get(SOLUTIONS).content.decode()
         assert "3 CP solutions match." in page
         assert '<td class="num">50,000,000</td>' in page
-        assert '<td class="num">8.0 %</td>' in page  # the best saving
-        assert 'Energy: <span class="num">6.0 %</span>' in page
+        assert '<td class="num">8.0%</td>' in page  # the best saving
+        assert 'Energy: <span class="num">6.0%</span>' in page
         assert "Energy: not measured yet" in page
         rows = csv_rows(viewer_client.get(SOLUTIONS, {"_export": "csv", "sort": "implemented_on"}))
         assert rows == [
             ["Implemented on", "Facility", "Code", "Category", "Description", "Investment (VND)", "Best saving",
              "Resources measured"],
             ["2012-09-01", "Xưởng gốm Bát Tràng", "A001", "good housekeeping", "Bảo ôn lò nung", "50000000", "8.0",
-             "Energy: 6.0 %; Water: 8.0 %"],
+             "Energy: 6.0%; Water: 8.0%"],
             ["2013-09-01", "Công ty Dệt Hà Đông", "B002", "technology change", "Thu hồi nhiệt", "", "25.0",
-             "Fuel: 25.0 %"],
+             "Fuel: 25.0%"],
             ["2014-09-01", "Hợp tác xã Đan Phượng", "C003", "equipment modification", "Thay động cơ", "", "",
              "Energy: not measured yet"],
         ]  # fmt: skip
 
     def test_a_reported_saving_is_marked_on_the_page_and_in_the_export(self, viewer_client, solutions):
         ResourceSaving.objects.create(solution=solutions.sc, resource="water", reported_percent=Decimal("12.35"))
-        mark = "12.4 % (reported, no measured baseline)"
+        mark = "12.4% (reported, no measured baseline)"
 
         page = viewer_client.get(SOLUTIONS).content.decode()
 
         assert f'<td class="num">{mark}</td>' in page  # the best saving, only reported
-        assert '<td class="num">8.0 %</td>' in page  # A001's best is measured
+        assert '<td class="num">8.0%</td>' in page  # A001's best is measured
         assert f'Water: <span class="num">{mark}</span>' in page
         rows = csv_rows(viewer_client.get(SOLUTIONS, {"_export": "csv", "sort": "implemented_on"}))
         assert rows[3][-2:] == ["12.4", f"Energy: not measured yet; Water: {mark}"]
-        assert rows[1][-1] == "Energy: 6.0 %; Water: 8.0 %"
+        assert rows[1][-1] == "Energy: 6.0%; Water: 8.0%"
         # Counted like a measured saving.
         assert codes(viewer_client.get(SOLUTIONS, {"min_saving": "12"})) == ["C003", "B002"]
 
@@ -591,9 +591,9 @@ def test_export_query_count(recorder_client, django_assert_num_queries, url, n, 
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(Decimal("6.3500"), "6.4 %"), (Decimal("6.2500"), "6.3 %"), (Decimal("-6.3500"), "-6.4 %"), (6.35, "6.4 %")],
+    [(Decimal("6.3500"), "6.4%"), (Decimal("6.2500"), "6.3%"), (Decimal("-6.3500"), "-6.4%"), (6.35, "6.4%")],
 )
 def test_savings_are_shown_rounded_half_up(value, shown):
     """A saving 6.35 is shown 6.4 (round() would give 6.3 of the float, 6.2 of 6.25 as a Decimal)."""
     assert percent(value) == shown
-    assert round_percent(value) == Decimal(shown.removesuffix(" %"))
+    assert round_percent(value) == Decimal(shown.removesuffix("%"))

@@ -180,14 +180,14 @@ def _reported(percent, **fields) -> ResourceSaving:
     return ResourceSaving.objects.create(resource="water", reported_percent=percent, **fields)
 
 
-@pytest.mark.parametrize("percent", ["6.35", "0", "100", "6.3000"])
-def test_a_reported_saving_is_the_saving_when_nothing_is_measured(percent):
+@pytest.mark.parametrize(("percent", "shown"), [("6.35", "6.4%"), ("0", "0.0%"), ("100", "100.0%"), ("6.3000", "6.3%")])
+def test_a_reported_saving_is_the_saving_when_nothing_is_measured(percent, shown):
     obj = _reported(Decimal(percent))
     obj.refresh_from_db()
     assert obj.saving_percent == Decimal(percent)
     assert ResourceSaving.objects.filter(pk=obj.pk, saving_percent=Decimal(percent)).exists()
     assert (obj.unit, obj.has_measured_baseline) == ("", False)
-    assert str(obj) == f"water: {obj.reported_percent} % (reported, no measured baseline)"
+    assert str(obj) == f"water: {shown} (reported, no measured baseline)"  # as every page writes a saving
 
 
 def test_a_measured_saving_has_a_measured_baseline():

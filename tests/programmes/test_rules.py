@@ -1,7 +1,7 @@
 """The record rules (programmes/models.py, "Record rules"): for each, the staff form, the
 import and the model's clean() (which the admin runs) refuse the same thing with the same
-message, on the same field (the import: on that field's column). The forms and the model
-write dates as the language does, the imports as ISO dates, as the files do."""
+message, on the same field (the import: on that field's column). The forms, the model and the
+imports all write dates as the language does (cpdash.dates.local_day: 31/12/2015)."""
 
 import datetime as dt
 
@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from django.utils import translation
 
 from cpdash.concurrency import current_version
 from facilities.models import Facility
@@ -93,9 +94,7 @@ def test_survey_at_a_closed_facility():
     assert not form.is_valid()
     assert form.errors[field] == [message]
     assert clean_errors(Survey(facility=closed, surveyed_on=day)) == {field: [message]}
-    assert import_errors(SurveyResource, [survey_row("F0004")]) == [
-        ("facility_code", "Cơ sở F0004 (F0004) had closed by 2013-04-10 (it closed on 2012-01-01).")
-    ]
+    assert import_errors(SurveyResource, [survey_row("F0004")]) == [("facility_code", message)]
     assert facility_not_open(closed, day, format_day=iso) == [
         (field, "Cơ sở F0004 (F0004) had closed by 2013-04-10 (it closed on 2012-01-01).")
     ]
@@ -112,7 +111,8 @@ def test_solution_at_a_facility_not_yet_open():
     assert clean_errors(solution) == {field: [message]}
     [(_field, iso_message)] = facility_not_open(later, day, format_day=iso)
     assert iso_message == "Cơ sở F0003 (F0003) had not opened yet on 2013-09-01 (it opened on 2014-01-01)."
-    assert import_errors(SolutionResource, [solution_row("F0003")]) == [("facility_code", iso_message)]
+    assert message == "Cơ sở F0003 (F0003) had not opened yet on 01/09/2013 (it opened on 01/01/2014)."
+    assert import_errors(SolutionResource, [solution_row("F0003")]) == [("facility_code", message)]
 
 
 def test_attendance_at_a_closed_facility():
@@ -123,8 +123,7 @@ def test_attendance_at_a_closed_facility():
     assert not form.is_valid()
     assert message in form.non_field_errors()
     assert clean_errors(Attendance(activity=OutreachActivity(held_on=day), facility=closed)) == {field: [message]}
-    [(_field, iso_message)] = facility_not_open(closed, day, format_day=iso)
-    assert import_errors(OutreachActivityResource, [activity_row("F0004")]) == [("facility_code", iso_message)]
+    assert import_errors(OutreachActivityResource, [activity_row("F0004")]) == [("facility_code", message)]
 
 
 # --- Technical support: not before its survey, while the facility was open ----------
@@ -142,9 +141,7 @@ def test_support_given_before_its_survey():
     survey = Survey(facility=facility("F0001"), surveyed_on=surveyed_on)
     assert clean_errors(TechnicalSupport(survey=survey, kind="technique", given_on=given_on)) == {field: [message]}
     row = survey_row(support_kind="technique", support_given_on=iso(given_on))
-    assert import_errors(SurveyResource, [row]) == [
-        ("support_given_on", "Support given on 2013-04-01, before the survey on 2013-04-10.")
-    ]
+    assert import_errors(SurveyResource, [row]) == [("support_given_on", message)]
 
 
 def test_support_given_before_the_survey_as_changed_on_the_form():
@@ -173,9 +170,8 @@ def test_support_given_after_the_facility_closed():
     assert form.rowsets["supports"].forms[0].errors[field] == [message]
     survey = Survey(facility=closed, surveyed_on=surveyed_on)
     assert clean_errors(TechnicalSupport(survey=survey, kind="technique", given_on=given_on)) == {field: [message]}
-    [(_field, iso_message)] = facility_not_open(closed, given_on, format_day=iso)
     row = survey_row("F0004", surveyed_on=iso(surveyed_on), support_kind="technique", support_given_on=iso(given_on))
-    assert import_errors(SurveyResource, [row]) == [("support_given_on", iso_message)]
+    assert import_errors(SurveyResource, [row]) == [("support_given_on", message)]
 
     stored = builders.survey(closed, surveyed_on=surveyed_on)
     data = {"survey": stored.pk, "kind": "technique", "given_on": iso(given_on), "description": ""}
@@ -207,9 +203,7 @@ def test_specialist_leaving_before_appointment():
     assert form.errors[field] == [message]
     specialist.left_on = left_on
     assert clean_errors(specialist) == {field: [message]}
-    assert import_errors(SpecialistResource, [specialist_row(left_on=iso(left_on))]) == [
-        ("left_on", "A specialist cannot leave before being appointed (on 2012-03-01).")
-    ]
+    assert import_errors(SpecialistResource, [specialist_row(left_on=iso(left_on))]) == [("left_on", message)]
 
 
 def test_activity_in_a_unit_that_had_ended():
@@ -223,9 +217,7 @@ def test_activity_in_a_unit_that_had_ended():
     assert form.errors[field] == [message]
     assert clean_errors(OutreachActivity(kind="workshop", title="x", held_on=day, unit=ended)) == {field: [message]}
     row = activity_row("", held_on=iso(day), unit="Từ Liêm", people="")
-    assert import_errors(OutreachActivityResource, [row]) == [
-        ("unit", "Từ Liêm no longer existed on 2014-06-14 (its last day was 2013-12-31).")
-    ]
+    assert import_errors(OutreachActivityResource, [row]) == [("unit", message)]
     data = {"unit": ended.pk, "name": "Nguyễn Văn A", "position": "", "appointed_on": iso(day)}
     form = forms.AppointmentForm(data, instance=Specialist())
     assert not form.is_valid()
@@ -253,7 +245,27 @@ def test_ending_before_starting(model, resource):
 
     assert clean_errors(obj) == {field: [message]}
     assert admin_form_errors(model, data)[field] == [message]
-    assert import_errors(resource, [row]) == [("ends_on", "It ends on 2015-12-31, before it starts on 2016-01-01.")]
+    assert import_errors(resource, [row]) == [("ends_on", message)]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Ngày kết thúc 31/12/2015 trước ngày bắt đầu 01/01/2016."),
+        ("en", "It ends on 31/12/2015, before it starts on 01/01/2016."),
+    ],
+)
+@pytest.mark.parametrize("resource", [ProgrammeResource, PhaseResource])
+def test_the_imports_write_dates_as_the_language_does(resource, language, message):
+    """As the form and the admin do: day first, not the file's 2015-12-31."""
+    builders.programme("hanoi-cp")
+    key = {"slug": "late"} if resource is ProgrammeResource else {"programme": "hanoi-cp"}
+    row = {**key, "name": "Late", "starts_on": "2016-01-01", "ends_on": "2015-12-31"}
+    with translation.override(language):
+        assert import_errors(resource, [row]) == [("ends_on", message)]
+        assert import_errors(SpecialistResource, [specialist_row(left_on="2011-12-31")]) == [
+            ("left_on", left_before_appointed(dt.date(2012, 3, 1), dt.date(2011, 12, 31))[0][1])
+        ]
 
 
 # --- Savings -----------------------------------------------------------------------
@@ -353,7 +365,8 @@ def test_verification(stage, verified_on, message):
 
 
 def test_dates_are_written_as_the_path_reads_them():
-    """The same rule, two spellings of its dates: the language's (forms, admin), ISO (imports)."""
+    """The same rule, two spellings of its dates: the language's (the default: forms, admin,
+    imports), ISO when a caller asks for it."""
     day = dt.date(2013, 4, 1)
     assert local_day(day) == "01/04/2013"
     assert support_before_survey(dt.date(2013, 4, 10), day, iso) == [

@@ -199,11 +199,20 @@ def test_list_shows_the_last_50_newest_first(recorder_client):
     assert days[0] == D
 
 
+@pytest.mark.parametrize(("language", "header"), [("en", "Name"), ("vi", "Họ và tên")])
+def test_the_specialists_name_column_is_a_persons_name(recorder_client, language, header):
+    """A person's full name ("Họ và tên"): the context "person" keeps it apart from a facility's "Tên"."""
+    make_specialists(1)
+    recorder_client.cookies["django_language"] = language
+    page = recorder_client.get(reverse("programmes:specialist_list")).content.decode()
+    assert re.findall(r'<th scope="col">([^<]*)</th>', page)[1] == header
+
+
 def test_solution_list_shows_savings(recorder_client):
     builders.solution(savings={"energy": (100, 94), "water": (10, 9.2)})
     page = recorder_client.get(reverse("programmes:solution_list")).content.decode()
-    assert 'Energy: <span class="num">6.0 %</span>' in page
-    assert 'Water: <span class="num">8.0 %</span>' in page
+    assert 'Energy: <span class="num">6.0%</span>' in page
+    assert 'Water: <span class="num">8.0%</span>' in page
 
 
 # --- Create and edit ---------------------------------------------------------------
@@ -298,8 +307,8 @@ def test_solution_refused_post_writes_nothing_and_shows_the_typed_saving(recorde
     assert response.status_code == 200
     page = response.content.decode()
     assert "that would be a saving over 100%" in page
-    assert "5.0 %" in page  # the first row's saving, as typed
-    assert "110.0 %" in page
+    assert "5.0%" in page  # the first row's saving, as typed
+    assert "110.0%" in page
     assert (Solution.objects.count(), ResourceSaving.objects.count()) == (0, 0)
 
 
@@ -308,7 +317,7 @@ def test_solution_edit_shows_the_stored_saving(recorder_client):
     response = recorder_client.get(reverse("programmes:solution_edit", args=[solution.pk]))
     page = response.content.decode()
     mark = 'data-reported-mark="reported, no measured baseline"'
-    assert f'<output data-saving {mark} aria-live="polite">6.0 %</output>' in page
+    assert f'<output data-saving {mark} aria-live="polite">6.0%</output>' in page
     assert "js/saving.js" in page
     assert "defer" in page
 
@@ -317,7 +326,7 @@ def test_solution_edit_shows_a_stored_reported_saving_as_reported(recorder_clien
     solution = builders.solution()
     ResourceSaving.objects.create(solution=solution, resource="water", reported_percent=6)
     page = recorder_client.get(reverse("programmes:solution_edit", args=[solution.pk])).content.decode()
-    assert 'aria-live="polite">6.0 % (reported, no measured baseline)</output>' in page
+    assert 'aria-live="polite">6.0% (reported, no measured baseline)</output>' in page
     assert 'name="savings-0-reported_percent" value="6"' in page
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from facilities.models import Facility, ProductionArea
 from programmes.models import AwarenessRecord
@@ -163,6 +164,38 @@ class TestStatus:
 
     def test_unknown_status_is_an_error(self, register):
         assert not FacilityFilter({"status": "asleep"}, queryset=facility_register()).is_valid()
+
+
+class TestSavingReached:
+    """``status=saving_reached`` with ``saving_min``, typed as the user's language writes a number:
+    B002 saved 7 % of its energy (100 → 93)."""
+
+    @pytest.mark.parametrize(
+        ("language", "saving_min", "expected"),
+        [
+            ("vi", "6,5", ["B002"]),
+            ("vi", "7,5", []),
+            ("vi", "6.5", ["B002"]),  # the dashboard's links write a point: it groups nothing
+            ("vi", "7.5", []),
+            ("vi", "7", ["B002"]),
+            ("en", "6.5", ["B002"]),
+            ("en", "7.5", []),
+            ("en", "7,5", []),  # a comma that groups nothing is a decimal mark too
+            ("en", "", ["B002"]),  # the default, 5 %
+        ],
+    )
+    def test_the_saving_as_each_language_writes_it(self, register, language, saving_min, expected):
+        with translation.override(language):
+            assert codes({"status": "saving_reached", "as_of": "2015-12-31", "saving_min": saving_min}) == expected
+
+    @pytest.mark.parametrize(("language", "saving_min"), [("vi", "100,5"), ("vi", "7.500"), ("en", "abc")])
+    def test_a_saving_that_is_no_percentage_is_an_error(self, register, language, saving_min):
+        with translation.override(language):
+            filterset = FacilityFilter(
+                {"status": "saving_reached", "saving_min": saving_min}, queryset=facility_register()
+            )
+            assert not filterset.is_valid()
+            assert "saving_min" in filterset.errors
 
 
 class TestTargetDrillDown:

@@ -165,7 +165,7 @@ class TestReachNextTable:
         table = ReachNextTable(reach_next(as_of=D))
         [row] = table.rows
         assert row.record == waiting
-        assert row.get_cell("sector_coverage") == "50.0 %"
+        assert row.get_cell("sector_coverage") == "50.0%"
         assert list(table.as_values()) == [
             ["Code", "Name", "Sector", "Administrative unit", "Production area", "Kind", "Employees"],
             ["B2", waiting.name, "Cơ khí", waiting.unit.name, None, "enterprise", 7],

@@ -64,8 +64,8 @@ def test_register_data_and_status_today(viewer_client, kiln):
     assert "Aware since 10/04/2012" in words  # day first
     assert "Applying since 01/09/2012" in words
     assert "Surveyed since 01/06/2012" in words
-    # The largest measured saving: fuel 7.5 % (energy 6 %).
-    assert "7.5 % per unit of product" in words
+    # The largest measured saving: fuel 7.5% (energy 6%).
+    assert "7.5% per unit of product" in words
 
 
 def test_timeline_newest_first_with_details(viewer_client, kiln):
@@ -82,8 +82,8 @@ def test_timeline_newest_first_with_details(viewer_client, kiln):
     assert positions == sorted(positions)
     assert "Lò nung gas (technology change, implemented)" in words
     assert "Technology, 01/07/2012" in words
-    assert "Fuel 2 1.850 t 7.5 %" in words
-    assert "Energy 100 94 kWh 6.0 %" in words
+    assert "Fuel 2 1.850 t 7.5%" in words
+    assert "Energy 100 94 kWh 6.0%" in words
     assert "Replicated at Xưởng gốm bên cạnh" in words
     assert "hosted by Xưởng gốm bên cạnh" in words
 
@@ -152,5 +152,5 @@ def test_a_reported_saving_is_marked_and_counted(viewer_client):
 
     words = text(page(viewer_client, facility))
 
-    assert "Water — — — 6.0 % (reported, no measured baseline)" in words
-    assert "6.0 % per unit of product (the largest, measured or reported)" in words
+    assert "Water — — — 6.0% (reported, no measured baseline)" in words
+    assert "6.0% per unit of product (the largest, measured or reported)" in words

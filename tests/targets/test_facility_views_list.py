@@ -140,6 +140,22 @@ class TestPage:
         for words in second:
             assert words in page
 
+    @pytest.mark.parametrize(
+        ("language", "sentence"),
+        [
+            ("en", "1 of them counts toward targets: 0 aware, 0 applying, 1 never reached."),
+            (
+                "vi",
+                "1 cơ sở trong số này được tính vào mục tiêu: 0 đã có nhận thức, 0 đã áp dụng, 1 chưa được tiếp cận.",
+            ),
+        ],
+    )
+    def test_one_facility_counted_is_singular(self, viewer_client, language, sentence):
+        b.facility()
+        viewer_client.cookies["django_language"] = language
+        page = viewer_client.get(URL).content.decode()
+        assert sentence in page
+
     def test_bad_filters_show_the_error_and_no_rows(self, viewer_client, register):
         response = viewer_client.get(URL, {"as_of": "31/02/2015"})
         assert response.status_code == 200
@@ -308,3 +324,27 @@ def test_a_day_first_as_of_date_is_read_as_vietnamese_write_it(viewer_client, re
     assert listed(viewer_client.get(URL, {"as_of": "31/12/2015"})) == listed(
         viewer_client.get(URL, {"as_of": "2015-12-31"})
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "saving_min", "expected"),
+    [
+        ("vi", "6,5", ["B002"]),  # as a Vietnamese user types it
+        ("vi", "7,5", []),
+        ("vi", "6.5", ["B002"]),  # as the dashboard's funnel links it
+        ("en", "6.5", ["B002"]),
+        ("en", "7.5", []),
+    ],
+)
+def test_the_saving_reached_is_typed_as_the_language_writes_it(viewer_client, register, language, saving_min, expected):
+    """B002 saved 7 %. The field is a text input with the decimal keyboard (a number input turned
+    "7,5" into 75 in a Vietnamese page), and shows the value back as it was typed."""
+    viewer_client.cookies["django_language"] = language
+    response = viewer_client.get(URL, {"status": "saving_reached", "as_of": "2015-12-31", "saving_min": saving_min})
+    assert response.status_code == 200
+    assert not response.context["filter"].form.errors
+    assert listed(response) == expected
+    page = response.content.decode()
+    field = next(tag for tag in page.split("<input")[1:] if 'name="saving_min"' in tag)
+    assert 'type="text"' in field and 'inputmode="decimal"' in field and f'value="{saving_min}"' in field
+    assert "Nhập một số" not in page and "Enter a number" not in page

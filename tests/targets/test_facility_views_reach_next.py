@@ -41,8 +41,8 @@ def test_furthest_behind_sector_first(viewer_client, world):
     assert listed(response) == ["R3", "R4", "R2", "R1"]
     page = " ".join(response.content.decode().split())
     assert "4 facilities to reach." in page
-    assert "25.0 %" in page
-    assert "75.0 %" in page
+    assert "25.0%" in page
+    assert "75.0%" in page
 
 
 def test_default_day_is_today(viewer_client, world):

@@ -157,6 +157,16 @@ class TestIndicators:
         response = manager.get(URL, {"as_of": "2999-01-01"})
         assert response.status_code == 400 and "tương lai" in response.json()["error"]
 
+    @pytest.mark.parametrize("language", ["vi", "en"])
+    def test_error_dates_stay_iso(self, manager, interview_year, language):
+        """The API's messages quote dates in ISO, as its callers write them, in either language
+        (the dashboard's form writes them day first: cpdash.dates.local_day)."""
+        manager.cookies["django_language"] = language
+        response = manager.get(URL, {"as_of": "31/12/9999"})
+        error = response.json()["error"]
+        assert response.status_code == 400
+        assert error.startswith("as_of: 9999-12-31 ") and f"({timezone.localdate().isoformat()})" in error
+
     @pytest.mark.parametrize(("value", "day"), [("31/12/2012", "2012-12-31"), (" 2012-12-31 ", "2012-12-31")])
     def test_vietnamese_day_first_dates(self, manager, interview_year, value, day):
         assert manager.get(URL, {"as_of": value}).json()["as_of"] == day

@@ -92,14 +92,14 @@ def test_bad_filters_are_explained_not_crashed(manager_client, interview_year):
 @pytest.mark.parametrize(
     ("as_of", "message"),
     [
-        ("2999-01-01", "2999-01-01 is in the future: enter today ({today}) or an earlier date."),
-        ("0001-01-01", "0001-01-01 is too early: enter 1900-01-01 or a later date."),
+        ("2999-01-01", "01/01/2999 is in the future: enter today ({today}) or an earlier date."),
+        ("0001-01-01", "01/01/0001 is too early: enter 01/01/1900 or a later date."),
         ("2012-02-30", "“2012-02-30” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
         ("2012-13-31", "“2012-13-31” is not a date: write YYYY-MM-DD or DD/MM/YYYY."),
     ],
 )
 def test_bad_date_is_a_form_error(manager_client, interview_year, as_of, message):
-    message = message.format(today=timezone.localdate())
+    message = message.format(today=f"{timezone.localdate():%d/%m/%Y}")
     response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": as_of})
     assert response.status_code == 400
     assert response.context["form"].errors["as_of"] == [message]
@@ -108,13 +108,60 @@ def test_bad_date_is_a_form_error(manager_client, interview_year, as_of, message
         reverse("targets:dashboard_export", args=["csv"]), {"phase": interview_year.phase.pk, "as_of": as_of}
     )
     assert export.status_code == 400
-    assert export.content.decode() == f"Invalid filters.\nas_of: {message}"
+    assert export.content.decode() == f"Invalid filters.\nAs of: {message}"
+
+
+@pytest.mark.parametrize(
+    ("language", "focus", "as_of"),
+    [
+        ("en", "Target in focus: Enter a whole number.", "As of: "),
+        ("vi", "Mục tiêu đang xem: Hãy nhập một số nguyên.", "Tính đến ngày: "),
+    ],
+)
+def test_filter_errors_name_the_fields_by_their_labels(manager_client, interview_year, language, focus, as_of):
+    """The page and the export name each field as the form labels it, in the user's language,
+    not by its name in the query string (focus, as_of)."""
+    manager_client.cookies["django_language"] = language
+    params = {"phase": interview_year.phase.pk, "as_of": "2012-02-30", "focus": "x"}
+
+    page = manager_client.get(reverse(DASHBOARD), params).content.decode()
+    export = manager_client.get(reverse("targets:dashboard_export", args=["csv"]), params)
+
+    assert f"<li>{focus}</li>" in page
+    assert export.status_code == 400
+    lines = export.content.decode().splitlines()
+    assert len(lines) == 3
+    assert lines[1].startswith(as_of)
+    assert lines[2] == focus
 
 
 def test_vietnamese_day_first_date(manager_client, interview_year):
     response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "31/12/2012"})
     assert response.status_code == 200
     assert response.context["as_of"].isoformat() == "2012-12-31"
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "31/12/9999 là ngày trong tương lai: hãy nhập ngày hôm nay ({today}) hoặc một ngày trước đó."),
+        ("en", "31/12/9999 is in the future: enter today ({today}) or an earlier date."),
+    ],
+)
+def test_a_refused_date_is_written_as_the_language_does(manager_client, interview_year, language, message):
+    """as_of=9999-12-31 is refused with the dates day first, as the page and the staff forms write
+    them (cpdash/formats), not 9999-12-31 and today in ISO."""
+    manager_client.cookies["django_language"] = language
+    today = timezone.localdate()
+    message = message.format(today=f"{today:%d/%m/%Y}")
+
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "9999-12-31"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["as_of"] == [message]
+    page = response.content.decode()
+    assert escape(message) in page
+    assert f"({today.isoformat()})" not in page
 
 
 def test_units_table_sums_to_the_awareness_card(manager_client, interview_year):

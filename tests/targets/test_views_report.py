@@ -143,6 +143,25 @@ def test_xlsx_opens_with_a_sheet_per_section(manager_client, interview_year):
     assert text[0].startswith("In 2012 the Department of Industry and Trade issued 5,000")
 
 
+@pytest.mark.parametrize(
+    ("language", "models", "replications", "unit"),
+    [
+        ("en", "Demonstration models", "Replications", "Administrative unit"),
+        ("vi", "Mô hình trình diễn", "Nhân rộng", "Đơn vị hành chính"),
+    ],
+)
+def test_xlsx_names_the_administrative_unit_column_as_such(
+    manager_client, interview_year, language, models, replications, unit
+):
+    """The models' and replications' unit is the administrative unit, not the savings table's
+    unit of measure ("Unit": "Đơn vị tính")."""
+    manager_client.cookies["django_language"] = language
+    response = manager_client.get(reverse(XLSX, args=[2012]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert next(book[models].iter_rows(values_only=True))[4] == unit
+    assert next(book[replications].iter_rows(values_only=True))[3] == unit
+
+
 def test_xlsx_writes_formula_like_names_as_text(manager_client, interview_year):
     facility = interview_year.facilities[0]
     facility.name = "=HYPERLINK(1)"

@@ -66,7 +66,8 @@ class Command(BaseCommand):
         if not value:
             return None
         try:
-            return dates.parse_as_of(value, today=timezone.localdate())
+            # ISO in its messages, as the API's (and as this command prints its dates).
+            return dates.parse_as_of(value, today=timezone.localdate(), format_day=datetime.date.isoformat)
         except ValidationError as exc:
             raise CommandError(dates.named_message(exc, name)) from exc
 
