@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.results import Result
@@ -197,11 +198,15 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin
                 moved = sum(len(facility_ids) for facility_ids in result.moves.values())
                 messages.success(
                     request,
-                    gettext("%(units)s ended on %(end)s; %(count)d facilities moved from %(start)s.")
+                    ngettext(
+                        "%(units)s ended on %(end)s; %(count)s facility moved from %(start)s.",
+                        "%(units)s ended on %(end)s; %(count)s facilities moved from %(start)s.",
+                        moved,
+                    )
                     % {
                         "units": ", ".join(str(unit) for unit in units),
                         "end": local_day(data["on"] - datetime.timedelta(days=1)),
-                        "count": moved,
+                        "count": number_format(moved, force_grouping=True),
                         "start": local_day(data["on"]),
                     },
                 )

@@ -189,7 +189,7 @@ def test_the_admin_previews_then_applies_a_split_from_an_uploaded_mapping(
     ("language", "message"),
     [
         ("vi", "Từ Liêm kết thúc ngày 31/12/2013; 1 cơ sở đã chuyển sang đơn vị mới từ ngày 01/01/2014."),
-        ("en", "Từ Liêm ended on 31/12/2013; 1 facilities moved from 01/01/2014."),
+        ("en", "Từ Liêm ended on 31/12/2013; 1 facility moved from 01/01/2014."),
     ],
 )
 def test_the_admin_says_what_it_applied_with_dates_as_the_language_does(admin_client, tu_liem, language, message):

@@ -335,9 +335,22 @@ def test_outputs_show_people_reported_and_people_listed(manager_client, intervie
     assert "only those from facilities named on a list" in content
 
 
+def test_before_the_phase_s_first_year_outputs_say_so_rather_than_show_an_empty_table(manager_client, interview_year):
+    manager_client.cookies["django_language"] = "en"
+    start = interview_year.phase.starts_on
+    day = start.replace(year=start.year - 1)
+    page = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": day.isoformat()})
+    content = page.content.decode()
+    assert page.context["years"] == []
+    assert f"No year of this phase has begun by {day:%d/%m/%Y}." in content
+    assert 'data-figure="outputs"' not in content
+
+
 def test_the_denominator_names_the_register_version_it_counted(manager_client, interview_year):
     phase = {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
-    assert "No facility list has been imported yet." in manager_client.get(reverse(DASHBOARD), phase).content.decode()
+    # Before any import: the facilities entered, said to be so (not "no list" under counted facilities).
+    before = manager_client.get(reverse(DASHBOARD), phase).content.decode()
+    assert "Facilities as entered in the register: no facility list has been imported yet." in before
     RegisterVersion.begin(user=None)
     latest = RegisterVersion.begin(user=None)
 
