@@ -88,6 +88,8 @@ def records(db) -> dict[str, str]:
             description="Thu hồi nước ngưng quay lại lò hơi",
             investment=1_703_468_000,
         )
+    builders.specialist(unit, name="Nguyễn Thị Thu Hương", position="Chuyên viên Phòng Kinh tế")
+    builders.demonstration(facility, replicated_at=[builders.facility(code="0100016299", sector=sector, unit=unit)])
     target = builders.target(builders.phase(builders.programme()))
     return f"/dashboard/?phase={target.phase.pk}&as_of={dt.date(2013, 12, 31).isoformat()}"
 
@@ -120,6 +122,26 @@ def test_a_wide_table_scrolls_in_its_box_with_its_words_whole_on_a_phone(live_se
     # No word (a code, a date, a number, a heading's word) is broken across lines.
     assert layout["broken"] == [], layout
     # A row of a few lines, not a column of letters (the first row was 282–845 px tall).
+    assert layout["firstRowHeight"] < 160, layout
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "box"),
+    [
+        ("nhanvien", "/record/specialists/", ".table-scroll"),
+        ("nhanvien", "/record/replications/", ".table-scroll"),
+        ("quanly", "dashboard", ".outputs .table-scroll"),
+    ],
+)
+def test_every_other_table_keeps_its_words_whole_in_its_box_on_a_phone(live_server, phone, records, user, path, box):
+    """The tables outside django-tables2 (specialists, replications, the dashboard's outputs, the
+    register's versions, the report): the same box, whether or not they are wider than the screen
+    (replications' dates read "30/1 1/20 15", the outputs' years "20/16")."""
+    sign_in(phone, live_server, user, f"{user}-pass-123")
+    phone.goto(f"{live_server.url}{records if path == 'dashboard' else path}")
+    layout = phone.evaluate(MEASURE, box)
+    assert layout["documentWidth"] <= layout["viewportWidth"], layout
+    assert layout["broken"] == [], layout
     assert layout["firstRowHeight"] < 160, layout
 
 

@@ -122,3 +122,24 @@ def test_django_uses_the_vietnamese_catalogue():
         assert str(Survey._meta.verbose_name) == "khảo sát SXSH"
     with translation.override("en"):
         assert str(Facility._meta.verbose_name) == "facility"
+
+
+#: A template's {% translate "…" %} of a plain string, with its context if any.
+_TRANSLATE_TAG = re.compile(
+    r"""\{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<msgid>.+?)(?P=q)(?:\s+context\s+(?P<cq>["'])(?P<context>.+?)(?P=cq))?"""
+)
+
+
+def test_every_templates_translate_tag_has_its_entry(entries):
+    """A message the templates ask for is in the catalogue (a msgid changed in one template but
+    shared with another left the other in English)."""
+    known = {(entry.get("msgctxt"), entry["msgid"]) for entry in entries}
+    root = PO.parents[3]
+    missing = []
+    for template in sorted((root / "templates").rglob("*.html")) + sorted((root / "templates").rglob("*.txt")):
+        for match in _TRANSLATE_TAG.finditer(template.read_text(encoding="utf-8")):
+            # makemessages doubles a "%" of a translate tag's string in its msgid (Django's templatize).
+            key = (match["context"], match["msgid"].replace("%", "%%"))
+            if key not in known:
+                missing.append(f"{template.relative_to(root)}: {key}")
+    assert missing == []
