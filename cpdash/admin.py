@@ -78,6 +78,23 @@ IMPORT_EXPORT_MESSAGES = (
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
+    gettext_noop("Breadcrumbs"),
+    gettext_noop("Sidebar"),
+    gettext_noop("Toggle navigation"),
+    gettext_noop("Filter navigation items"),
+    gettext_noop("Added:"),
+    gettext_noop("Changed:"),
+    gettext_noop("Deleted:"),
+    gettext_noop("Error:"),
+    gettext_noop("Show counts"),
+    gettext_noop("Hide counts"),
+    gettext_noop("Set password"),
+    gettext_noop("Enable password-based authentication"),
+    gettext_noop("Disable password-based authentication"),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    gettext_noop("Forgotten your login credentials?"),
+    # Its Vietnamese has these two apart; the change form asks for them as one plural message.
+    ngettext_lazy("Please correct the error below.", "Please correct the errors below."),
 )
 
 # django-simple-history (3.13) ships no Vietnamese either: the strings of its History and
