@@ -276,6 +276,10 @@ class MembershipInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest):
+        # Each row is named by its unit too (UnitMembership.__str__), read with it.
+        return super().get_queryset(request).select_related("unit", "area")
+
 
 @admin.register(Sector)
 class SectorAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):

@@ -1029,7 +1029,7 @@ class FacilityPathway(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.facility_id)
+        return str(self.membership)
 
 
 class SavingStepBase(models.Model):

@@ -207,3 +207,16 @@ def test_the_reorganise_page_needs_the_right_to_change_facilities(client, staff_
     client.force_login(staff_user)
     response = client.get(reverse("admin:facilities_administrativeunit_reorganise") + f"?ids={tu_liem[0].pk}")
     assert response.status_code in (302, 403)
+
+
+@pytest.mark.parametrize(("language", "written"), [("vi", "31/12/2013"), ("en", "31/12/2013")])
+def test_a_membership_and_its_pathway_are_named_by_facility_unit_and_days(tu_liem, language, written):
+    """As the admin's delete page lists them (it showed ids: "3001: 18 […, …)")."""
+    old, north, _south = tu_liem
+    facility = builders.facility(unit=old, code="TL1")
+    membership.apply(membership.plan([old], on=dt.date(2014, 1, 1), default=north))
+    first, second = UnitMembership.objects.filter(facility=facility).order_by("since")
+    with translation.override(language):
+        assert str(first) == f"TL1 · Từ Liêm (… – {written})"
+        assert str(second) == f"TL1 · {north.name} (01/01/2014 – …)"
+        assert str(second.pathway) == str(second)
