@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -125,3 +126,18 @@ def test_a_count_with_a_decimal_mark_is_refused_even_before_zeros(language, text
 )
 def test_whole_number_digits_as_each_language_groups_them(text, language, digits):
     assert whole_number_digits(text, language) == digits
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("vi", "Hãy nhập giá trị nhỏ hơn hoặc bằng 100."),  # Django's own has "… bằng với 100 ."
+        ("en", "Ensure this value is less than or equal to 100."),
+    ],
+)
+def test_a_limit_is_said_without_a_space_before_the_full_stop(language, message):
+    field = forms.IntegerField(max_value=100)
+    with translation.override(language):
+        with pytest.raises(ValidationError) as refused:
+            field.clean(101)
+        assert refused.value.messages == [message]
