@@ -785,6 +785,21 @@ def template_dataset() -> tablib.Dataset:
     return tablib.Dataset([TEMPLATE_EXAMPLE[c] for c in COLUMNS], headers=list(COLUMNS))
 
 
+def _example_in(example: dict, choices: dict[str, list[str]]) -> dict:
+    """``example`` with a sector and a unit the drop-down lists offer, so that its rows are ones
+    the import takes: where the catalogue lacks the example's unit (Gia Lâm, a district until
+    2025), one whose name holds it ("Xã Gia Lâm"), else the first; its production area is left
+    out unless it is listed and its unit kept (an area lies in one unit)."""
+    found = dict(example)
+    for column in ("sector", "unit"):
+        offered = choices[column]
+        if offered and found[column] not in offered:
+            found[column] = next((name for name in offered if fold(found[column]) in fold(name)), offered[0])
+    if found["unit"] != example["unit"] or found["production_area"] not in choices["production_area"]:
+        found.update(production_area="", area_type="")
+    return found
+
+
 def template_xlsx(day: datetime.date) -> bytes:
     """The downloadable template as a workbook in the current language (cpdash.import_templates):
     headers the import reads back, example rows, the code column as Text, and drop-down lists
@@ -815,7 +830,7 @@ def template_xlsx(day: datetime.date) -> bytes:
             else imports.example_label(fields[c].widget, example[c])
             for c in COLUMNS
         ]
-        for example in TEMPLATE_EXAMPLES
+        for example in (_example_in(example, choices) for example in TEMPLATE_EXAMPLES)
     ]
     notes = (
         _(

@@ -97,3 +97,21 @@ def test_the_template_costs_three_queries(admin_client, register, django_assert_
     # Sectors, units, areas; + the session, the user, and the request's savepoint and its release.
     with django_assert_num_queries(3 + 4):
         template(admin_client, "vi")
+
+
+def test_the_examples_name_units_valid_today_and_import_back(admin_client, register):
+    """After the 2025 reform, Gia Lâm (a district) has ended: the example names the ward that
+    holds its name, without the craft village that lay in the district; the rows import."""
+    from facilities.models import AdministrativeUnit
+
+    AdministrativeUnit.objects.filter(name__in=["Gia Lâm", "Đông Anh"]).update(valid_until=dt.date(2025, 6, 30))
+    builders.unit("Xã Gia Lâm", kind=AdministrativeUnit.Kind.COMMUNE, valid_from=dt.date(2025, 7, 1))
+    data, book = template(admin_client, "en")
+    sheet = book.worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    examples = [dict(zip(headers, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    with translation.override("en"):
+        unit, area = column_label("unit"), column_label("production_area")
+    assert [(e[unit], e[area]) for e in examples] == [("Xã Gia Lâm", None), ("Hà Đông", None)]
+    with translation.override("en"):
+        assert problems(run_import(data, FacilityXLSX)) == []
