@@ -215,7 +215,7 @@ def test_a_membership_and_its_pathway_are_named_by_facility_unit_and_days(tu_lie
     old, north, _south = tu_liem
     facility = builders.facility(unit=old, code="TL1")
     membership.apply(membership.plan([old], on=dt.date(2014, 1, 1), default=north))
-    first, second = UnitMembership.objects.filter(facility=facility).order_by("since")
+    first, second = UnitMembership.objects.filter(facility=facility).order_by(F("since").asc(nulls_first=True))
     with translation.override(language):
         assert str(first) == f"TL1 · Từ Liêm (… – {written})"
         assert str(second) == f"TL1 · {north.name} (01/01/2014 – …)"
