@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.concurrency import VersionedFormMixin
-from cpdash.dates import DayTextInput
+from cpdash.dates import DayTextInput, local_day
 from cpdash.models import MAX_COUNT
 from cpdash.numbers import LocalIntegerField, local_formfield, parse_number
 from facilities.models import Facility
@@ -46,7 +46,6 @@ from programmes.models import (
     Survey,
     TechnicalSupport,
     facility_not_open,
-    local_day,
 )
 
 # --- Plain helpers (no database) -----------------------------------------

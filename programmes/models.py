@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cpdash.dates import local_day  # the record rules' messages write dates so (also for programmes.forms)
+from cpdash.dates import local_day
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 from facilities.models import AdministrativeUnit, Facility, UnitMembership
 
@@ -763,6 +763,19 @@ def saving_problems(
 REPORTED_MARK = _("reported, no measured baseline")
 
 
+def round_percent(value: Decimal | float) -> Decimal:
+    """A percent rounded half up to one decimal place (6.35 → 6.4): savings are exact
+    decimals; a float is read as its shortest decimal, never its binary noise."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def percent(value: Decimal | float) -> str:
+    """A percent 0–100 to one decimal place in the current locale, e.g. "6.0%" (no space, as
+    every page writes it)."""
+    return f"{number_format(round_percent(value), 1)}%"
+
+
 def _quantity(value: Decimal | float | int | None) -> str:
     """A consumption as the language writes it, thousands grouped, without the column's
     trailing zeros: 1053.000000 → "1.053" in Vietnamese, "1,053" in English; "?" when unknown."""
@@ -900,8 +913,7 @@ class ResourceSaving(models.Model):
         """As the language writes numbers (the admin's titles and inlines, the history):
         "Energy: 1,053 → 986 kWh", "Water: 6.4% (reported, no measured baseline)"."""
         if not self.has_measured_baseline and self.reported_percent is not None:
-            reported = Decimal(str(self.reported_percent)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            return f"{self.get_resource_display()}: {number_format(reported, 1)}% ({REPORTED_MARK})"
+            return f"{self.get_resource_display()}: {percent(self.reported_percent)} ({REPORTED_MARK})"
         return f"{self.get_resource_display()}: {_quantity(self.baseline)} → {_quantity(self.after)} {self.unit}"
 
     def clean(self) -> None:

@@ -12,7 +12,7 @@ a unique row, so the export stays one query).
 
 import datetime
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import django_tables2 as tables
 from django.db.models import Exists, Manager, OuterRef, Subquery
@@ -25,20 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cpdash.exports import Cell
 from cpdash.tables import TEMPLATE, NullsLastColumn, NumberColumn
 from facilities.models import Facility
-from programmes.models import REPORTED_MARK, Resource, ResourceSaving, TechnicalSupport
-
-
-def round_percent(value: Decimal | float) -> Decimal:
-    """A percent rounded half up to one decimal place (6.35 → 6.4): savings are exact
-    decimals; a float is read as its shortest decimal, never its binary noise."""
-    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def percent(value: Decimal | float) -> str:
-    """A percent 0–100 to one decimal place in the current locale, e.g. "6.0%" (no space, as
-    every page writes it)."""
-    return f"{formats.number_format(round_percent(value), 1)}%"
+from programmes.models import REPORTED_MARK, Resource, ResourceSaving, TechnicalSupport, percent, round_percent
 
 
 def saving_text(value: Decimal | float, *, reported: bool) -> str:

@@ -71,6 +71,7 @@ from targets.queries import (
     facilities_in_scope,
     facility_saving,
     first_rows,
+    first_rows_aware_by,
     left_on,
     listed_people,
     measured_q,
@@ -1021,10 +1022,7 @@ def outputs_by_year(*, years: Sequence[int], as_of: datetime.date) -> dict[int, 
         for year in years
     }
     counts.update({f"y{year}": Count("pk", filter=_reached_in(year)) for year in whole})
-    # Only facilities aware by the end can count: a contact in a year is one by that year's end
-    # (aware_on is the first contact), and reading those alone reads a third of the rows at
-    # 1,000,000 facilities (docs/performance.md).
-    counted = first_rows().filter(aware_on__lte=end).aggregate(**counts)
+    counted = first_rows_aware_by(end).aggregate(**counts)
     add({"year": year, "facilities_newly_reached": counted[f"new{year}"]} for year in years)
     add({"year": year, "facilities_reached": counted[f"y{year}"]} for year in whole)
     rest = [year for year in years if year not in whole]
@@ -1113,12 +1111,8 @@ def _facility_outputs(start: datetime.date, end: datetime.date) -> dict[str, int
     year = start.year
     if (start, end) == (datetime.date(year, 1, 1), datetime.date(year, 12, 31)) and year in CONTACT_YEARS:
         # Both from the first pathway rows, in one pass.
-        counted = (
-            first_rows()
-            .filter(aware_on__lte=end)
-            .aggregate(
-                reached=Count("pk", filter=_reached_in(year)), newly=Count("pk", filter=Q(aware_on__range=(start, end)))
-            )
+        counted = first_rows_aware_by(end).aggregate(
+            reached=Count("pk", filter=_reached_in(year)), newly=Count("pk", filter=Q(aware_on__range=(start, end)))
         )
         reached, newly_reached = counted["reached"], counted["newly"]
     else:
