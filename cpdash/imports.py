@@ -906,7 +906,8 @@ class WholeNumberWidget(widgets.Widget):
             return None
         if _NEGATIVE.fullmatch(text):
             raise ValueError(_("“%(value)s” is negative: write zero or more.") % {"value": text})
-        digits = whole_number_digits(text) if value.__class__ is str else text
+        # Plain digits, most cells, need no reading of the language's grouping.
+        digits = text if is_ascii_digits(text) or value.__class__ is not str else whole_number_digits(text)
         if digits is None or not is_ascii_digits(digits):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
         return bounded_count(digits, text)
