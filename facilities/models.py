@@ -359,7 +359,8 @@ class Facility(Searchable):
     name = models.CharField(_("name"), max_length=255)
     sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("sector"))
     # No index of its own: the (unit, sector) index below serves every lookup by unit, and an
-    # import writes one index entry fewer per facility (docs/performance.md, "Imports").
+    # import writes one index entry fewer per facility (docs/performance-history.md, "Writing
+    # beside reading").
     unit = models.ForeignKey(
         AdministrativeUnit,
         on_delete=models.PROTECT,
@@ -389,7 +390,8 @@ class Facility(Searchable):
     objects = FacilityQuerySet.as_manager()
 
     # History is read by facility (its id) and by date: the entries' code, sector, unit and area
-    # need no index of their own, which every import would write (docs/performance.md, "Imports").
+    # need no index of their own, which every import would write (docs/performance-history.md,
+    # "Writing less per facility").
     history = HistoricalRecords(excluded_fields=["search_text"], no_db_index=["code", "sector", "unit", "area"])
 
     class Meta:

@@ -11,7 +11,8 @@ and pathway. FacilityResource is ``ImportEngine`` + import-export's ModelResourc
 not a RecordResource: it stays a ModelResource for the admin's export (its Meta
 fields, ``export_field`` with formula escaping), and it keeps a row as values and
 tuples rather than RecordResource's ImportRow and model instance per record, which
-would cost a large file several times the memory and time (docs/performance.md).
+would cost a large file several times the memory and time (docs/performance-history.md,
+"Where the time went (after the bulk path)").
 
 An import is all or nothing: one transaction, rolled back if any row is
 invalid (see ``FacilityResource.begin_import``). It says what it changes in the
@@ -244,7 +245,8 @@ def _stored_rows(codes: set[str]) -> dict[str, tuple]:
         columns = ", ".join(qn(Facility._meta.get_field(_field_name(f)).column) for f in STORED_FIELDS)
         # Each code looked up through the code's unique index. As ``code = ANY(codes)``, the
         # planner expects a row per code and, on a register of 10⁵, reads the whole table for
-        # the chunk's 2,000 codes (20 ms a chunk against 2 ms: docs/performance.md, "Imports").
+        # the chunk's 2,000 codes (20 ms a chunk against 2 ms: docs/performance-history.md, "A plan
+        # that reads the register").
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT f.* FROM unnest(%s::varchar[]) AS c(code) CROSS JOIN LATERAL "

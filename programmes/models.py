@@ -995,7 +995,8 @@ class FacilityPathway(models.Model):
     )
     # A copy of the membership's facility (the membership's own foreign key checks it): no
     # constraint of its own, which would check every row again at the commit of an import of
-    # new facilities (docs/performance.md, "Imports"). Deleting the facility still deletes it.
+    # new facilities (docs/performance-history.md, "Writing less per facility"). Deleting the
+    # facility still deletes it.
     facility = models.ForeignKey(
         Facility, on_delete=models.CASCADE, related_name="pathways", verbose_name=_("facility"), db_constraint=False
     )

@@ -243,7 +243,7 @@ def newly_aware_by_sector(*, start: datetime.date, end: datetime.date) -> list[B
     Read from the pathway alone: a facility counted on ``end`` has exactly one pathway row
     counted then (counted_q() on the pathway: facilities.models.counted_q), which carries its
     sector and its first contact; joining the wide register to its pathway rows read both
-    tables whole (docs/performance.md, "Three reads made cheaper").
+    tables whole (docs/performance-history.md, "Three reads made cheaper").
 
     Sectors without an open in-scope facility are left out; the highest share first.
     """

@@ -113,7 +113,8 @@ def units_overview(*, as_of: datetime.date, scope: Scope = Scope()) -> QuerySet[
     The counts come from one pass over the pathway grouped by unit; the units' queryset
     then carries them as values, so that the table still sorts in SQL. (A count per unit
     as a correlated subquery read the pathway once per unit and count: 2.3 s at 1,000,000
-    facilities, against 0.4 s for the grouped pass; docs/performance.md.)
+    facilities, against 0.4 s for the grouped pass; docs/performance-history.md, "The dashboard in
+    fewer passes".)
     """
     rows = FacilityPathway.objects.filter(counted_q(as_of)).order_by()
     if scope.sector_id:

@@ -188,7 +188,7 @@ def funnel_sql(
         # workers, and the medians (percentile_cont, which it cannot split between workers)
         # over the rows that went on to some step: a few percent of them. One aggregate of
         # both ran in one process: 1.1-1.2 s against 0.6 s at 1,000,000 facilities
-        # (docs/performance.md, "The funnel in parallel"). f and c NOT MATERIALIZED: each
+        # (docs/performance-history.md, "The funnel in parallel"). f and c NOT MATERIALIZED: each
         # aggregate reads the pathway with its own filter, not one shared copy of every row.
         medians = [
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(m{i} - m{i - 1} AS double precision)) "

@@ -242,7 +242,7 @@ def first_rows() -> QuerySet[FacilityPathway]:
 def first_rows_aware_by(day: datetime.date) -> QuerySet[FacilityPathway]:
     """first_rows() of the facilities aware by ``day``: the only ones a count of contacts up to
     ``day`` can count (a contact by then is a first contact by then: ``aware_on``). A third of
-    the rows at 1,000,000 facilities (docs/performance.md)."""
+    the rows at 1,000,000 facilities (docs/performance-history.md, "Facilities reached per year")."""
     return first_rows().filter(aware_on__lte=day)
 
 
@@ -292,7 +292,8 @@ def ranked_savings(
     SQLite ranks with window functions, and the filter |rank − 1 − (count − 1) × q| < 1
     keeps exactly floor and ceiling of each quartile's position; PostgreSQL sorts each
     group's savings once into an array and picks those ranks from it (the same rows,
-    in a third of the time at 100,000 facilities: docs/performance.md).
+    in a third of the time at 100,000 facilities: docs/performance-history.md, "The engine after
+    the 1,000,000-facility profile").
     ``using``: the database alias the SQL is written for.
     """
     postgres = connections[using].vendor == "postgresql"

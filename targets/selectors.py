@@ -247,7 +247,7 @@ class _Plan:
         it), so its pathway row has ``aware_on``. Those counts are taken over the rows with a
         contact alone, in the same statement as the counts of open facilities over every row:
         at 100,000 facilities a third of the rows, not every row, is joined to the saving steps
-        and compared with each numerator (docs/performance.md, "Numerators over the facilities
+        and compared with each numerator (docs/performance-history.md, "Numerators over the facilities
         reached")."""
         contact = {alias for alias, q in self.facility_counts.items() if _compared(q) & self._after_milestone}
         counts = _aggregate(self.facilities(), self.facility_annotations, self.facility_counts, contact)
@@ -294,7 +294,7 @@ class _Plan:
             # the select list (a ProjectSet, beside the part numbers, zipped) and grouped once over
             # all reads: PostgreSQL then aggregates in every parallel worker, where a LATERAL
             # UNNEST per row, grouped per read, ran each read's aggregate in one process (half the
-            # time at 100,000 facilities: docs/performance.md, "The series in parallel").
+            # time at 100,000 facilities: docs/performance-history.md, "The series in parallel").
             # A date after a milestone is NEVER on a row without a first contact (see run()):
             # those dates are read from the rows with one alone, joined to the saving steps there.
             branches, arguments = [], [*period_params]
@@ -716,7 +716,7 @@ def _breakdowns(
     One pass over the pathway grouped by sector, unit and area type together costs about what
     one grouped by sector alone does, where three passes cost three times as much (PostgreSQL
     at 1,000,000 facilities; GROUPING SETS, which PostgreSQL does not aggregate in parallel,
-    took longer than the three: docs/performance.md)."""
+    took longer than the three: docs/performance-history.md, "The dashboard in fewer passes")."""
     fields = [BREAKDOWNS[by] for by in bys]
     wanted = {aliases[t.pk][name] for t in targets for name in ("num", "den")}
     facility_rows, unit_rows = plan.run_by(fields, wanted)
@@ -988,7 +988,8 @@ def outputs_by_year(*, years: Sequence[int], as_of: datetime.date) -> dict[int, 
 
     def year_of(day) -> Cast:
         # An integer: PostgreSQL's EXTRACT gives a numeric, slower to group and to compare for
-        # UNION (a fifth of these queries' time at 1,000,000 facilities: docs/performance.md).
+        # UNION (a fifth of these queries' time at 1,000,000 facilities:
+        # docs/performance-history.md, "The funnel in parallel, and years as integers").
         return Cast(ExtractYear(day), IntegerField())
 
     def per_year(records: QuerySet, day, **counts) -> Iterable[dict]:

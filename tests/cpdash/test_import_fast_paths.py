@@ -1,4 +1,4 @@
-"""The import's fast paths (a large file reads each row with less Python: docs/performance.md,
+"""The import's fast paths (a large file reads each row with less Python: docs/performance-history.md,
 "Less Python per row") give what the general code gives, on the inputs that could tell them
 apart: formula-escaped names, blank and whitespace cells, too-long cells, Vietnamese text in
 either normal form, other scripts and marks, values of every type a file or a row holds."""
