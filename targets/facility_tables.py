@@ -15,8 +15,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.exports import Cell, choice_labels
-from cpdash.tables import NUMBER, TEMPLATE, NumberColumn
+from cpdash.tables import TEMPLATE, NumberColumn
 from facilities.models import Facility
+from programmes.tables import PercentColumn
 from targets.facility_filters import Status
 from targets.queries import NEVER
 
@@ -32,20 +33,6 @@ class SinceColumn(tables.Column):
 
     def value(self, value: datetime.date) -> datetime.date:
         return value
-
-
-class PercentColumn(tables.Column):
-    """A percent 0–100 shown to one decimal place, e.g. "12.5%" (no space, as every page writes it)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("attrs", NUMBER)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: float) -> str:
-        return f"{formats.number_format(round(value, 1), 1)}%"
-
-    def value(self, value: float) -> float:
-        return round(value, 1)
 
 
 def _register_cells() -> dict[str, Cell]:

@@ -8,7 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import AdministrativeUnit
-from targets.arithmetic import percent, round1
+from programmes.models import percent
+from targets import arithmetic
 from targets.dashboard import facility_list_url
 
 
@@ -24,9 +25,9 @@ class CountColumn(tables.Column):
     def render(self, value, record, table):
         # As the language writes numbers (1.234 and 39,0% in Vietnamese), like every figure.
         text = formats.number_format(value, force_grouping=True)
-        share = round1(percent(value, record.facility_count)) if self.share else None
+        share = arithmetic.percent(value, record.facility_count) if self.share else None
         if share is not None:
-            text = f"{text} ({formats.number_format(share, 1, force_grouping=True)}%)"
+            text = f"{text} ({percent(share)})"
         url = facility_list_url(unit=record.pk, status=self.status, as_of=table.as_of.isoformat(), **table.scope_query)
         return format_html('<a href="{}">{}</a>', url, text)
 
