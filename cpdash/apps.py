@@ -8,3 +8,6 @@ class CpdashConfig(AppConfig):
 
     def ready(self) -> None:
         from cpdash import profiles  # noqa: F401  (connects the sign-in receiver)
+        from cpdash.tables import cache_signatures
+
+        cache_signatures()

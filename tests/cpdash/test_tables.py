@@ -1,11 +1,13 @@
-"""cpdash/tables.py: the paginator that can be told its count, paging, number columns."""
+"""cpdash/tables.py: the paginator that can be told its count, paging, number columns, the
+signatures django-tables2 reads once."""
 
 from unittest.mock import patch
 
 import django_tables2 as tables
 import pytest
+from django_tables2 import utils as tables_utils
 
-from cpdash.tables import CountedPaginator, NumberColumn, paginate
+from cpdash.tables import CountedPaginator, NumberColumn, cache_signatures, paginate
 from facilities.models import Sector
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +51,62 @@ class SectorTable(tables.Table):
 def test_a_number_column_without_order_by_sorts_by_its_accessor(sectors):
     table = SectorTable(Sector.objects.all(), order_by="-size")
     assert [row.record.pk for row in table.rows] == sorted((s.pk for s in sectors), reverse=True)
+
+
+# --- cache_signatures(): each render method's signature read once ------------------------------
+
+
+class Cells:
+    def render(self, value, record):
+        return value
+
+    def render_all(self, value, **kwargs):
+        return value
+
+    @classmethod
+    def render_class(cls, table, *args):
+        return table
+
+
+def plain(value, bound_column=None):
+    return value
+
+
+class Unhashable:
+    __hash__ = None
+
+    def __call__(self, record):
+        return record
+
+
+CALLABLES = [Cells().render, Cells().render_all, Cells.render_class, plain, lambda record, table: record, Unhashable()]
+
+
+@pytest.mark.parametrize("fn", CALLABLES, ids=["method", "kwargs", "classmethod", "function", "lambda", "unhashable"])
+def test_the_cached_signature_is_django_tables2s_own(fn):
+    cached = tables_utils.signature
+    assert cached.cached  # installed by CpdashConfig.ready()
+    assert cached(fn) == cached(fn) == cached.original(fn)
+
+
+def test_a_method_of_another_instance_is_not_inspected_again():
+    first, second = Cells(), Cells()
+    tables_utils.signature(first.render)
+    with patch("django_tables2.utils.inspect.signature", side_effect=AssertionError("inspected again")):
+        assert tables_utils.signature(second.render) == (("value", "record"), None)
+        assert tables_utils.call_with_appropriate(second.render, {"value": 3, "record": None, "table": None}) == 3
+
+
+def test_cells_render_as_before_with_the_cache(sectors):
+    table = SectorTable(Sector.objects.order_by("name"))
+    assert [row.get_cell("name") for row in table.rows][:2] == ["Sector 00", "Sector 01"]
+
+
+def test_the_cache_is_installed_once_and_answers_past_its_bound():
+    installed = tables_utils.signature
+    cache_signatures()
+    assert tables_utils.signature is installed
+    with patch("cpdash.tables.SIGNATURES_KEPT", 2):
+        for _ in range(5):
+            fn = lambda value: value  # noqa: E731  (a new callable each time)
+            assert installed(fn) == (("value",), None)
