@@ -485,7 +485,8 @@ def share_text(value: float) -> str:
 
 
 def date_text(day: datetime.date) -> str:
-    """A date inside a sentence ("31 December 2015"), in the active language's format."""
+    """A date inside a sentence ("31 December 2015"; in Vietnamese 31/12/2015, as every date), in the
+    active language's format."""
     return formats.date_format(day, pgettext("PHP date() format of a date inside a sentence", "j F Y"))
 
 

@@ -58,7 +58,7 @@ def test_register_data_and_status_today(viewer_client, kiln):
     html = page(viewer_client, kiln)
     words = text(html)
     assert "Xưởng gốm Đào Viết Bình" in words
-    assert "Kim Lan (craft village (làng nghề))" in words
+    assert "Kim Lan · craft village (làng nghề)" in words  # no parentheses inside parentheses
     assert "Employees 12" in words
     assert "Applying CP (and aware)" in words
     assert "Aware since 10/04/2012" in words  # day first
@@ -86,6 +86,18 @@ def test_timeline_newest_first_with_details(viewer_client, kiln):
     assert "Energy 100 94 kWh 6.0%" in words
     assert "Replicated at Xưởng gốm bên cạnh" in words
     assert "hosted by Xưởng gốm bên cạnh" in words
+
+
+def test_timeline_in_vietnamese_starts_each_event_with_a_capital_and_groups_people(viewer_client, kiln):
+    """The Vietnamese names of a survey and a solution are lower case (they are used inside
+    sentences): each event still starts with a capital. A count of people is grouped as
+    Vietnamese writes numbers."""
+    kiln.attendances.update(people=1200)
+    viewer_client.cookies["django_language"] = "vi"
+    words = text(page(viewer_client, kiln))
+    assert "Giải pháp SXSH — Thay lò than bằng lò gas" in words
+    assert "Khảo sát SXSH — Trung tâm TKNL" in words
+    assert "1.200 người của cơ sở" in words
 
 
 def test_timeline_function_orders_by_day():

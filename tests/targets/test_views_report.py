@@ -83,7 +83,10 @@ def test_in_vietnamese(manager_client, interview_year):
     manager_client.cookies["django_language"] = "vi"  # chosen with the VI/EN switch
     response = manager_client.get(reverse(REPORT, args=[2012]))
     assert response.status_code == 200
-    assert "5.000" in response.content.decode()
+    content = response.content.decode()
+    assert "5.000" in content
+    # Its year's days as every Vietnamese date of the application is written: day first, two digits.
+    assert "01/01/2012 – 31/12/2012" in content
 
 
 def test_future_year_is_404_with_a_reason(manager_client, interview_year):
