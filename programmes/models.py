@@ -102,6 +102,23 @@ def left_before_appointed(
     return []
 
 
+def left_after_unit_ended(
+    unit: AdministrativeUnit | None, left_on: datetime.date | None, format_day: DayFormat = local_day
+) -> list[Problem]:
+    """A post in a unit's People's Committee ends with the unit (the 2025 reform ended every
+    district's): the first day no longer in post is at the latest the day after the unit's last."""
+    if unit is None or left_on is None or unit.valid_until is None:
+        return []
+    latest = unit.valid_until + datetime.timedelta(days=1)
+    if left_on <= latest:
+        return []
+    message = gettext(
+        "%(unit)s no longer existed after %(end)s, and the post ended with it: the first day no longer "
+        "in post is %(latest)s at the latest (leave the day empty if the specialist stayed until then)."
+    ) % {"unit": unit, "end": format_day(unit.valid_until), "latest": format_day(latest)}
+    return [("left_on", message)]
+
+
 def support_before_survey(
     surveyed_on: datetime.date | None, given_on: datetime.date | None, format_day: DayFormat = local_day
 ) -> list[Problem]:
@@ -179,8 +196,13 @@ class Phase(models.Model):
 
 class SpecialistQuerySet(models.QuerySet):
     def in_post_on(self, day: datetime.date) -> "SpecialistQuerySet":
-        """Specialists appointed on or before ``day`` who had not left by it."""
-        return self.filter(Q(appointed_on__lte=day), Q(left_on__isnull=True) | Q(left_on__gt=day))
+        """Specialists appointed on or before ``day`` who had not left by it, in a unit that still
+        existed (a post ends with its People's Committee: Specialist.out_of_post_on)."""
+        return self.filter(
+            Q(appointed_on__lte=day),
+            Q(left_on__isnull=True) | Q(left_on__gt=day),
+            Q(unit__valid_until__isnull=True) | Q(unit__valid_until__gte=day),
+        )
 
 
 class Specialist(Searchable):
@@ -230,11 +252,26 @@ class Specialist(Searchable):
     def __str__(self) -> str:
         return f"{self.name} — {self.unit}"
 
+    @property
+    def out_of_post_on(self) -> datetime.date | None:
+        """The first day no longer in post: ``left_on``, or the day after the unit's last day
+        when the unit ended first (a post ends with its People's Committee; the 2025 reform
+        ended every district's). None while in post with no end in sight."""
+        ends = self.unit.valid_until + datetime.timedelta(days=1) if self.unit.valid_until else None
+        return min((day for day in (self.left_on, ends) if day), default=None)
+
+    @property
+    def ended_with_unit(self) -> bool:
+        """The post ends (or ended) with its unit, before any departure recorded."""
+        return self.out_of_post_on is not None and self.out_of_post_on != self.left_on
+
     def clean(self) -> None:
+        unit = related(self, "unit")
         raise_problems(
             [
-                *unit_not_valid(related(self, "unit"), self.appointed_on),
+                *unit_not_valid(unit, self.appointed_on),
                 *left_before_appointed(self.appointed_on, self.left_on),
+                *left_after_unit_ended(unit, self.left_on),
             ]
         )
 

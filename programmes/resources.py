@@ -82,6 +82,7 @@ from programmes.models import (
     TechnicalSupport,
     VerifiedSavingStep,
     facility_not_open,
+    left_after_unit_ended,
     left_before_appointed,
     saving_problems,
     saving_value_problems,
@@ -911,7 +912,12 @@ class SpecialistResource(RecordResource):
         name = _("CP specialists")
 
     def check_row(self, row: _Row) -> None:
-        add_problems(row, left_before_appointed(row.values.get("appointed_on"), row.values.get("left_on")), {})
+        values = row.values
+        problems = [
+            *left_before_appointed(values.get("appointed_on"), values.get("left_on")),
+            *left_after_unit_ended(values.get("unit"), values.get("left_on")),
+        ]
+        add_problems(row, problems, {})
 
 
 def row_problems(result: Result, resource_class: type[RecordResource]) -> list[RowProblem]:

@@ -333,7 +333,8 @@ def solution_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("programmes.view_specialist", raise_exception=True)
 def specialist_list(request: HttpRequest) -> HttpResponse:
     specialists = Specialist.objects.select_related("unit").order_by("-appointed_on", "-pk")[:LIST_SIZE]
-    return render(request, "programmes/specialist_list.html", {"specialists": specialists})
+    context = {"specialists": specialists, "today": timezone.localdate()}
+    return render(request, "programmes/specialist_list.html", context)
 
 
 @login_required
