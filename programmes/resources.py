@@ -897,6 +897,10 @@ class SpecialistResource(RecordResource):
             "left_on is the first day the specialist is no longer in post, not the last day in post: "
             "a specialist whose last day was 31/12/2013 left on 01/01/2014. Leave it empty while in post."
         ),
+        _(
+            "A post ends with its People's Committee: left_on is at the latest the day after the unit's last "
+            "day (01/07/2025 for a district, which the 2025 reform ended)."
+        ),
     )
     template_rows = (
         {

@@ -237,4 +237,6 @@ def test_unreadable_file_gives_a_form_error_not_a_crash(
 def test_the_specialist_import_page_says_what_left_on_means(admin_client):
     response = admin_client.get(reverse("admin:programmes_specialist_import"))
 
-    assert "left_on is the first day the specialist is no longer in post" in response.content.decode()
+    content = response.content.decode()
+    assert "left_on is the first day the specialist is no longer in post" in content
+    assert "left_on is at the latest the day after the unit&#x27;s last day" in content
