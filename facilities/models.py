@@ -317,6 +317,14 @@ def member_on_q(day: datetime.date, prefix: str = "") -> Q:
     )
 
 
+def memberships_then(day: str, facility: str = "facility_id") -> "models.QuerySet[UnitMembership]":
+    """For a subquery over records: the membership current on the outer row's ``day`` (a
+    field name) of its facility (``facility``, a field name). A record's unit and area are
+    where its facility was that day, not where it is now: a 2015 survey in Gia Lâm district
+    stays there after the 2025 reform moved its facility to a commune."""
+    return UnitMembership.objects.filter(member_on_q(OuterRef(day)), facility=OuterRef(facility))
+
+
 class FacilityQuerySet(models.QuerySet):
     def in_scope(self) -> "FacilityQuerySet":
         """Facilities that count toward the industrial-facility targets."""

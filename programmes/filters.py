@@ -19,13 +19,13 @@ annotated counts.
 from decimal import Decimal
 
 import django_filters
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.dates import DayTextInput
 from cpdash.filters import AnyYesNo
 from cpdash.text import fold
-from facilities.models import AdministrativeUnit, ProductionArea, Sector
+from facilities.models import AdministrativeUnit, ProductionArea, Sector, memberships_then
 from programmes.models import (
     Attendance,
     CPOption,
@@ -42,13 +42,15 @@ from programmes.models import (
 
 
 def survey_rows() -> QuerySet[Survey]:
-    """Every survey, newest first, with its facility and the facility's unit loaded,
-    ``option_count`` (CP options found) and ``implemented_count`` (of them implemented)
-    annotated and its support prefetched (1 more query)."""
+    """Every survey, newest first, with its facility loaded, ``unit_then`` (the name of the
+    unit its facility was in on the survey's day), ``option_count`` (CP options found) and
+    ``implemented_count`` (of them implemented) annotated and its support prefetched (1 more
+    query)."""
     return (
-        Survey.objects.select_related("facility__unit")
+        Survey.objects.select_related("facility")
         .prefetch_related(Prefetch("supports", TechnicalSupport.objects.only("pk", "survey_id", "kind")))
         .annotate(
+            unit_then=Subquery(memberships_then("surveyed_on").values("unit__name")[:1]),
             option_count=Count("options"),
             implemented_count=Count("options", filter=Q(options__state=CPOption.State.IMPLEMENTED)),
         )
@@ -67,11 +69,11 @@ def activity_rows() -> QuerySet[OutreachActivity]:
 
 
 def solution_rows() -> QuerySet[Solution]:
-    """Every CP solution, newest first, with its facility and the facility's unit loaded,
+    """Every CP solution, newest first, with its facility loaded,
     ``best_saving`` (the largest saving_percent of its resources, percent; None when none is
     measured) annotated and its savings prefetched (1 more query)."""
     return (
-        Solution.objects.select_related("facility__unit")
+        Solution.objects.select_related("facility")
         .prefetch_related(Prefetch("savings", ResourceSaving.objects.order_by("resource", "pk")))
         .annotate(best_saving=Max("savings__saving_percent"))
         .order_by("-implemented_on", "-pk")
@@ -114,6 +116,32 @@ def _unit(field: str) -> django_filters.ModelChoiceFilter:
     )
 
 
+def _unit_then(day: str) -> django_filters.ModelChoiceFilter:
+    """The records whose facility was in the unit on the record's ``day`` (its membership then,
+    facilities.models.memberships_then): the units as they were, before a split or the 2025 reform."""
+
+    def in_unit(queryset: QuerySet, name: str, value: AdministrativeUnit) -> QuerySet:
+        return queryset.filter(Exists(memberships_then(day).filter(unit=value)))
+
+    return django_filters.ModelChoiceFilter(
+        queryset=AdministrativeUnit.objects.order_by("name"),
+        label=_("administrative unit"),
+        empty_label=_("any"),
+        method=in_unit,
+    )
+
+
+def _area_kind_then(day: str) -> django_filters.ChoiceFilter:
+    """The records whose facility was in a production area of this type on the record's ``day``."""
+
+    def in_area_kind(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Exists(memberships_then(day).filter(area__kind=value)))
+
+    return django_filters.ChoiceFilter(
+        choices=ProductionArea.Kind.choices, label=_("area type"), empty_label=_("any"), method=in_area_kind
+    )
+
+
 def _search(help_text: str) -> django_filters.CharFilter:
     return django_filters.CharFilter(label=_("search"), method="search", help_text=help_text)
 
@@ -131,21 +159,16 @@ def _has(queryset: QuerySet, children: QuerySet, wanted: bool = True) -> QuerySe
 class SurveyFilter(django_filters.FilterSet):
     """The survey list's filters. Query parameters: ``q`` (the facility's code or name,
     diacritics ignored, or the surveyors), ``date_from`` and ``date_to`` (YYYY-MM-DD,
-    inclusive), ``sector`` and ``unit`` of the facility (ids), ``area_kind`` of the
-    facility's production area, ``implemented`` (true/false: has a CP option
+    inclusive), ``sector`` of the facility and ``unit`` it was in on the survey's day (ids),
+    ``area_kind`` of its production area that day, ``implemented`` (true/false: has a CP option
     implemented), ``support`` (a kind of technical support given)."""
 
     q = _search(_("Facility code or name, or surveyors."))
     date_from = _date_from("surveyed_on")
     date_to = _date_to("surveyed_on")
     sector = _sector("facility__sector")
-    unit = _unit("facility__unit")
-    area_kind = django_filters.ChoiceFilter(
-        field_name="facility__area__kind",
-        choices=ProductionArea.Kind.choices,
-        label=_("area type"),
-        empty_label=_("any"),
-    )
+    unit = _unit_then("surveyed_on")
+    area_kind = _area_kind_then("surveyed_on")
     implemented = django_filters.BooleanFilter(
         label=_("options implemented"), method="filter_implemented", widget=AnyYesNo
     )
@@ -212,7 +235,8 @@ class ActivityFilter(django_filters.FilterSet):
 class SolutionFilter(django_filters.FilterSet):
     """The solution list's filters. Query parameters: ``q`` (the facility's code or name,
     diacritics ignored, or the description), ``date_from`` and ``date_to`` (implemented,
-    YYYY-MM-DD, inclusive), ``category``, ``sector`` and ``unit`` of the facility (ids),
+    YYYY-MM-DD, inclusive), ``category``, ``sector`` of the facility and ``unit`` it was in on
+    the day of the solution (ids),
     ``resource`` (a resource the solution's savings record), ``min_saving`` (percent: a
     measured saving of at least this much on some resource)."""
 
@@ -221,7 +245,7 @@ class SolutionFilter(django_filters.FilterSet):
     date_to = _date_to("implemented_on")
     category = django_filters.ChoiceFilter(choices=OptionCategory.choices, label=_("category"), empty_label=_("any"))
     sector = _sector("facility__sector")
-    unit = _unit("facility__unit")
+    unit = _unit_then("implemented_on")
     resource = django_filters.ChoiceFilter(
         choices=Resource.choices, label=_("resource"), method="filter_resource", empty_label=_("any")
     )

@@ -101,7 +101,8 @@ class SurveyTable(tables.Table):
     surveyed_on = DayColumn(order_by=("surveyed_on", "pk"))
     facility = FacilityColumn()
     facility_code = _facility_code()
-    unit = tables.Column(accessor="facility__unit", order_by=("facility__unit__name", "pk"))
+    # Where the facility was on the survey's day (survey_rows()), not where it is now.
+    unit = tables.Column(accessor="unit_then", verbose_name=_("Administrative unit"), order_by=("unit_then", "pk"))
     surveyors = tables.Column(order_by=("surveyors", "pk"))
     option_count = NumberColumn(verbose_name=_("Options found"), order_by=("option_count", "pk"))
     implemented_count = NumberColumn(verbose_name=_("Options implemented"), order_by=("implemented_count", "pk"))
@@ -129,7 +130,7 @@ class SurveyTable(tables.Table):
 
         return {
             "facility": Cell.read("facility__name"),
-            "unit": Cell.read("facility__unit__name"),
+            "unit": Cell.read("unit_then"),
             "supports": Cell(tuple(given), supports, given),
         }
 

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from facilities import membership
 from facilities.models import ProductionArea
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
 from programmes.models import CPOption, OutreachActivity, ResourceSaving, TechnicalSupport
@@ -597,3 +598,32 @@ def test_savings_are_shown_rounded_half_up(value, shown):
     """A saving 6.35 is shown 6.4 (round() would give 6.3 of the float, 6.2 of 6.25 as a Decimal)."""
     assert percent(value) == shown
     assert round_percent(value) == Decimal(shown.removesuffix("%"))
+
+
+# --- The unit of the record's day -----------------------------------------------------------------
+
+
+def test_surveys_and_solutions_are_listed_and_filtered_by_the_unit_of_their_day(viewer_client):
+    """A kiln in Gia Lâm district moved to Bát Tràng commune on 2025-07-01, when the district
+    ended: its 2015 survey and solution stay in Gia Lâm, its 2026 survey is in Bát Tràng, in
+    the list, its filters and its export alike."""
+    district = b.unit("Gia Lâm", valid_until=dt.date(2025, 6, 30))
+    commune = b.unit("Bát Tràng", kind="commune", valid_from=dt.date(2025, 7, 1))
+    village = b.area("Làng gốm", kind=ProductionArea.Kind.CRAFT_VILLAGE, unit=district)
+    kiln = b.facility(code="K001", unit=district, area=village)
+    old = b.survey(kiln, surveyed_on=dt.date(2015, 3, 1))
+    solution = b.solution(kiln, implemented_on=dt.date(2015, 9, 1))
+    membership.move([kiln.pk], unit_id=commune.pk, on=dt.date(2025, 7, 1), reason="2025 reform")
+    new = b.survey(kiln, surveyed_on=dt.date(2026, 3, 1))
+
+    shown = {r.pk: r.unit_then for r in records(viewer_client.get(SURVEYS))}
+    assert shown == {old.pk: "Gia Lâm", new.pk: "Bát Tràng"}
+    assert [r.pk for r in records(viewer_client.get(SURVEYS, {"unit": district.pk}))] == [old.pk]
+    assert [r.pk for r in records(viewer_client.get(SURVEYS, {"unit": commune.pk}))] == [new.pk]
+    kind = ProductionArea.Kind.CRAFT_VILLAGE
+    assert [r.pk for r in records(viewer_client.get(SURVEYS, {"area_kind": kind}))] == [old.pk]
+    assert [r.pk for r in records(viewer_client.get(SOLUTIONS, {"unit": district.pk}))] == [solution.pk]
+    assert not records(viewer_client.get(SOLUTIONS, {"unit": commune.pk}))
+    exported = csv_rows(viewer_client.get(SURVEYS, {"_export": "csv", "sort": "surveyed_on"}))
+    column = exported[0].index("Administrative unit")
+    assert [row[column] for row in exported[1:]] == ["Gia Lâm", "Bát Tràng"]
