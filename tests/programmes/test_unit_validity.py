@@ -6,6 +6,7 @@ ends with the unit: not in post after its last day, no departure recorded after 
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from facilities.models import AdministrativeUnit
 from programmes import forms
@@ -99,3 +100,16 @@ def test_the_list_says_when_a_post_ended_with_its_unit(tu_liem, client, staff_us
     last = f"{ending.valid_until:%d/%m/%Y}"
     assert f"đang đảm nhiệm đến hết ngày {last}, khi đơn vị chấm dứt" in content
     assert content.count("<td>đang đảm nhiệm</td>") == 1
+
+
+def test_the_unit_fields_group_the_units_of_today_apart_from_those_that_ended(tu_liem):
+    """Từ Liêm ended on 31/12/2013: the appointment form still offers it (a record of its days
+    names it), among the units that no longer exist, with its last day; Bắc Từ Liêm is a unit
+    of today. In Vietnamese."""
+    with translation.override("vi"):
+        html = str(forms.AppointmentForm(instance=Specialist())["unit"])
+    today = html.index('<optgroup label="Đơn vị hành chính hiện nay">')
+    ended = html.index('<optgroup label="Không còn tồn tại">')
+    assert today < html.index(">Bắc Từ Liêm</option>") < ended
+    assert ended < html.index(">Từ Liêm (đến 31/12/2013)</option>")
+    assert html.count("<option") == AdministrativeUnit.objects.count() + 1  # and the empty choice
