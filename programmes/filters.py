@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cpdash.dates import DayTextInput
 from cpdash.filters import AnyYesNo
 from cpdash.text import fold
+from facilities.forms import UnitFilter
 from facilities.models import AdministrativeUnit, ProductionArea, Sector, memberships_then
 from programmes.models import (
     Attendance,
@@ -107,28 +108,18 @@ def _sector(field: str) -> django_filters.ModelChoiceFilter:
     )
 
 
-def _unit(field: str) -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        field_name=field,
-        queryset=AdministrativeUnit.objects.order_by("name"),
-        label=_("administrative unit"),
-        empty_label=_("any"),
-    )
+def _unit(field: str) -> UnitFilter:
+    return UnitFilter(field_name=field, label=_("administrative unit"), empty_label=_("any"))
 
 
-def _unit_then(day: str) -> django_filters.ModelChoiceFilter:
+def _unit_then(day: str) -> UnitFilter:
     """The records whose facility was in the unit on the record's ``day`` (its membership then,
     facilities.models.memberships_then): the units as they were, before a split or the 2025 reform."""
 
     def in_unit(queryset: QuerySet, name: str, value: AdministrativeUnit) -> QuerySet:
         return queryset.filter(Exists(memberships_then(day).filter(unit=value)))
 
-    return django_filters.ModelChoiceFilter(
-        queryset=AdministrativeUnit.objects.order_by("name"),
-        label=_("administrative unit"),
-        empty_label=_("any"),
-        method=in_unit,
-    )
+    return UnitFilter(label=_("administrative unit"), empty_label=_("any"), method=in_unit)
 
 
 def _area_kind_then(day: str) -> django_filters.ChoiceFilter:

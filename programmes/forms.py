@@ -30,6 +30,7 @@ from cpdash.concurrency import VersionedFormMixin
 from cpdash.dates import DayTextInput, local_day
 from cpdash.models import MAX_COUNT
 from cpdash.numbers import LocalIntegerField, local_formfield, parse_number
+from facilities.forms import group_units
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
@@ -195,34 +196,6 @@ class LabelledRowMixin:
                 field.widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
 
 
-def grouped_units(field: forms.ModelChoiceField, today: datetime.date):
-    """The choices of a unit field, read when the field is drawn (one query, as the plain
-    field's): the units that exist today, then those not formed yet, then those that have
-    ended (a record of their days names them), each with its dates. After the 2025 reform
-    the 30 districts are no longer among the units of today, but a 2015 record still picks one."""
-
-    def choices() -> list:
-        groups: dict[str, list[tuple[int, str]]] = {"today": [], "later": [], "ended": []}
-        for unit in field.queryset.order_by("name"):
-            if unit.valid_until is not None and unit.valid_until < today:
-                label = _("%(unit)s (until %(day)s)") % {"unit": unit.name, "day": local_day(unit.valid_until)}
-                groups["ended"].append((unit.pk, label))
-            elif unit.valid_from > today:
-                label = _("%(unit)s (from %(day)s)") % {"unit": unit.name, "day": local_day(unit.valid_from)}
-                groups["later"].append((unit.pk, label))
-            else:
-                groups["today"].append((unit.pk, unit.name))
-        titles = {
-            "today": _("Administrative units today"),
-            "later": _("Not formed yet"),
-            "ended": _("No longer existing"),
-        }
-        empty = [("", field.empty_label)] if field.empty_label is not None else []
-        return [*empty, *((titles[key], rows) for key, rows in groups.items() if rows)]
-
-    return choices
-
-
 class RecordForm(LabelledRowMixin, forms.ModelForm):
     """Base of the record forms.
 
@@ -267,7 +240,7 @@ class RecordForm(LabelledRowMixin, forms.ModelForm):
                 self.initial[name] = self.initial.get(name) or today
         unit = self.fields.get("unit")
         if isinstance(unit, forms.ModelChoiceField) and unit.queryset.model is AdministrativeUnit:
-            unit.choices = grouped_units(unit, today)
+            group_units(unit)
         if "facility" in self.fields and self.instance.pk:
             # The text input shows the code, not the primary key; the help text names it.
             facility = self.instance.facility

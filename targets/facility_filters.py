@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from cpdash.dates import AsOfFilter
 from cpdash.filters import AnyYesNo, LocalNumberFilter
 from cpdash.text import fold
+from facilities.forms import UnitFilter
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway, SavingStep
 from targets.funnel import DEFAULT_SAVING_MIN
@@ -231,13 +232,8 @@ def _sector_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
-def _unit_filter(**kwargs) -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        queryset=AdministrativeUnit.objects.order_by("name"),
-        label=_("administrative unit"),
-        empty_label=_("any"),
-        **kwargs,
-    )
+def _unit_filter(**kwargs) -> UnitFilter:
+    return UnitFilter(label=_("administrative unit"), empty_label=_("any"), **kwargs)
 
 
 def _area_kind_filter(field_name: str = "area__kind") -> django_filters.ChoiceFilter:
