@@ -510,9 +510,14 @@ class UnitMembership(models.Model):
         """As the admin names it (its delete page lists a facility's): "0101234567 · Gia Lâm
         (… – 30/06/2025)": its first and last day in the unit (``until`` is the day it moved
         out), as the language writes dates; "…" where open."""
+        return f"{self.facility.code} · {self.unit.name} ({self.period()})"
+
+    def period(self) -> str:
+        """Its first and last day in the unit, "… – 30/06/2025" (``until`` is the day it moved
+        out), as the language writes dates; "…" where open."""
         since = local_day(self.since) if self.since else "…"
         until = local_day(self.until - datetime.timedelta(days=1)) if self.until else "…"
-        return f"{self.facility.code} · {self.unit.name} ({since} – {until})"
+        return f"{since} – {until}"
 
     def is_current_on(self, day: datetime.date) -> bool:
         return (self.since is None or self.since <= day) and (self.until is None or day < self.until)

@@ -131,8 +131,9 @@ def timeline(facility: Facility) -> list[Event]:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """A facility's register data, its status today, the timeline of its contacts
-    and the last changes to its register entry (cpdash.history: one query)."""
+    """A facility's register data (with the units it has been in, when it moved), its status
+    today, the timeline of its contacts and the last changes to its register entry
+    (cpdash.history: one query)."""
     today = timezone.localdate()
     facility = get_object_or_404(_facility_with_history(today), code=code)
     context = {
@@ -141,6 +142,8 @@ def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
         "timeline": timeline(facility),
         "never": NEVER,
         "changes": recent_changes(facility.history.all()),
+        # Where it has been: shown when it moved (a split, the 2025 reform, an admin's move).
+        "memberships": list(facility.memberships.select_related("unit", "area")),
     }
     return render(request, "facilities/facility_detail.html", context)
 

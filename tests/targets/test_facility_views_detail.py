@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from facilities import membership
 from facilities.models import Facility
 from programmes.models import AwarenessRecord, CPOption, OutreachActivity, ResourceSaving, TechnicalSupport
 from targets.facility_views import timeline
@@ -100,6 +101,18 @@ def test_timeline_in_vietnamese_starts_each_event_with_a_capital_and_groups_peop
     assert "1.200 người của cơ sở" in words
 
 
+def test_the_units_a_facility_has_been_in_are_listed_when_it_moved(viewer_client, kiln):
+    """Kim Lan's kiln moved to Bát Tràng commune on 2025-07-01 (the 2025 reform): the page names
+    both units with their days; a facility that never moved shows no such line."""
+    commune = b.unit("Bát Tràng", kind="commune", valid_from=dt.date(2025, 7, 1))
+    words = text(page(viewer_client, kiln))
+    assert "Units over time" not in words
+    membership.move([kiln.pk], unit_id=commune.pk, on=dt.date(2025, 7, 1), reason="2025 reform")
+    words = text(page(viewer_client, kiln))
+    old = kiln.memberships.get(until__isnull=False).unit.name
+    assert f"Units over time {old}, Kim Lan (… – 30/06/2025) Bát Tràng (01/07/2025 – …)" in words
+
+
 def test_timeline_function_orders_by_day():
     kiln = b.facility()
     b.activity([kiln], held_on=dt.date(2014, 1, 1))
@@ -134,8 +147,8 @@ def test_closed_facility_is_not_counted(viewer_client):
 #: Savepoint and release, session, user, the user's permissions and their groups' (as for the list),
 #: then the facility, attendance, awareness records, surveys, their options, their support,
 #: solutions, their savings, demonstration models hosted, their replications, replications,
-#: and the last changes of its register entry with their users (cpdash.history).
-DETAIL = 6 + 12
+#: the last changes of its register entry with their users (cpdash.history), and its unit memberships.
+DETAIL = 6 + 13
 
 
 @pytest.mark.parametrize("n", [3, 30])
