@@ -216,6 +216,10 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "phase": None, "query_without_focus": query.urlencode(), **filters}
     if filters.get("as_of"):
         context["year_earlier_query"] = dashboard.year_earlier_query(request.GET, filters["as_of"])
+        unit = filters["scope"].unit
+        # A unit chosen on a day it did not exist (a district after the 2025 reform): said, with
+        # the units that followed it, rather than left to read as a unit with no facility.
+        context["unit_not_valid"] = unit.not_valid_reason(filters["as_of"]) if unit else None
     # The facilities counted are the register as it stands now: its latest version.
     context["register_version"] = RegisterVersion.objects.as_of(timezone.now())
     if filters.get("phase"):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 
-from facilities.models import RegisterVersion
+from facilities.models import AdministrativeUnit, RegisterVersion
 from targets import selectors
 from tests import builders
 from tests.programmes.conftest import grant
@@ -80,6 +80,23 @@ def test_sector_filter_narrows_every_figure(manager_client, interview_year):
     assert f"sector={sector.pk}" in next(
         c.evidence_url for c in narrowed.context["cards"] if c.result.indicator == "awareness"
     )
+
+
+def test_a_unit_chosen_on_a_day_it_did_not_exist_is_said_with_its_successors(manager_client, interview_year):
+    """Từ Liêm's last day was 31/12/2013: chosen as of 2014-06-30, the page says so and names the
+    units that followed it; chosen as of 2013-06-30, nothing is said."""
+    tu_liem = AdministrativeUnit.objects.get(name="Từ Liêm")
+    for name in ("Bắc Từ Liêm", "Nam Từ Liêm"):
+        AdministrativeUnit.objects.get(name=name).predecessors.add(tu_liem)
+    query = {"phase": interview_year.phase.pk, "unit": tu_liem.pk}
+    content = manager_client.get(reverse(DASHBOARD), {**query, "as_of": "2014-06-30"}).content.decode()
+    said = (
+        "Từ Liêm no longer existed on 30/06/2014 (its last day was 31/12/2013). It was succeeded by "
+        "Bắc Từ Liêm, Nam Từ Liêm.</strong> No facility was in it on that day, so the figures below count none."
+    )
+    assert said in content
+    content = manager_client.get(reverse(DASHBOARD), {**query, "as_of": "2013-06-30"}).content.decode()
+    assert "No facility was in it on that day" not in content
 
 
 def test_bad_filters_are_explained_not_crashed(manager_client, interview_year):
