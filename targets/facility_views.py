@@ -70,11 +70,19 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "table": table,
         "as_of": as_of,
+        "unit_not_valid": unit_not_valid(filterset, as_of),
         "counts": counts,
         "target": target,
         "target_scope": target.scope_label() if target else "",
     }
     return render(request, "facilities/facility_list.html", context)
+
+
+def unit_not_valid(filterset, as_of: datetime.date) -> str | None:
+    """Why the unit a list is filtered by held no facility on ``as_of`` (a district after the
+    2025 reform, with the units that followed it); None when it existed then or none is chosen."""
+    unit = filterset.form.cleaned_data.get("unit") if filterset.is_valid() else None
+    return unit.not_valid_reason(as_of) if unit else None
 
 
 # --- One facility -----------------------------------------------------------------------------
@@ -168,4 +176,5 @@ def reach_next(request: HttpRequest) -> HttpResponse:
             return _bad_filters()
         return export_or_job(request, table, fmt, f"invitations-{as_of:%Y-%m-%d}", title=_("Invitation list"))
     paginate(table, request)
-    return render(request, "facilities/reach_next.html", {"filter": filterset, "table": table, "as_of": as_of})
+    context = {"filter": filterset, "table": table, "as_of": as_of, "unit_not_valid": unit_not_valid(filterset, as_of)}
+    return render(request, "facilities/reach_next.html", context)

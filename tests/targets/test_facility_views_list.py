@@ -348,3 +348,16 @@ def test_the_saving_reached_is_typed_as_the_language_writes_it(viewer_client, re
     field = next(tag for tag in page.split("<input")[1:] if 'name="saving_min"' in tag)
     assert 'type="text"' in field and 'inputmode="decimal"' in field and f'value="{saving_min}"' in field
     assert "Nhập một số" not in page and "Enter a number" not in page
+
+
+@pytest.mark.parametrize("url", [URL, reverse("facilities:reach_next")])
+def test_a_unit_that_did_not_exist_on_the_day_is_said_with_its_successors(viewer_client, url):
+    """Filtered by Từ Liêm (last day 31/12/2013) as of 2014-06-30, the register and the
+    invitation list say why they hold no facility of it; as of 2013-06-30, nothing is said."""
+    tu_liem = b.unit("Từ Liêm", valid_until=dt.date(2013, 12, 31))
+    b.unit("Bắc Từ Liêm", valid_from=dt.date(2014, 1, 1)).predecessors.add(tu_liem)
+    said = "Từ Liêm no longer existed on 30/06/2014 (its last day was 31/12/2013). It was succeeded by Bắc Từ Liêm."
+    content = viewer_client.get(url, {"unit": tu_liem.pk, "as_of": "2014-06-30"}).content.decode()
+    assert f"<strong>{said}</strong>" in content
+    content = viewer_client.get(url, {"unit": tu_liem.pk, "as_of": "2013-06-30"}).content.decode()
+    assert "no longer existed" not in content
