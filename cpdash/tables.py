@@ -65,6 +65,16 @@ class CountedPaginator(Paginator):
             self.count = count  # Paginator.count is a cached_property: this is its value
 
 
+def sort(table: Table, request: HttpRequest) -> None:
+    """Sort ``table`` as ``?sort=`` asks: column names, "-" in front for descending, separated
+    by commas. A name that is no sortable column of the table (a link edited by hand, "1.5.5")
+    is left out rather than handed to django-tables2, which would read it as a path."""
+    asked = [key.strip() for key in request.GET.get("sort", "").split(",") if key.strip()]
+    kept = [key for key in asked if key.lstrip("-") in table.columns and table.columns[key.lstrip("-")].orderable]
+    if kept:
+        table.order_by = kept
+
+
 def paginate(table: Table, request: HttpRequest, count: int | None = None) -> None:
     """Show page ``?page=`` of PER_PAGE rows (the first for a bad page number, the last past the end).
     ``count``: the table's number of rows when the page has counted them already (the

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_filters import FilterSet
-from django_tables2 import RequestConfig, Table
+from django_tables2 import Table
 
 from cpdash.exports import export_format
-from cpdash.tables import paginate
+from cpdash.tables import paginate, sort
 from cpdash.text import fold, is_ascii_digits
 from facilities.models import Facility
 from jobs.exports import export_or_job
@@ -204,7 +204,7 @@ def _filtered_list(
     records = filterset.qs if valid else filterset.queryset.none()
     exclude = () if request.user.has_perm(change_perm) else ("edit",)
     table = table_class(records, exclude=exclude)
-    RequestConfig(request, paginate=False).configure(table)
+    sort(table, request)
     fmt = export_format(request.GET)
     if fmt:
         if not valid:

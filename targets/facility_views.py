@@ -19,11 +19,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig, Table
 
 from cpdash.exports import export_format
 from cpdash.history import recent_changes
-from cpdash.tables import paginate
+from cpdash.tables import paginate, sort
 from facilities.models import Facility
 from jobs.exports import export_or_job
 from programmes.models import Attendance, DemonstrationModel, Replication, Solution, Survey
@@ -32,11 +31,6 @@ from targets.facility_tables import FacilityTable, ReachNextTable
 from targets.queries import NEVER, facility_saving, surveyed_since
 
 VIEW = "facilities.view_facility"
-
-
-def _sort(table: Table, request: HttpRequest) -> None:
-    """Sort ``table`` as ``?sort=`` asks (a column name, "-" in front for descending)."""
-    RequestConfig(request, paginate=False).configure(table)
 
 
 def _bad_filters() -> HttpResponse:
@@ -56,7 +50,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     facilities = filterset.qs if valid else Facility.objects.none()
     as_of = filterset.as_of_day
     table = FacilityTable(facilities)
-    _sort(table, request)
+    sort(table, request)
     fmt = export_format(request.GET)
     if fmt:
         if not valid:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cpdash import dates
 from cpdash.exports import xlsx_bytes
 from cpdash.routers import reads_from_replica
+from cpdash.tables import sort
 from cpdash.text import is_ascii_digits
 from facilities.models import RegisterVersion
 from programmes import recent
@@ -229,11 +230,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             context.update(_map_context(request, form, filters, data))
         if "units" in data:
             context["units_table"] = UnitsTable(
-                data["units"],
-                order_by=request.GET.get("sort"),
-                as_of=filters["as_of"],
-                scope_query=filters["scope"].query(),
+                data["units"], as_of=filters["as_of"], scope_query=filters["scope"].query()
             )
+            sort(context["units_table"], request)
     return render(request, "targets/dashboard.html", context, status=200 if form.is_valid() else 400)
 
 

@@ -7,7 +7,7 @@ import django_tables2 as tables
 import pytest
 from django_tables2 import utils as tables_utils
 
-from cpdash.tables import CountedPaginator, NumberColumn, cache_signatures, paginate
+from cpdash.tables import CountedPaginator, NumberColumn, cache_signatures, paginate, sort
 from facilities.models import Sector
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +110,31 @@ def test_the_cache_is_installed_once_and_answers_past_its_bound():
         for _ in range(5):
             fn = lambda value: value  # noqa: E731  (a new callable each time)
             assert installed(fn) == (("value",), None)
+
+
+# --- sort(): ?sort= as asked, names of no sortable column left out ------------------------------
+
+
+class SortedTable(tables.Table):
+    name = tables.Column()
+    fixed = tables.Column(accessor="name", orderable=False)
+
+
+@pytest.mark.parametrize(
+    ("asked", "order"),
+    [
+        ("-name", ("-name",)),
+        ("name", ("name",)),
+        ("1.5.5", ()),  # django-tables2 would read it as a path (a DeprecationWarning), and sort by nothing
+        ("fixed", ()),  # not sortable
+        ("nope,-name", ("-name",)),
+        ("", ()),
+    ],
+)
+def test_sort_keeps_only_sortable_columns(sectors, rf, recwarn, asked, order):
+    table = SortedTable(Sector.objects.order_by("pk"))
+    sort(table, rf.get("/", {"sort": asked}))
+    assert tuple(table.order_by or ()) == order
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
+    if order == ("-name",):
+        assert [row.record.name for row in table.rows][:2] == ["Sector 06", "Sector 05"]
