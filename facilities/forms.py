@@ -7,6 +7,7 @@ from django import forms
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cpdash.dates import local_day
 from facilities.models import AdministrativeUnit
@@ -62,10 +63,13 @@ class _UnitFilterField(django_filters.fields.ModelChoiceField):
 
 
 class UnitFilter(django_filters.ModelChoiceFilter):
-    """A filter on an administrative unit, its choices grouped (GroupedUnits), in name order."""
+    """A filter on an administrative unit, its choices grouped (GroupedUnits), in name order;
+    labelled "administrative unit", "any" when none is chosen, as every list's."""
 
     field_class = _UnitFilterField
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("queryset", AdministrativeUnit.objects.order_by("name"))
+        kwargs.setdefault("label", gettext_lazy("administrative unit"))
+        kwargs.setdefault("empty_label", gettext_lazy("any"))
         super().__init__(*args, **kwargs)

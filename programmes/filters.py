@@ -108,10 +108,6 @@ def _sector(field: str) -> django_filters.ModelChoiceFilter:
     )
 
 
-def _unit(field: str) -> UnitFilter:
-    return UnitFilter(field_name=field, label=_("administrative unit"), empty_label=_("any"))
-
-
 def _unit_then(day: str) -> UnitFilter:
     """The records whose facility was in the unit on the record's ``day`` (its membership then,
     facilities.models.memberships_then): the units as they were, before a split or the 2025 reform."""
@@ -119,7 +115,7 @@ def _unit_then(day: str) -> UnitFilter:
     def in_unit(queryset: QuerySet, name: str, value: AdministrativeUnit) -> QuerySet:
         return queryset.filter(Exists(memberships_then(day).filter(unit=value)))
 
-    return UnitFilter(label=_("administrative unit"), empty_label=_("any"), method=in_unit)
+    return UnitFilter(method=in_unit)
 
 
 def _area_kind_then(day: str) -> django_filters.ChoiceFilter:
@@ -201,7 +197,7 @@ class ActivityFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=OutreachActivity.Kind.choices, label=_("kind"), empty_label=_("any"))
     date_from = _date_from("held_on")
     date_to = _date_to("held_on")
-    unit = _unit("unit")
+    unit = UnitFilter(field_name="unit")
     attended = django_filters.BooleanFilter(
         label=_("facilities attending recorded"), method="filter_attended", widget=AnyYesNo
     )

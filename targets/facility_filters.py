@@ -232,10 +232,6 @@ def _sector_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
-def _unit_filter(**kwargs) -> UnitFilter:
-    return UnitFilter(label=_("administrative unit"), empty_label=_("any"), **kwargs)
-
-
 def _area_kind_filter(field_name: str = "area__kind") -> django_filters.ChoiceFilter:
     return django_filters.ChoiceFilter(
         field_name=field_name, choices=ProductionArea.Kind.choices, label=_("area type"), empty_label=_("any")
@@ -253,7 +249,7 @@ class FacilityFilter(_AsOfFilterSet):
     q = django_filters.CharFilter(label=_("search"), method="search", help_text=_("Code or name."))
     sector = _sector_filter()
     # Unit, area and area type: where the facility was on the as-of day (its unit membership).
-    unit = _unit_filter(method="filter_unit")
+    unit = UnitFilter(method="filter_unit")
     area = django_filters.ModelChoiceFilter(
         queryset=ProductionArea.objects.order_by("name"),
         label=_("production area"),
@@ -317,7 +313,7 @@ class ReachNextFilter(_AsOfFilterSet):
     """
 
     sector = _sector_filter()
-    unit = _unit_filter()
+    unit = UnitFilter()
     area_kind = _area_kind_filter()
 
     class Meta:
