@@ -101,3 +101,25 @@ def test_the_first_tab_stop_skips_to_the_content(live_server, page, demo):
     assert page.evaluate("document.activeElement.id") == "main"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_a_district_that_ended_is_chosen_from_its_group_and_filters_the_dashboard(live_server, page, demo):
+    """The unit drop-down groups units as they stand today (facilities/forms.GroupedUnits):
+    after the 2025 reform the districts are under "no longer existing", each with its last
+    day; chosen as of 2013, one filters the dashboard to the facilities it had then."""
+    sign_in(page, live_server, "manager", "manager-demo-2015")
+    page.goto(f"{live_server.url}{demo}")
+    groups = page.locator("#id_unit optgroup")
+    labels = [groups.nth(i).get_attribute("label") for i in range(groups.count())]
+    assert labels == ["Đơn vị hành chính hiện nay", "Không còn tồn tại"]
+    ended = page.locator('#id_unit optgroup[label="Không còn tồn tại"] option', has_text="Ba Đình")
+    assert ended.inner_text() == "Ba Đình (đến 30/06/2025)"
+    page.select_option("#id_unit", label="Ba Đình (đến 30/06/2025)")
+    page.locator(".filters button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "unit=" in page.url
+    assert "Ba Đình" in page.locator(".page-head .lead").inner_text()
+    # The district existed on 2013-12-31: figures, not the "did not exist on that day" notice.
+    assert "Ngày đó không có cơ sở nào thuộc đơn vị này" not in page.locator(".completeness").inner_text()
+    assert page.locator(".card").count() == 5
+    assert page.console_problems == []
