@@ -206,6 +206,14 @@ def entered_on(sinces: Sequence[Expression], scope: Q) -> Expression:
     return entered
 
 
+def reached_on(sinces: Sequence[Expression], scope: Q) -> Expression:
+    """The day a facility met every milestone of ``sinces`` (the latest of them), whatever its
+    opening and the unit it was in; NEVER when outside ``scope``. entered_on() is this or the
+    first day of the facility's pathway row, whichever is later."""
+    reached = Greatest(*sinces, output_field=DateField()) if len(sinces) > 1 else sinces[0]
+    return Case(When(scope, then=reached), default=Value(NEVER), output_field=DateField()) if scope else reached
+
+
 def left_on() -> Coalesce:
     """The day a facility closed (it is no longer open that day), or NEVER."""
     return Coalesce("closed_on", Value(NEVER), output_field=DateField())

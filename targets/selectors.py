@@ -77,6 +77,7 @@ from targets.queries import (
     measured_q,
     measured_since,
     ranked_savings,
+    reached_on,
     reached_q,
     saving_measured,
     saving_reached,
@@ -122,6 +123,8 @@ class _FacilityCounting:
     scope: Q
     entered: str
     denominator_entered: str
+    #: Annotation: the day the facility met the numerator's milestones, wherever it was (queries.reached_on()).
+    reached: str
 
     def numerator_q(self, day: datetime.date) -> Q:
         return Q(**{f"{self.entered}__lte": day, f"{LEFT}__gt": day})
@@ -130,8 +133,15 @@ class _FacilityCounting:
         return Q(**{f"{self.denominator_entered}__lte": day, f"{LEFT}__gt": day})
 
     def kept_q(self, day: datetime.date, earlier: datetime.date) -> Q:
-        """Counted both on ``earlier`` and on ``day`` (so not newly counted on ``day``)."""
-        return Q(**{f"{self.entered}__lte": earlier, f"{LEFT}__gt": day})
+        """Counted on ``day`` and already on ``earlier``, so not newly counted on ``day``: the
+        facility, not its pathway row. A facility that moved to another unit in between (the
+        2025 reform moved most of Hanoi's) counts on ``day`` by a row that starts with the move
+        (``since`` after ``earlier``, its ``opened_on`` that day); it was counted on ``earlier``
+        if it had met the milestones by then, since nothing is recorded at a facility on a day
+        it is not open (programmes.models)."""
+        row_then = Q(**{f"{self.entered}__lte": earlier})
+        moved_in = Q(since__gt=earlier, opened_on=F("since"), **{f"{self.reached}__lte": earlier})
+        return self.numerator_q(day) & (row_then | moved_in)
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,16 @@ class _Plan:
             self._after_milestone.add(alias)
         return alias
 
+    def _reached(self, scope: Q, sinces: tuple[tuple, ...]) -> str:
+        """Alias of queries.reached_on() for ``scope`` and the "since" dates keyed by ``sinces``."""
+        alias = self._alias(
+            ("reached", scope, sinces),
+            self.facility_annotations,
+            lambda: reached_on([self._since(key) for key in sinces], scope),
+        )
+        self._after_milestone.add(alias)
+        return alias
+
     def _since(self, key: tuple):
         """The "since" date a _since_keys() key stands for (a saving's joins the steps it needs)."""
         kind, *args = key
@@ -218,8 +238,9 @@ class _Plan:
             return _UnitCounting(units & Q(pk=target.unit_scope_id) if target.unit_scope_id else units, specialist)
         scope = scope_q(sector_id=target.sector_id, unit_id=target.unit_scope_id, area_kind=target.area_kind)
         numerator, denominator = _since_keys(target)
+        sinces = tuple(sorted({*numerator, *denominator}))
         return _FacilityCounting(
-            scope, self._entered(scope, tuple(sorted({*numerator, *denominator}))), self._entered(scope, denominator)
+            scope, self._entered(scope, sinces), self._entered(scope, denominator), self._reached(scope, sinces)
         )
 
     def count(self, target: Target, counting, name: str, condition: Q) -> str:

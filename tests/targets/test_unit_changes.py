@@ -152,3 +152,28 @@ def test_the_annual_report_counts_each_facility_once_whatever_units_it_moved_thr
     unit from 2014 (and the wards' from 2025), each counted once; f5 opens in 2016."""
     (row,) = newly_aware_by_sector(start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
     assert (row.numerator, row.denominator) == (newly_aware, facilities)
+
+
+@pytest.mark.parametrize(
+    ("day", "newly_aware"),
+    [
+        # f1 moved to Bắc Từ Liêm on 2014-01-01, aware since 2012: not new in the year to mid-2014.
+        (BETWEEN, 0),
+        # f5 opened on 2016-01-01 and was reached that June: the year's one new facility.
+        (dt.date(2016, 12, 31), 1),
+        # Every facility moved to a ward on 2025-07-01; all four aware ones were aware before.
+        (AFTER, 0),
+    ],
+)
+def test_the_current_pace_counts_facilities_newly_aware_not_those_that_moved(hanoi, day, newly_aware):
+    """The "current pace per month" is the facilities newly counted in the last 12 months / 12: a
+    facility that moved to another unit (a pathway row that starts with the move) was counted
+    a year earlier all the same. The dashboard said 79.7 a month after the 2025 reform, every
+    aware facility of the demo counted as new."""
+    units, _facilities, awareness = hanoi
+    w1 = builders.target(awareness.phase, indicator=Indicator.AWARENESS, target_min=50, unit_scope=units["W1"])
+    city, ward = targets_as_of(targets=[awareness, w1], as_of=day)
+    assert city.current_per_month == round(newly_aware / 12, 1)
+    if day == AFTER:
+        # W1 took f1–f3 from the two halves of Từ Liêm; f1 and f2, aware since 2012 and 2015, are not new there.
+        assert (ward.numerator, ward.current_per_month) == (2, 0.0)
