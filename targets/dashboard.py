@@ -21,7 +21,7 @@ from programmes.models import FacilityPathway, Phase, Specialist
 from targets import arithmetic, charts, funnel, selectors
 from targets.arithmetic import Status
 from targets.evidence import saving_evidence
-from targets.facility_filters import STEP_STATUSES
+from targets.facility_filters import NO_AREA, STEP_STATUSES
 from targets.figures import BreakdownRow, SavingEvidence, SeriesPoint, TargetResult
 from targets.models import Indicator, Target
 
@@ -476,7 +476,8 @@ def _breakdown_charts(
             facility_list_url(
                 target=focus.target_id,
                 as_of=as_of.isoformat(),
-                **{**scope.query(), params[by]: row.key if row.key is not None else ""},
+                # An area type's None is "not in a production area" (facility_filters.NO_AREA).
+                **{**scope.query(), params[by]: row.key if row.key is not None or by != "area_type" else NO_AREA},
             )
             for row in rows
         ]

@@ -232,10 +232,14 @@ def _sector_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
-def _area_kind_filter(field_name: str = "area__kind") -> django_filters.ChoiceFilter:
-    return django_filters.ChoiceFilter(
-        field_name=field_name, choices=ProductionArea.Kind.choices, label=_("area type"), empty_label=_("any")
-    )
+#: The area type value of the facilities outside any production area: the breakdowns' row
+#: "not in a production area" drills down to them.
+NO_AREA = "none"
+
+
+def _area_kind_filter(field_name: str = "area__kind", **kwargs) -> django_filters.ChoiceFilter:
+    kwargs.setdefault("choices", ProductionArea.Kind.choices)
+    return django_filters.ChoiceFilter(field_name=field_name, label=_("area type"), empty_label=_("any"), **kwargs)
 
 
 class FacilityFilter(_AsOfFilterSet):
@@ -256,7 +260,11 @@ class FacilityFilter(_AsOfFilterSet):
         empty_label=_("any"),
         method="filter_area",
     )
-    area_kind = _area_kind_filter(field_name="pathway__area_kind")
+    area_kind = _area_kind_filter(
+        field_name="pathway__area_kind",
+        choices=[*ProductionArea.Kind.choices, (NO_AREA, _("not in a production area"))],
+        method="filter_area_kind",
+    )
     kind = django_filters.ChoiceFilter(choices=Facility.Kind.choices, label=_("kind"), empty_label=_("any"))
     in_scope = django_filters.BooleanFilter(label=_("counts toward targets"), widget=AnyYesNo)
     status = django_filters.ChoiceFilter(
@@ -291,6 +299,9 @@ class FacilityFilter(_AsOfFilterSet):
 
     def filter_area(self, queryset: QuerySet[Facility], name: str, value: ProductionArea) -> QuerySet[Facility]:
         return queryset.filter(pathway__area_id=value.pk)
+
+    def filter_area_kind(self, queryset: QuerySet[Facility], name: str, value: str) -> QuerySet[Facility]:
+        return queryset.filter(pathway__area_kind="" if value == NO_AREA else value)
 
     def search(self, queryset: QuerySet[Facility], name: str, value: str) -> QuerySet[Facility]:
         term = fold(value)

@@ -170,5 +170,9 @@ def reach_next(request: HttpRequest) -> HttpResponse:
             return _bad_filters()
         return export_or_job(request, table, fmt, f"invitations-{as_of:%Y-%m-%d}", title=_("Invitation list"))
     paginate(table, request)
-    context = {"filter": filterset, "table": table, "as_of": as_of, "unit_not_valid": unit_not_valid(filterset, as_of)}
+    not_valid = unit_not_valid(filterset, as_of)
+    if not_valid or not valid:
+        # Nothing listed because of the filters, not because everyone was reached.
+        table.empty_text = _("No facility matches these filters.")
+    context = {"filter": filterset, "table": table, "as_of": as_of, "unit_not_valid": not_valid}
     return render(request, "facilities/reach_next.html", context)

@@ -29,11 +29,13 @@ class DashboardForm(forms.Form):
     focus = forms.IntegerField(label=_("Target in focus"), required=False, widget=forms.HiddenInput, min_value=1)
 
     def chosen_phase(self) -> Phase | None:
-        """The phase asked for, else the one running today, else the latest started."""
+        """The phase asked for, else the one running on the as-of date (a manager checking the
+        end of 2015 means the 2011–2015 targets), else the latest started by then; for a date
+        before every phase, the one running today."""
         phase = self.cleaned_data.get("phase")
         if phase:
             return phase
-        return current_phase(timezone.localdate())
+        return current_phase(self.chosen_as_of()) or current_phase(timezone.localdate())
 
     def chosen_as_of(self) -> datetime.date:
         """The date asked for, else today: what was recorded today shows at once (a phase

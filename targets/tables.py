@@ -36,7 +36,7 @@ class UnitsTable(tables.Table):
     # A readable width for the names (dashboard.css, td.name), not one word per line.
     name = tables.Column(verbose_name=_("Administrative unit"), attrs={"td": {"class": "name"}})
     kind = tables.Column(verbose_name=_("Kind"))
-    facility_count = CountColumn(verbose_name=_("Facilities in scope"), share=False)
+    facility_count = CountColumn(verbose_name=_("Facilities in scope"), status="counted", share=False)
     aware_count = CountColumn(verbose_name=_("Aware"), status="aware")
     applying_count = CountColumn(verbose_name=_("Applying"), status="applying")
     has_specialist = tables.BooleanColumn(verbose_name=_("CP specialist in post"), yesno=(_("yes"), _("no")))

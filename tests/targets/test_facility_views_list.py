@@ -359,5 +359,8 @@ def test_a_unit_that_did_not_exist_on_the_day_is_said_with_its_successors(viewer
     said = "Từ Liêm no longer existed on 30/06/2014 (its last day was 31/12/2013). It was succeeded by Bắc Từ Liêm."
     content = viewer_client.get(url, {"unit": tu_liem.pk, "as_of": "2014-06-30"}).content.decode()
     assert f"<strong>{said}</strong>" in content
+    # Nor does the invitation list go on to say that everyone counted then was reached.
+    assert "has been reached" not in content
+    assert "No facility matches these filters." in content
     content = viewer_client.get(url, {"unit": tu_liem.pk, "as_of": "2013-06-30"}).content.decode()
     assert "no longer existed" not in content

@@ -206,6 +206,41 @@ def test_units_table_counts_each_unit_as_the_awareness_breakdown_does(manager_cl
     assert any(aware for _, aware in units.values())
 
 
+@pytest.fixture
+def lists_too(manager):
+    """The manager's role also opens the facility lists the dashboard links to (cpdash/roles.py)."""
+    grant(manager, "facilities.view_facility")
+
+
+@pytest.mark.usefixtures("lists_too")
+def test_a_unit_s_facility_count_opens_the_facilities_counted_there(manager_client, interview_year):
+    """Gia Lâm also holds facilities closed or out of scope: the link behind its count lists the
+    counted ones alone, as many as the count says."""
+    response = manager_client.get(reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31"})
+    gia_lam = next(u for u in response.context["units"] if u.name == "Gia Lâm")
+    url = f"/facilities/?unit={gia_lam.pk}&status=counted&as_of=2012-12-31"
+    assert escape(url) in response.content.decode()
+    everyone = manager_client.get(f"/facilities/?unit={gia_lam.pk}&as_of=2012-12-31").context["counts"]["total"]
+    listed = manager_client.get(url).context["counts"]["total"]
+    assert listed == gia_lam.facility_count < everyone
+
+
+@pytest.mark.usefixtures("lists_too")
+def test_the_area_type_row_outside_any_area_opens_those_facilities(manager_client, interview_year):
+    """The breakdown's row "not in a production area" used to open the whole target's list."""
+    awareness = interview_year.targets["awareness"]
+    response = manager_client.get(
+        reverse(DASHBOARD), {"phase": interview_year.phase.pk, "as_of": "2012-12-31", "focus": awareness.pk}
+    )
+    chart = next(c for c in response.context["breakdown_charts"] if c.by == "area_type")
+    ((outside, url),) = [(row, url) for row, url in chart.rows if row.key is None]
+    assert url == f"/facilities/?target={awareness.pk}&as_of=2012-12-31&area_kind=none"
+    every_aware = manager_client.get(f"/facilities/?target={awareness.pk}&as_of=2012-12-31").context["counts"]
+    assert manager_client.get(url).context["counts"]["total"] == outside.numerator < every_aware["total"]
+    counted = manager_client.get("/facilities/", {"area_kind": "none", "status": "counted", "as_of": "2012-12-31"})
+    assert counted.context["counts"]["total"] == outside.denominator
+
+
 def _queries(client, django_assert_num_queries, world, expected: int) -> None:
     with django_assert_num_queries(expected):
         response = client.get(reverse(DASHBOARD), {"phase": world.phase.pk, "as_of": "2012-12-31"})
@@ -407,6 +442,22 @@ def test_it_opens_on_the_latest_phase_as_of_today_and_shows_them_in_the_form(man
     content = response.content.decode()
     assert f'<option value="{latest.pk}" selected>' in content
     assert f'value="{today:%d/%m/%Y}"' in content
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [("2015-12-31", "2011–2015"), ("2016-01-01", "2016–2020"), (None, "2016–2020"), ("2010-06-30", "2016–2020")],
+)
+def test_without_a_phase_the_date_asked_chooses_it(manager_client, db, as_of, expected):
+    """A manager who asks for the end of 2015 means the targets "by 2015", not those of the phase
+    running today; a date before every phase falls back to today's."""
+    programme = builders.programme()
+    for name, start, end in (("2011–2015", (2011, 1, 1), (2015, 12, 31)), ("2016–2020", (2016, 1, 1), (2020, 12, 31))):
+        phase = builders.phase(programme, name=name, starts_on=dt.date(*start), ends_on=dt.date(*end))
+        builders.target(phase, deadline=phase.ends_on)
+    response = manager_client.get(reverse(DASHBOARD), {"as_of": as_of} if as_of else {})
+    assert response.context["phase"].name == expected
+    assert response.context["as_of"] == (dt.date.fromisoformat(as_of) if as_of else timezone.localdate())
 
 
 def test_a_future_date_says_it_is_in_the_future_not_that_there_is_no_phase(manager_client, interview_year):
