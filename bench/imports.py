@@ -81,11 +81,12 @@ def names(connection) -> tuple[dict[str, int], dict[str, int]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, id FROM facilities_sector ORDER BY id")
         sectors = dict(cursor.fetchall())
-        # Units that had not ended by 2020: the rows open facilities up to 2019, and a new
-        # facility's unit must not have ended by its opening (Từ Liêm ended in 2013).
+        # Units of today: the rows' facilities are open, and a facility still open is in a unit
+        # that exists today (facilities.models.register_unit_problem; Hanoi's districts ended in
+        # 2025); a unit formed after a facility opened is fine.
         cursor.execute(
             "SELECT name, id FROM facilities_administrativeunit "
-            "WHERE valid_until IS NULL OR valid_until >= '2020-01-01' ORDER BY id"
+            "WHERE valid_from <= CURRENT_DATE AND (valid_until IS NULL OR valid_until >= CURRENT_DATE) ORDER BY id"
         )
         units = dict(cursor.fetchall())
     return sectors, units

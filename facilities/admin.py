@@ -31,7 +31,15 @@ from cpdash.dates import local_day
 from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
 from facilities import boundaries, membership
 from facilities.jobs import FACILITY_IMPORT
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, UnitMembership, changes_text
+from facilities.models import (
+    AdministrativeUnit,
+    Facility,
+    ProductionArea,
+    Sector,
+    UnitMembership,
+    changes_text,
+    register_unit_problem,
+)
 from facilities.reference_resources import ProductionAreaResource, SectorResource, UnitResource
 from facilities.resources import (
     FacilityCSV,
@@ -241,19 +249,15 @@ class FacilityAdminForm(VersionedModelForm):
         fields = ("code", "name", "kind", "employees", "sector", "unit", "area", "in_scope", "opened_on", "closed_on")
 
     def clean(self) -> dict:
-        """The unit existed on the day the facility moved there; a new facility's unit had not
-        ended on the day it opened, else closed, else today (as the import checks)."""
+        """A new facility's unit, or the one it moves to (on ``moved_on``, or corrected), exists
+        until the facility's last day in the register (register_unit_problem, as the import checks)."""
         cleaned = super().clean()
         unit, moved_on = cleaned.get("unit"), cleaned.get("moved_on")
-        opened, closed = cleaned.get("opened_on"), cleaned.get("closed_on")
-        problem = None
-        if unit and moved_on:
-            problem = unit.not_valid_reason(moved_on)
-        elif unit and self.instance.pk is None:
-            day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
-            problem = unit.not_valid_reason(day, ended_only=True)
-        if problem:
-            self.add_error("unit", problem)
+        changed = self.instance.pk is None or "unit" in self.changed_data or moved_on is not None
+        if unit and changed and "closed_on" not in self.errors:
+            problem = register_unit_problem(unit, closed_on=cleaned.get("closed_on"), moved_on=moved_on)
+            if problem:
+                self.add_error("unit", problem)
         return cleaned
 
     def save(self, commit: bool = True) -> Facility:

@@ -161,17 +161,11 @@ class AdministrativeUnit(Searchable):
         self,
         day: datetime.date,
         format_day: Callable[[datetime.date], str] = local_day,
-        *,
-        ended_only: bool = False,
     ) -> str | None:
         """Why nothing can name this unit on ``day`` (it did not exist yet, or no longer);
-        None when it existed then. ``ended_only``: only a unit that had ended is wrong (a
-        facility registered in a unit formed after it opened was in a predecessor then).
-        ``format_day`` writes the dates (default: as the user's language does, 31/12/2015)."""
-        if ended_only:  # valid, or not formed yet: before its end (an import asks this per row)
-            if self.valid_until is None or day <= self.valid_until:
-                return None
-        elif self.is_valid_on(day):
+        None when it existed then. ``format_day`` writes the dates (default: as the user's
+        language does, 31/12/2015)."""
+        if self.is_valid_on(day):
             return None
         if day < self.valid_from:
             return gettext("%(unit)s did not exist yet on %(day)s (it was formed on %(start)s).") % {
@@ -188,6 +182,26 @@ class AdministrativeUnit(Searchable):
         if successors:
             message += " " + gettext("It was succeeded by %(units)s.") % {"units": successors}
         return message
+
+
+def register_unit_problem(
+    unit: AdministrativeUnit, *, closed_on: datetime.date | None, moved_on: datetime.date | None = None
+) -> str | None:
+    """Why ``unit`` cannot be the register unit of a facility that is new there, or moved there on
+    ``moved_on``, and closes on ``closed_on`` (None: open): None when it can.
+
+    A facility stays in its register unit until its last day in the register, the day before it
+    closed or else today, so the unit must exist then: a facility still open in a district that
+    ended in 2025 would count in no unit of today. Moved, the unit must also exist on the day it
+    moved there. A unit formed after a new facility opened is fine: the register knows where
+    facilities are, and the facility was in a predecessor before. The admin's form and the import
+    both ask this (facilities/admin.py, facilities/resources.py)."""
+    if moved_on is not None:
+        problem = unit.not_valid_reason(moved_on)
+        if problem:
+            return problem
+    last_day = closed_on - datetime.timedelta(days=1) if closed_on else timezone.localdate()
+    return unit.not_valid_reason(last_day)
 
 
 class Imported(models.Model):

@@ -78,6 +78,7 @@ from facilities.models import (
     Sector,
     change_kinds,
     facilities_written,
+    register_unit_problem,
 )
 
 REQUIRED_COLUMNS = ("code", "name", "sector", "unit")
@@ -594,7 +595,8 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         values = dict(_new_facility()) if before is None else dict(zip(STORED_FIELDS, before, strict=True))
         values.update(read)
         values["search_text"] = _search_text(values["code"], values["name"])
-        for column, message in self._row_checks(values, area_type, errors, number, new=before is None):
+        moved = before is not None and values["unit_id"] != before[STORED_FIELDS.index("unit_id")]
+        for column, message in self._row_checks(values, area_type, errors, number, new=before is None, moved=moved):
             errors.setdefault(column, []).append(message)
         if errors:
             row_result = RowResult()
@@ -654,10 +656,11 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         return facility
 
     def _row_checks(
-        self, values: dict, area_type: "imports.Reading | None", errors: dict, number: int, new: bool
+        self, values: dict, area_type: "imports.Reading | None", errors: dict, number: int, new: bool, moved: bool
     ) -> Iterable[tuple[str, str]]:
         """(column, message) for problems no single cell shows; ``area_type`` is the row's
-        area_type cell as read (None: the file has no such column)."""
+        area_type cell as read (None: the file has no such column); ``moved``: a stored facility
+        the row puts in another unit."""
         if "code" not in errors:
             first = self.first_row(values["code"], number)
             if first != number:
@@ -672,6 +675,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         opened, closed = values["opened_on"], values["closed_on"]
         dates_read = "opened_on" not in errors and "closed_on" not in errors
         if dates_read and opened and closed and closed < opened:
+            dates_read = False  # the unit's check below reads the closing day
             yield (
                 "closed_on",
                 gettext("Closed on %(closed)s, before it opened on %(opened)s.")
@@ -680,13 +684,13 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                     "opened": local_day(opened),
                 },
             )
-        if new and dates_read and "unit" not in errors:
-            # A new facility's unit had not ended when it opened (else when it closed, else today):
-            # one formed later is fine, the facility was in a predecessor before. A stored facility
-            # that moves is there from the list's day (facilities/membership.py).
-            day = opened or (closed - datetime.timedelta(days=1) if closed else timezone.localdate())
+        if (new or moved) and dates_read and "unit" not in errors:
+            # A new facility's unit, or the one a stored facility moves to from the list's day
+            # (facilities/membership.py), exists until its last day in the register.
             unit = self._related["unit"].get(values["unit_id"])
-            problem = unit.not_valid_reason(day, ended_only=True) if unit else None
+            problem = (
+                register_unit_problem(unit, closed_on=closed, moved_on=None if new else self.moved_on) if unit else None
+            )
             if problem:
                 yield ("unit", problem)
         if area_type is not None and not {"production_area", "area_type"} & errors.keys():
