@@ -183,6 +183,28 @@ class AdministrativeUnit(Searchable):
             message += " " + gettext("It was succeeded by %(units)s.") % {"units": successors}
         return message
 
+    def records_elsewhere(self, start: datetime.date | None, end: datetime.date | None) -> str | None:
+        """Where a list of this unit's records between ``start`` and ``end`` (None: no bound)
+        sends the user for the days the unit did not exist: before it was formed, the units it
+        was formed from; after it ended, those that followed it (a record is in the unit of its
+        day: memberships_then()). None when the unit existed all of that time, or had no
+        predecessor before it."""
+        notes = []
+        predecessors = sorted(str(unit) for unit in self.predecessors.all())
+        if predecessors and (start is None or start < self.valid_from):
+            notes.append(
+                gettext("Records before %(day)s, when %(unit)s was formed, are under %(units)s.")
+                % {"day": local_day(self.valid_from), "unit": self, "units": ", ".join(predecessors)}
+            )
+        if self.valid_until is not None and (end is None or end > self.valid_until):
+            successors = sorted(str(unit) for unit in self.successors.all())
+            values = {"day": local_day(self.valid_until), "unit": self, "units": ", ".join(successors)}
+            if successors:
+                notes.append(gettext("Records after %(day)s, when %(unit)s ended, are under %(units)s.") % values)
+            else:
+                notes.append(gettext("%(unit)s ended on %(day)s: no record is in it after that day.") % values)
+        return " ".join(notes) or None
+
 
 def register_unit_problem(
     unit: AdministrativeUnit, *, closed_on: datetime.date | None, moved_on: datetime.date | None = None

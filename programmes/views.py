@@ -212,7 +212,16 @@ def _filtered_list(
         return export_or_job(request, table, fmt, f"{export_name}-{timezone.localdate():%Y-%m-%d}", title=title)
     paginate(table, request)
     total = table.paginator.count if valid else None
-    return render(request, template, {"filter": filterset, "table": table, "total": total})
+    context = {"filter": filterset, "table": table, "total": total, "unit_note": _unit_note(filterset, valid)}
+    return render(request, template, context)
+
+
+def _unit_note(filterset: FilterSet, valid: bool) -> str | None:
+    """For a list filtered by a unit: where its records of the days it did not exist are
+    (AdministrativeUnit.records_elsewhere), within the dates asked."""
+    data = filterset.form.cleaned_data if valid else {}
+    unit = data.get("unit")
+    return unit.records_elsewhere(data.get("date_from"), data.get("date_to")) if unit else None
 
 
 # --- CP surveys ----------------------------------------------------------------

@@ -528,11 +528,12 @@ SIGNED_IN = 6
 #: Page: filter choices (surveys and solutions: sectors, units; activities: units), the count,
 #: the page's rows, and for surveys and solutions their support or savings (one prefetch).
 #: Export (streamed: counted until its last byte is read): the rows, support and savings
-#: included. A sector or unit in the query string is checked once more.
+#: included. A sector or unit in the query string is checked once more, and a unit's predecessors
+#: read (AdministrativeUnit.records_elsewhere; its successors too, for a unit that ended).
 COUNTS = {
-    SURVEYS: {"page": SIGNED_IN + 5, "filtered": SIGNED_IN + 7, "export": SIGNED_IN + 1},
-    ACTIVITIES: {"page": SIGNED_IN + 3, "filtered": SIGNED_IN + 4, "export": SIGNED_IN + 1},
-    SOLUTIONS: {"page": SIGNED_IN + 5, "filtered": SIGNED_IN + 7, "export": SIGNED_IN + 1},
+    SURVEYS: {"page": SIGNED_IN + 5, "filtered": SIGNED_IN + 8, "export": SIGNED_IN + 1},
+    ACTIVITIES: {"page": SIGNED_IN + 3, "filtered": SIGNED_IN + 5, "export": SIGNED_IN + 1},
+    SOLUTIONS: {"page": SIGNED_IN + 5, "filtered": SIGNED_IN + 8, "export": SIGNED_IN + 1},
 }
 SORTS = {SURVEYS: "-facility", ACTIVITIES: "-participants", SOLUTIONS: "-best_saving"}
 FILTERS = {
@@ -627,3 +628,22 @@ def test_surveys_and_solutions_are_listed_and_filtered_by_the_unit_of_their_day(
     exported = csv_rows(viewer_client.get(SURVEYS, {"_export": "csv", "sort": "surveyed_on"}))
     column = exported[0].index("Administrative unit")
     assert [row[column] for row in exported[1:]] == ["Gia Lâm", "Bát Tràng"]
+
+
+def test_a_unit_chosen_says_where_the_records_of_its_other_days_are(viewer_client):
+    """Bát Tràng commune was formed from Gia Lâm district on 2025-07-01: its list of 2015 surveys
+    is empty, and says they are under Gia Lâm; Gia Lâm's says where those after 30/06/2025 are.
+    Within the commune's own days, nothing is said."""
+    district = b.unit("Gia Lâm", valid_until=dt.date(2025, 6, 30))
+    commune = b.unit("Bát Tràng", kind="commune", valid_from=dt.date(2025, 7, 1))
+    commune.predecessors.add(district)
+    kiln = b.facility(code="K001", unit=district)
+    b.survey(kiln, surveyed_on=dt.date(2015, 3, 1))
+    before = "Records before 01/07/2025, when Bát Tràng was formed, are under Gia Lâm."
+    after = "Records after 30/06/2025, when Gia Lâm ended, are under Bát Tràng."
+    for url in (SURVEYS, ACTIVITIES, SOLUTIONS):
+        response = viewer_client.get(url, {"unit": commune.pk, "date_from": "2015-01-01"})
+        assert response.context["unit_note"] == before
+        assert f"<strong>{before}</strong>" in response.content.decode()
+        assert viewer_client.get(url, {"unit": district.pk}).context["unit_note"] == after
+        assert viewer_client.get(url, {"unit": commune.pk, "date_from": "2025-07-01"}).context["unit_note"] is None
