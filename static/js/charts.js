@@ -60,8 +60,16 @@
     });
   }
 
+  // plotly.js's own toolbar in the page's language (targets/templatetags/plotly_locale.py).
+  function registerLocale() {
+    var source = document.getElementById("plotly-locale");
+    if (!source) { return; }
+    window.Plotly.register({moduleType: "locale", name: config.locale, dictionary: JSON.parse(source.textContent)});
+  }
+
   function drawAll() {
     if (!window.Plotly) { return; }
+    registerLocale();
     document.querySelectorAll(".chart[data-figure]").forEach(draw);
   }
 

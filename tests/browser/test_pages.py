@@ -123,3 +123,14 @@ def test_a_district_that_ended_is_chosen_from_its_group_and_filters_the_dashboar
     assert "Ngày đó không có cơ sở nào thuộc đơn vị này" not in page.locator(".completeness").inner_text()
     assert page.locator(".card").count() == 5
     assert page.console_problems == []
+
+
+def test_the_chart_toolbar_speaks_vietnamese(live_server, page, demo):
+    """plotly.js ships no Vietnamese: its toolbar said "Download plot as a PNG" on a Vietnamese page."""
+    sign_in(page, live_server, "manager", "manager-demo-2015")
+    page.goto(f"{live_server.url}{demo}")
+    _charts_drawn(page)
+    titles = page.eval_on_selector_all(".modebar-btn", "buttons => buttons.map(b => b.getAttribute('data-title'))")
+    assert "Tải biểu đồ về dưới dạng ảnh PNG" in titles
+    assert not [title for title in titles if title in ("Download plot as a PNG", "Zoom in", "Autoscale")]
+    assert page.console_problems == []
