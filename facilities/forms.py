@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cpdash.dates import local_day
+from cpdash.text import vietnamese_key
 from facilities.models import AdministrativeUnit
 
 
 class GroupedUnits(ModelChoiceIterator):
     """A unit field's choices in groups: the units that exist today, then those not formed yet,
-    then those that no longer exist, each of the last two with its date. After the 2025 reform
+    then those that no longer exist, each of the last two with its date; in the order of the
+    Vietnamese alphabet within each (cpdash.text.vietnamese_key). After the 2025 reform
     the 30 districts are no longer units of today, but a record of their days (a 2015 activity,
     a filter on 2015) still picks one. One query, as a plain field's; read when drawn, in the
     user's language."""
@@ -35,7 +37,7 @@ class GroupedUnits(ModelChoiceIterator):
         }
         for key, choices in groups.items():
             if choices:
-                yield (titles[key], choices)
+                yield (titles[key], sorted(choices, key=lambda choice: vietnamese_key(choice[0].instance.name)))
 
 
 def _group_of(unit: AdministrativeUnit, today: datetime.date) -> tuple[str, str]:
@@ -73,3 +75,31 @@ class UnitFilter(django_filters.ModelChoiceFilter):
         kwargs.setdefault("label", gettext_lazy("administrative unit"))
         kwargs.setdefault("empty_label", gettext_lazy("any"))
         super().__init__(*args, **kwargs)
+
+
+class InNameOrder(ModelChoiceIterator):
+    """A field's choices in the order of the Vietnamese alphabet (cpdash.text.vietnamese_key), not
+    in the database's (code points: "Điện tử" after "Gốm sứ"). For the short lists of the
+    register (sectors, production areas): sorted once drawn, one query as before."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        choices = [self.choice(obj) for obj in self.queryset]
+        yield from sorted(choices, key=lambda choice: vietnamese_key(str(choice[1])))
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    """A choice of a record by name, in the order of the Vietnamese alphabet (InNameOrder)."""
+
+    iterator = InNameOrder
+
+
+class _NameFilterField(django_filters.fields.ModelChoiceField):
+    iterator = InNameOrder
+
+
+class NameFilter(django_filters.ModelChoiceFilter):
+    """A filter on a record chosen by name, in the order of the Vietnamese alphabet (InNameOrder)."""
+
+    field_class = _NameFilterField

@@ -63,7 +63,7 @@ from cpdash.imports import (
     file_row,
     normalize_header,
 )
-from cpdash.text import fold
+from cpdash.text import fold, vietnamese_key
 from facilities import membership
 from facilities.models import (
     CHANGE_FLAGS,
@@ -813,11 +813,12 @@ def template_xlsx(day: datetime.date) -> bytes:
     and yes/no. Three queries."""
     fields = FacilityResource.fields
     choices = {
-        "sector": list(Sector.objects.order_by("name").values_list("name", flat=True)),
-        "unit": list(
-            dict.fromkeys(AdministrativeUnit.objects.valid_on(day).order_by("name").values_list("name", flat=True))
+        # In the order of the Vietnamese alphabet (the database's puts "Điện tử" after "Gốm sứ").
+        "sector": sorted(Sector.objects.values_list("name", flat=True), key=vietnamese_key),
+        "unit": sorted(
+            set(AdministrativeUnit.objects.valid_on(day).values_list("name", flat=True)), key=vietnamese_key
         ),
-        "production_area": list(ProductionArea.objects.order_by("name").values_list("name", flat=True)),
+        "production_area": sorted(ProductionArea.objects.values_list("name", flat=True), key=vietnamese_key),
         "in_scope": [gettext("yes"), gettext("no")],
     }
     columns = []

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cpdash.dates import DayTextInput
 from cpdash.filters import AnyYesNo
 from cpdash.text import fold
-from facilities.forms import UnitFilter
+from facilities.forms import NameFilter, UnitFilter
 from facilities.models import AdministrativeUnit, ProductionArea, Sector, memberships_then
 from programmes.models import (
     Attendance,
@@ -102,10 +102,8 @@ def _date_to(field: str) -> django_filters.DateFilter:
     )
 
 
-def _sector(field: str) -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        field_name=field, queryset=Sector.objects.order_by("name"), label=_("sector"), empty_label=_("any")
-    )
+def _sector(field: str) -> NameFilter:
+    return NameFilter(field_name=field, queryset=Sector.objects.all(), label=_("sector"), empty_label=_("any"))
 
 
 def _unit_then(day: str) -> UnitFilter:

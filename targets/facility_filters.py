@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from cpdash.dates import AsOfFilter
 from cpdash.filters import AnyYesNo, LocalNumberFilter
 from cpdash.text import fold
-from facilities.forms import UnitFilter
+from facilities.forms import NameFilter, UnitFilter
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway, SavingStep
 from targets.funnel import DEFAULT_SAVING_MIN
@@ -226,10 +226,8 @@ class _AsOfFilterSet(django_filters.FilterSet):
         return queryset
 
 
-def _sector_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        queryset=Sector.objects.order_by("name"), label=_("sector"), empty_label=_("any")
-    )
+def _sector_filter() -> NameFilter:
+    return NameFilter(queryset=Sector.objects.all(), label=_("sector"), empty_label=_("any"))
 
 
 #: The area type value of the facilities outside any production area: the breakdowns' row
@@ -254,8 +252,8 @@ class FacilityFilter(_AsOfFilterSet):
     sector = _sector_filter()
     # Unit, area and area type: where the facility was on the as-of day (its unit membership).
     unit = UnitFilter(method="filter_unit")
-    area = django_filters.ModelChoiceFilter(
-        queryset=ProductionArea.objects.order_by("name"),
+    area = NameFilter(
+        queryset=ProductionArea.objects.all(),
         label=_("production area"),
         empty_label=_("any"),
         method="filter_area",

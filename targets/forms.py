@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.dates import AsOfField, day_text
-from facilities.forms import UnitField
+from facilities.forms import NameChoiceField, UnitField
 from facilities.models import AdministrativeUnit, ProductionArea, Sector
 from programmes.models import Phase
 from targets.dashboard import Scope, current_phase
@@ -20,7 +20,7 @@ class DashboardForm(forms.Form):
     as_of = AsOfField(label=_("As of"), required=False)
     # Another as-of date to set beside it (the same policy); the map reads it too.
     compare = AsOfField(label=_("Compare with"), required=False)
-    sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.all(), required=False)
+    sector = NameChoiceField(label=_("Sector"), queryset=Sector.objects.all(), required=False)
     unit = UnitField(label=_("Administrative unit"), queryset=AdministrativeUnit.objects.all(), required=False)
     area_kind = forms.ChoiceField(
         label=_("Area type"), choices=[("", _("All")), *ProductionArea.Kind.choices], required=False

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
-from facilities.forms import UnitField, UnitFilter
-from facilities.models import AdministrativeUnit
+from facilities.forms import NameChoiceField, NameFilter, UnitField, UnitFilter
+from facilities.models import AdministrativeUnit, Sector
 from tests import builders as b
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +52,34 @@ def test_a_unit_filter_is_grouped_in_vietnamese(units):
     assert '<optgroup label="Đơn vị hành chính hiện nay">' in html
     assert ">Gia Lâm (đến 30/06/2025)</option>" in html
     assert html.index("Bát Tràng") < html.index("Gia Lâm")
+
+
+def drawn(field) -> list:
+    """The field's choices as a widget reads them (list() would ask their count first: a query)."""
+    choices = []
+    for choice in field.choices:
+        choices.append(choice)
+    return choices
+
+
+def test_units_and_sectors_are_offered_in_the_order_of_the_vietnamese_alphabet(django_assert_num_queries):
+    """The databases compare code points, which put "Phường Hoàng Mai" before "Phường Hà Đông" and
+    "Điện tử" after "Gốm sứ"; a drop-down follows the alphabet (a ă â … d đ e …), in one query still."""
+    for name in ("Phường Hoàng Mai", "Phường Hà Đông", "Phường Cầu Giấy", "Phường Chương Mỹ"):
+        b.unit(name)
+    for name in ("Gốm sứ", "Điện tử", "Dệt may", "Cơ khí"):
+        b.sector(name)
+    units = UnitField(queryset=AdministrativeUnit.objects.order_by("name"), required=False)
+    sectors = NameChoiceField(queryset=Sector.objects.order_by("name"), required=False)
+    with django_assert_num_queries(2):
+        (_label, today), *_others = drawn(units)[1:]
+        offered = [text for _value, text in drawn(sectors)[1:]]
+    assert [text for _value, text in today] == [
+        "Phường Cầu Giấy",
+        "Phường Chương Mỹ",
+        "Phường Hà Đông",
+        "Phường Hoàng Mai",
+    ]
+    assert offered == ["Cơ khí", "Dệt may", "Điện tử", "Gốm sứ"]
+    filtered = NameFilter(queryset=Sector.objects.all()).field
+    assert [text for _value, text in list(filtered.choices)[1:]] == offered
