@@ -42,6 +42,7 @@ from facilities.models import (
 )
 from facilities.reference_resources import ProductionAreaResource, SectorResource, UnitResource
 from facilities.resources import (
+    REQUIRED_COLUMNS,
     FacilityCSV,
     FacilityFileError,
     FacilityResource,
@@ -352,6 +353,11 @@ class FacilityAdmin(
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="facilities-template.{extension}"'
         return response
+
+    def get_import_context_data(self, **kwargs) -> dict:
+        """The required columns by the names the template gives them in the user's language."""
+        columns = ", ".join(column_label(column) for column in REQUIRED_COLUMNS)
+        return {**super().get_import_context_data(**kwargs), "required_columns": columns}
 
     def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
         """import-export's upload and preview, with every problem listed by row (a large

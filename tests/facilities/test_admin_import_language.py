@@ -32,6 +32,9 @@ def test_the_import_page_in_vietnamese(vietnamese):
     assert "Trang quản trị cho Django" not in page and "Django" not in page
     assert "Sẽ nhập các cột sau: Mã, Tên cơ sở, Ngành, Đơn vị hành chính" in page
     assert "Tệp cần nhập" in page and "Định dạng" in page
+    # The required columns by the template's Vietnamese headers, not by their English codes.
+    assert "Các cột bắt buộc: Mã, Tên cơ sở, Ngành, Đơn vị hành chính." in page
+    assert "code, name, sector, unit" not in page
     for english in ("This importer", "Submit", "File to import", "Import"):
         assert english not in page
 
