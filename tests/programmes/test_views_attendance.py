@@ -72,7 +72,7 @@ def test_search_marks_closed_and_out_of_scope_facilities(client, outsider):
     client.force_login(grant(outsider, "facilities.view_facility"))
     client.cookies["django_language"] = "vi"
     statuses = {r["name"]: r["status"] for r in search(client, "gom")}
-    assert statuses == {"Gốm A": "đã đóng cửa ngày 12/03/2019", "Gốm B": "không tính vào chỉ tiêu", "Gốm C": ""}
+    assert statuses == {"Gốm A": "đã ngừng hoạt động ngày 12/03/2019", "Gốm B": "không tính vào chỉ tiêu", "Gốm C": ""}
 
 
 def test_blank_search_returns_nothing_without_a_query(client, outsider, django_assert_num_queries):
