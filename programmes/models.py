@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from cpdash.dates import local_day
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
-from facilities.models import AdministrativeUnit, Facility, UnitMembership
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, UnitMembership
 
 # --- Record rules ---------------------------------------------------------------------------------
 #
@@ -1045,6 +1045,15 @@ class FacilityPathway(models.Model):
     sector_id = models.BigIntegerField(_("sector"))
     unit_id = models.BigIntegerField(_("administrative unit"))
     area_id = models.BigIntegerField(_("production area"), null=True)
+    # The unit and area by name, for a list sorted by where each facility was on its day (a join;
+    # a sub-select per row was 3-7 times slower): relations over the columns above, with no
+    # column or constraint of their own.
+    unit = models.ForeignObject(
+        AdministrativeUnit, on_delete=models.DO_NOTHING, from_fields=["unit_id"], to_fields=["id"], related_name="+"
+    )
+    area = models.ForeignObject(
+        ProductionArea, on_delete=models.DO_NOTHING, from_fields=["area_id"], to_fields=["id"], related_name="+"
+    )
     area_kind = models.CharField(_("area type"), max_length=20, blank=True)
     kind = models.CharField(_("kind"), max_length=20)
     attended_on = models.DateField(_("first outreach activity"), null=True)

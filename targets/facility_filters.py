@@ -289,7 +289,9 @@ class FacilityFilter(_AsOfFilterSet):
         fields: list[str] = []
 
     def filter_queryset(self, queryset: QuerySet[Facility]) -> QuerySet[Facility]:
-        return super().filter_queryset(with_status(queryset, self.as_of_day))
+        names = place_names()
+        day_names = {"unit_name": names["unit_name"], "area_name": names["area_name"]}
+        return super().filter_queryset(with_status(queryset, self.as_of_day).annotate(**day_names))
 
     # Unit, area and area type: where the facility was on the as-of day (its unit membership).
     def filter_unit(self, queryset: QuerySet[Facility], name: str, value: AdministrativeUnit) -> QuerySet[Facility]:

@@ -19,7 +19,7 @@ from cpdash.tables import TEMPLATE, NumberColumn
 from facilities.models import Facility
 from programmes.tables import PercentColumn
 from targets.facility_filters import Status
-from targets.queries import NEVER
+from targets.queries import NEVER, ON_FACILITY
 
 
 class SinceColumn(tables.Column):
@@ -36,11 +36,12 @@ class SinceColumn(tables.Column):
 
 
 def _register_cells() -> dict[str, Cell]:
-    """The register's related records, exported by name (their ``str()``)."""
+    """The sector by name, the unit and area by the names annotated as the list's day has them
+    (facility_filters.place_names()): what the page shows, the export says."""
     return {
         "sector": Cell.read("sector__name"),
-        "unit": Cell.read("unit__name"),
-        "area": Cell.read("area__name"),
+        "unit": Cell.read("unit_name"),
+        "area": Cell.read("area_name"),
     }
 
 
@@ -63,8 +64,15 @@ class FacilityTable(tables.Table):
     code = _code_column()
     name = tables.Column(attrs=NAME)
     sector = tables.Column(order_by=("sector__name", "code"))
-    unit = tables.Column(order_by=("unit__name", "code"))
-    area = tables.Column(order_by=("area__name", "code"))
+    # Where the facility was on the list's day (a 2015 list: its district, not today's ward), as
+    # the unit filter reads it: shown by the names facility_filters.place_names() gives the page's
+    # rows, sorted through its pathway row of the day (a join).
+    unit = tables.Column(
+        accessor="unit_name", verbose_name=_field_label("unit"), order_by=(f"{ON_FACILITY}unit__name", "code")
+    )
+    area = tables.Column(
+        accessor="area_name", verbose_name=_field_label("area"), order_by=(f"{ON_FACILITY}area__name", "code")
+    )
     kind = tables.Column(order_by=("kind", "code"))
     employees = NumberColumn(order_by=("employees", "code"))
     aware_since = SinceColumn(verbose_name=_("Aware since"), order_by=("aware_since", "code"))

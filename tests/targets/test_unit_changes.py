@@ -2,9 +2,12 @@
 and the 2025 end of districts, through unit breakdowns, the facility list's unit filter,
 drill-downs and the specialist coverage of each level (issue: "True as of any date")."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
+from django.urls import reverse
 
 from facilities import membership
 from facilities.models import AdministrativeUnit
@@ -13,6 +16,8 @@ from targets.facility_filters import FacilityFilter, facility_register, reach_ne
 from targets.models import Indicator
 from targets.selectors import facilities_behind, records_behind, targets_as_of
 from tests import builders
+from tests.programmes.conftest import grant
+from tests.responses import body
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +182,28 @@ def test_the_current_pace_counts_facilities_newly_aware_not_those_that_moved(han
     if day == AFTER:
         # W1 took f1–f3 from the two halves of Từ Liêm; f1 and f2, aware since 2012 and 2015, are not new there.
         assert (ward.numerator, ward.current_per_month) == (2, 0.0)
+
+
+@pytest.fixture
+def viewer_client(client, staff_user):
+    client.force_login(grant(staff_user, "facilities.view_facility"))
+    return client
+
+
+def test_the_register_list_shows_sorts_and_exports_the_units_of_its_day(hanoi, viewer_client):
+    """As of mid-2014 the list names Bắc and Nam Từ Liêm and Đông Anh, where the facilities were then
+    (they are all in wards today), as its unit filter reads them; sorted and exported alike."""
+    url = reverse("facilities:list")
+    params = {"as_of": BETWEEN.isoformat(), "sort": "unit"}
+    table = viewer_client.get(url, params).context["table"]
+    shown = [(row.record.code, row.get_cell_value("unit")) for row in table.paginated_rows]
+    then = {"f1": "Bắc Từ Liêm", "f2": "Nam Từ Liêm", "f3": "Nam Từ Liêm", "f4": "Đông Anh", "f5": "Đông Anh"}
+    # By name as the database compares them (code points, on both databases), then by code.
+    assert shown == sorted(then.items(), key=lambda item: (item[1], item[0]))
+    exported = list(
+        csv.reader(io.StringIO(body(viewer_client.get(url, {**params, "_export": "csv"})).decode("utf-8-sig")))
+    )
+    column = exported[0].index("Administrative unit")
+    assert [(row[0], row[column]) for row in exported[1:]] == shown
+    today = viewer_client.get(url, {"as_of": AFTER.isoformat(), "sort": "-unit"}).context["table"]
+    assert [row.get_cell_value("unit") for row in today.paginated_rows] == ["W2", "W2", "W1", "W1", "W1"]
