@@ -3,7 +3,9 @@
  * Saving, percent = (baseline − after) ÷ baseline × 100: the formula of the
  * database's ResourceSaving.saving_percent. Without a baseline, the reported
  * saving ("…-reported_percent"), if any, followed by the output's
- * data-reported-mark ("reported, no measured baseline"). Rows are
+ * data-reported-mark ("reported, no measured baseline") in a
+ * <small class="reported-mark">, which forms.css puts on its own line: on the
+ * figure's line it made the table wider than its box. Rows are
  * [data-saving-row] with inputs named "…-baseline" and "…-after" and an
  * <output data-saving>; the server renders the same value, so the page reads
  * right without script. A value over 100 % (after below zero) is flagged; the
@@ -66,9 +68,16 @@
     var mark = "";
     if (value === null && baseline === null) {
       value = number(row.querySelector("input[name$='-reported_percent']"));
-      mark = value === null || !output.dataset.reportedMark ? "" : " (" + output.dataset.reportedMark + ")";
+      mark = value === null || !output.dataset.reportedMark ? "" : "(" + output.dataset.reportedMark + ")";
     }
-    output.textContent = value === null ? EMPTY : format.format(value) + "%" + mark;
+    output.textContent = value === null ? EMPTY : format.format(value) + "%";
+    if (mark !== "") {
+      // As the server writes it (templates/programmes/solution_form.html).
+      var note = document.createElement("small");
+      note.className = "reported-mark";
+      note.textContent = mark;
+      output.append(" ", note);
+    }
     output.classList.toggle("out-of-range", value !== null && (value > 100 || (mark !== "" && value < 0)));
   }
 
