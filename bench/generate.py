@@ -612,9 +612,13 @@ class Generator:
         [activity id, day, focus key, capacity, new facilities]."""
         year, kinds = plan.year, OutreachActivity.Kind
         copies = max(1, round(self.scale))
-        for n, (quantity, day) in enumerate(zip(plan.leaflets, self._days(year, len(plan.leaflets)), strict=True), 1):
+        # Leaflets scale as the other events do, by more distributions, not bigger ones: the demo's
+        # 4,000 copies times 333 at 10⁶ facilities were more than one activity counts
+        # (programmes.models.MAX_OUTREACH_COUNT), which an import of the exported rows refuses.
+        leaflets = [quantity for quantity in plan.leaflets for _copy in range(copies)]
+        for n, (quantity, day) in enumerate(zip(leaflets, self._days(year, len(leaflets)), strict=True), 1):
             title = data.EVENT_TITLES[kinds.LEAFLETS].format(n=n, year=year)
-            self._add_activity(kinds.LEAFLETS, title, day, data.ORGANISER_DEPARTMENT, quantity=quantity * copies)
+            self._add_activity(kinds.LEAFLETS, title, day, data.ORGANISER_DEPARTMENT, quantity=quantity)
         for period in plan.reports:
             title = data.EVENT_TITLES[kinds.RESULTS_REPORT].format(period=period, year=year)
             day = dt.date(year, *REPORT_DAYS[period])

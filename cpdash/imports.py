@@ -898,7 +898,15 @@ class WholeNumberWidget(widgets.Widget):
     number: a decimal mark ("1.5" or "1,5" in Vietnamese), the other language's grouping
     ("1,500" in Vietnamese). A number cell (XLSX) is the number it holds: 1.234 is not grouped.
     Shown (render) as plain digits, which a file of either language reads back; preview()
-    groups them for the admin's preview."""
+    groups them for the admin's preview.
+
+    ``validators``: those of the model field the column fills when it has its own (a ceiling
+    below MAX_COUNT: programmes.models.OUTREACH_COUNT_VALIDATORS), so that the import refuses
+    what the forms and the admin refuse, with their message."""
+
+    def __init__(self, validators: Sequence[Callable[[int], None]] = ()) -> None:
+        super().__init__()
+        self.validators = tuple(validators)
 
     def clean(self, value, row=None, **kwargs) -> int | None:
         text = cell_text(value)
@@ -910,6 +918,13 @@ class WholeNumberWidget(widgets.Widget):
         digits = text if is_ascii_digits(text) or value.__class__ is not str else whole_number_digits(text)
         if digits is None or not is_ascii_digits(digits):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
+        if self.validators:
+            number = int(digits)
+            try:
+                for validator in self.validators:
+                    validator(number)
+            except ValidationError as error:
+                raise ValueError(_message(error)) from error
         return bounded_count(digits, text)
 
     def render(self, value, obj=None, **kwargs) -> str:

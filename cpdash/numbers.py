@@ -91,6 +91,15 @@ def whole_number_digits(text: str, language: str | None = None) -> str | None:
     return text if text.isascii() and text.isdigit() else None
 
 
+def number_text(value: Decimal | float | int) -> str:
+    """``value`` as the active language writes numbers, thousands grouped, without the trailing
+    zeros of a decimal column: 1053.000000 → "1.053" in Vietnamese, "1,053" in English; 93.500000
+    → "93,5" and "93.5" (kept, "93,500" reads as ninety-three thousand five hundred in English)."""
+    exact = Decimal(str(value))
+    exact = exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
+    return formats.number_format(exact, force_grouping=True)
+
+
 class _LocalNumber:
     """Shared by LocalDecimalField and LocalIntegerField: a text input with the
     phone's numeric keyboard, read by parse_number()."""

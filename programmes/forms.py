@@ -28,12 +28,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cpdash.concurrency import VersionedFormMixin
 from cpdash.dates import DayTextInput, local_day
-from cpdash.models import MAX_COUNT
 from cpdash.numbers import LocalIntegerField, local_formfield, parse_number
 from facilities.forms import group_units
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
+    OUTREACH_COUNT_VALIDATORS,
     SAVING_QUANTUM,
     Attendance,
     CPOption,
@@ -547,8 +547,10 @@ class AttendanceRowForm(LabelledRowMixin, forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"readonly": True, "class": "code"}),
     )
-    # At most the column's range (PostgreSQL integer): a larger count failed the save with a 500.
-    people = LocalIntegerField(label=gettext_lazy("people"), min_value=0, max_value=MAX_COUNT, initial=1, localize=True)
+    # The model field's ceiling (Attendance.people), which these rows, written in bulk, would not run.
+    people = LocalIntegerField(
+        label=gettext_lazy("people"), min_value=0, validators=OUTREACH_COUNT_VALIDATORS, initial=1, localize=True
+    )
 
     #: The resolved facility, for display; set by OutreachActivityForm.
     facility_obj: Facility | None = None

@@ -12,13 +12,15 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Validat
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.deconstruct import deconstructible
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cpdash.dates import local_day
-from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
+from cpdash.models import IMPORTED_PERMISSIONS, Searchable
+from cpdash.numbers import number_text
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, UnitMembership
 
 # --- Record rules ---------------------------------------------------------------------------------
@@ -276,6 +278,35 @@ class Specialist(Searchable):
         )
 
 
+#: The most people or copies an outreach activity counts: its participants, the copies it issued
+#: (leaflets), the people from one facility. Far above any the department holds (the demo's
+#: largest: 4,000 leaflets), yet a count above it is a typing mistake (digits typed twice, a phone
+#: number), which PostgreSQL's integer maximum (cpdash.models.MAX_COUNT) let through.
+MAX_OUTREACH_COUNT = 1_000_000
+
+
+@deconstructible
+class CountCeiling(MaxValueValidator):
+    """A MaxValueValidator whose message writes both numbers as the language does ("1.000.000"),
+    not Django's "Ensure this value is less than or equal to 1000000.". A MaxValueValidator still,
+    so that Django adds no limit of the database's beside it (IntegerField.validators)."""
+
+    message = _("%(value)s is too many for one activity: at most %(limit)s.")
+
+    def __call__(self, value) -> None:
+        if self.compare(value, self.limit_value):
+            raise ValidationError(
+                self.message,
+                code=self.code,
+                params={"value": number_text(value), "limit": number_text(self.limit_value)},
+            )
+
+
+#: Validators of the outreach counts, on the model fields (the staff forms and the admin run them)
+#: and on their import columns (programmes/resources.py): each refuses the same count, saying so alike.
+OUTREACH_COUNT_VALIDATORS = [CountCeiling(MAX_OUTREACH_COUNT)]
+
+
 class OutreachActivity(Searchable):
     """An awareness-raising activity; facilities that took part are its attendance."""
 
@@ -306,14 +337,14 @@ class OutreachActivity(Searchable):
         _("participants"),
         null=True,
         blank=True,
-        validators=COUNT_VALIDATORS,
+        validators=OUTREACH_COUNT_VALIDATORS,
         help_text=_("Number of people who took part."),
     )
     quantity = models.PositiveIntegerField(
         _("quantity"),
         null=True,
         blank=True,
-        validators=COUNT_VALIDATORS,
+        validators=OUTREACH_COUNT_VALIDATORS,
         help_text=_("Copies issued, e.g. 5,000 leaflets."),
     )
 
@@ -351,7 +382,7 @@ class Attendance(models.Model):
         Facility, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("facility")
     )
     people = models.PositiveIntegerField(
-        _("people"), default=1, validators=COUNT_VALIDATORS, help_text=_("People from this facility.")
+        _("people"), default=1, validators=OUTREACH_COUNT_VALIDATORS, help_text=_("People from this facility.")
     )
 
     history = HistoricalRecords()
@@ -814,13 +845,10 @@ def percent(value: Decimal | float) -> str:
 
 
 def _quantity(value: Decimal | float | int | None) -> str:
-    """A consumption as the language writes it, thousands grouped, without the column's
-    trailing zeros: 1053.000000 → "1.053" in Vietnamese, "1,053" in English; "?" when unknown."""
-    if value is None:
-        return "?"
-    exact = Decimal(str(value))
-    exact = exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
-    return number_format(exact, force_grouping=True)
+    """A consumption as the language writes it (cpdash.numbers.number_text), thousands grouped,
+    without the column's trailing zeros: 1053.000000 → "1.053" in Vietnamese, "1,053" in
+    English; "?" when unknown."""
+    return "?" if value is None else number_text(value)
 
 
 def saving_decimal(value: Decimal | float | int | None) -> Decimal | None:

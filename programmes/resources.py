@@ -65,6 +65,7 @@ from cpdash.imports import row_problems as _row_problems
 from facilities.models import AdministrativeUnit, Facility
 from programmes import pathway
 from programmes.models import (
+    OUTREACH_COUNT_VALIDATORS,
     Attendance,
     CPOption,
     Evidence,
@@ -419,10 +420,10 @@ class OutreachActivityResource(RecordResource):
     organiser = _column("organiser", TextWidget(max_length=200))
     unit = _column("unit", _unit_cell())
     venue = _column("venue", TextWidget(max_length=200))
-    participants = _column("participants", WholeNumberWidget())
-    quantity = _column("quantity", WholeNumberWidget())
+    participants = _column("participants", WholeNumberWidget(OUTREACH_COUNT_VALIDATORS))
+    quantity = _column("quantity", WholeNumberWidget(OUTREACH_COUNT_VALIDATORS))
     facility_code = _column("facility_code", FacilityCell())
-    people = _column("people", WholeNumberWidget())
+    people = _column("people", WholeNumberWidget(OUTREACH_COUNT_VALIDATORS))
 
     model = OutreachActivity
     record_fields = {

@@ -613,6 +613,51 @@ def test_activity_edit_keeps_changes_and_removes_rows():
     assert dict(activity.attendances.values_list("facility__code", "people")) == {kept.code: 5, added.code: 1}
 
 
+#: What a count of an activity above a million says (programmes.models.MAX_OUTREACH_COUNT), in
+#: English: both numbers grouped, not Django's "Ensure this value is less than or equal to 2147483647.".
+TOO_MANY = "{value} is too many for one activity: at most 1,000,000."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["participants", "quantity"])
+@pytest.mark.parametrize("typed", ["1000001", "2147483646", "5,000,000,000"])
+def test_an_activity_count_above_a_million_is_refused_saying_so(field, typed):
+    """Billions, and a number just under PostgreSQL's integer maximum (accepted before), are typing
+    mistakes: refused with the ceiling, a million, which is accepted."""
+    form = forms.OutreachActivityForm({**activity_data(), field: typed}, instance=OutreachActivity())
+    shown = f"{int(typed.replace(',', '')):,}"
+    refused(form)
+    assert form.errors[field] == [TOO_MANY.format(value=shown)]
+    form = forms.OutreachActivityForm({**activity_data(), field: "1,000,000"}, instance=OutreachActivity())
+    assert form.is_valid(), all_errors(form)
+    assert getattr(form.save(), field) == 1_000_000
+
+
+@pytest.mark.django_db
+def test_people_from_a_facility_above_a_million_are_refused_saying_so():
+    """The attendance rows, written in bulk without the model's validation, refuse the same count."""
+    facility = builders.facility()
+    row = {"facility": facility.code, "people": "2147483646"}
+    form = forms.OutreachActivityForm(activity_data(attendance=[row]), instance=OutreachActivity())
+    refused(form, "Some attendance rows need correcting")
+    assert form.attendance.forms[0].errors["people"] == [TOO_MANY.format(value="2,147,483,646")]
+    row["people"] = "1000000"
+    form = forms.OutreachActivityForm(activity_data(attendance=[row]), instance=OutreachActivity())
+    assert form.is_valid(), all_errors(form)
+    assert form.save().attendances.get().people == 1_000_000
+
+
+@pytest.mark.django_db
+def test_a_count_above_a_million_is_written_in_vietnamese_as_vietnamese_writes_numbers():
+    with translation.override("vi"):
+        form = forms.OutreachActivityForm({**activity_data(), "participants": "1.000.001"}, instance=OutreachActivity())
+        assert not form.is_valid()
+        [message] = form.errors["participants"]
+    assert "1.000.001" in message
+    assert "1.000.000" in message
+    assert "2147483647" not in message
+
+
 @pytest.mark.django_db
 def test_activity_save_is_all_or_nothing(monkeypatch):
     facility = builders.facility()

@@ -83,7 +83,7 @@ def test_timeline_newest_first_with_details(viewer_client, kiln):
     assert positions == sorted(positions)
     assert "Lò nung gas (technology change, implemented)" in words
     assert "Technology, 01/07/2012" in words
-    assert "Fuel 2 1.850 t 7.5%" in words
+    assert "Fuel 2 1.85 t 7.5%" in words  # not the column's 1.850000, nor 1.850
     assert "Energy 100 94 kWh 6.0%" in words
     assert "Replicated at Xưởng gốm bên cạnh" in words
     assert "hosted by Xưởng gốm bên cạnh" in words
@@ -99,6 +99,24 @@ def test_timeline_in_vietnamese_starts_each_event_with_a_capital_and_groups_peop
     assert "Giải pháp SXSH — Thay lò than bằng lò gas" in words
     assert "Khảo sát SXSH — Trung tâm TKNL" in words
     assert "1.200 người của cơ sở" in words
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "Energy 1,200 93.5 kWh 92.2%"), ("vi", "Năng lượng 1.200 93,5 kWh 92,2%")],
+)
+def test_timeline_shows_consumption_as_the_language_writes_numbers(viewer_client, language, shown):
+    """A saving's baseline and after are shown as every page writes numbers (cpdash.numbers.plain):
+    thousands grouped, without the column's trailing zeros ("93,500" read as ninety-three
+    thousand five hundred in English)."""
+    facility = b.facility()
+    solution = b.solution(facility, implemented_on=dt.date(2013, 3, 1))
+    ResourceSaving.objects.create(solution=solution, resource="energy", unit="kWh", baseline=1200, after="93.5")
+    viewer_client.cookies["django_language"] = language
+
+    words = text(page(viewer_client, facility))
+
+    assert shown in words
 
 
 def test_the_units_a_facility_has_been_in_are_listed_when_it_moved(viewer_client, kiln):
