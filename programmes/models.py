@@ -618,7 +618,8 @@ class Replication(models.Model):
         if self.model_id and self.facility_id and self.model.host_id == self.facility_id:
             raise ValidationError({"facility": _("The host facility cannot replicate its own model.")})
         if self.model_id and self.replicated_on and self.replicated_on < self.model.started_on:
-            raise ValidationError({"replicated_on": _("A replication cannot predate the model it copies.")})
+            message = gettext("A replication cannot predate the model it copies, which started on %(day)s.")
+            raise ValidationError({"replicated_on": message % {"day": local_day(self.model.started_on)}})
         raise_problems(facility_not_open(related(self, "facility"), self.replicated_on))
 
 

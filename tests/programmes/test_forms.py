@@ -747,7 +747,8 @@ def test_replication_checks_of_the_model_still_apply():
         "The host facility cannot replicate its own model.",
     )
     early = replication_data(model, builders.facility(), dt.date(2012, 1, 1))
-    refused(forms.ReplicationForm(early, instance=Replication()), "A replication cannot predate the model it copies.")
+    started = "A replication cannot predate the model it copies, which started on 01/03/2012."
+    refused(forms.ReplicationForm(early, instance=Replication()), started)
 
 
 @pytest.mark.django_db

@@ -315,7 +315,9 @@ def test_replication_before_model_refused_by_clean():
     obj = Replication(model=model, facility=builders.facility(), replicated_on=dt.date(2012, 2, 29))
     with pytest.raises(ValidationError) as excinfo:
         obj.full_clean()
-    assert excinfo.value.message_dict["replicated_on"] == ["A replication cannot predate the model it copies."]
+    assert excinfo.value.message_dict["replicated_on"] == [
+        "A replication cannot predate the model it copies, which started on 01/03/2012."
+    ]
 
 
 def test_replication_on_the_model_start_day_accepted():
