@@ -53,6 +53,9 @@ def test_cards_show_the_interview_year(manager_client, interview_year):
     # No inline executable script: plotly and the loader come from static files.
     assert "<script>" not in content
     assert "vendor/plotly/plotly.min.js" in content
+    # The saving card's count is of those reaching it among those measured, not "counted" of all applying.
+    assert content.count("<dt>Reaching it / with a measured saving</dt>") == 1
+    assert content.count("<dt>Counted</dt>") == len(cards) - 1
 
 
 def test_card_counts_link_to_the_facilities_behind_them(manager_client, interview_year):
