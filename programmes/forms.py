@@ -370,7 +370,9 @@ SupportFormSet = forms.inlineformset_factory(
     TechnicalSupport,
     form=TechnicalSupportForm,
     formset=TechnicalSupportFormSet,
-    extra=1,
+    # A row for each kind of support (one of each per survey): the three can be recorded in one
+    # save, where a single empty row took two more saves.
+    extra=len(TechnicalSupport.Kind.choices),
     max_num=len(TechnicalSupport.Kind.choices),
     can_delete=True,
 )

@@ -259,6 +259,16 @@ def test_survey_form_page_has_day_first_date_inputs(recorder_client):
     assert "<script>" not in page  # scripts are files, loaded with defer
 
 
+def test_a_new_survey_offers_a_row_for_each_kind_of_support(recorder_client):
+    """Technique, technology and process control can be recorded in one save."""
+    form = recorder_client.get(reverse("programmes:survey_create")).context["form"]
+    assert form.rowsets["supports"].total_form_count() == 3
+    survey = builders.survey()
+    TechnicalSupport.objects.create(survey=survey, kind="technique", given_on=survey.surveyed_on)
+    edit = recorder_client.get(reverse("programmes:survey_edit", args=[survey.pk])).context["form"]
+    assert edit.rowsets["supports"].total_form_count() == 3  # the one recorded and two empty rows
+
+
 def test_survey_edit_updates_with_a_message(recorder_client):
     survey = builders.survey(surveyors="before")
     data = {
