@@ -721,6 +721,17 @@ class AppointmentForm(SubmitOnceMixin, RecordForm):
         fields = ("unit", "name", "position", "appointed_on")
 
 
+class SpecialistForm(VersionedFormMixin, RecordForm):
+    """A specialist's record corrected: a name mistyped, the wrong unit or day (the model's rules
+    apply as when appointed: the unit existing then, one per unit, name and day)."""
+
+    past_dates = ("appointed_on", "left_on")
+
+    class Meta:
+        model = Specialist
+        fields = ("unit", "name", "position", "appointed_on", "left_on")
+
+
 class DepartureForm(VersionedFormMixin, RecordForm):
     """The day a specialist left the post (empty while in post)."""
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("specialists/", views.specialist_list, name="specialist_list"),
     path("specialists/new/", views.specialist_appoint, name="specialist_appoint"),
     path("specialists/<int:pk>/departure/", views.specialist_departure, name="specialist_departure"),
+    path("specialists/<int:pk>/edit/", views.specialist_edit, name="specialist_edit"),
     path("replications/", views.replication_list, name="replication_list"),
     path("replications/new/", views.replication_create, name="replication_create"),
     path("replications/<int:pk>/", views.replication_edit, name="replication_edit"),

@@ -363,6 +363,16 @@ def specialist_departure(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@permission_required("programmes.change_specialist", raise_exception=True)
+def specialist_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a specialist's record (a mistyped name, the wrong unit or day)."""
+    specialist = get_object_or_404(Specialist.objects.select_related("unit"), pk=pk)
+    return _record(
+        request, forms.SpecialistForm, specialist, "programmes/specialist_edit.html", "programmes:specialist_list"
+    )
+
+
 # --- Replications of demonstration models --------------------------------------------
 
 

@@ -51,6 +51,7 @@ PAGES: list[tuple[str, str | None, str]] = [
     ("specialist_list", None, "programmes.view_specialist"),
     ("specialist_appoint", None, "programmes.add_specialist"),
     ("specialist_departure", "specialist", "programmes.change_specialist"),
+    ("specialist_edit", "specialist", "programmes.change_specialist"),
     ("replication_list", None, "programmes.view_replication"),
     ("replication_create", None, "programmes.add_replication"),
     ("replication_edit", "replication", "programmes.change_replication"),
@@ -374,6 +375,28 @@ def test_specialist_appointment_and_departure(recorder_client):
     specialist.refresh_from_db()
     assert specialist.left_on == dt.date(2016, 3, 31)
     assert [str(m) for m in response.context["messages"]] == [f"CP specialist “{specialist}” was updated."]
+
+
+def test_a_specialist_s_record_is_corrected_under_the_rules_of_an_appointment(recorder_client):
+    """A mistyped name and the wrong day are corrected on the site; a unit that did not exist on the
+    day is refused as it is when appointing, and nothing is changed."""
+    ended = builders.unit("Gia Lâm", valid_until=dt.date(2025, 6, 30))
+    specialist = builders.specialist(ended, name="Tran Thi B", appointed_on=dt.date(2012, 2, 1))
+    url = reverse("programmes:specialist_edit", args=[specialist.pk])
+    page = recorder_client.get(reverse("programmes:specialist_list")).content.decode()
+    assert f'href="{url}"' in page
+    form = recorder_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"name": "Trần Thị B", "appointed_on": "2012-03-01"})
+    response = recorder_client.post(url, data, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["CP specialist “Trần Thị B — Gia Lâm” was updated."]
+    specialist.refresh_from_db()
+    assert (specialist.name, specialist.appointed_on) == ("Trần Thị B", dt.date(2012, 3, 1))
+    data.update({"appointed_on": "2025-08-01", "record_version": current_version(specialist)})
+    refused = recorder_client.post(url, data)
+    assert refused.status_code == 200 and "no longer existed on 01/08/2025" in refused.content.decode()
+    specialist.refresh_from_db()
+    assert specialist.appointed_on == dt.date(2012, 3, 1)
 
 
 def test_replication_create_and_refusal(recorder_client):
