@@ -2,11 +2,13 @@
 
 Shaped like ``manage.py load_demo`` (programmes/demo_data.py and
 programmes/management/demo_*.py) — the same units (Từ Liêm split on
-2014-01-01), sectors, production areas, programme, phases and targets, the
-same year plan 2011–2015 — but built for 10⁶ facilities: rows are plain
-tuples with explicit ids, written with PostgreSQL ``COPY`` (or ``executemany``
-on SQLite), and the activity records scale with the register (more events,
-surveys, solutions and demonstration models, not bigger ones).
+2014-01-01; the 2025 reform's commune-level units exist, but the facilities
+are not moved to them: the bench's figures are of 2011–2015), sectors,
+production areas, programme, phases and targets, the same year plan
+2011–2015 — but built for 10⁶ facilities: rows are plain tuples with explicit
+ids, written with PostgreSQL ``COPY`` (or ``executemany`` on SQLite), and the
+activity records scale with the register (more events, surveys, solutions
+and demonstration models, not bigger ones).
 
 What one gets, per size N (see ``Generator.summary()`` after a run):
 
@@ -143,7 +145,12 @@ class Generator:
     # --- Small tables ---------------------------------------------------------------------------
 
     def _reference_tables(self) -> list[Table]:
-        self.unit_ids = {spec.name: i for i, spec in enumerate(data.UNITS, 1)}
+        # The demo's units, the 2025 reform's commune-level ones included: they exist today, so an
+        # import of facilities open today has units to name (facilities.models.register_unit_problem).
+        # The facilities stay in the districts (the reform's moves are not generated): every figure up
+        # to 2025 is the demo's.
+        unit_specs = (*data.UNITS, *data.COMMUNE_UNITS)
+        self.unit_ids = {spec.name: i for i, spec in enumerate(unit_specs, 1)}
         self.unit_names = [spec.name for spec in data.UNITS]
         units = Table(
             AdministrativeUnit,
@@ -161,7 +168,7 @@ class Generator:
                 "grid_col",
             ),
         )
-        for spec, pk in zip(data.UNITS, self.unit_ids.values(), strict=True):
+        for spec, pk in zip(unit_specs, self.unit_ids.values(), strict=True):
             units.rows.append(
                 (
                     pk,
