@@ -115,9 +115,16 @@ def facility_register() -> QuerySet[Facility]:
 def with_status(facilities: QuerySet[Facility], day: datetime.date) -> QuerySet[Facility]:
     """``facilities`` joined to their pathway row of ``day`` (queries.pathway_on(): the
     unit and area type they were in then, as ``pathway__unit_id``…), with
-    ``aware_since``, ``applying_since`` and ``status`` on ``day`` annotated."""
+    ``aware_since``, ``applying_since`` and ``status`` on ``day`` annotated, and the names
+    of the unit and area they were in then (``unit_name``, ``area_name``: place_names(),
+    worked out for the rows read only)."""
+    names = place_names()
     return with_pathway(facilities, day).annotate(
-        aware_since=aware_since(), applying_since=applying_since(), status=status_on(day)
+        aware_since=aware_since(),
+        applying_since=applying_since(),
+        status=status_on(day),
+        unit_name=names["unit_name"],
+        area_name=names["area_name"],
     )
 
 
@@ -289,9 +296,7 @@ class FacilityFilter(_AsOfFilterSet):
         fields: list[str] = []
 
     def filter_queryset(self, queryset: QuerySet[Facility]) -> QuerySet[Facility]:
-        names = place_names()
-        day_names = {"unit_name": names["unit_name"], "area_name": names["area_name"]}
-        return super().filter_queryset(with_status(queryset, self.as_of_day).annotate(**day_names))
+        return super().filter_queryset(with_status(queryset, self.as_of_day))
 
     # Unit, area and area type: where the facility was on the as-of day (its unit membership).
     def filter_unit(self, queryset: QuerySet[Facility], name: str, value: AdministrativeUnit) -> QuerySet[Facility]:
