@@ -37,6 +37,7 @@ from programmes.models import (
     SAVING_QUANTUM,
     Attendance,
     CPOption,
+    DemonstrationModel,
     FormSubmission,
     OutreachActivity,
     Replication,
@@ -740,6 +741,17 @@ class DepartureForm(VersionedFormMixin, RecordForm):
     class Meta:
         model = Specialist
         fields = ("left_on",)
+
+
+class DemonstrationForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
+    """A demonstration model at its host facility (the host's pathway counts it from its start)."""
+
+    host = FacilityField(label=gettext_lazy("host facility (code)"))
+    past_dates = ("started_on",)
+
+    class Meta:
+        model = DemonstrationModel
+        fields = ("host", "name", "technology", "started_on", "results")
 
 
 class ReplicationForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):

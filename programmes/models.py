@@ -584,6 +584,9 @@ class DemonstrationModel(Searchable):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        raise_problems(facility_not_open(related(self, "host"), self.started_on, field="host"))
+
 
 class Replication(models.Model):
     """A demonstration model copied at another facility."""

@@ -11,7 +11,7 @@ newest first.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import IntegrityError, connection
-from django.db.models import F, Model
+from django.db.models import Count, F, Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,7 +31,7 @@ from facilities.models import Facility
 from jobs.exports import export_or_job
 from programmes import forms
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
-from programmes.models import OutreachActivity, Replication, Solution, Specialist, Survey
+from programmes.models import DemonstrationModel, OutreachActivity, Replication, Solution, Specialist, Survey
 from programmes.tables import ActivityTable, SolutionTable, SurveyTable
 
 LIST_SIZE = 50
@@ -373,7 +373,40 @@ def specialist_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- Replications of demonstration models --------------------------------------------
+# --- Demonstration models and their replications ------------------------------------
+
+
+@login_required
+@permission_required("programmes.view_demonstrationmodel", raise_exception=True)
+def demonstration_list(request: HttpRequest) -> HttpResponse:
+    """The latest demonstration models, with how many facilities replicated each."""
+    models = (
+        DemonstrationModel.objects.select_related("host")
+        .annotate(replication_count=Count("replications"))
+        .order_by("-started_on", "-pk")[:LIST_SIZE]
+    )
+    return render(request, "programmes/demonstration_list.html", {"demonstrations": models})
+
+
+@login_required
+@permission_required("programmes.add_demonstrationmodel", raise_exception=True)
+def demonstration_create(request: HttpRequest) -> HttpResponse:
+    return _record(
+        request,
+        forms.DemonstrationForm,
+        DemonstrationModel(),
+        "programmes/demonstration_form.html",
+        "programmes:demonstration_list",
+    )
+
+
+@login_required
+@permission_required("programmes.change_demonstrationmodel", raise_exception=True)
+def demonstration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    model = get_object_or_404(DemonstrationModel.objects.select_related("host"), pk=pk)
+    return _record(
+        request, forms.DemonstrationForm, model, "programmes/demonstration_form.html", "programmes:demonstration_list"
+    )
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 #: The models the recording pages write, by permission codename suffix.
-RECORDED = ("survey", "outreachactivity", "solution", "specialist", "replication")
+RECORDED = ("survey", "outreachactivity", "solution", "specialist", "demonstrationmodel", "replication")
 
 
 def grant(user: User, *perms: str) -> User:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from cpdash.concurrency import current_version
 from programmes import forms
 from programmes.models import (
+    DemonstrationModel,
     FormSubmission,
     OutreachActivity,
     Replication,
@@ -52,6 +53,9 @@ PAGES: list[tuple[str, str | None, str]] = [
     ("specialist_appoint", None, "programmes.add_specialist"),
     ("specialist_departure", "specialist", "programmes.change_specialist"),
     ("specialist_edit", "specialist", "programmes.change_specialist"),
+    ("demonstration_list", None, "programmes.view_demonstrationmodel"),
+    ("demonstration_create", None, "programmes.add_demonstrationmodel"),
+    ("demonstration_edit", "demonstration", "programmes.change_demonstrationmodel"),
     ("replication_list", None, "programmes.view_replication"),
     ("replication_create", None, "programmes.add_replication"),
     ("replication_edit", "replication", "programmes.change_replication"),
@@ -63,6 +67,7 @@ OBJECTS: dict[str, Callable] = {
     "solution": lambda: builders.solution(savings={"energy": (100, 94)}),
     "specialist": builders.specialist,
     "replication": lambda: builders.demonstration(replicated_at=[builders.facility()]).replications.get(),
+    "demonstration": builders.demonstration,
 }
 
 
@@ -163,6 +168,11 @@ def make_specialists(n: int) -> None:
         builders.specialist(appointed_on=D - dt.timedelta(days=i))
 
 
+def make_demonstrations(n: int) -> None:
+    for i in range(n):
+        builders.demonstration(replicated_at=[builders.facility()], started_on=D - dt.timedelta(days=i + 100))
+
+
 def make_replications(n: int) -> None:
     for i in range(n):
         model = builders.demonstration()
@@ -178,6 +188,7 @@ LISTS = [
     ("solution_list", make_solutions, 11),
     ("specialist_list", make_specialists, 7),
     ("replication_list", make_replications, 7),
+    ("demonstration_list", make_demonstrations, 7),
 ]
 
 
@@ -397,6 +408,25 @@ def test_a_specialist_s_record_is_corrected_under_the_rules_of_an_appointment(re
     assert refused.status_code == 200 and "no longer existed on 01/08/2025" in refused.content.decode()
     specialist.refresh_from_db()
     assert specialist.appointed_on == dt.date(2012, 3, 1)
+
+
+def test_a_demonstration_model_is_recorded_and_its_host_counts_it(recorder_client):
+    """Staff record a demonstration model on the site (it was the admin's only); its host's
+    pathway has it from its start, in the same save; a host that had closed is refused."""
+    host = builders.facility(code="K001", name="Lò gốm Kim Lan")
+    data = {"host": "K001", "name": "Lò nung khí", "technology": "gas-fired kiln", "started_on": "2013-04-01"}
+    response = recorder_client.post(reverse("programmes:demonstration_create"), {**data, "results": ""}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Demonstration model “Lò nung khí” was created."]
+    model = DemonstrationModel.objects.get()
+    assert model.host == host
+    assert host.pathways.get().hosted_on == dt.date(2013, 4, 1)
+    listed = recorder_client.get(reverse("programmes:demonstration_list")).content.decode()
+    assert "Lò nung khí" in listed and reverse("programmes:demonstration_edit", args=[model.pk]) in listed
+    closed = builders.facility(code="K002", closed_on=dt.date(2012, 1, 1))
+    refused = recorder_client.post(reverse("programmes:demonstration_create"), {**data, "host": closed.code})
+    assert refused.status_code == 200
+    assert "had closed by 01/04/2013" in refused.content.decode()
+    assert DemonstrationModel.objects.count() == 1
 
 
 def test_replication_create_and_refusal(recorder_client):
