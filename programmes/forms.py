@@ -242,13 +242,15 @@ class RecordForm(LabelledRowMixin, forms.ModelForm):
         unit = self.fields.get("unit")
         if isinstance(unit, forms.ModelChoiceField) and unit.queryset.model is AdministrativeUnit:
             group_units(unit)
-        if "facility" in self.fields and self.instance.pk:
-            # The text input shows the code, not the primary key; the help text names it.
-            facility = self.instance.facility
-            self.initial["facility"] = facility.code
-            self.fields["facility"].help_text = _("Now: %(facility)s. Type part of a name or a code to change it.") % {
-                "facility": facility
-            }
+        if self.instance.pk:
+            for name, field in self.fields.items():
+                if isinstance(field, FacilityField):
+                    # The text input shows the code, not the primary key; the help text names it.
+                    facility = getattr(self.instance, name)
+                    self.initial[name] = facility.code
+                    field.help_text = _("Now: %(facility)s. Type part of a name or a code to change it.") % {
+                        "facility": facility
+                    }
 
     def _update_errors(self, errors: ValidationError) -> None:
         """The model's rules (Model.clean()), less those on a field that failed its own

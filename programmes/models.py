@@ -585,7 +585,14 @@ class DemonstrationModel(Searchable):
         return self.name
 
     def clean(self) -> None:
-        raise_problems(facility_not_open(related(self, "host"), self.started_on, field="host"))
+        problems = facility_not_open(related(self, "host"), self.started_on, field="host")
+        if self.pk and self.started_on:
+            # A start moved after replications would leave them before their model (Replication.clean).
+            first = self.replications.order_by("replicated_on").values_list("replicated_on", flat=True).first()
+            if first is not None and first < self.started_on:
+                message = gettext("The model cannot start after its first replication, on %(day)s.")
+                problems.append(("started_on", message % {"day": local_day(first)}))
+        raise_problems(problems)
 
 
 class Replication(models.Model):

@@ -429,6 +429,26 @@ def test_a_demonstration_model_is_recorded_and_its_host_counts_it(recorder_clien
     assert DemonstrationModel.objects.count() == 1
 
 
+def test_a_demonstration_model_is_edited_by_its_host_s_code_and_cannot_start_after_its_replications(
+    recorder_client,
+):
+    """The edit form shows the host's code (it showed the id, and the unchanged form was refused);
+    a start moved after the first replication is refused, which would leave it before its model."""
+    host = builders.facility(code="K001")
+    model = builders.demonstration(host, replicated_at=[builders.facility()], started_on=dt.date(2012, 3, 1))
+    url = reverse("programmes:demonstration_edit", args=[model.pk])
+    form = recorder_client.get(url).context["form"]
+    assert form["host"].value() == "K001"
+    assert form.fields["host"].help_text.startswith(f"Now: {host}.")
+    data = {name: form[name].value() or "" for name in form.fields}
+    assert recorder_client.post(url, {**data, "name": "Lò nung khí"}).status_code == 302
+    late = {**data, "started_on": "2013-01-01", "record_version": current_version(model)}
+    refused = recorder_client.post(url, late)
+    assert "The model cannot start after its first replication, on 30/05/2012." in refused.content.decode()
+    model.refresh_from_db()
+    assert (model.name, model.started_on) == ("Lò nung khí", dt.date(2012, 3, 1))
+
+
 def test_replication_create_and_refusal(recorder_client):
     model, facility = builders.demonstration(), builders.facility()
     data = {"model": model.pk, "facility": facility.code, "replicated_on": D.isoformat(), "notes": "Kim Lan"}
