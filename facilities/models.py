@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from cpdash.dates import local_day
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
+from cpdash.text import vietnamese_key
 
 
 def unit_valid_q(day: datetime.date) -> Q:
@@ -154,6 +155,11 @@ class AdministrativeUnit(Searchable):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def name_key(self) -> tuple:
+        """The name's key in the order of the Vietnamese alphabet (cpdash.text.vietnamese_key)."""
+        return vietnamese_key(self.name)
+
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
@@ -173,7 +179,7 @@ class AdministrativeUnit(Searchable):
                 "day": format_day(day),
                 "start": format_day(self.valid_from),
             }
-        successors = ", ".join(sorted(str(unit) for unit in self.successors.all()))
+        successors = ", ".join(sorted((str(unit) for unit in self.successors_on(day)), key=vietnamese_key))
         message = gettext("%(unit)s no longer existed on %(day)s (its last day was %(end)s).") % {
             "unit": self,
             "day": format_day(day),
@@ -183,6 +189,29 @@ class AdministrativeUnit(Searchable):
             message += " " + gettext("It was succeeded by %(units)s.") % {"units": successors}
         return message
 
+    def successors_on(self, day: datetime.date) -> list["AdministrativeUnit"]:
+        """The units that followed this one and existed on ``day``: through successors that had
+        ended by then too (Từ Liêm → Bắc Từ Liêm, which ended in 2025 → Phường Bắc Từ Liêm), so that
+        a message names units one can still choose. Its direct successors when none of them leads
+        to a unit of that day. A query per unit followed unless prefetched ("successors__successors")."""
+        found: list[AdministrativeUnit] = []
+        seen = {self.pk}
+        level = list(self.successors.all())
+        for _depth in range(5):  # reforms a decade apart: a few steps at most
+            later = []
+            for unit in level:
+                if unit.pk in seen:
+                    continue
+                seen.add(unit.pk)
+                if unit.is_valid_on(day):
+                    found.append(unit)
+                elif unit.valid_until is not None and unit.valid_until < day:
+                    later.extend(unit.successors.all())
+            if not later:
+                break
+            level = later
+        return found or list(self.successors.all())
+
     def records_elsewhere(self, start: datetime.date | None, end: datetime.date | None) -> str | None:
         """Where a list of this unit's records between ``start`` and ``end`` (None: no bound)
         sends the user for the days the unit did not exist: before it was formed, the units it
@@ -190,14 +219,14 @@ class AdministrativeUnit(Searchable):
         day: memberships_then()). None when the unit existed all of that time, or had no
         predecessor before it."""
         notes = []
-        predecessors = sorted(str(unit) for unit in self.predecessors.all())
+        predecessors = sorted((str(unit) for unit in self.predecessors.all()), key=vietnamese_key)
         if predecessors and (start is None or start < self.valid_from):
             notes.append(
                 gettext("Records before %(day)s, when %(unit)s was formed, are under %(units)s.")
                 % {"day": local_day(self.valid_from), "unit": self, "units": ", ".join(predecessors)}
             )
         if self.valid_until is not None and (end is None or end > self.valid_until):
-            successors = sorted(str(unit) for unit in self.successors.all())
+            successors = sorted((str(unit) for unit in self.successors.all()), key=vietnamese_key)
             values = {"day": local_day(self.valid_until), "unit": self, "units": ", ".join(successors)}
             if successors:
                 notes.append(gettext("Records after %(day)s, when %(unit)s ended, are under %(units)s.") % values)

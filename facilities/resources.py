@@ -544,7 +544,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         self.fields["sector"].widget.index = NameIndex.build(Sector.objects.all())
         # With their successors: a row naming a unit that had ended says which ones succeeded it
         # (AdministrativeUnit.not_valid_reason), read here, not while a chunk is written.
-        units = AdministrativeUnit.objects.prefetch_related("successors")
+        units = AdministrativeUnit.objects.prefetch_related("successors__successors")
         self.fields["unit"].widget.index = NameIndex.build(units)
         self.fields["production_area"].widget.index = NameIndex.build(ProductionArea.objects.all())
         self._related = {
@@ -786,9 +786,25 @@ def row_problems(result: Result) -> list[RowProblem]:
     return imports.row_problems(result, COLUMNS)
 
 
-def template_dataset() -> tablib.Dataset:
-    """The header row and one example row, for the downloadable CSV template."""
-    return tablib.Dataset([TEMPLATE_EXAMPLE[c] for c in COLUMNS], headers=list(COLUMNS))
+def template_dataset(day: datetime.date | None = None) -> tablib.Dataset:
+    """The downloadable CSV template: the header row in the current language, as the page names
+    the columns (the import reads either language's), and one example row the import takes on
+    ``day`` (default today: a unit of that day, as the workbook's)."""
+    example = _example_in(TEMPLATE_EXAMPLE, _template_choices(day or timezone.localdate()))
+    return tablib.Dataset([example[c] for c in COLUMNS], headers=[column_label(c) for c in COLUMNS])
+
+
+def _template_choices(day: datetime.date) -> dict[str, list[str]]:
+    """The sectors, the units valid on ``day`` and the production areas by name, in the order
+    of the Vietnamese alphabet (the database's puts "Điện tử" after "Gốm sứ"), and yes/no."""
+    return {
+        "sector": sorted(Sector.objects.values_list("name", flat=True), key=vietnamese_key),
+        "unit": sorted(
+            set(AdministrativeUnit.objects.valid_on(day).values_list("name", flat=True)), key=vietnamese_key
+        ),
+        "production_area": sorted(ProductionArea.objects.values_list("name", flat=True), key=vietnamese_key),
+        "in_scope": [gettext("yes"), gettext("no")],
+    }
 
 
 def _example_in(example: dict, choices: dict[str, list[str]]) -> dict:
@@ -812,15 +828,7 @@ def template_xlsx(day: datetime.date) -> bytes:
     of the sectors, of the units valid on ``day``, of the production areas, area types, kinds
     and yes/no. Three queries."""
     fields = FacilityResource.fields
-    choices = {
-        # In the order of the Vietnamese alphabet (the database's puts "Điện tử" after "Gốm sứ").
-        "sector": sorted(Sector.objects.values_list("name", flat=True), key=vietnamese_key),
-        "unit": sorted(
-            set(AdministrativeUnit.objects.valid_on(day).values_list("name", flat=True)), key=vietnamese_key
-        ),
-        "production_area": sorted(ProductionArea.objects.values_list("name", flat=True), key=vietnamese_key),
-        "in_scope": [gettext("yes"), gettext("no")],
-    }
+    choices = _template_choices(day)
     columns = []
     for name in COLUMNS:
         column = imports.template_column(

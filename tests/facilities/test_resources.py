@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from cpdash import database as db
-from facilities.models import Facility, UnitMembership
+from facilities.models import AdministrativeUnit, Facility, UnitMembership
 from facilities.resources import (
     COLUMNS,
     FacilityCSV,
@@ -309,6 +310,18 @@ def test_template_example_imports(register):
 
     assert problems(run_import(data)) == []
     assert Facility.objects.get().area.name == "Bát Tràng"
+
+
+def test_the_csv_template_in_vietnamese_imports_after_the_2025_reform(register):
+    """Gia Lâm district ended on 2025-06-30: the example names the ward of today that holds its
+    name, and the headers are the page's Vietnamese ones, which the import reads back."""
+    AdministrativeUnit.objects.filter(name="Gia Lâm").update(valid_until=dt.date(2025, 6, 30))
+    builders.unit("Xã Gia Lâm", kind=AdministrativeUnit.Kind.COMMUNE, valid_from=dt.date(2025, 7, 1))
+    with translation.override("vi"):
+        data = ("\ufeff" + template_dataset().export("csv")).encode()
+        assert data.decode("utf-8-sig").startswith("Mã,Tên cơ sở,Ngành,Đơn vị hành chính")
+        assert problems(run_import(data)) == []
+    assert Facility.objects.get().unit.name == "Xã Gia Lâm"
 
 
 def _statements_to_import(rows: list[dict]) -> list[str]:

@@ -172,3 +172,20 @@ def test_the_admin_still_edits_a_facility_left_in_a_unit_that_has_ended(admin_cl
     data.update({"memberships-0-id": facility.memberships.get().pk, "memberships-0-facility": facility.pk})
     assert admin_client.post(url, data).status_code == 302
     assert Facility.objects.get(pk=facility.pk).name == "Tên đã sửa"
+
+
+def test_the_successors_named_are_those_of_the_day_through_units_that_ended_too(register):
+    """Từ Liêm split in 2014 into Bắc and Nam Từ Liêm, which ended in 2025 in their wards: a facility
+    still open in Từ Liêm is told the wards of today, which it can name; in mid-2014, the halves."""
+    tu_liem = builders.unit("Từ Liêm", valid_until=dt.date(2013, 12, 31))
+    halves = []
+    for half in ("Bắc Từ Liêm", "Nam Từ Liêm"):
+        unit = builders.unit(half, valid_from=dt.date(2014, 1, 1), valid_until=dt.date(2025, 6, 30))
+        unit.predecessors.add(tu_liem)
+        ward = builders.unit(f"Phường {half}", kind=AdministrativeUnit.Kind.WARD, valid_from=dt.date(2025, 7, 1))
+        ward.predecessors.add(unit)
+        halves.append(unit)
+    row = good_row("N4", unit="Từ Liêm", production_area="", area_type="", opened_on="2012-03-01")
+    [(_row, column, message)] = problems(run_import(csv_bytes([row])))
+    assert column == "unit" and message.endswith("It was succeeded by Phường Bắc Từ Liêm, Phường Nam Từ Liêm.")
+    assert tu_liem.not_valid_reason(dt.date(2014, 6, 30)).endswith("It was succeeded by Bắc Từ Liêm, Nam Từ Liêm.")
