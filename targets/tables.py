@@ -33,8 +33,12 @@ class CountColumn(tables.Column):
 
 
 class UnitsTable(tables.Table):
+    """The units of the dashboard's day with their counts: a list (a few hundred units at most),
+    sorted in Python, names in the order of the Vietnamese alphabet (cpdash.text.vietnamese_key;
+    the database compares code points, "Ba Vì" before "Ba Đình")."""
+
     # A readable width for the names (dashboard.css, td.name), not one word per line.
-    name = tables.Column(verbose_name=_("Administrative unit"), attrs={"td": {"class": "name"}})
+    name = tables.Column(verbose_name=_("Administrative unit"), attrs={"td": {"class": "name"}}, order_by=("name_key",))
     kind = tables.Column(verbose_name=_("Kind"))
     facility_count = CountColumn(verbose_name=_("Facilities in scope"), status="counted", share=False)
     aware_count = CountColumn(verbose_name=_("Aware"), status="aware")
@@ -48,7 +52,7 @@ class UnitsTable(tables.Table):
         orderable = True
         attrs = {"class": "data"}
 
-    def __init__(self, *args, as_of: datetime.date, scope_query: dict[str, str], **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, units, *args, as_of: datetime.date, scope_query: dict[str, str], **kwargs):
+        super().__init__(sorted(units, key=lambda unit: unit.name_key), *args, **kwargs)
         self.as_of = as_of
         self.scope_query = {key: value for key, value in scope_query.items() if key != "unit"}

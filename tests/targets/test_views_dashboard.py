@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 
+from cpdash.text import vietnamese_key
 from facilities.models import AdministrativeUnit, RegisterVersion
 from targets import selectors
 from tests import builders
@@ -54,7 +55,7 @@ def test_cards_show_the_interview_year(manager_client, interview_year):
     assert "<script>" not in content
     assert "vendor/plotly/plotly.min.js" in content
     # The saving card's count is of those reaching it among those measured, not "counted" of all applying.
-    assert content.count("<dt>Reaching it / with a measured saving</dt>") == 1
+    assert content.count("<dt>Reaching it / with a known saving</dt>") == 1
     assert content.count("<dt>Counted</dt>") == len(cards) - 1
 
 
@@ -193,6 +194,19 @@ def test_units_table_sums_to_the_awareness_card(manager_client, interview_year):
     assert sum(u.aware_count for u in units) == awareness.numerator
     specialist = next(c.result for c in response.context["cards"] if c.result.indicator == "specialist_coverage")
     assert sum(u.has_specialist for u in units) == specialist.numerator
+
+
+def test_units_table_lists_the_units_in_the_order_of_the_vietnamese_alphabet(manager_client, interview_year):
+    """The database compares code points ("Ba Vì" before "Ba Đình", "Đông Anh" after "Thanh Xuân"); the
+    table follows the alphabet, both ways, and still sorts by its counts."""
+    params = {"phase": interview_year.phase.pk, "as_of": "2012-12-31"}
+    names = [row.record.name for row in manager_client.get(reverse(DASHBOARD), params).context["units_table"].rows]
+    assert names == sorted(names, key=vietnamese_key)
+    assert names.index("Ba Đình") < names.index("Ba Vì") and names.index("Đông Anh") < names.index("Gia Lâm")
+    table = manager_client.get(reverse(DASHBOARD), {**params, "sort": "-name"}).context["units_table"]
+    assert [row.record.name for row in table.rows] == names[::-1]
+    table = manager_client.get(reverse(DASHBOARD), {**params, "sort": "-aware_count"}).context["units_table"]
+    assert next(iter(table.rows)).record.name == "Gia Lâm"  # every aware facility is there
 
 
 def test_units_table_counts_each_unit_as_the_awareness_breakdown_does(manager_client, interview_year):
