@@ -197,3 +197,14 @@ def test_a_reported_saving_is_marked_and_counted(viewer_client):
 
     assert "Water — — — 6.0% (reported, no measured baseline)" in words
     assert "6.0% per unit of product (the largest, measured or reported)" in words
+
+
+def test_a_support_given_without_a_date_is_listed_without_an_empty_one(viewer_client):
+    """The survey form offers a row per kind of support, and a row's date may be left empty: the
+    page said "Technique, : advice on kilns"."""
+    facility = b.facility()
+    survey = b.survey(facility, surveyed_on=dt.date(2015, 3, 1))
+    TechnicalSupport.objects.create(survey=survey, kind="technique", given_on=None, description="advice on kilns")
+    shown = text(page(viewer_client, facility))
+    assert "Technique: advice on kilns" in shown
+    assert ", :" not in shown
