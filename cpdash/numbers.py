@@ -96,8 +96,11 @@ def number_text(value: Decimal | float | int) -> str:
     zeros of a decimal column: 1053.000000 → "1.053" in Vietnamese, "1,053" in English; 93.500000
     → "93,5" and "93.5" (kept, "93,500" reads as ninety-three thousand five hundred in English)."""
     exact = Decimal(str(value))
-    exact = exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
-    return formats.number_format(exact, force_grouping=True)
+    if exact == exact.to_integral_value():
+        # As an int: quantize() refuses more digits than the decimal context's 28 (a count typed
+        # with 32 nines, which the import's ceiling then names).
+        return formats.number_format(int(exact), force_grouping=True)
+    return formats.number_format(exact.normalize(), force_grouping=True)
 
 
 class _LocalNumber:

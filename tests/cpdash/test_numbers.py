@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from cpdash.numbers import LocalDecimalField, LocalIntegerField, parse_number, whole_number_digits
+from cpdash.numbers import LocalDecimalField, LocalIntegerField, number_text, parse_number, whole_number_digits
 
 
 @pytest.mark.parametrize(
@@ -141,3 +141,21 @@ def test_a_limit_is_said_without_a_space_before_the_full_stop(language, message)
         with pytest.raises(ValidationError) as refused:
             field.clean(101)
         assert refused.value.messages == [message]
+
+
+@pytest.mark.parametrize(
+    ("value", "vi", "en"),
+    [
+        (Decimal("93.500000"), "93,5", "93.5"),
+        (Decimal("1053.000000"), "1.053", "1,053"),
+        (1_000_000, "1.000.000", "1,000,000"),
+        # More digits than the decimal context holds (28): a count typed with 32 nines, which an
+        # import's ceiling names in its message (quantize() raised InvalidOperation).
+        (10**32 - 1, "99.999.999.999.999.999.999.999.999.999.999", "99,999,999,999,999,999,999,999,999,999,999"),
+    ],
+)
+def test_number_text(value, vi, en):
+    with translation.override("vi"):
+        assert number_text(value) == vi
+    with translation.override("en"):
+        assert number_text(value) == en
