@@ -37,7 +37,7 @@ class GroupedUnits(ModelChoiceIterator):
         }
         for key, choices in groups.items():
             if choices:
-                yield (titles[key], sorted(choices, key=lambda choice: vietnamese_key(choice[0].instance.name)))
+                yield (titles[key], sorted(choices, key=lambda choice: choice[0].instance.name_key))
 
 
 def _group_of(unit: AdministrativeUnit, today: datetime.date) -> tuple[str, str]:

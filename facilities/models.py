@@ -179,7 +179,7 @@ class AdministrativeUnit(Searchable):
                 "day": format_day(day),
                 "start": format_day(self.valid_from),
             }
-        successors = ", ".join(sorted((str(unit) for unit in self.successors_on(day)), key=vietnamese_key))
+        successors = unit_names(self.successors_on(day))
         message = gettext("%(unit)s no longer existed on %(day)s (its last day was %(end)s).") % {
             "unit": self,
             "day": format_day(day),
@@ -219,20 +219,26 @@ class AdministrativeUnit(Searchable):
         day: memberships_then()). None when the unit existed all of that time, or had no
         predecessor before it."""
         notes = []
-        predecessors = sorted((str(unit) for unit in self.predecessors.all()), key=vietnamese_key)
-        if predecessors and (start is None or start < self.valid_from):
+        # Predecessors are read only when the dates asked start before the unit was formed.
+        predecessors = unit_names(self.predecessors.all()) if start is None or start < self.valid_from else ""
+        if predecessors:
             notes.append(
                 gettext("Records before %(day)s, when %(unit)s was formed, are under %(units)s.")
-                % {"day": local_day(self.valid_from), "unit": self, "units": ", ".join(predecessors)}
+                % {"day": local_day(self.valid_from), "unit": self, "units": predecessors}
             )
         if self.valid_until is not None and (end is None or end > self.valid_until):
-            successors = sorted((str(unit) for unit in self.successors.all()), key=vietnamese_key)
-            values = {"day": local_day(self.valid_until), "unit": self, "units": ", ".join(successors)}
+            successors = unit_names(self.successors.all())
+            values = {"day": local_day(self.valid_until), "unit": self, "units": successors}
             if successors:
                 notes.append(gettext("Records after %(day)s, when %(unit)s ended, are under %(units)s.") % values)
             else:
                 notes.append(gettext("%(unit)s ended on %(day)s: no record is in it after that day.") % values)
         return " ".join(notes) or None
+
+
+def unit_names(units: Iterable[AdministrativeUnit]) -> str:
+    """The units' names, comma-separated, in the order of the Vietnamese alphabet (name_key)."""
+    return ", ".join(unit.name for unit in sorted(units, key=lambda unit: unit.name_key))
 
 
 def register_unit_problem(
