@@ -21,7 +21,7 @@ from import_export.admin import ImportMixin
 from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from cpdash import uploads
+from cpdash import history, uploads
 from cpdash.concurrency import VersionedAdminMixin
 from cpdash.exports import xlsx_bytes
 from cpdash.imports import (
@@ -158,9 +158,14 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     one (cpdash.concurrency). Combine as ``(…Mixin, HistoryAdmin, ImportExportModelAdmin)``.
 
     ``deleted/`` lists the records deleted and not restored, each linking to
-    its history page, where the admin picks the version to restore."""
+    its history page, where the admin picks the version to restore. Deletions stamp
+    the history entries of the rows deleted or unlinked with a record with one moment
+    (cpdash.history.delete); where ``restores_with_rows``, the list also restores a
+    record with those rows in one step (cpdash.history.restore)."""
 
     deleted_list_size = 100
+    #: Whether the deleted records' list offers "Restore" (the record and the rows deleted with it).
+    restores_with_rows = False
     # simple-history's revert page with the admin's breadcrumbs (the app's and the model's names).
     object_history_form_template = "admin/history_form.html"
 
@@ -172,10 +177,47 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             if record.history_change_reason is None:
                 record.history_change_reason = ""
 
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        history.delete(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                history.delete(obj)
+
     def get_urls(self) -> list[URLPattern]:
         name = f"{self.opts.app_label}_{self.opts.model_name}_deleted"
         deleted = path("deleted/", self.admin_site.admin_view(self.deleted_view), name=name)
-        return [deleted, *super().get_urls()]
+        restore = path(
+            "deleted/<int:history_id>/restore/",
+            self.admin_site.admin_view(self.restore_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_restore",
+        )
+        return [deleted, restore, *super().get_urls()]
+
+    @method_decorator(require_POST)
+    def restore_view(self, request: HttpRequest, history_id: int) -> HttpResponse:
+        """Restore a deleted record with the rows deleted with it (cpdash.history.restore)."""
+        if not (self.restores_with_rows and self.has_change_permission(request) and self.has_add_permission(request)):
+            raise PermissionDenied
+        entry = self.model.history.filter(history_id=history_id, history_type="-").first()
+        back = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_deleted", current_app=self.admin_site.name)
+        if entry is None:
+            messages.error(request, gettext("There is no such deletion to undo."))
+            return HttpResponseRedirect(back)
+        try:
+            record = history.restore(self.model, getattr(entry, self.opts.pk.attname), entry.history_date)
+        except history.NotRestored as error:
+            messages.error(request, gettext("The deletion was not undone: %(reason)s") % {"reason": error})
+            return HttpResponseRedirect(back)
+        self.log_addition(request, record, [{"added": {}}])
+        kind = capfirst(self.opts.verbose_name)
+        messages.success(
+            request, gettext("%(kind)s “%(record)s” is back, as it was.") % {"kind": kind, "record": record}
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[record.pk])
+        )
 
     def deleted_view(self, request: HttpRequest) -> HttpResponse:
         """The last ``deleted_list_size`` deletions of records that do not exist
@@ -205,6 +247,7 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             "title": capfirst(gettext("Deleted %(records)s") % {"records": self.opts.verbose_name_plural}),
             "opts": self.opts,
             "entries": entries,
+            "restores": self.restores_with_rows and self.has_add_permission(request),
         }
         return TemplateResponse(request, "admin/deleted_records.html", context)
 

@@ -7,7 +7,13 @@ class CpdashConfig(AppConfig):
     verbose_name = _("Users' profiles")
 
     def ready(self) -> None:
+        from django.db.models.signals import pre_delete, pre_save
+
         from cpdash import profiles  # noqa: F401  (connects the sign-in receiver)
+        from cpdash.history import stamp
         from cpdash.tables import cache_signatures
 
         cache_signatures()
+        # A deletion's history entries carry one moment (cpdash.history.one_moment).
+        pre_save.connect(stamp, dispatch_uid="history-moment-save")
+        pre_delete.connect(stamp, dispatch_uid="history-moment-delete")

@@ -1,10 +1,21 @@
-"""Reading a record's change history (django-simple-history) for a page."""
+"""A record's change history (django-simple-history): read for a page, and a deletion undone.
 
+``delete()`` deletes a record with the rows that go with it and stamps all their history
+entries with one moment; ``restore()`` brings back exactly those rows from that moment's
+entries. The staff's "Undo" and the admin's deleted records use them."""
+
+import contextlib
+import contextvars
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import CASCADE, SET_NULL, ForeignObjectRel, Model, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 #: Entries shown on a record's page; the admin's "History" page has them all.
 HISTORY_SIZE = 20
@@ -45,3 +56,155 @@ def recent_changes(history: QuerySet, *, limit: int = HISTORY_SIZE) -> list[Chan
             )
         )
     return changes
+
+
+# --- Deleting a record, and undoing that ---------------------------------------------
+
+#: The moment of the deletion under way in this context, if any (one_moment()).
+_moment: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar("deletion_moment", default=None)
+
+
+class NotRestored(Exception):
+    """A deletion that cannot be undone; the message says why, in the user's language."""
+
+
+@contextlib.contextmanager
+def one_moment() -> Iterator[datetime.datetime]:
+    """Every history entry written inside the block carries the same moment, the one yielded:
+    a record's deletion entry and those of the rows deleted or unlinked with it, so that
+    ``restore()`` finds them all and nothing else (the receiver ``stamp`` sets it)."""
+    moment = timezone.now()
+    token = _moment.set(moment)
+    try:
+        yield moment
+    finally:
+        _moment.reset(token)
+
+
+def stamp(sender, instance, **kwargs) -> None:
+    """pre_save and pre_delete receiver (cpdash.apps): inside one_moment(), the history entry
+    of the write about to happen takes the block's moment (simple-history reads
+    ``_history_date``)."""
+    moment = _moment.get()
+    if moment is not None:
+        instance._history_date = moment
+
+
+def _recorded(model: type[Model]) -> bool:
+    """Whether simple-history keeps ``model``'s history."""
+    return hasattr(model, "history") and hasattr(model.history, "model")
+
+
+def _links(model: type[Model]) -> Iterator[tuple[ForeignObjectRel, bool]]:
+    """The relations to ``model`` that a deletion of one of its rows follows, with whether it
+    deletes the row that points (CASCADE) or only clears its link (SET_NULL); rows without a
+    history of their own (derived tables) are left to whoever derives them."""
+    for relation in model._meta.related_objects:
+        if relation.on_delete in (CASCADE, SET_NULL) and _recorded(relation.related_model):
+            yield relation, relation.on_delete is CASCADE
+
+
+def _reach(record: Model) -> Iterator[tuple[ForeignObjectRel, list | None, QuerySet | None]]:
+    """Each relation a deletion of ``record`` follows, level by level: with the ids of the rows
+    it deletes (CASCADE), or the rows whose link it clears (SET_NULL). One query per relation."""
+    level = [(type(record), [record.pk])]
+    while level:
+        following = []
+        for model, pks in level:
+            for relation, cascades in _links(model):
+                rows = relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": pks})
+                if not cascades:
+                    yield relation, None, rows
+                    continue
+                children = list(rows.values_list("pk", flat=True))
+                if children:
+                    following.append((relation.related_model, children))
+                yield relation, children, None
+        level = following
+
+
+def what_goes_with(record: Model) -> tuple[dict[type[Model], int], dict[type[Model], int]]:
+    """What deleting ``record`` deletes with it, and what it only unlinks: two maps of model
+    → number of rows (the record itself not counted)."""
+    deleted: dict[type[Model], int] = {}
+    unlinked: dict[type[Model], int] = {}
+    for relation, children, linked in _reach(record):
+        model = relation.related_model
+        count = len(children) if children is not None else linked.count()
+        if count:
+            counts = deleted if children is not None else unlinked
+            counts[model] = counts.get(model, 0) + count
+    return deleted, unlinked
+
+
+def delete(record: Model) -> datetime.datetime:
+    """Delete ``record`` and the rows that go with it, in one transaction, and return the moment
+    its history entries carry (``restore()`` takes it). Links cleared by the deletion (SET_NULL)
+    are each saved first, so that they too have a history entry to undo: Django clears them with
+    a bare UPDATE."""
+    with transaction.atomic(), one_moment() as moment:
+        for relation, _children, linked in _reach(record):
+            for row in linked if linked is not None else ():
+                setattr(row, relation.field.attname, None)
+                row.save(update_fields=[relation.field.name])
+        record.delete()
+    return moment
+
+
+def restore(model: type[Model], pk: int, moment: datetime.datetime) -> Model:
+    """Undo the deletion of ``model``'s row ``pk`` made at ``moment`` (``delete()``): the row as
+    it was, the rows deleted with it, the links cleared (unless set again since), each checked
+    by its model's rules and saved (so the usual receivers run), in one transaction.
+
+    Raises NotRestored when there is no such deletion, when it was undone already, or when the
+    rows would no longer be valid (a record stored meanwhile with the same key, say)."""
+    entry = model.history.filter(history_type="-", history_date=moment, **{model._meta.pk.attname: pk}).first()
+    if entry is None:
+        raise NotRestored(_("There is no such deletion to undo."))
+    if model._base_manager.filter(pk=pk).exists():
+        raise NotRestored(_("This deletion was already undone."))
+    try:
+        with transaction.atomic():
+            record = _save_again(entry)
+            level = [(model, [pk])]
+            while level:
+                following = []
+                for parent, pks in level:
+                    for relation, cascades in _links(parent):
+                        child, field = relation.related_model, relation.field
+                        if cascades:
+                            entries = child.history.filter(
+                                history_type="-", history_date=moment, **{f"{field.attname}__in": pks}
+                            ).order_by("history_id")
+                            saved = [_save_again(e).pk for e in entries]
+                            if saved:
+                                following.append((child, saved))
+                        else:
+                            _link_again(child, field, pks, moment)
+                level = following
+    except ValidationError as error:
+        raise NotRestored(" ".join(error.messages)) from error
+    except IntegrityError as error:
+        raise NotRestored(_("It conflicts with a record stored since it was deleted.")) from error
+    return record
+
+
+def _save_again(entry) -> Model:
+    """The row ``entry`` (a deletion's history entry) recorded, checked and saved again."""
+    row = entry.instance
+    row.full_clean()
+    row.save()
+    return row
+
+
+def _link_again(model: type[Model], field, pks: list, moment: datetime.datetime) -> None:
+    """Set ``field`` of ``model``'s rows again where the deletion at ``moment`` cleared it
+    (their history entry of that moment) and no one has set it since."""
+    for entry in model.history.filter(history_type="~", history_date=moment, **{f"{field.attname}__isnull": True}):
+        before = entry.prev_record
+        if before is None or getattr(before, field.attname) not in pks:
+            continue
+        row = model._base_manager.filter(pk=getattr(entry, model._meta.pk.attname)).first()
+        if row is not None and getattr(row, field.attname) is None:
+            setattr(row, field.attname, getattr(before, field.attname))
+            row.save(update_fields=[field.name])

@@ -1,8 +1,9 @@
 """The three roles of docs/domain.md as Django groups, defined in code.
 
 - Staff record what the programme does (outreach, surveys, support,
-  solutions and savings, specialists, demonstration models) and see the
-  register and the targets.
+  solutions and savings, specialists, demonstration models), correct and
+  delete those records (a deletion can be undone: cpdash.history), and see
+  the register and the targets.
 - Managers follow progress: they see everything and change nothing, but
   publish the results report (an edition: targets.models.ReportEdition).
 - Admins keep the register, the programme and its targets, and the users. They
@@ -35,7 +36,7 @@ STAFF_RECORDS = (
     "demonstrationmodel",
     "replication",
 )
-STAFF_ACTIONS = ("add", "change", "view")
+STAFF_ACTIONS = ("add", "change", "delete", "view")
 ADMIN_AUTH_MODELS = ("user", "group")
 #: What managers do besides viewing (Admins hold every permission of the targets app).
 MANAGER_PERMISSIONS = Q(content_type__app_label="targets", codename="publish_reportedition")

@@ -66,6 +66,7 @@ class PhaseAdmin(BaseRecordImportMixin, HistoryAdmin):
 
 @admin.register(Specialist)
 class SpecialistAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
+    restores_with_rows = True
     resource_classes = [SpecialistResource]
     list_display = ("name", "unit", "position", "appointed_on", "left_on")
     list_filter = ("unit", ("left_on", admin.EmptyFieldListFilter))
@@ -81,6 +82,7 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(OutreachActivity)
 class OutreachActivityAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
+    restores_with_rows = True
     resource_classes = [OutreachActivityResource]
     list_display = ("title", "kind", "held_on", "organiser", "unit", "participants", "quantity")
     list_filter = ("kind", "unit")
@@ -91,6 +93,7 @@ class OutreachActivityAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin):
 
 @admin.register(Attendance)
 class AttendanceAdmin(HistoryAdmin):
+    restores_with_rows = True
     list_display = ("facility", "activity", "people")
     list_select_related = ("facility", "activity")
     autocomplete_fields = ("facility", "activity")
@@ -110,6 +113,7 @@ class TechnicalSupportInline(admin.TabularInline):
 
 @admin.register(Survey)
 class SurveyAdmin(RecordImportMixin, HistoryAdmin):
+    restores_with_rows = True
     resource_classes = [SurveyResource]
     list_display = ("facility", "surveyed_on", "surveyors")
     list_select_related = ("facility",)
@@ -121,6 +125,7 @@ class SurveyAdmin(RecordImportMixin, HistoryAdmin):
 
 @admin.register(CPOption)
 class CPOptionAdmin(HistoryAdmin):
+    restores_with_rows = True
     list_display = ("description", "category", "state", "survey")
     list_filter = ("category", "state")
     list_select_related = ("survey__facility",)
@@ -129,6 +134,7 @@ class CPOptionAdmin(HistoryAdmin):
 
 @admin.register(TechnicalSupport)
 class TechnicalSupportAdmin(HistoryAdmin):
+    restores_with_rows = True
     list_display = ("survey", "kind", "given_on")
     list_filter = ("kind",)
     list_select_related = ("survey__facility",)
@@ -143,6 +149,7 @@ class ResourceSavingInline(admin.TabularInline):
 
 @admin.register(Solution)
 class SolutionAdmin(RecordImportMixin, HistoryAdmin):
+    restores_with_rows = True
     resource_classes = [SolutionResource]
     list_display = ("description", "facility", "category", "implemented_on", "stage", "verified_on", "investment")
     list_filter = ("category", "stage")
@@ -155,6 +162,7 @@ class SolutionAdmin(RecordImportMixin, HistoryAdmin):
 
 @admin.register(ResourceSaving)
 class ResourceSavingAdmin(HistoryAdmin):
+    restores_with_rows = True
     list_display = ("solution", "resource", "unit", "baseline", "after", "saving", "evidence")
     list_filter = ("resource", "unit", "evidence", "solution__stage")
     list_select_related = ("solution__facility",)
@@ -177,6 +185,7 @@ class ReplicationInline(admin.TabularInline):
 
 @admin.register(DemonstrationModel)
 class DemonstrationModelAdmin(FoldedSearchMixin, HistoryAdmin):
+    restores_with_rows = True
     list_display = ("name", "host", "technology", "started_on")
     list_select_related = ("host",)
     autocomplete_fields = ("host",)
@@ -185,6 +194,7 @@ class DemonstrationModelAdmin(FoldedSearchMixin, HistoryAdmin):
 
 @admin.register(Replication)
 class ReplicationAdmin(HistoryAdmin):
+    restores_with_rows = True
     list_display = ("model", "facility", "replicated_on")
     list_select_related = ("model", "facility")
     autocomplete_fields = ("model", "facility")
@@ -192,6 +202,7 @@ class ReplicationAdmin(HistoryAdmin):
 
 @admin.register(AwarenessRecord)
 class AwarenessRecordAdmin(HistoryAdmin):
+    restores_with_rows = True
     list_display = ("facility", "recorded_on", "source")
     list_select_related = ("facility",)
     autocomplete_fields = ("facility",)

@@ -28,4 +28,6 @@ urlpatterns = [
     path("replications/", views.replication_list, name="replication_list"),
     path("replications/new/", views.replication_create, name="replication_create"),
     path("replications/<int:pk>/", views.replication_edit, name="replication_edit"),
+    path("<slug:kind>/<int:pk>/delete/", views.record_delete, name="record_delete"),
+    path("undo/", views.record_restore, name="record_restore"),
 ]

@@ -8,13 +8,19 @@ fixed number of queries; the other lists show the last ``LIST_SIZE`` records,
 newest first.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection
 from django.db.models import Count, F, Model
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -24,12 +30,13 @@ from django.views.decorators.http import require_POST
 from django_filters import FilterSet
 from django_tables2 import Table
 
+from cpdash import history
 from cpdash.exports import export_format
 from cpdash.tables import paginate, sort
 from cpdash.text import fold, is_ascii_digits
 from facilities.models import Facility
 from jobs.exports import export_or_job
-from programmes import forms
+from programmes import forms, pathway
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
 from programmes.models import DemonstrationModel, OutreachActivity, Replication, Solution, Specialist, Survey
 from programmes.tables import ActivityTable, SolutionTable, SurveyTable
@@ -54,9 +61,12 @@ def _record(
     template: str,
     done: str,
     initial: dict | None = None,
+    *,
+    deletable: bool = True,
 ) -> HttpResponse:
     """Show ``form_class`` for ``record``; on a valid post save it, say so and
-    redirect to the ``done`` URL name.
+    redirect to the ``done`` URL name. A stored record's page links to its deletion
+    (record_delete) when ``deletable`` and the user may delete it.
 
     A create form posted again after it saved (a double click on Save, Back and Save)
     saves nothing and redirects as the first post did (forms.SubmitOnceMixin). A save
@@ -86,7 +96,11 @@ def _record(
         else:
             messages.success(request, _saved_message(saved, created))
             return redirect(done)
-    return render(request, template, {"form": form, "creating": created})
+    delete_url = None
+    kind = _KIND_OF.get(type(record))
+    if deletable and kind and not created and request.user.has_perm(_permission("delete", type(record))):
+        delete_url = reverse("programmes:record_delete", args=[kind, record.pk])
+    return render(request, template, {"form": form, "creating": created, "delete_url": delete_url})
 
 
 def _already_saved(request: HttpRequest, done: str) -> HttpResponse:
@@ -359,7 +373,12 @@ def specialist_appoint(request: HttpRequest) -> HttpResponse:
 def specialist_departure(request: HttpRequest, pk: int) -> HttpResponse:
     specialist = get_object_or_404(Specialist.objects.select_related("unit"), pk=pk)
     return _record(
-        request, forms.DepartureForm, specialist, "programmes/specialist_form.html", "programmes:specialist_list"
+        request,
+        forms.DepartureForm,
+        specialist,
+        "programmes/specialist_form.html",
+        "programmes:specialist_list",
+        deletable=False,
     )
 
 
@@ -431,3 +450,92 @@ def replication_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _record(
         request, forms.ReplicationForm, replication, "programmes/replication_form.html", "programmes:replication_list"
     )
+
+
+# --- Deleting a record, and undoing that -----------------------------------------------
+
+#: The records deleted from their pages, by the name their URLs use: (model, URL name of
+#: their list, URL name of a record's page).
+DELETABLE: dict[str, tuple[type[Model], str, str]] = {
+    "surveys": (Survey, "programmes:survey_list", "programmes:survey_edit"),
+    "activities": (OutreachActivity, "programmes:activity_list", "programmes:activity_edit"),
+    "solutions": (Solution, "programmes:solution_list", "programmes:solution_edit"),
+    "specialists": (Specialist, "programmes:specialist_list", "programmes:specialist_edit"),
+    "demonstrations": (DemonstrationModel, "programmes:demonstration_list", "programmes:demonstration_edit"),
+    "replications": (Replication, "programmes:replication_list", "programmes:replication_edit"),
+}
+_KIND_OF = {model: kind for kind, (model, _list, _page) in DELETABLE.items()}
+#: How long after a deletion its "Undo" works (an admin can restore it later: cpdash.admin).
+UNDO_MAX_AGE = 24 * 60 * 60
+_UNDO_SALT = "programmes.undo"
+
+
+def _permission(action: str, model: type[Model]) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def _counted(rows: dict[type[Model], int]) -> list[str]:
+    """One line per model, "3 CP options", in the model's own words."""
+    return [
+        _("%(count)s %(records)s")
+        % {"count": count, "records": m._meta.verbose_name if count == 1 else m._meta.verbose_name_plural}
+        for m, count in rows.items()
+    ]
+
+
+@login_required
+def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Ask, then delete a record with the rows that go with it (cpdash.history.delete), in one
+    transaction with the pathway of the facilities it touched, and offer to undo it."""
+    if kind not in DELETABLE:
+        raise Http404
+    model, list_name, page_name = DELETABLE[kind]
+    if not request.user.has_perm(_permission("delete", model)):
+        raise PermissionDenied
+    record = get_object_or_404(model, pk=pk)
+    if request.method != "POST":
+        deleted, unlinked = history.what_goes_with(record)
+        context = {
+            "record": record,
+            "kind": record._meta.verbose_name,
+            "deleted": _counted(deleted),
+            "unlinked": _counted(unlinked),
+            "back_url": reverse(page_name, args=[pk]),
+            "undo_hours": UNDO_MAX_AGE // 3600,
+        }
+        return render(request, "programmes/record_delete.html", context)
+    label = str(record)
+    with pathway.deferred():
+        moment = history.delete(record)
+    token = signing.dumps(
+        {"kind": kind, "pk": pk, "at": moment.isoformat(), "user": request.user.pk}, salt=_UNDO_SALT, compress=True
+    )
+    text = _("%(kind)s “%(record)s” was deleted.") % {"kind": capfirst(model._meta.verbose_name), "record": label}
+    messages.success(request, render_to_string("programmes/_undo.html", {"text": text, "token": token}, request))
+    return redirect(list_name)
+
+
+@login_required
+@require_POST
+def record_restore(request: HttpRequest) -> HttpResponse:
+    """Undo a deletion made from record_delete by the same user, within UNDO_MAX_AGE."""
+    try:
+        undo = signing.loads(request.POST.get("token", ""), salt=_UNDO_SALT)
+    except signing.BadSignature:
+        return HttpResponseBadRequest(_("This undo button is not valid."))
+    model, list_name, page_name = DELETABLE[undo["kind"]]
+    if undo["user"] != request.user.pk or not request.user.has_perm(_permission("delete", model)):
+        raise PermissionDenied
+    moment = datetime.datetime.fromisoformat(undo["at"])
+    if (timezone.now() - moment).total_seconds() > UNDO_MAX_AGE:
+        messages.error(request, _("It is too late to undo this deletion here: an admin can restore the record."))
+        return redirect(list_name)
+    try:
+        with pathway.deferred():
+            record = history.restore(model, undo["pk"], moment)
+    except history.NotRestored as error:
+        messages.error(request, _("The deletion was not undone: %(reason)s") % {"reason": error})
+        return redirect(list_name)
+    kind = capfirst(model._meta.verbose_name)
+    messages.success(request, _("%(kind)s “%(record)s” is back, as it was.") % {"kind": kind, "record": record})
+    return redirect(page_name, record.pk)

@@ -10,6 +10,7 @@ import re
 import pytest
 import tablib
 from django.apps import apps
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Model
@@ -19,7 +20,7 @@ from django.urls import reverse
 from cpdash.history import HISTORY_SIZE
 from facilities.models import Facility
 from facilities.resources import FacilityResource
-from programmes.models import Survey
+from programmes.models import CPOption, Survey
 from programmes.resources import SpecialistResource
 from tests import builders
 from tests.cpdash.conftest import build
@@ -249,6 +250,35 @@ def test_deleted_records_need_the_change_permission(client, staff_user):
     staff_user.save()
     client.force_login(grant(staff_user, "facilities.view_facility"))
     assert client.get(_url(Facility, "deleted")).status_code == 403
+
+
+def test_admin_restores_a_deleted_survey_with_its_rows_in_one_step(admin_client, admin_user):
+    survey = builders.survey()
+    survey.options.create(category="good_housekeeping", description="Fix the leaks")
+    pk = survey.pk
+    admin_client.post(_url(Survey, "delete", pk), {"post": "yes"})
+    assert not CPOption.objects.filter(survey_id=pk).exists()
+    entry = Survey.history.get(id=pk, history_type="-")
+    restore = _url(Survey, "restore", entry.history_id)
+    assert restore in admin_client.get(_url(Survey, "deleted")).content.decode()
+
+    response = admin_client.post(restore)
+
+    assert response["Location"] == _url(Survey, "change", pk)
+    assert list(CPOption.objects.filter(survey_id=pk).values_list("description", flat=True)) == ["Fix the leaks"]
+    assert LogEntry.objects.filter(object_id=str(pk), action_flag=ADDITION, user=admin_user).exists()
+    again = admin_client.post(restore, follow=True)
+    assert "already undone" in again.content.decode()
+
+
+def test_the_register_is_restored_from_the_history_page_only(admin_client):
+    facility = builders.facility()
+    admin_client.post(_url(Facility, "delete", facility.pk), {"post": "yes"})
+    entry = Facility.history.get(history_type="-")
+
+    assert "/restore/" not in admin_client.get(_url(Facility, "deleted")).content.decode()
+    assert admin_client.post(_url(Facility, "restore", entry.history_id)).status_code == 403
+    assert admin_client.get(_url(Facility, "restore", entry.history_id)).status_code == 405
 
 
 def test_history_page_lists_the_user(admin_client, admin_user):

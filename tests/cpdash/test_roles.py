@@ -46,7 +46,7 @@ def test_staff_record_programme_work_and_see_the_register(groups, staff_user):
     assert user.has_perm("programmes.add_attendance")
     assert user.has_perm("facilities.view_facility")
     assert user.has_perm("targets.view_target")
-    assert not user.has_perm("programmes.delete_survey")
+    assert user.has_perm("programmes.delete_survey")  # undone by the page's "Undo" (cpdash.history)
     assert not user.has_perm("facilities.change_facility")
     assert not user.has_perm("targets.add_target")
     assert not user.has_perm("targets.publish_reportedition")
@@ -158,9 +158,28 @@ def test_the_migration_reverses_and_runs_again_on_a_database_without_permissions
 
     Permission.objects.all().delete()  # as on a fresh database, before post_migrate
     migration.create_groups(historical, None)
+    _deletions_module().grant(historical, None)  # 0011: Staff delete their records
 
     for name, permissions in _expected().items():
         assert permissions and _held(name) == permissions, name
+
+
+def _deletions_module():
+    return importlib.import_module("targets.migrations.0011_staff_delete_records")
+
+
+@pytest.mark.django_db
+def test_staff_lose_the_deletions_when_their_migration_is_reversed_and_get_them_back():
+    historical = _historical_apps()
+    deletions = {f"programmes.delete_{name}" for name in STAFF_RECORDS}
+    assert deletions <= _held(STAFF)
+
+    _deletions_module().revoke(historical, None)
+    assert not deletions & _held(STAFF)
+    assert _held(MANAGERS) == _expected()[MANAGERS]  # the other groups untouched
+
+    _deletions_module().grant(historical, None)
+    assert _held(STAFF) == _expected()[STAFF]
 
 
 def test_the_migration_copies_the_roles_instead_of_importing_them():
@@ -168,3 +187,5 @@ def test_the_migration_copies_the_roles_instead_of_importing_them():
     assert "cpdash.roles" not in source.replace('"""', "").split("class Migration")[1]
     assert "import cpdash" not in source and "from cpdash" not in source
     assert _migration_module().STAFF_RECORDS == STAFF_RECORDS
+    assert _deletions_module().STAFF_RECORDS == STAFF_RECORDS
+    assert "cpdash" not in Path(_deletions_module().__file__).read_text(encoding="utf-8").split('"""')[2]

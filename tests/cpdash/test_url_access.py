@@ -58,6 +58,8 @@ EXPECTED: dict[str, tuple] = {
     "programmes:specialist_appoint": RECORD,
     "programmes:specialist_departure": RECORD,
     "programmes:specialist_edit": RECORD,
+    "programmes:record_delete": RECORD,  # its confirmation page; the deletion is its POST
+    "programmes:record_restore": (LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),  # POST only
     "programmes:demonstration_list": READ,
     "programmes:demonstration_create": RECORD,
     "programmes:demonstration_edit": RECORD,
@@ -100,6 +102,7 @@ PK_MODELS = {
     "programmes:specialist_edit": "programmes.specialist",
     "programmes:demonstration_edit": "programmes.demonstrationmodel",
     "programmes:replication_edit": "programmes.replication",
+    "programmes:record_delete": "programmes.survey",
     "targets:behind": "targets.target",
     "jobs:detail": "jobs.job",
     "jobs:status": "jobs.job",
@@ -122,7 +125,8 @@ ADMIN_SUPERUSER = {
     "admin:targets_letterhead_delete": FORBIDDEN,
     "admin:facilities_administrativeunit_reorganise": REDIRECT,  # no unit chosen: back to the list of units
 }
-ADMIN_SUPERUSER_BY_SUFFIX = {"_process_import": NOT_ALLOWED}  # import-export's second step: POST only
+# import-export's second step, and a deleted record's "Restore": POST only.
+ADMIN_SUPERUSER_BY_SUFFIX = {"_process_import": NOT_ALLOWED, "_restore": NOT_ALLOWED}
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,10 @@ def sample_url(pattern: Pattern, objects: dict[str, Model]) -> str:
             kwargs[name] = facility.code
         elif name == "number":
             kwargs[name] = objects["facilities.registerversion"].number
+        elif name == "kind":
+            kwargs[name] = "surveys"
+        elif name == "history_id":
+            kwargs[name] = 1  # a deletion's history entry: "Restore" is POST only
         else:
             pytest.fail(f"No sample value for <{name}> in {pattern.key}: add one to sample_url()")
     url = reverse(pattern.key, kwargs=kwargs)
