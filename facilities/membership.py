@@ -54,12 +54,15 @@ def sync(facility_ids: Iterable[int], moved_on: datetime.date | None = None, *, 
     changed: set[int] = set()
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if new:
+            chains = _chains()
             for condition, params in bulk.id_filter("f.id", ids):
                 cursor.execute(
                     f"INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
                     f"SELECT f.id, f.unit_id, f.area_id, NULL, NULL FROM {facilities} f WHERE {condition}",
                     params,
                 )
+                if chains:
+                    _before_formed(cursor, chains, condition, params)
             return set(ids)
         # Memberships and facilities each read by the ids (bulk.id_filter), neither of them whole.
         for condition, params in bulk.id_filter((f"{memberships}.facility_id", "f.id"), ids):
@@ -87,6 +90,78 @@ def sync(facility_ids: Iterable[int], moved_on: datetime.date | None = None, *, 
             )
             changed.update(row[0] for row in cursor.fetchall())
     return changed
+
+
+@dataclass(frozen=True)
+class _Before:
+    """A unit ``formed_unit`` formed on ``formed_on`` from the one unit ``earlier_unit`` (valid
+    from ``earlier_since``): where its new facilities were before it was formed. ``earliest``:
+    ``earlier_unit`` was formed from no one unit in turn, so its membership starts with the
+    facility's first day."""
+
+    formed_unit: int
+    earlier_unit: int
+    earlier_since: datetime.date
+    formed_on: datetime.date
+    earliest: bool
+
+
+def _chains() -> list[_Before]:
+    """Each unit formed from exactly one other, back through the units that one was formed
+    from while each was formed from exactly one (Phường Bắc Từ Liêm ← Bắc Từ Liêm ← Từ Liêm).
+    One query (the "formed from" pairs with both units' first days): a city has a few
+    hundred units."""
+    through = AdministrativeUnit.predecessors.through.objects.values_list(
+        "from_administrativeunit_id",
+        "to_administrativeunit_id",
+        "from_administrativeunit__valid_from",
+        "to_administrativeunit__valid_from",
+    )
+    formed_from: dict[int, list[tuple[int, datetime.date, datetime.date]]] = {}
+    for unit, earlier, formed_on, earlier_since in through:
+        formed_from.setdefault(unit, []).append((earlier, formed_on, earlier_since))
+    chains: list[_Before] = []
+    for unit in formed_from:
+        current, seen = unit, {unit}
+        while len(formed_from.get(current, ())) == 1:
+            earlier, formed_on, earlier_since = formed_from[current][0]
+            if earlier in seen:  # a cycle in the units' "formed from": stop there
+                break
+            earliest = len(formed_from.get(earlier, ())) != 1
+            chains.append(_Before(unit, earlier, earlier_since, formed_on, earliest))
+            current = earlier
+            seen.add(earlier)
+    return chains
+
+
+def _before_formed(cursor, chains: list[_Before], condition: str, params: list) -> None:
+    """New facilities (``condition`` over f) in a unit formed after they opened (or on an
+    unknown day) from one other unit were in that unit before (_chains()): their membership
+    in it starts the day it was formed, and one in each unit before it covers the time
+    before, from the facility's first day. A unit formed from several others says nothing
+    of which one a facility was in: its facilities stay in it from their first day."""
+    memberships, facilities = _tables()
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chains))
+    values = [v for c in chains for v in (c.formed_unit, c.earlier_unit, c.earlier_since, c.formed_on, int(c.earliest))]
+    formed = f"WITH c (formed_unit, earlier_unit, earlier_since, formed_on, earliest) AS (VALUES {rows}) "
+    # The membership in the unit first (at most one without a start: membership_one_first).
+    cursor.execute(
+        f"{formed}UPDATE {memberships} "
+        f"SET since = (SELECT MAX(c.formed_on) FROM c WHERE c.formed_unit = {memberships}.unit_id) "
+        f"WHERE {memberships}.until IS NULL AND {memberships}.since IS NULL "
+        f"AND {memberships}.facility_id IN (SELECT f.id FROM {facilities} f JOIN c ON c.formed_unit = f.unit_id "
+        f"WHERE (f.opened_on IS NULL OR f.opened_on < c.formed_on) AND {condition})",
+        [*values, *params],
+    )
+
+    cursor.execute(
+        f"{formed}INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
+        "SELECT f.id, c.earlier_unit, f.area_id, "
+        "CASE WHEN c.earliest = 1 OR f.opened_on >= c.earlier_since THEN NULL ELSE c.earlier_since END, c.formed_on "
+        f"FROM {facilities} f JOIN c ON c.formed_unit = f.unit_id "
+        f"WHERE (f.opened_on IS NULL OR f.opened_on < c.formed_on) AND {condition}",
+        [*values, *params],
+    )
 
 
 def ensure(facility_ids: Iterable[int] | None = None) -> int:

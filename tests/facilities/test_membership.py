@@ -11,6 +11,7 @@ from django.utils import translation
 
 from facilities import membership
 from facilities.models import AdministrativeUnit, Facility, UnitMembership
+from programmes import pathway
 from programmes.models import FacilityPathway
 from tests import builders
 
@@ -35,6 +36,82 @@ def tu_liem():
 def test_a_new_facility_is_in_its_unit_for_all_time():
     facility = builders.facility()
     assert periods(facility) == [(facility.unit.name, None, None)]
+
+
+# --- A new facility in a unit formed after it opened ----------------------------------
+
+REFORM = dt.date(2025, 7, 1)
+
+
+@pytest.fixture
+def ward(tu_liem):
+    """Phường Bắc Từ Liêm (2025) ← Bắc Từ Liêm (2014) ← Từ Liêm; Phường Tây Tựu (2025) formed
+    from two districts."""
+    old, north, south = tu_liem
+    north.predecessors.add(old)
+    AdministrativeUnit.objects.filter(pk=north.pk).update(valid_until=REFORM - dt.timedelta(days=1))
+    ward = builders.unit("Phường Bắc Từ Liêm", kind=AdministrativeUnit.Kind.WARD, valid_from=REFORM)
+    ward.predecessors.add(north)
+    two = builders.unit("Phường Tây Tựu", kind=AdministrativeUnit.Kind.WARD, valid_from=REFORM)
+    two.predecessors.add(north, south)
+    return ward, two
+
+
+@pytest.mark.parametrize(
+    ("opened_on", "expected"),
+    [
+        (
+            dt.date(2012, 5, 1),
+            [("Từ Liêm", None, SPLIT), ("Bắc Từ Liêm", SPLIT, REFORM), ("Phường Bắc Từ Liêm", REFORM, None)],
+        ),
+        (None, [("Từ Liêm", None, SPLIT), ("Bắc Từ Liêm", SPLIT, REFORM), ("Phường Bắc Từ Liêm", REFORM, None)]),
+        (dt.date(2016, 5, 1), [("Bắc Từ Liêm", None, REFORM), ("Phường Bắc Từ Liêm", REFORM, None)]),
+        (dt.date(2014, 1, 1), [("Bắc Từ Liêm", None, REFORM), ("Phường Bắc Từ Liêm", REFORM, None)]),
+        (
+            dt.date(2013, 12, 31),
+            [("Từ Liêm", None, SPLIT), ("Bắc Từ Liêm", SPLIT, REFORM), ("Phường Bắc Từ Liêm", REFORM, None)],
+        ),
+        (REFORM, [("Phường Bắc Từ Liêm", None, None)]),
+    ],
+)
+def test_a_new_facility_in_a_unit_formed_after_it_opened_was_in_the_unit_it_was_formed_from(ward, opened_on, expected):
+    facility = builders.facility(unit=ward[0], opened_on=opened_on)
+
+    assert periods(facility) == expected
+    rows = FacilityPathway.objects.filter(facility=facility).order_by(F("since").asc(nulls_first=True))
+    assert [r.unit.name for r in rows] == [unit for unit, _since, _until in expected]
+
+
+def test_a_unit_formed_from_several_says_nothing_of_before(ward):
+    facility = builders.facility(unit=ward[1], opened_on=dt.date(2012, 5, 1))
+    assert periods(facility) == [("Phường Tây Tựu", None, None)]
+
+
+def test_an_import_of_new_facilities_writes_the_same_memberships_as_one_by_one(ward):
+    from tests.facilities.test_bulk_import import run
+
+    builders.sector("Gốm sứ")
+    row = {
+        "code": "W1",
+        "name": "Cơ sở W1",
+        "sector": "Gốm sứ",
+        "unit": "Phường Bắc Từ Liêm",
+        "opened_on": "2012-05-01",
+    }
+    again = {**row, "code": "W2", "opened_on": "", "unit": "Phường Tây Tựu"}
+
+    result = run([row, again])
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert periods(Facility.objects.get(code="W1")) == [
+        ("Từ Liêm", None, SPLIT),
+        ("Bắc Từ Liêm", SPLIT, REFORM),
+        ("Phường Bắc Từ Liêm", REFORM, None),
+    ]
+    assert periods(Facility.objects.get(code="W2")) == [("Phường Tây Tựu", None, None)]
+    written = sorted(FacilityPathway.objects.values_list("membership_id", "unit_id", "opened_on", "closed_on"))
+    pathway.rebuild()
+    assert sorted(FacilityPathway.objects.values_list("membership_id", "unit_id", "opened_on", "closed_on")) == written
 
 
 def test_a_move_on_a_day_keeps_the_past_and_a_correction_does_not():

@@ -339,8 +339,10 @@ def test_query_count_does_not_grow_with_rows(register, count):
     version (its number, its row); then per chunk of rows (2,000): existing codes, one
     INSERT (or UPDATE) of the facilities, one INSERT of the version's change rows (for new
     facilities an INSERT … SELECT, right after them), one INSERT … SELECT of their history
-    entries, their unit memberships (new: one INSERT; moved (unit or area changed): one
-    UPDATE ending those that moved, one correcting the others: facilities/membership.py)
+    entries, their unit memberships (new: the units formed from one other, one SELECT, then one
+    INSERT, and where a unit was, one UPDATE and one INSERT of where its facilities were
+    before; moved (unit or area changed): one UPDATE ending those that moved, one correcting
+    the others: facilities/membership.py)
     and their pathway rows (facilities_written: new, one INSERT; a field the pathway copies
     changed, one UPDATE and one SELECT of the memberships without a row yet; only names,
     none); last, the version's counts. PostgreSQL writes new rows with COPY, their ids
@@ -356,7 +358,7 @@ def test_query_count_does_not_grow_with_rows(register, count):
     kind = [dict(row, kind="enterprise") for row in changed]
     moved = [dict(row, unit="Đông Anh", production_area="Thăng Long", area_type="industrial_zone") for row in kind]
 
-    new = [*insert, "INSERT", "INSERT", "INSERT", "INSERT"]
+    new = [*insert, "INSERT", "INSERT", "SELECT", "INSERT", "INSERT"]
     assert _statements_to_import(rows_of(count)) == [*begin, *new, "UPDATE"]
     # Names alone: the facilities, their history, their change rows; no membership, no pathway.
     assert _statements_to_import(changed) == [*begin, "UPDATE", "INSERT", *log, "UPDATE"]
