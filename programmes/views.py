@@ -492,7 +492,13 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model, list_name, page_name = DELETABLE[kind]
     if not request.user.has_perm(_permission("delete", model)):
         raise PermissionDenied
-    record = get_object_or_404(model, pk=pk)
+    record = model._default_manager.filter(pk=pk).first()
+    if record is None:
+        if request.method != "POST":
+            raise Http404
+        # Delete pressed twice, or someone else deleted it first: it is gone either way.
+        messages.info(request, _("This record was already deleted."))
+        return redirect(list_name)
     if request.method != "POST":
         deleted, unlinked = history.what_goes_with(record)
         context = {

@@ -161,6 +161,16 @@ def test_an_undo_too_late_says_so_and_restores_nothing(deleter, survey, staff_us
     assert not Survey.objects.filter(pk=pk).exists()
 
 
+def test_delete_pressed_twice_deletes_once_and_says_so(deleter, survey):
+    deleter.post(delete_url("surveys", survey.pk))
+
+    again = deleter.post(delete_url("surveys", survey.pk), follow=True)
+
+    assert again.redirect_chain[-1][0] == reverse("programmes:survey_list")
+    assert "already deleted" in again.content.decode()
+    assert Survey.history.filter(id=survey.pk, history_type="-").count() == 1
+
+
 def test_undo_is_a_post(deleter):
     assert deleter.get(reverse("programmes:record_restore")).status_code == 405
 
