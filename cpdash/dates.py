@@ -67,6 +67,18 @@ def parse_date(value: str) -> datetime.date:
     )
 
 
+def not_in_future(day: datetime.date) -> None:
+    """Refuse a day after today in the site's time zone (a validator: what happened, a record's
+    day or a facility's opening or closing, is not after today); today is allowed."""
+    today = timezone.localdate()
+    if day > today:
+        raise ValidationError(
+            _("%(day)s is in the future: enter today (%(today)s) or an earlier date."),
+            code="future",
+            params={"day": local_day(day), "today": local_day(today)},
+        )
+
+
 def check_as_of(day: datetime.date, *, today: datetime.date, format_day: DayFormat = local_day) -> datetime.date:
     """``day`` when it is from EARLIEST_AS_OF to ``today``; else ValidationError ("future", "too_early"),
     its dates written by ``format_day`` (default: as the active language writes them)."""

@@ -27,7 +27,7 @@ from cpdash.admin import (
     label_import_fields,
 )
 from cpdash.concurrency import VersionedModelForm
-from cpdash.dates import local_day
+from cpdash.dates import local_day, not_in_future
 from cpdash.imports import FORMATS_BY_EXTENSION, ImportFileError, ImportForm, cell_text, normalize_header
 from facilities import boundaries, membership
 from facilities.jobs import FACILITY_IMPORT
@@ -248,6 +248,11 @@ class FacilityAdminForm(VersionedModelForm):
     class Meta:
         model = Facility
         fields = ("code", "name", "kind", "employees", "sector", "unit", "area", "in_scope", "opened_on", "closed_on")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("opened_on", "closed_on"):  # what happened, as the import asks
+            self.fields[name].validators.append(not_in_future)
 
     def clean(self) -> dict:
         """A new facility's unit, or the one it moves to (on ``moved_on``, or corrected), exists

@@ -47,7 +47,7 @@ from import_export.results import Result, RowResult
 
 from cpdash import bulk, imports
 from cpdash.database import analyze_bulk, lock_imports_of, with_history
-from cpdash.dates import local_day
+from cpdash.dates import local_day, not_in_future
 from cpdash.exports import escape_formula
 from cpdash.import_templates import template_workbook
 from cpdash.imports import (
@@ -674,6 +674,13 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                 )
         opened, closed = values["opened_on"], values["closed_on"]
         dates_read = "opened_on" not in errors and "closed_on" not in errors
+        for column in ("opened_on", "closed_on") if dates_read else ():
+            try:
+                if values[column]:
+                    not_in_future(values[column])
+            except ValidationError as error:
+                dates_read = False
+                yield (column, error.messages[0])
         if dates_read and opened and closed and closed < opened:
             dates_read = False  # the unit's check below reads the closing day
             yield (

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.concurrency import VersionedFormMixin
-from cpdash.dates import DayTextInput, local_day
+from cpdash.dates import DayTextInput, not_in_future
 from cpdash.numbers import LocalIntegerField, local_formfield, parse_number
 from facilities.forms import group_units
 from facilities.models import AdministrativeUnit, Facility
@@ -89,17 +89,6 @@ def _decimal(text: object) -> Decimal | None:
         return parse_number(str(text or ""))
     except ValueError:
         return None
-
-
-def not_in_future(day: datetime.date) -> None:
-    """Refuse a day after today in the site's time zone; today is allowed."""
-    today = timezone.localdate()
-    if day > today:
-        raise ValidationError(
-            _("%(day)s is in the future: enter today (%(today)s) or an earlier date."),
-            code="future",
-            params={"day": local_day(day), "today": local_day(today)},
-        )
 
 
 # --- Fields and widgets ----------------------------------------------------

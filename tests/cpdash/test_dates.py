@@ -7,7 +7,7 @@ import pytest
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from cpdash.dates import (
     EARLIEST_AS_OF,
@@ -16,6 +16,7 @@ from cpdash.dates import (
     check_as_of,
     local_day,
     named_message,
+    not_in_future,
     parse_as_of,
     parse_date,
 )
@@ -238,3 +239,14 @@ def test_filter_uses_the_policy():
     filters = Filters({"as_of": "2999-01-01"}, queryset=User.objects.none())
     assert not filters.form.is_valid()
     assert "is in the future" in filters.form.errors["as_of"][0]
+
+
+def test_today_is_not_in_the_future():
+    not_in_future(timezone.localdate())
+
+
+def test_tomorrow_is_in_the_future_and_the_message_says_today():
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match="is in the future: enter today") as caught:
+        not_in_future(tomorrow)
+    assert caught.value.code == "future"

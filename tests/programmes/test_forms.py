@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from cpdash.concurrency import current_version
@@ -90,15 +89,6 @@ def test_parse_codes(text, codes):
 )
 def test_saving_percent(baseline, after, expected):
     assert forms.saving_percent(baseline, after) == expected
-
-
-def test_today_is_not_in_the_future():
-    forms.not_in_future(today())
-
-
-def test_tomorrow_is_in_the_future():
-    with pytest.raises(ValidationError, match=FUTURE):
-        forms.not_in_future(tomorrow())
 
 
 # --- CP surveys ------------------------------------------------------------------
