@@ -24,7 +24,7 @@ from cpdash.dates import AsOfFilter
 from cpdash.filters import AnyYesNo, LocalNumberFilter
 from cpdash.text import fold
 from facilities.forms import NameFilter, UnitFilter
-from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, member_on_q
 from programmes.models import FacilityPathway, SavingStep
 from targets.funnel import DEFAULT_SAVING_MIN
 from targets.models import Indicator, Target
@@ -131,7 +131,21 @@ def with_status(facilities: QuerySet[Facility], day: datetime.date) -> QuerySet[
 def status_counts(facilities: QuerySet[Facility], day: datetime.date) -> dict[str, int]:
     """How many of ``facilities`` (from facility_register()) there are, and how many
     are aware, applying and never reached on ``day``: {"total", "counted", "aware",
-    "applying", "never_reached"}. 1 query."""
+    "applying", "never_reached"}. 1 query.
+
+    The whole register (no filter) is counted on the pathway alone: every facility has
+    exactly one pathway row a day (its memberships follow each other without gap), which
+    holds what the counts read; joined to the facilities, the count read both tables
+    (122 ms against 33 ms at 100,000 facilities on PostgreSQL: performance-history.md)."""
+    if not facilities.query.where:
+        counted = counted_q(day)
+        return FacilityPathway.objects.filter(member_on_q(day)).aggregate(
+            total=Count("pk"),
+            counted=Count("pk", filter=counted),
+            aware=Count("pk", filter=counted & Q(aware_on__lte=day)),
+            applying=Count("pk", filter=counted & Q(applying_on__lte=day)),
+            never_reached=Count("pk", filter=counted & ~Q(aware_on__lte=day)),
+        )
     return facilities.order_by().aggregate(
         total=Count("pk"),
         counted=Count("pk", filter=counted_q(day)),

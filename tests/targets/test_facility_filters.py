@@ -157,6 +157,22 @@ class TestStatus:
             counts = status_counts(with_status(facility_register(), D), D)
         assert counts == {"total": 6, "counted": 4, "aware": 2, "applying": 1, "never_reached": 2}
 
+    @pytest.mark.parametrize(
+        "day", ["2011-01-01", "2013-12-31", "2015-02-28", "2015-12-31", "2016-06-30", "2030-01-01"]
+    )
+    def test_the_whole_register_is_counted_on_the_pathway_as_the_join_counts_it(self, register, day):
+        moved = Facility.objects.get(code="D004")
+        moved.unit, moved.moved_on = b.unit("Moved to"), dt.date(2015, 6, 1)
+        moved.save()
+        day = dt.date.fromisoformat(day)
+        register_list = with_status(facility_register(), day)
+        assert not register_list.query.where  # the pathway's count
+
+        joined = status_counts(register_list.filter(pk__isnull=False), day)
+
+        assert status_counts(register_list, day) == joined
+        assert joined["total"] == Facility.objects.count()
+
     def test_bad_day_is_an_error(self, register):
         filterset = FacilityFilter({"as_of": "31/02/2015", "status": "aware"}, queryset=facility_register())
         assert not filterset.is_valid()

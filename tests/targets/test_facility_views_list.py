@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from facilities.models import Facility
+from programmes import pathway
 from targets.facility_filters import FacilityFilter, facility_register
 from tests import builders as b
 from tests.programmes.conftest import grant
@@ -131,6 +132,7 @@ class TestPage:
             Facility(code=f"G{i:04d}", name=f"Grouped {i}", sector=sector, unit=unit, employees=1070)
             for i in range(1001)
         )
+        pathway.rebuild()  # bulk_create writes no membership or pathway row; every writer of the register does
         viewer_client.cookies["django_language"] = language
         page = viewer_client.get(URL).content.decode()
         assert matches in page
