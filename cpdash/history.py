@@ -65,7 +65,14 @@ _moment: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextV
 
 
 class NotRestored(Exception):
-    """A deletion that cannot be undone; the message says why, in the user's language."""
+    """A deletion that cannot be undone; the message says why, in the user's language, and
+    ``code`` which case it is: "missing" (no such deletion), "restored" (undone already),
+    "parent" (deleted with a record that is still deleted), "invalid" (its rows would no
+    longer be valid)."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @contextlib.contextmanager
@@ -160,9 +167,10 @@ def restore(model: type[Model], pk: int, moment: datetime.datetime) -> Model:
     rows would no longer be valid (a record stored meanwhile with the same key, say)."""
     entry = model.history.filter(history_type="-", history_date=moment, **{model._meta.pk.attname: pk}).first()
     if entry is None:
-        raise NotRestored(_("There is no such deletion to undo."))
+        raise NotRestored(_("There is no such deletion to undo."), "missing")
     if model._base_manager.filter(pk=pk).exists():
-        raise NotRestored(_("This deletion was already undone."))
+        raise NotRestored(_("This deletion was already undone."), "restored")
+    _check_parents(model, entry)
     try:
         with transaction.atomic():
             record = _save_again(entry)
@@ -189,6 +197,21 @@ def restore(model: type[Model], pk: int, moment: datetime.datetime) -> Model:
     return record
 
 
+def _check_parents(model: type[Model], entry) -> None:
+    """Refuse to restore alone a row deleted with the record it belongs to (a survey's option)
+    while that record is still deleted: restoring the record brings the row back too."""
+    for field in model._meta.concrete_fields:
+        if not field.is_relation or field.remote_field.on_delete is not CASCADE:
+            continue
+        parent, value = field.related_model, getattr(entry, field.attname)
+        if value is not None and _recorded(parent) and not parent._base_manager.filter(pk=value).exists():
+            raise NotRestored(
+                _("It was deleted with %(record)s, which is still deleted: restore that instead.")
+                % {"record": f"{parent._meta.verbose_name} #{value}"},
+                "parent",
+            )
+
+
 def _save_again(entry) -> Model:
     """The row ``entry`` (a deletion's history entry) recorded, checked and saved again."""
     row = entry.instance
@@ -199,12 +222,20 @@ def _save_again(entry) -> Model:
 
 def _link_again(model: type[Model], field, pks: list, moment: datetime.datetime) -> None:
     """Set ``field`` of ``model``'s rows again where the deletion at ``moment`` cleared it
-    (their history entry of that moment) and no one has set it since."""
+    (their history entry of that moment) and no one has set it since.
+
+    The value it had is the entry before (``prev_record``); a row without one (written in
+    bulk, by an import or the demo loader, which leave no history per row) pointed to one of
+    the rows restored here, since a deletion clears only links to the rows it deletes: the
+    one, when there is one (a deletion's own record, the usual case)."""
     for entry in model.history.filter(history_type="~", history_date=moment, **{f"{field.attname}__isnull": True}):
         before = entry.prev_record
-        if before is None or getattr(before, field.attname) not in pks:
+        value = getattr(before, field.attname) if before is not None else None
+        if value is None and len(pks) == 1:
+            value = pks[0]
+        if value not in pks:
             continue
         row = model._base_manager.filter(pk=getattr(entry, model._meta.pk.attname)).first()
         if row is not None and getattr(row, field.attname) is None:
-            setattr(row, field.attname, getattr(before, field.attname))
+            setattr(row, field.attname, value)
             row.save(update_fields=[field.name])

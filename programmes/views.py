@@ -11,14 +11,15 @@ newest first.
 import datetime
 
 from django.contrib import messages
+from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection
-from django.db.models import Count, F, Model
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Model, QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -101,6 +102,24 @@ def _record(
     if deletable and kind and not created and request.user.has_perm(_permission("delete", type(record))):
         delete_url = reverse("programmes:record_delete", args=[kind, record.pk])
     return render(request, template, {"form": form, "creating": created, "delete_url": delete_url})
+
+
+def _edit(
+    request: HttpRequest,
+    records: QuerySet,
+    pk: int,
+    form_class: type[ModelForm],
+    template: str,
+    done: str,
+    *,
+    deletable: bool = True,
+) -> HttpResponse:
+    """_record() for the stored record ``pk`` of ``records``; one deleted since (Back to its
+    page, a tab left open) sends to the ``done`` list saying who deleted it and when."""
+    record = records.filter(pk=pk).first()
+    if record is None:
+        return _deleted(request, records.model, pk, done)
+    return _record(request, form_class, record, template, done, deletable=deletable)
 
 
 def _already_saved(request: HttpRequest, done: str) -> HttpResponse:
@@ -265,8 +284,8 @@ def survey_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("programmes.change_survey", raise_exception=True)
 def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = get_object_or_404(Survey.objects.select_related("facility"), pk=pk)
-    return _record(request, forms.SurveyForm, survey, "programmes/survey_form.html", "programmes:survey_list")
+    surveys = Survey.objects.select_related("facility")
+    return _edit(request, surveys, pk, forms.SurveyForm, "programmes/survey_form.html", "programmes:survey_list")
 
 
 # --- Outreach activities ----------------------------------------------------------
@@ -302,9 +321,13 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("programmes.change_outreachactivity", raise_exception=True)
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_object_or_404(OutreachActivity, pk=pk)
-    return _record(
-        request, forms.OutreachActivityForm, activity, "programmes/activity_form.html", "programmes:activity_list"
+    return _edit(
+        request,
+        OutreachActivity.objects.all(),
+        pk,
+        forms.OutreachActivityForm,
+        "programmes/activity_form.html",
+        "programmes:activity_list",
     )
 
 
@@ -345,8 +368,10 @@ def solution_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("programmes.change_solution", raise_exception=True)
 def solution_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    solution = get_object_or_404(Solution.objects.select_related("facility"), pk=pk)
-    return _record(request, forms.SolutionForm, solution, "programmes/solution_form.html", "programmes:solution_list")
+    solutions = Solution.objects.select_related("facility")
+    return _edit(
+        request, solutions, pk, forms.SolutionForm, "programmes/solution_form.html", "programmes:solution_list"
+    )
 
 
 # --- CP specialists ----------------------------------------------------------------
@@ -371,11 +396,11 @@ def specialist_appoint(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("programmes.change_specialist", raise_exception=True)
 def specialist_departure(request: HttpRequest, pk: int) -> HttpResponse:
-    specialist = get_object_or_404(Specialist.objects.select_related("unit"), pk=pk)
-    return _record(
+    return _edit(
         request,
+        Specialist.objects.select_related("unit"),
+        pk,
         forms.DepartureForm,
-        specialist,
         "programmes/specialist_form.html",
         "programmes:specialist_list",
         deletable=False,
@@ -386,9 +411,9 @@ def specialist_departure(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("programmes.change_specialist", raise_exception=True)
 def specialist_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a specialist's record (a mistyped name, the wrong unit or day)."""
-    specialist = get_object_or_404(Specialist.objects.select_related("unit"), pk=pk)
-    return _record(
-        request, forms.SpecialistForm, specialist, "programmes/specialist_edit.html", "programmes:specialist_list"
+    specialists = Specialist.objects.select_related("unit")
+    return _edit(
+        request, specialists, pk, forms.SpecialistForm, "programmes/specialist_edit.html", "programmes:specialist_list"
     )
 
 
@@ -422,9 +447,14 @@ def demonstration_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("programmes.change_demonstrationmodel", raise_exception=True)
 def demonstration_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    model = get_object_or_404(DemonstrationModel.objects.select_related("host"), pk=pk)
-    return _record(
-        request, forms.DemonstrationForm, model, "programmes/demonstration_form.html", "programmes:demonstration_list"
+    models = DemonstrationModel.objects.select_related("host")
+    return _edit(
+        request,
+        models,
+        pk,
+        forms.DemonstrationForm,
+        "programmes/demonstration_form.html",
+        "programmes:demonstration_list",
     )
 
 
@@ -446,9 +476,14 @@ def replication_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("programmes.change_replication", raise_exception=True)
 def replication_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    replication = get_object_or_404(Replication.objects.select_related("model", "facility"), pk=pk)
-    return _record(
-        request, forms.ReplicationForm, replication, "programmes/replication_form.html", "programmes:replication_list"
+    replications = Replication.objects.select_related("model", "facility")
+    return _edit(
+        request,
+        replications,
+        pk,
+        forms.ReplicationForm,
+        "programmes/replication_form.html",
+        "programmes:replication_list",
     )
 
 
@@ -465,7 +500,8 @@ DELETABLE: dict[str, tuple[type[Model], str, str]] = {
     "replications": (Replication, "programmes:replication_list", "programmes:replication_edit"),
 }
 _KIND_OF = {model: kind for kind, (model, _list, _page) in DELETABLE.items()}
-#: How long after a deletion its "Undo" works (an admin can restore it later: cpdash.admin).
+#: How long after a deletion its "Undo" works, once shown (Back and Forward to the page, a
+#: page left open); later an admin restores it (cpdash.admin).
 UNDO_MAX_AGE = 24 * 60 * 60
 _UNDO_SALT = "programmes.undo"
 
@@ -475,18 +511,38 @@ def _permission(action: str, model: type[Model]) -> str:
 
 
 def _counted(rows: dict[type[Model], int]) -> list[str]:
-    """One line per model, "3 CP options", in the model's own words."""
+    """One line per model, "CP options: 3", in the model's own words."""
     return [
-        _("%(count)s %(records)s")
-        % {"count": count, "records": m._meta.verbose_name if count == 1 else m._meta.verbose_name_plural}
+        _("%(records)s: %(count)s") % {"records": capfirst(m._meta.verbose_name_plural), "count": count}
         for m, count in rows.items()
     ]
+
+
+def _deleted(request: HttpRequest, model: type[Model], pk: int, list_name: str) -> HttpResponse:
+    """The answer for a record that is not stored: when it was deleted (Back to a page of a
+    record deleted since, a second tab), the list with who deleted it and when; else 404."""
+    entry = (
+        model.history.filter(history_type="-", **{model._meta.pk.attname: pk})
+        .select_related("history_user")
+        .order_by("-history_date")
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    params = {
+        "kind": capfirst(model._meta.verbose_name),
+        "when": date_format(timezone.localtime(entry.history_date), "SHORT_DATETIME_FORMAT"),
+        "user": entry.history_user.get_username() if entry.history_user else "—",
+    }
+    messages.info(request, _("%(kind)s #%(pk)s was deleted on %(when)s by %(user)s.") % {**params, "pk": pk})
+    return redirect(list_name)
 
 
 @login_required
 def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Ask, then delete a record with the rows that go with it (cpdash.history.delete), in one
-    transaction with the pathway of the facilities it touched, and offer to undo it."""
+    transaction with the pathway of the facilities it touched, and offer to undo it. The
+    admin's log records the deletion, so that its list of deleted records names it."""
     if kind not in DELETABLE:
         raise Http404
     model, list_name, page_name = DELETABLE[kind]
@@ -494,11 +550,8 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise PermissionDenied
     record = model._default_manager.filter(pk=pk).first()
     if record is None:
-        if request.method != "POST":
-            raise Http404
-        # Delete pressed twice, or someone else deleted it first: it is gone either way.
-        messages.info(request, _("This record was already deleted."))
-        return redirect(list_name)
+        # Delete pressed twice, Back to this page, or someone else deleted it first.
+        return _deleted(request, model, pk, list_name)
     if request.method != "POST":
         deleted, unlinked = history.what_goes_with(record)
         context = {
@@ -507,12 +560,13 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "deleted": _counted(deleted),
             "unlinked": _counted(unlinked),
             "back_url": reverse(page_name, args=[pk]),
-            "undo_hours": UNDO_MAX_AGE // 3600,
         }
         return render(request, "programmes/record_delete.html", context)
     label = str(record)
-    with pathway.deferred():
-        moment = history.delete(record)
+    with transaction.atomic():
+        LogEntry.objects.log_actions(request.user.pk, [record], DELETION, single_object=True)
+        with pathway.deferred():
+            moment = history.delete(record)
     token = signing.dumps(
         {"kind": kind, "pk": pk, "at": moment.isoformat(), "user": request.user.pk}, salt=_UNDO_SALT, compress=True
     )
@@ -527,8 +581,8 @@ def record_restore(request: HttpRequest) -> HttpResponse:
     """Undo a deletion made from record_delete by the same user, within UNDO_MAX_AGE."""
     try:
         undo = signing.loads(request.POST.get("token", ""), salt=_UNDO_SALT)
-    except signing.BadSignature:
-        return HttpResponseBadRequest(_("This undo button is not valid."))
+    except signing.BadSignature as error:
+        raise BadRequest(_("This undo button is not valid.")) from error
     model, list_name, page_name = DELETABLE[undo["kind"]]
     if undo["user"] != request.user.pk or not request.user.has_perm(_permission("delete", model)):
         raise PermissionDenied
@@ -536,12 +590,16 @@ def record_restore(request: HttpRequest) -> HttpResponse:
     if (timezone.now() - moment).total_seconds() > UNDO_MAX_AGE:
         messages.error(request, _("It is too late to undo this deletion here: an admin can restore the record."))
         return redirect(list_name)
+    kind = capfirst(model._meta.verbose_name)
     try:
-        with pathway.deferred():
+        with transaction.atomic(), pathway.deferred():
             record = history.restore(model, undo["pk"], moment)
+            LogEntry.objects.log_actions(request.user.pk, [record], ADDITION, single_object=True)
     except history.NotRestored as error:
+        if error.code == "restored":  # Undo pressed twice: it is back
+            messages.info(request, _("%(kind)s #%(pk)s is back already.") % {"kind": kind, "pk": undo["pk"]})
+            return redirect(page_name, undo["pk"])
         messages.error(request, _("The deletion was not undone: %(reason)s") % {"reason": error})
         return redirect(list_name)
-    kind = capfirst(model._meta.verbose_name)
     messages.success(request, _("%(kind)s “%(record)s” is back, as it was.") % {"kind": kind, "record": record})
     return redirect(page_name, record.pk)

@@ -19,14 +19,14 @@ def test_a_survey_deleted_by_mistake_comes_back_with_undo(live_server, page):
     sign_in(page, live_server, "staff", "staff-demo-2015")
 
     page.goto(f"{live_server.url}/record/surveys/{pk}/")
-    page.get_by_role("link", name="Xoá bản ghi này…").click()
+    page.get_by_role("link", name="Xóa bản ghi này…").click()
     page.wait_for_load_state("networkidle")
-    assert "Bị xoá cùng với nó" in page.content()
+    assert "Các mục bị xóa kèm theo" in page.content()
     page.get_by_role("button", name="Xóa").click()
     page.wait_for_load_state("networkidle")
 
     assert page.url.endswith("/record/surveys/")
-    assert "đã bị xoá" in page.locator(".messages").inner_text()
+    assert "đã bị xóa" in page.locator(".messages").inner_text()
     assert not Survey.objects.filter(pk=pk).exists()
 
     page.get_by_role("button", name="Hoàn tác").click()

@@ -106,6 +106,32 @@ def test_an_activity_comes_back_with_its_attendance():
     assert snapshot() == pathway_before
 
 
+def test_a_link_written_in_bulk_without_history_comes_back_too(surveyed):
+    survey, _solution = surveyed
+    pk = survey.pk
+    [bulk] = Solution.objects.bulk_create(
+        [Solution(facility=survey.facility, survey=survey, implemented_on=D(2014, 1, 1), category="good_housekeeping")]
+    )
+    assert not Solution.history.filter(id=bulk.pk).exists()  # an import's or the demo's row
+    moment = history.delete(survey)
+
+    history.restore(Survey, pk, moment)
+
+    assert Solution.objects.get(pk=bulk.pk).survey_id == pk
+
+
+def test_a_row_deleted_with_its_record_is_restored_with_it_not_alone(surveyed):
+    survey, _solution = surveyed
+    pk, option = survey.pk, survey.options.first().pk
+    moment = history.delete(survey)
+
+    with pytest.raises(history.NotRestored, match=f"CP survey #{pk}, which is still deleted") as refused:
+        history.restore(CPOption, option, moment)
+
+    assert refused.value.code == "parent"
+    assert not CPOption.objects.filter(pk=option).exists()
+
+
 def test_a_deletion_is_undone_once(surveyed):
     survey, _solution = surveyed
     pk = survey.pk

@@ -3,9 +3,11 @@
 "Undo" that brings the record back, and an undo refused with its reason (query counts pinned)."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -99,8 +101,8 @@ def test_the_confirmation_says_what_goes_with_the_record(deleter, survey, django
         response = deleter.get(delete_url("surveys", survey.pk))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "2 CP options" in page
-    assert "1 CP solution" in page  # kept, unlinked
+    assert "CP options: 2" in page
+    assert "CP solutions: 1" in page  # kept, unlinked
     assert 'class="danger"' in page
     assert Survey.objects.filter(pk=survey.pk).exists()  # asking deletes nothing
 
@@ -129,8 +131,10 @@ def test_delete_then_undo(deleter, survey):
     assert FacilityPathway.objects.get(facility_id=facility).surveyed_on == dt.date(2013, 4, 2)
 
     again = deleter.post(reverse("programmes:record_restore"), {"token": _undo_token(deleted)}, follow=True)
-    assert "already undone" in again.content.decode()
+    assert again.redirect_chain[-1][0] == reverse("programmes:survey_edit", args=[pk])
+    assert f"CP survey #{pk} is back already." in again.content.decode()
     assert Survey.objects.filter(pk=pk).count() == 1
+    assert LogEntry.objects.filter(object_id=str(pk)).values_list("action_flag", flat=True).count() == 2
 
 
 def test_only_the_user_who_deleted_undoes(deleter, survey, client, django_user_model):
@@ -161,14 +165,35 @@ def test_an_undo_too_late_says_so_and_restores_nothing(deleter, survey, staff_us
     assert not Survey.objects.filter(pk=pk).exists()
 
 
-def test_delete_pressed_twice_deletes_once_and_says_so(deleter, survey):
+def test_delete_pressed_twice_deletes_once_and_says_who_deleted_it(deleter, survey, staff_user):
     deleter.post(delete_url("surveys", survey.pk))
 
     again = deleter.post(delete_url("surveys", survey.pk), follow=True)
 
     assert again.redirect_chain[-1][0] == reverse("programmes:survey_list")
-    assert "already deleted" in again.content.decode()
+    assert f"CP survey #{survey.pk} was deleted on " in again.content.decode()
+    assert f"by {staff_user.username}." in again.content.decode()
     assert Survey.history.filter(id=survey.pk, history_type="-").count() == 1
+
+
+@pytest.mark.parametrize("page", ["delete", "edit"])
+def test_back_to_the_page_of_a_deleted_record_says_it_was_deleted(deleter, survey, page):
+    deleter.post(delete_url("surveys", survey.pk))
+    url = delete_url("surveys", survey.pk) if page == "delete" else reverse("programmes:survey_edit", args=[survey.pk])
+
+    response = deleter.get(url, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("programmes:survey_list")
+    assert "was deleted on" in response.content.decode()
+
+
+def test_a_staff_deletion_is_named_in_the_admins_deleted_records(deleter, survey, admin_client):
+    label = str(survey)
+    deleter.post(delete_url("surveys", survey.pk))
+
+    page = admin_client.get(reverse("admin:programmes_survey_deleted")).content.decode()
+
+    assert html.escape(label) in page
 
 
 def test_undo_is_a_post(deleter):
@@ -178,9 +203,9 @@ def test_undo_is_a_post(deleter):
 def test_in_vietnamese(deleter, survey):
     deleter.cookies["django_language"] = "vi"
     page = deleter.get(delete_url("surveys", survey.pk)).content.decode()
-    assert "Bị xoá cùng với nó:" in page and "Hoàn tác" not in page
-    assert "hoàn tác việc xoá trong 24 giờ" in page
+    assert "Các mục bị xóa kèm theo:" in page and "Hoàn tác</button>" not in page
+    assert "Nút “Hoàn tác” trong thông báo" in page
 
     deleted = deleter.post(delete_url("surveys", survey.pk), follow=True).content.decode()
 
-    assert "đã bị xoá" in deleted and ">Hoàn tác</button>" in deleted
+    assert "đã bị xóa" in deleted and ">Hoàn tác</button>" in deleted
