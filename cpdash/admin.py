@@ -221,7 +221,8 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
     def deleted_view(self, request: HttpRequest) -> HttpResponse:
         """The last ``deleted_list_size`` deletions of records that do not exist
-        any more, with who deleted them: two queries, whatever their number."""
+        any more, with who deleted them: two queries, whatever their number (and, where it
+        restores, one per record its rows belong to: history.deleted_parents)."""
         if not self.has_change_permission(request):
             raise PermissionDenied
         pk = self.opts.pk.attname
@@ -240,14 +241,18 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
                 object_id__in=[str(getattr(e, pk)) for e in entries],
             ).values_list("object_id", "object_repr")
         )
+        restores = self.restores_with_rows and self.has_add_permission(request)
+        # A row deleted with its record (a survey's option) comes back with it, not alone.
+        parents = history.deleted_parents(self.model, entries) if restores else {}
         for entry in entries:
             entry.label = names.get(str(getattr(entry, pk))) or f"#{getattr(entry, pk)}"
+            entry.deleted_with = parents.get(entry.history_id, "")
         context = {
             **self.admin_site.each_context(request),
             "title": capfirst(gettext("Deleted %(records)s") % {"records": self.opts.verbose_name_plural}),
             "opts": self.opts,
             "entries": entries,
-            "restores": self.restores_with_rows and self.has_add_permission(request),
+            "restores": restores,
         }
         return TemplateResponse(request, "admin/deleted_records.html", context)
 

@@ -197,19 +197,37 @@ def restore(model: type[Model], pk: int, moment: datetime.datetime) -> Model:
     return record
 
 
+def _parents(model: type[Model]) -> Iterator:
+    """The foreign keys of ``model`` to records with a history whose deletion deletes its rows."""
+    for field in model._meta.concrete_fields:
+        if field.is_relation and field.remote_field.on_delete is CASCADE and _recorded(field.related_model):
+            yield field
+
+
+def deleted_parents(model: type[Model], entries: list) -> dict[int, str]:
+    """For deletion entries of ``model``'s rows: history_id → "CP survey #12" for each row that
+    belongs to a record deleted too, which restore() refuses to restore alone. One query per
+    such foreign key."""
+    found: dict[int, str] = {}
+    for field in _parents(model):
+        parent = field.related_model
+        values = {getattr(e, field.attname) for e in entries} - {None}
+        alive = set(parent._base_manager.filter(pk__in=values).values_list("pk", flat=True)) if values else set()
+        for entry in entries:
+            value = getattr(entry, field.attname)
+            if value is not None and value not in alive:
+                found.setdefault(entry.history_id, f"{parent._meta.verbose_name} #{value}")
+    return found
+
+
 def _check_parents(model: type[Model], entry) -> None:
     """Refuse to restore alone a row deleted with the record it belongs to (a survey's option)
     while that record is still deleted: restoring the record brings the row back too."""
-    for field in model._meta.concrete_fields:
-        if not field.is_relation or field.remote_field.on_delete is not CASCADE:
-            continue
-        parent, value = field.related_model, getattr(entry, field.attname)
-        if value is not None and _recorded(parent) and not parent._base_manager.filter(pk=value).exists():
-            raise NotRestored(
-                _("It was deleted with %(record)s, which is still deleted: restore that instead.")
-                % {"record": f"{parent._meta.verbose_name} #{value}"},
-                "parent",
-            )
+    if parent := deleted_parents(model, [entry]).get(entry.history_id):
+        raise NotRestored(
+            _("It was deleted with %(record)s, which is still deleted: restore that instead.") % {"record": parent},
+            "parent",
+        )
 
 
 def _save_again(entry) -> Model:

@@ -271,6 +271,23 @@ def test_admin_restores_a_deleted_survey_with_its_rows_in_one_step(admin_client,
     assert "already undone" in again.content.decode()
 
 
+def test_a_row_deleted_with_its_record_is_listed_without_restore(admin_client):
+    survey = builders.survey()
+    option = survey.options.create(category="good_housekeeping", description="Fix the leaks")
+    alone = builders.survey().options.create(category="input_change", description="Coal to gas")
+    pk = survey.pk
+    admin_client.post(_url(Survey, "delete", pk), {"post": "yes"})
+    admin_client.post(_url(CPOption, "delete", alone.pk), {"post": "yes"})
+    with_survey = CPOption.history.get(id=option.pk, history_type="-")
+    on_its_own = CPOption.history.get(id=alone.pk, history_type="-")
+
+    page = admin_client.get(_url(CPOption, "deleted")).content.decode()
+
+    assert f"Deleted with CP survey #{pk}: restore that." in page
+    assert _url(CPOption, "restore", with_survey.history_id) not in page
+    assert _url(CPOption, "restore", on_its_own.history_id) in page
+
+
 def test_the_register_is_restored_from_the_history_page_only(admin_client):
     facility = builders.facility()
     admin_client.post(_url(Facility, "delete", facility.pk), {"post": "yes"})
