@@ -26,14 +26,24 @@ plans without such statistics: there analyze() does nothing.
 One import of a kind of record at a time: lock_imports_of() makes a confirmed import
 wait for any other of the same kind (a PostgreSQL advisory lock held until the
 transaction ends), so that it reads what that one wrote (docs/import.md).
+
+Names in the order of the Vietnamese alphabet: both databases compare text by code point
+("Đông Anh" after "Zeta", "Ba Vì" before "Ba Đình"). in_vietnamese_order() sorts an expression
+through the collation VIETNAMESE instead: on PostgreSQL an ICU collation of that name
+(cpdash/migrations/0002_vietnamese_collation.py), on SQLite a comparison of
+cpdash.text.vietnamese_key registered on every new connection (register_collations()).
 """
 
+import functools
 import zlib
 from collections.abc import Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import Expression, Model
+from django.db.models.functions import Collate
 from django.db.transaction import TransactionManagementError
+
+from cpdash.text import vietnamese_key
 
 #: Seconds /healthz waits for the database (connection and query alike).
 HEALTH_TIMEOUT = 2
@@ -136,3 +146,52 @@ def lock_imports_of(model: type[Model], using: str = DEFAULT_DB_ALIAS) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", import_lock_key(model))
     return True
+
+
+# --- Names in the order of the Vietnamese alphabet ------------------------------------------------
+
+#: The collation that sorts text in the order of the Vietnamese alphabet, by the same name on both
+#: databases: PostgreSQL's is ICU's "vi" (created by cpdash's migration 0002), SQLite's
+#: compare_vietnamese() (register_collations()).
+VIETNAMESE = "vi"
+
+
+class InVietnameseOrder(Collate):
+    """``Collate(expression, VIETNAMESE)`` that a query which also aggregates groups by the text
+    itself, not by the collated text: the same groups (the collation is deterministic: only the
+    same text compares equal), and PostgreSQL then drops the column of a table whose primary key is
+    grouped by already, where it sorted every joined row by the collated text before grouping
+    (an activity list sorted by unit: every attendance). Meta.ordering, which never reaches GROUP
+    BY, may use plain Collate."""
+
+    def get_group_by_cols(self) -> list:
+        return [col for source in self.get_source_expressions() for col in source.get_group_by_cols()]
+
+
+def in_vietnamese_order(expression: str | Expression) -> Collate:
+    """``expression`` (a field name or an expression giving text) compared in the order of the
+    Vietnamese alphabet, for ``order_by()``: ``in_vietnamese_order("name").desc()``."""
+    return InVietnameseOrder(expression, VIETNAMESE)
+
+
+@functools.lru_cache(maxsize=2**16)
+def _collation_key(text: str) -> tuple[str, str, str]:
+    """cpdash.text.vietnamese_key() of ``text`` as strings that compare the same way (quicker to
+    compare and to keep), then, between texts that differ only in case, lower case first (as
+    ICU's collation does); then by code point, so that only equal texts are equal."""
+    letters, tones = vietnamese_key(text)
+    return "".join(ch + chr(mark) for ch, mark in letters), "".join(map(chr, tones)), text.swapcase()
+
+
+def compare_vietnamese(a: str, b: str) -> int:
+    """SQLite's collation VIETNAMESE: negative, zero or positive as ``a`` sorts before, with or
+    after ``b`` in the order of the Vietnamese alphabet (tones after letters, case ignored)."""
+    key_a, key_b = _collation_key(a), _collation_key(b)
+    return (key_a > key_b) - (key_a < key_b)
+
+
+def register_collations(sender, connection, **kwargs) -> None:
+    """Receiver of django.db.backends.signals.connection_created (connected by CpdashConfig.ready()):
+    gives every new SQLite connection the collation VIETNAMESE. PostgreSQL has it in the database."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_collation(VIETNAMESE, compare_vietnamese)

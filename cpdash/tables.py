@@ -1,6 +1,7 @@
 """Table pieces shared by the lists of every app (django-tables2)."""
 
 import inspect
+from collections.abc import Iterable
 
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -9,6 +10,8 @@ from django.http import HttpRequest
 from django.utils import formats
 from django_tables2 import Table
 from django_tables2 import utils as tables_utils
+
+from cpdash.database import in_vietnamese_order
 
 #: Rows per page on every list.
 PER_PAGE = 50
@@ -90,20 +93,42 @@ def paginate(table: Table, request: HttpRequest, count: int | None = None) -> No
         table.paginate(page=1 if int(asked) < 1 else table.paginator.num_pages, **options)
 
 
-class NullsLastColumn(tables.Column):
-    """A column whose empty values sort last both ways, on SQLite and PostgreSQL alike
-    (they disagree on where NULL goes). Give ``order_by`` explicitly: without it, the column
-    sorts as any other (django-tables2's order by its accessor)."""
+class SortedColumn(tables.Column):
+    """A column sorted by expressions over its ``order_by`` keys (give ``order_by`` explicitly:
+    without it, the column sorts as any other, django-tables2's order by its accessor).
+
+    ``names``: the keys of ``order_by`` that hold names or other Vietnamese text, sorted in the
+    order of the Vietnamese alphabet (cpdash.database.in_vietnamese_order()) on SQLite and
+    PostgreSQL alike, not by code point ("Đông Anh" after "Zeta"). With ``nulls_last``, empty
+    values sort last both ways (SQLite and PostgreSQL disagree on where NULL goes).
+
+    django-tables2 keeps only the last such column of a sort by several (``?sort=unit,name``)."""
+
+    nulls_last = False
+
+    def __init__(self, *args, names: Iterable[str] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.names = frozenset(name.replace(".", "__") for name in names)
 
     def order(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
         if not self.order_by:
             return queryset, False
+        nulls_last = True if self.nulls_last else None
         keys = []
         for key in self.order_by:
-            expression = F(key.bare.replace(".", "__"))
+            name = key.bare.replace(".", "__")
+            expression = in_vietnamese_order(name) if name in self.names else F(name)
             descending = key.is_descending != is_descending
-            keys.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+            keys.append(expression.desc(nulls_last=nulls_last) if descending else expression.asc(nulls_last=nulls_last))
         return queryset.order_by(*keys), True
+
+
+class NullsLastColumn(SortedColumn):
+    """A column whose empty values sort last both ways, on SQLite and PostgreSQL alike
+    (they disagree on where NULL goes). Give ``order_by`` explicitly: without it, the column
+    sorts as any other (django-tables2's order by its accessor)."""
+
+    nulls_last = True
 
 
 class NumberColumn(NullsLastColumn):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cpdash.concurrency import VersionedFormMixin
+from cpdash.database import in_vietnamese_order
 from cpdash.dates import DayTextInput, not_in_future
 from cpdash.numbers import LocalIntegerField, local_formfield, parse_number
 from facilities.forms import group_units
@@ -610,7 +611,9 @@ class OutreachActivityForm(SubmitOnceMixin, VersionedFormMixin, RecordForm):
         """Stored attendance by facility id (one query; none for a new activity)."""
         if not self.instance.pk:
             return {}
-        rows = self.instance.attendances.select_related("facility").order_by("facility__name", "facility__code")
+        rows = self.instance.attendances.select_related("facility").order_by(
+            in_vietnamese_order("facility__name"), "facility__code"
+        )
         return {a.facility_id: a for a in rows}
 
     def clean(self) -> dict:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.exports import Cell
-from cpdash.tables import TEMPLATE, NullsLastColumn, NumberColumn
+from cpdash.tables import TEMPLATE, NullsLastColumn, NumberColumn, SortedColumn
 from facilities.models import Facility
 from programmes.models import REPORTED_MARK, Resource, ResourceSaving, TechnicalSupport, percent, round_percent
 
@@ -54,13 +54,15 @@ class PercentColumn(NumberColumn):
         return round_percent(value)
 
 
-class FacilityColumn(tables.Column):
+class FacilityColumn(SortedColumn):
     """A record's facility: name and code, linked to the facility's page; exported as its
-    name (tables add a hidden ``facility_code`` column, which only exports show)."""
+    name (tables add a hidden ``facility_code`` column, which only exports show). Sorted by
+    name in the order of the Vietnamese alphabet, then code."""
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("linkify", ("facilities:detail", {"code": tables.A("facility__code")}))
         kwargs.setdefault("order_by", ("facility__name", "facility__code", "pk"))
+        kwargs.setdefault("names", ("facility__name",))
         super().__init__(**kwargs)
 
     def render(self, value: Facility) -> str:
@@ -102,8 +104,10 @@ class SurveyTable(tables.Table):
     facility = FacilityColumn()
     facility_code = _facility_code()
     # Where the facility was on the survey's day (survey_rows()), not where it is now.
-    unit = tables.Column(accessor="unit_then", verbose_name=_("Administrative unit"), order_by=("unit_then", "pk"))
-    surveyors = tables.Column(order_by=("surveyors", "pk"))
+    unit = SortedColumn(
+        accessor="unit_then", verbose_name=_("Administrative unit"), order_by=("unit_then", "pk"), names=("unit_then",)
+    )
+    surveyors = SortedColumn(order_by=("surveyors", "pk"), names=("surveyors",))
     option_count = NumberColumn(verbose_name=_("Options found"), order_by=("option_count", "pk"))
     implemented_count = NumberColumn(verbose_name=_("Options implemented"), order_by=("implemented_count", "pk"))
     supports = tables.Column(verbose_name=_("Support"), orderable=False, empty_values=())
@@ -140,8 +144,8 @@ class ActivityTable(tables.Table):
 
     held_on = DayColumn(order_by=("held_on", "pk"))
     kind = tables.Column(order_by=("kind", "pk"))
-    title = tables.Column(order_by=("title", "pk"))
-    unit = NullsLastColumn(order_by=("unit__name", "pk"))
+    title = SortedColumn(order_by=("title", "pk"), names=("title",))
+    unit = NullsLastColumn(order_by=("unit__name", "pk"), names=("unit__name",))
     participants = NumberColumn(order_by=("participants", "pk"))
     quantity = NumberColumn(order_by=("quantity", "pk"))
     facility_count = NumberColumn(verbose_name=_("Facilities attending"), order_by=("facility_count", "pk"))
@@ -161,7 +165,7 @@ class SolutionTable(tables.Table):
     facility = FacilityColumn()
     facility_code = _facility_code()
     category = tables.Column(order_by=("category", "pk"))
-    description = tables.Column(order_by=("description", "pk"))
+    description = SortedColumn(order_by=("description", "pk"), names=("description",))
     investment = NumberColumn(order_by=("investment", "pk"))
     best_saving = PercentColumn(verbose_name=_("Best saving"), order_by=("best_saving", "pk"))
     savings = tables.Column(verbose_name=_("Resources measured"), orderable=False, empty_values=())

@@ -32,6 +32,7 @@ from django_filters import FilterSet
 from django_tables2 import Table
 
 from cpdash import history
+from cpdash.database import in_vietnamese_order
 from cpdash.exports import export_format
 from cpdash.tables import paginate, sort
 from cpdash.text import fold, is_ascii_digits
@@ -134,15 +135,16 @@ def _already_saved(request: HttpRequest, done: str) -> HttpResponse:
 @permission_required("facilities.view_facility", raise_exception=True)
 def facility_search(request: HttpRequest) -> JsonResponse:
     """Up to SEARCH_SIZE facilities whose name or code contains ``q``, diacritics
-    ignored: ``{"results": [{"id", "code", "name", "unit", "status"}], "note"}``, in one
-    query. ``status`` says when a facility is closed or does not count toward the
-    targets ("" otherwise); ``note`` says when more facilities match than are listed."""
+    ignored: ``{"results": [{"id", "code", "name", "unit", "status"}], "note"}``, by name in the
+    order of the Vietnamese alphabet, in one query. ``status`` says when a facility is closed or
+    does not count toward the targets ("" otherwise); ``note`` says when more facilities match
+    than are listed."""
     term = fold(request.GET.get("q", ""))
     if not term:
         return JsonResponse({"results": [], "note": ""})
     rows = list(
         Facility.objects.filter(search_text__icontains=term)
-        .order_by("name", "code")
+        .order_by(in_vietnamese_order("name"), "code")
         .values("id", "code", "name", "closed_on", "in_scope", unit_name=F("unit__name"))[: SEARCH_SIZE + 1]
     )
     results = [

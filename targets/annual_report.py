@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from tablib import Databook, Dataset
 
+from cpdash.database import in_vietnamese_order
 from cpdash.exports import escape_row
 from facilities.models import ProductionArea, Sector, counted_q
 from programmes.models import (
@@ -320,7 +321,7 @@ def models_started(*, start: datetime.date, end: datetime.date) -> list[ModelRow
     models = (
         DemonstrationModel.objects.filter(started_on__range=(start, end))
         .select_related("host__area", "host__unit")
-        .order_by("started_on", "name", "pk")
+        .order_by("started_on", in_vietnamese_order("name"), "pk")
     )
     return [
         ModelRow(

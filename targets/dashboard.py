@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.database import in_vietnamese_order
 from facilities.models import AdministrativeUnit, ProductionArea, Sector, counted_q
 from programmes.models import FacilityPathway, Phase, Specialist
 from targets import arithmetic, charts, funnel, selectors
@@ -140,7 +141,7 @@ def units_overview(*, as_of: datetime.date, scope: Scope = Scope()) -> QuerySet[
         aware_count=_per_unit(found["aware"]),
         applying_count=_per_unit(found["applying"]),
         has_specialist=Exists(Specialist.objects.in_post_on(as_of).filter(unit=OuterRef("pk"))),
-    ).order_by("name")
+    ).order_by(in_vietnamese_order("name"))
 
 
 def years_of(phase: Phase, as_of: datetime.date) -> list[int]:

@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cpdash.exports import Cell, choice_labels
-from cpdash.tables import TEMPLATE, NumberColumn
+from cpdash.tables import TEMPLATE, NumberColumn, SortedColumn
 from facilities.models import Facility
 from programmes.tables import PercentColumn
 from targets.facility_filters import Status
@@ -62,16 +62,23 @@ class FacilityTable(tables.Table):
     """The register: one row per facility, sortable; status as of the list's day."""
 
     code = _code_column()
-    name = tables.Column(attrs=NAME)
-    sector = tables.Column(order_by=("sector__name", "code"))
+    # Names sorted in the order of the Vietnamese alphabet ("Ba Đình" before "Ba Vì").
+    name = SortedColumn(attrs=NAME, order_by=("name", "code"), names=("name",))
+    sector = SortedColumn(order_by=("sector__name", "code"), names=("sector__name",))
     # Where the facility was on the list's day (a 2015 list: its district, not today's ward), as
     # the unit filter reads it: shown by the names facility_filters.place_names() gives the page's
     # rows, sorted through its pathway row of the day (a join).
-    unit = tables.Column(
-        accessor="unit_name", verbose_name=_field_label("unit"), order_by=(f"{ON_FACILITY}unit__name", "code")
+    unit = SortedColumn(
+        accessor="unit_name",
+        verbose_name=_field_label("unit"),
+        order_by=(f"{ON_FACILITY}unit__name", "code"),
+        names=(f"{ON_FACILITY}unit__name",),
     )
-    area = tables.Column(
-        accessor="area_name", verbose_name=_field_label("area"), order_by=(f"{ON_FACILITY}area__name", "code")
+    area = SortedColumn(
+        accessor="area_name",
+        verbose_name=_field_label("area"),
+        order_by=(f"{ON_FACILITY}area__name", "code"),
+        names=(f"{ON_FACILITY}area__name",),
     )
     kind = tables.Column(order_by=("kind", "code"))
     employees = NumberColumn(order_by=("employees", "code"))

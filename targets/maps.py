@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.db.models import QuerySet, Subquery
 
+from cpdash.database import in_vietnamese_order
 from facilities.models import AdministrativeUnit
 from targets import map_charts, selectors
 from targets.arithmetic import round1
@@ -106,7 +107,7 @@ def map_units(as_of: datetime.date) -> QuerySet[AdministrativeUnit]:
         .filter(level=Subquery(top))
         .select_related("boundary")
         .only("pk", "name", "code", "grid_row", "grid_col", "boundary__geometry")
-        .order_by("name", "pk")
+        .order_by(in_vietnamese_order("name"), "pk")
     )
 
 

@@ -40,6 +40,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear, Greatest
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
+from cpdash.database import in_vietnamese_order
 from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector, counted_q, unit_valid_q
 from programmes.models import (
     CONTACT_YEARS,
@@ -1214,13 +1215,14 @@ def units_behind(
     """Units valid on ``as_of`` (of ``level``, any when None) with a CP specialist in post then
     (all valid units when ``denominator``).
 
-    Annotated with ``specialist`` (the name of one specialist in post, or None). Ordered by name.
+    Annotated with ``specialist`` (the name of one specialist in post, or None). Ordered by name, in
+    the order of the Vietnamese alphabet.
     """
     in_post = Specialist.objects.in_post_on(as_of).filter(unit=OuterRef("pk")).order_by("appointed_on")
     units = (
         AdministrativeUnit.objects.valid_on(as_of)
         .annotate(specialist=Subquery(in_post.values("name")[:1]))
-        .order_by("name")
+        .order_by(in_vietnamese_order("name"))
     )
     if unit_id:
         units = units.filter(pk=unit_id)

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from cpdash.text import vietnamese_key
 from facilities import membership
 from facilities.models import ProductionArea
 from programmes.filters import ActivityFilter, SolutionFilter, SurveyFilter, activity_rows, solution_rows, survey_rows
@@ -387,6 +388,44 @@ class TestSolutionList:
     )
     def test_sort(self, viewer_client, solutions, sort, expected):
         assert codes(viewer_client.get(SOLUTIONS, {"sort": sort})) == expected
+
+
+# --- Names in the order of the Vietnamese alphabet -------------------------------------------------
+
+#: By code point Đ comes after Z and "Ba Vì" before "Ba Đình".
+NAMES = ["Zeta Co", "Đông Anh Co", "Dệt Co", "Ba Vì Co", "Ba Đình Co", "an Khánh Co", "Ân Thi Co"]
+
+
+@pytest.fixture
+def named_alike():
+    """A facility, its unit, a survey, a solution (its description) and an activity in the unit
+    (its title) per name."""
+    sector = b.sector()
+    for name in NAMES:
+        unit = b.unit(name)
+        facility = b.facility(name=name, sector=sector, unit=unit)
+        b.survey(facility, surveyors=name)
+        b.solution(facility, description=name)
+        b.activity([facility], title=name, unit=unit)
+
+
+@pytest.mark.parametrize(
+    ("url", "column", "shown"),
+    [
+        (SURVEYS, "facility", lambda row: row.record.facility.name),
+        (SURVEYS, "unit", lambda row: row.record.unit_then),
+        (SURVEYS, "surveyors", lambda row: row.record.surveyors),
+        (ACTIVITIES, "title", lambda row: row.record.title),
+        (ACTIVITIES, "unit", lambda row: row.record.unit.name),
+        (SOLUTIONS, "facility", lambda row: row.record.facility.name),
+        (SOLUTIONS, "description", lambda row: row.record.description),
+    ],
+)
+def test_names_sort_in_the_order_of_the_vietnamese_alphabet(viewer_client, named_alike, url, column, shown):
+    expected = sorted(NAMES, key=vietnamese_key)
+    for sort, order in ((column, expected), (f"-{column}", expected[::-1])):
+        response = viewer_client.get(url, {"sort": sort})
+        assert [shown(row) for row in response.context["table"].paginated_rows] == order
 
 
 # --- Every list: diacritics, exports, bad filters, access -----------------------------------------

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cpdash.text import vietnamese_key
 from facilities.models import Facility
 from programmes.models import Attendance, OutreachActivity
 from tests import builders
@@ -63,6 +64,16 @@ def test_search_returns_at_most_20_by_name(client, outsider):
     # Cut at 20: the answer says so.
     assert client.get(reverse(SEARCH), {"q": "lang gom"}).json()["note"].startswith("Only the first 20 are listed")
     assert client.get(reverse(SEARCH), {"q": "gom 01"}).json()["note"] == ""
+
+
+def test_search_lists_names_in_the_order_of_the_vietnamese_alphabet(client, outsider):
+    """Not by code point: "Cơ khí Đông Anh" after "Cơ khí Dệt", before "Cơ khí Zeta"."""
+    unit, sector = builders.unit(), builders.sector()
+    names = ["Cơ khí Zeta", "Cơ khí Đông Anh", "Cơ khí Dệt", "Cơ khí Ba Vì", "Cơ khí Ba Đình", "cơ khí Ân Thi"]
+    for name in names:
+        builders.facility(name=name, unit=unit, sector=sector)
+    client.force_login(grant(outsider, "facilities.view_facility"))
+    assert [r["name"] for r in search(client, "co khi")] == sorted(names, key=vietnamese_key)
 
 
 def test_search_marks_closed_and_out_of_scope_facilities(client, outsider):

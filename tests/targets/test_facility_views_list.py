@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from cpdash.text import vietnamese_key
 from facilities.models import Facility
 from programmes import pathway
 from targets.facility_filters import FacilityFilter, facility_register
@@ -87,6 +88,19 @@ class TestPage:
         # First contacts: E005 2013, A001 and F006 2014, B002 2015, D004 2016; C003 never (last).
         assert by_aware == ["E005", "A001", "F006", "B002", "D004", "C003"]
         assert listed(viewer_client.get(URL, {"sort": "-applying_since"}))[-1] == "B002"
+
+    @pytest.mark.parametrize("column", ["name", "sector", "unit", "area"])
+    def test_names_sort_in_the_order_of_the_vietnamese_alphabet(self, viewer_client, column):
+        """Not by code point (Đ after Z, "Ba Vì" before "Ba Đình"), both ways, in the export too:
+        each facility, its sector, unit and area named alike."""
+        names = ["Zeta Co", "Đông Anh Co", "Dệt Co", "Ba Vì Co", "Ba Đình Co", "an Khánh Co", "Ân Thi Co"]
+        for i, name in enumerate(names):
+            unit = b.unit(name)
+            b.facility(code=f"V{i:03d}", name=name, sector=b.sector(name), unit=unit, area=b.area(name, unit=unit))
+        expected = [f"V{names.index(name):03d}" for name in sorted(names, key=vietnamese_key)]
+        assert listed(viewer_client.get(URL, {"sort": column})) == expected
+        assert listed(viewer_client.get(URL, {"sort": f"-{column}"})) == expected[::-1]
+        assert csv_codes(viewer_client.get(URL, {"sort": column, "_export": "csv"})) == expected
 
     def test_pages_of_fifty(self, viewer_client):
         sector, unit = b.sector(), b.unit()

@@ -9,6 +9,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from cpdash.text import vietnamese_key
 from facilities import membership
 from facilities.models import AdministrativeUnit
 from targets.annual_report import newly_aware_by_sector
@@ -198,8 +199,8 @@ def test_the_register_list_shows_sorts_and_exports_the_units_of_its_day(hanoi, v
     table = viewer_client.get(url, params).context["table"]
     shown = [(row.record.code, row.get_cell_value("unit")) for row in table.paginated_rows]
     then = {"f1": "Bắc Từ Liêm", "f2": "Nam Từ Liêm", "f3": "Nam Từ Liêm", "f4": "Đông Anh", "f5": "Đông Anh"}
-    # By name as the database compares them (code points, on both databases), then by code.
-    assert shown == sorted(then.items(), key=lambda item: (item[1], item[0]))
+    # By name in the order of the Vietnamese alphabet (Đông Anh before Nam Từ Liêm), then by code.
+    assert shown == sorted(then.items(), key=lambda item: (vietnamese_key(item[1]), item[0]))
     exported = list(
         csv.reader(io.StringIO(body(viewer_client.get(url, {**params, "_export": "csv"})).decode("utf-8-sig")))
     )
