@@ -5,11 +5,13 @@ import contextlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OrderBy, OuterRef
+from django.db.models.functions import Collate
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -23,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from cpdash import history, uploads
 from cpdash.concurrency import VersionedAdminMixin
+from cpdash.database import in_vietnamese_order
 from cpdash.exports import xlsx_bytes
 from cpdash.imports import (
     CSVFormat,
@@ -151,6 +154,45 @@ class FoldedSearchMixin:
         return super().get_search_results(request, queryset, fold(search_term))
 
 
+def _collated_field(part: object) -> tuple[str, bool] | None:
+    """The field a default ordering's ``Collate(F(field), …)`` (or its OrderBy) sorts by, and
+    whether descending; None for anything else."""
+    descending = False
+    if isinstance(part, OrderBy):
+        part, descending = part.expression, part.descending
+    if isinstance(part, Collate) and isinstance(part.get_source_expressions()[0], F):
+        return part.get_source_expressions()[0].name, descending
+    return None
+
+
+class NameOrderChangeList(ChangeList):
+    """A change list whose columns of the fields in the admin's ``names_in_vietnamese_order`` sort
+    in the order of the Vietnamese alphabet (cpdash.database.in_vietnamese_order()) when their header
+    is clicked, not by code point; a default order by one of them (the models' Meta.ordering)
+    shows on its header as a plain field's does."""
+
+    def get_ordering_field(self, field_name):
+        found = super().get_ordering_field(field_name)
+        if isinstance(found, str) and found in self.model_admin.names_in_vietnamese_order:
+            return in_vietnamese_order(found)
+        return found
+
+    def get_ordering_field_columns(self) -> dict[int, str]:
+        columns = super().get_ordering_field_columns()
+        if ORDER_VAR in self.params:
+            return columns
+        for part in self._get_default_ordering():
+            collated = _collated_field(part)
+            if collated is None:
+                continue
+            name, descending = collated
+            for index, field_name in enumerate(self.list_display):
+                if field_name == name:
+                    columns.setdefault(index, "desc" if descending else "asc")
+                    break
+        return columns
+
+
 class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     """Base of every model admin: the "History" page lists each change (who,
     when, what) and reverts to an earlier version, also of a deleted record
@@ -166,6 +208,8 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     deleted_list_size = 100
     #: Whether the deleted records' list offers "Restore" (the record and the rows deleted with it).
     restores_with_rows = False
+    #: Fields whose column sorts in the order of the Vietnamese alphabet (NameOrderChangeList).
+    names_in_vietnamese_order = ("name", "title", "description")
     # simple-history's revert page with the admin's breadcrumbs (the app's and the model's names).
     object_history_form_template = "admin/history_form.html"
 
@@ -184,6 +228,9 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
         with transaction.atomic():
             for obj in queryset:
                 history.delete(obj)
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return NameOrderChangeList
 
     def get_urls(self) -> list[URLPattern]:
         name = f"{self.opts.app_label}_{self.opts.model_name}_deleted"

@@ -162,7 +162,7 @@ class InVietnameseOrder(Collate):
     same text compares equal), and PostgreSQL then drops the column of a table whose primary key is
     grouped by already, where it sorted every joined row by the collated text before grouping
     (an activity list sorted by unit: every attendance). Meta.ordering, which never reaches GROUP
-    BY, may use plain Collate."""
+    BY, uses plain Collate (the migrations' state knows no class of cpdash)."""
 
     def get_group_by_cols(self) -> list:
         return [col for source in self.get_source_expressions() for col in source.get_group_by_cols()]

@@ -63,7 +63,7 @@ class ReorganiseForm(forms.Form):
         help_text=_("The units chosen end the day before; their facilities are in the new units from this day."),
     )
     default = forms.ModelChoiceField(
-        queryset=AdministrativeUnit.objects.order_by("name"),
+        queryset=AdministrativeUnit.objects.all(),  # by name (Meta.ordering: the Vietnamese alphabet's order)
         required=False,
         label=_("move the facilities to"),
         help_text=_("The unit that takes every facility the mapping does not list."),
@@ -121,7 +121,6 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, RecordImportMixin, HistoryAdmin
     list_display = ("name", "code", "kind", "level", "parent", "committee_name", "valid_from", "valid_until")
     list_filter = ("kind", "valid_until")
     list_select_related = ("parent",)
-    ordering = ("name",)
     autocomplete_fields = ("parent",)
     filter_horizontal = ("predecessors",)
     readonly_fields = ("level",)

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Collate
 from django.dispatch import Signal
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cpdash.database import VIETNAMESE
 from cpdash.dates import local_day
 from cpdash.models import COUNT_VALIDATORS, IMPORTED_PERMISSIONS, Searchable
 from cpdash.text import vietnamese_key
@@ -132,7 +134,7 @@ class AdministrativeUnit(Searchable):
     class Meta:
         verbose_name = _("administrative unit")
         verbose_name_plural = _("administrative units")
-        ordering = ["name"]
+        ordering = [Collate("name", VIETNAMESE)]  # in the order of the Vietnamese alphabet
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
@@ -314,7 +316,7 @@ class Sector(Searchable):
     class Meta:
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
-        ordering = ["name"]
+        ordering = [Collate("name", VIETNAMESE)]  # in the order of the Vietnamese alphabet
 
     def __str__(self) -> str:
         return self.name
@@ -340,7 +342,7 @@ class ProductionArea(Searchable):
     class Meta:
         verbose_name = _("production area")
         verbose_name_plural = _("production areas")
-        ordering = ["name"]
+        ordering = [Collate("name", VIETNAMESE)]  # in the order of the Vietnamese alphabet
 
     def __str__(self) -> str:
         return self.name
@@ -477,7 +479,7 @@ class Facility(Searchable):
         verbose_name = _("facility")
         default_permissions = IMPORTED_PERMISSIONS  # imported from spreadsheets: Admins only
         verbose_name_plural = _("facilities")
-        ordering = ["name", "code"]
+        ordering = [Collate("name", VIETNAMESE), "code"]  # in the order of the Vietnamese alphabet, then code
         indexes = [
             models.Index(fields=["unit", "sector"]),
             # Only the facilities in an area: every lookup by area names one (``area = …``, the

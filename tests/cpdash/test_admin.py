@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.db.models import Model
 from django.urls import reverse
 
+from cpdash.text import vietnamese_key
+from facilities.models import AdministrativeUnit, Facility
 from programmes.models import Phase
 from targets.models import Target
 from tests import builders
@@ -203,3 +205,26 @@ def test_the_admins_own_words_are_in_the_users_language(admin_client, language, 
     page = admin_client.post(reverse("admin:facilities_sector_add"), {}).content.decode()
     for words in shown:
         assert words in page
+
+
+# --- Names in the order of the Vietnamese alphabet -----------------------------------------------
+
+NAMES = ["Zeta Co", "Đông Anh Co", "Dệt Co", "Ba Vì Co", "Ba Đình Co", "an Khánh Co", "Ân Thi Co"]
+
+
+def test_changelists_sort_names_in_the_order_of_the_vietnamese_alphabet(admin_client):
+    """By default (Meta.ordering) and when the name's header is clicked, both ways; not by code point."""
+    unit, sector = builders.unit("Zeta"), builders.sector()
+    for name in NAMES:
+        builders.unit(name)
+        builders.facility(name=name, unit=unit, sector=sector)
+    expected = sorted(NAMES, key=vietnamese_key)
+    url = _url(Facility, "changelist")
+    response = admin_client.get(url)
+    assert [f.name for f in _found(response)] == expected
+    column = response.context["cl"].list_display.index("name")
+    assert response.context["cl"].get_ordering_field_columns()[column] == "asc"  # the header says so
+    assert [f.name for f in _found(admin_client.get(url, {"o": str(column)}))] == expected
+    assert [f.name for f in _found(admin_client.get(url, {"o": f"-{column}"}))] == expected[::-1]
+    units = [u.name for u in _found(admin_client.get(_url(AdministrativeUnit, "changelist")))]
+    assert units == sorted([*NAMES, "Zeta"], key=vietnamese_key)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cpdash.database import VIETNAMESE, compare_vietnamese, in_vietnamese_order
 from cpdash.text import vietnamese_key
-from facilities.models import Sector
+from facilities.models import AdministrativeUnit, Facility, ProductionArea, Sector
 from tests import builders
 
 #: Letters with marks after the bare ones (a ă â, d đ, o ô ơ, u ư), tones after the letters (none,
@@ -74,6 +74,23 @@ def test_names_that_differ_only_in_case_sort_lower_case_first_on_both_databases(
     Sector.objects.bulk_create(Sector(name=name) for name in ("BA VÌ", "Ba Vì", "ba vì", "Ba Đình"))
     names = Sector.objects.order_by(in_vietnamese_order("name")).values_list("name", flat=True)
     assert list(names) == ["Ba Đình", "ba vì", "Ba Vì", "BA VÌ"]
+
+
+@pytest.mark.django_db
+def test_the_register_is_listed_by_name_in_vietnamese_order_by_default():
+    """Meta.ordering of units, sectors, areas and facilities: the admin's lists and every form
+    or relation that does not say otherwise."""
+    unit, sector = builders.unit("Zeta"), builders.sector("Zeta")
+    for name in NAMES[:6]:
+        builders.unit(name)
+        builders.sector(name)
+        builders.area(name, unit=unit)
+        builders.facility(name=name, unit=unit, sector=sector)
+    expected = sorted(["Zeta", *NAMES[:6]], key=vietnamese_key)
+    assert [u.name for u in AdministrativeUnit.objects.all()] == expected
+    assert [s.name for s in Sector.objects.all()] == expected
+    assert [a.name for a in ProductionArea.objects.all()] == sorted(NAMES[:6], key=vietnamese_key)
+    assert [f.name for f in Facility.objects.all()] == sorted(NAMES[:6], key=vietnamese_key)
 
 
 @pytest.mark.django_db
