@@ -170,7 +170,10 @@ class InVietnameseOrder(Collate):
 
 def in_vietnamese_order(expression: str | Expression) -> Collate:
     """``expression`` (a field name or an expression giving text) compared in the order of the
-    Vietnamese alphabet, for ``order_by()``: ``in_vietnamese_order("name").desc()``."""
+    Vietnamese alphabet, for ``order_by()``: ``in_vietnamese_order("name").desc()``.
+
+    On PostgreSQL ``name COLLATE "vi"`` cannot use a plain index on ``name``: an index on that
+    expression can (the register's: facilities/migrations/0013_facility_name_vietnamese_index.py)."""
     return InVietnameseOrder(expression, VIETNAMESE)
 
 

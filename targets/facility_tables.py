@@ -62,7 +62,8 @@ class FacilityTable(tables.Table):
     """The register: one row per facility, sortable; status as of the list's day."""
 
     code = _code_column()
-    # Names sorted in the order of the Vietnamese alphabet ("Ba Đình" before "Ba Vì").
+    # Names sorted in the order of the Vietnamese alphabet ("Ba Đình" before "Ba Vì"), the name on
+    # PostgreSQL through the index on (name COLLATE "vi", code): the first page reads 50 entries.
     name = SortedColumn(attrs=NAME, order_by=("name", "code"), names=("name",))
     sector = SortedColumn(order_by=("sector__name", "code"), names=("sector__name",))
     # Where the facility was on the list's day (a 2015 list: its district, not today's ward), as
