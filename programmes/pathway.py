@@ -30,7 +30,7 @@ from decimal import Decimal
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
-from cpdash import bulk
+from cpdash import bulk, history
 from cpdash.database import analyze
 from facilities import membership
 from facilities.models import Facility, ProductionArea, UnitMembership, facilities_written
@@ -560,6 +560,11 @@ def _membership_written(sender, instance, **kwargs) -> None:
         touch([instance.facility_id])
 
 
+def _rows_restored(sender, rows, **kwargs) -> None:
+    """cpdash.history restored the rows a deletion took with its record, in bulk."""
+    touch_records(rows)
+
+
 def connect() -> None:
     """Called once from ProgrammesConfig.ready(), after facilities' receivers (which keep
     the memberships a refresh reads)."""
@@ -568,6 +573,7 @@ def connect() -> None:
     post_delete.connect(_membership_written, sender=UnitMembership, dispatch_uid="pathway-membership-delete")
     post_save.connect(_area_saved, sender=ProductionArea, dispatch_uid="pathway-area")
     facilities_written.connect(_facilities_written, dispatch_uid="pathway-facilities-written")
+    history.rows_restored.connect(_rows_restored, dispatch_uid="pathway-rows-restored")
     for model in TRACKED:
         uid = f"pathway-{model._meta.label_lower}"
         post_init.connect(_remember, sender=model, dispatch_uid=f"{uid}-init")

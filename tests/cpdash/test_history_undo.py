@@ -6,7 +6,8 @@ writes nothing."""
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cpdash import history
 from programmes import pathway
@@ -166,3 +167,18 @@ def test_what_goes_with_a_record_is_counted_before_it_is_deleted(surveyed):
 
     assert deleted == {CPOption: 2, TechnicalSupport: 1}
     assert unlinked == {Solution: 1}
+
+
+def _queries_to_restore_an_activity(attending: int) -> int:
+    activity = b.activity([b.facility() for _ in range(attending)], held_on=D(2014, 3, 3))
+    pk = activity.pk
+    with pathway.deferred():
+        moment = history.delete(activity)
+    with CaptureQueriesContext(connection) as queries, pathway.deferred():
+        history.restore(OutreachActivity, pk, moment)
+    assert Attendance.objects.filter(activity_id=pk).count() == attending
+    return len(queries)
+
+
+def test_the_rows_taken_with_a_record_are_written_again_at_once_not_one_by_one():
+    assert _queries_to_restore_an_activity(3) == _queries_to_restore_an_activity(40)
