@@ -268,18 +268,22 @@ def _link_again(model: type[Model], field, pks: list, moment: datetime.datetime)
     """Set ``field`` of ``model``'s rows again where the deletion at ``moment`` cleared it
     (their history entry of that moment) and no one has set it since.
 
-    The value it had is the entry before (``prev_record``); a row without one (written in
+    The value it had is in the row's entry before that one; a row without one (written in
     bulk, by an import or the demo loader, which leave no history per row) pointed to one of
     the rows restored here, since a deletion clears only links to the rows it deletes: the
     one, when there is one (a deletion's own record, the usual case)."""
-    for entry in model.history.filter(history_type="~", history_date=moment, **{f"{field.attname}__isnull": True}):
-        before = entry.prev_record
-        value = getattr(before, field.attname) if before is not None else None
+    key = model._meta.pk.attname
+    cleared = model.history.filter(history_type="~", history_date=moment, **{f"{field.attname}__isnull": True})
+    ids = list(cleared.values_list(key, flat=True))
+    if not ids:
+        return
+    # Each row's entry before the deletion (its prev_record), read for all of them at once: the newest wins.
+    earlier = model.history.filter(**{f"{key}__in": ids}, history_date__lt=moment)
+    before = dict(earlier.order_by("history_date", "history_id").values_list(key, field.attname))
+    for row in model._base_manager.filter(pk__in=ids, **{f"{field.attname}__isnull": True}):
+        value = before.get(row.pk)
         if value is None and len(pks) == 1:
             value = pks[0]
-        if value not in pks:
-            continue
-        row = model._base_manager.filter(pk=getattr(entry, model._meta.pk.attname)).first()
-        if row is not None and getattr(row, field.attname) is None:
+        if value in pks:
             setattr(row, field.attname, value)
             row.save(update_fields=[field.name])
