@@ -23,7 +23,7 @@ from import_export.admin import ImportMixin
 from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from cpdash import history, uploads
+from cpdash import concurrency, history, uploads
 from cpdash.concurrency import VersionedAdminMixin
 from cpdash.database import in_vietnamese_order
 from cpdash.exports import xlsx_bytes
@@ -265,6 +265,49 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[record.pk])
         )
+
+    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None) -> HttpResponse:
+        """simple-history's revert page. Reverting a deleted record that ``restores_with_rows``
+        first undoes its last deletion (cpdash.history.restore: the record and the rows deleted
+        with it, as they were), then saves the chosen version over it, in one transaction: a
+        survey comes back with its CP options, not alone. Nothing is written when either
+        step is refused."""
+        pk = self.opts.pk.attname
+        if (
+            request.method != "POST"
+            or not self.restores_with_rows
+            or self.model._default_manager.filter(pk=object_id).exists()
+        ):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        deletions = self.model.history.filter(**{pk: object_id}, history_type="-")
+        deletion = deletions.order_by("-history_date", "-history_id").first()
+        opened = request.POST.get(concurrency.VERSION_FIELD, "")
+        if deletion is None or opened != str(deletion.history_id):
+            # Never deleted through history.delete, or deleted again since the page was opened:
+            # the revert form says so (its version check).
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        if not (self.has_change_permission(request) and self.has_add_permission(request)):
+            raise PermissionDenied
+        with transaction.atomic():
+            try:
+                record = history.restore(self.model, getattr(deletion, pk), deletion.history_date)
+            except history.NotRestored as error:
+                messages.error(request, gettext("The deletion was not undone: %(reason)s") % {"reason": error})
+                return HttpResponseRedirect(request.path)
+            self.log_addition(request, record, [{"added": {}}])
+            # The version the page was opened on was the deletion's; the restore is part of this revert.
+            request.POST = request.POST.copy()
+            request.POST[concurrency.VERSION_FIELD] = concurrency.current_version(record)
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            if response.status_code != 302:  # the chosen version is refused: the record stays deleted
+                transaction.set_rollback(True)
+                return response
+        messages.info(
+            request,
+            gettext("%(kind)s “%(record)s” is back with the rows deleted with it.")
+            % {"kind": capfirst(self.opts.verbose_name), "record": record},
+        )
+        return response
 
     def deleted_view(self, request: HttpRequest) -> HttpResponse:
         """The last ``deleted_list_size`` deletions of records that do not exist

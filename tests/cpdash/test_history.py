@@ -271,6 +271,41 @@ def test_admin_restores_a_deleted_survey_with_its_rows_in_one_step(admin_client,
     assert "already undone" in again.content.decode()
 
 
+def _revert_deleted_survey(admin_client, **changes) -> tuple[int, object]:
+    """A survey with a CP option, changed, deleted in the admin, then reverted from its History
+    page to its first version (with ``changes`` to the posted form): (its id, the response)."""
+    survey = builders.survey(surveyors="Lan")
+    survey.options.create(category="good_housekeeping", description="Fix the leaks")
+    survey.surveyors = "Lan, Minh"
+    survey.save()
+    pk = survey.pk
+    admin_client.post(_url(Survey, "delete", pk), {"post": "yes"})
+    first = Survey.history.get(id=pk, history_type="+")
+    revert_url = _url(Survey, "simple_history", pk, first.history_id)
+    page = admin_client.get(revert_url)
+    return pk, admin_client.post(revert_url, {**change_form_data(page), **changes})
+
+
+def test_reverting_a_deleted_survey_brings_back_its_rows(admin_client, admin_user):
+    pk, response = _revert_deleted_survey(admin_client)
+
+    assert response.status_code == 302, _errors(response)
+    assert Survey.objects.get(pk=pk).surveyors == "Lan"  # the version chosen, not the one deleted
+    assert list(CPOption.objects.filter(survey_id=pk).values_list("description", flat=True)) == ["Fix the leaks"]
+    assert LogEntry.objects.filter(object_id=str(pk), action_flag=ADDITION, user=admin_user).exists()
+    assert "is back with the rows deleted with it" in admin_client.get(response["Location"]).content.decode()
+
+
+def test_a_refused_revert_of_a_deleted_survey_writes_nothing(admin_client):
+    pk, response = _revert_deleted_survey(admin_client, surveyed_on="not a date")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert not Survey.objects.filter(pk=pk).exists()
+    assert not CPOption.objects.filter(survey_id=pk).exists()
+    assert Survey.history.filter(id=pk).latest("history_id").history_type == "-"
+
+
 def test_a_row_deleted_with_its_record_is_listed_without_restore(admin_client):
     survey = builders.survey()
     option = survey.options.create(category="good_housekeeping", description="Fix the leaks")
