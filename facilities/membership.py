@@ -134,16 +134,38 @@ def _chains() -> list[_Before]:
     return chains
 
 
+def _chains_sql(chains: list[_Before]) -> tuple[str, list]:
+    """The WITH clause naming _chains() as a table ``c``, and its parameters."""
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chains))
+    values = [v for c in chains for v in (c.formed_unit, c.earlier_unit, c.earlier_since, c.formed_on, int(c.earliest))]
+    return f"WITH c (formed_unit, earlier_unit, earlier_since, formed_on, earliest) AS (VALUES {rows}) ", values
+
+
+def _insert_chain(cursor, chains: list[_Before], unit: str, condition: str, params: list) -> None:
+    """For each facility f (``condition`` over f) that opened before the unit ``unit`` (SQL
+    over f) was formed from one other unit, a membership in each unit of the chain before it
+    (_chains()), the earliest from the facility's first day."""
+    memberships, facilities = _tables()
+    formed, values = _chains_sql(chains)
+    cursor.execute(
+        f"{formed}INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
+        "SELECT f.id, c.earlier_unit, f.area_id, "
+        "CASE WHEN c.earliest = 1 OR f.opened_on >= c.earlier_since THEN NULL ELSE c.earlier_since END, c.formed_on "
+        f"FROM {facilities} f JOIN c ON c.formed_unit = {unit} "
+        f"WHERE (f.opened_on IS NULL OR f.opened_on < c.formed_on) AND {condition}",
+        [*values, *params],
+    )
+
+
 def _before_formed(cursor, chains: list[_Before], condition: str, params: list) -> None:
     """New facilities (``condition`` over f) in a unit formed after they opened (or on an
     unknown day) from one other unit were in that unit before (_chains()): their membership
     in it starts the day it was formed, and one in each unit before it covers the time
     before, from the facility's first day. A unit formed from several others says nothing
-    of which one a facility was in: its facilities stay in it from their first day."""
+    of which one a facility was in: its facilities stay in it from their first day, unless
+    the register says (set_earlier())."""
     memberships, facilities = _tables()
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chains))
-    values = [v for c in chains for v in (c.formed_unit, c.earlier_unit, c.earlier_since, c.formed_on, int(c.earliest))]
-    formed = f"WITH c (formed_unit, earlier_unit, earlier_since, formed_on, earliest) AS (VALUES {rows}) "
+    formed, values = _chains_sql(chains)
     # The membership in the unit first (at most one without a start: membership_one_first).
     cursor.execute(
         f"{formed}UPDATE {memberships} "
@@ -153,15 +175,47 @@ def _before_formed(cursor, chains: list[_Before], condition: str, params: list) 
         f"WHERE (f.opened_on IS NULL OR f.opened_on < c.formed_on) AND {condition})",
         [*values, *params],
     )
+    _insert_chain(cursor, chains, "f.unit_id", condition, params)
 
-    cursor.execute(
-        f"{formed}INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
-        "SELECT f.id, c.earlier_unit, f.area_id, "
-        "CASE WHEN c.earliest = 1 OR f.opened_on >= c.earlier_since THEN NULL ELSE c.earlier_since END, c.formed_on "
-        f"FROM {facilities} f JOIN c ON c.formed_unit = f.unit_id "
-        f"WHERE (f.opened_on IS NULL OR f.opened_on < c.formed_on) AND {condition}",
-        [*values, *params],
-    )
+
+def set_earlier(earlier: dict[int, list[int]]) -> None:
+    """The register says which unit each facility was in before its unit was formed:
+    ``earlier`` maps a unit to the ids of the facilities that were in it. Each of those
+    facilities' first membership, in its register unit (formed after it opened, from
+    several units: which one it was in is not known otherwise), starts the day that unit
+    was formed; a membership in the earlier unit covers the time before, from the
+    facility's first day, or, when the earlier unit was itself formed after the facility
+    opened from one other unit, from that day, with the units before it (_chains()).
+    The import checks all this before (facilities/resources.py). A few statements per
+    earlier unit, whatever the number of facilities."""
+    memberships, facilities = _tables()
+    units = connection.ops.quote_name(AdministrativeUnit._meta.db_table)
+    chains = _chains()
+    # The day each unit formed from one other was formed: the latest of its chain's links.
+    since: dict[int, datetime.date] = {}
+    for link in chains:
+        since[link.formed_unit] = max(link.formed_on, since.get(link.formed_unit, link.formed_on))
+    with connection.cursor() as cursor:
+        for unit_id, ids in sorted(earlier.items()):
+            chained = unit_id in since
+            for condition, params in bulk.id_filter("f.id", sorted(ids)):
+                cursor.execute(
+                    f"UPDATE {memberships} SET since = (SELECT u.valid_from FROM {units} u "
+                    f"WHERE u.id = {memberships}.unit_id) WHERE {memberships}.since IS NULL "
+                    f"AND {memberships}.facility_id IN (SELECT f.id FROM {facilities} f WHERE {condition})",
+                    params,
+                )
+                # Its first day in the earlier unit: that unit's first day when formed from one unit
+                # after the facility opened (the units before it then follow), else none.
+                first = "CASE WHEN f.opened_on IS NULL OR f.opened_on < %s THEN %s ELSE NULL END" if chained else "NULL"
+                cursor.execute(
+                    f"INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
+                    f"SELECT f.id, %s, f.area_id, {first}, u.valid_from FROM {facilities} f "
+                    f"JOIN {units} u ON u.id = f.unit_id WHERE {condition}",
+                    [unit_id, *([since[unit_id]] * 2 if chained else []), *params],
+                )
+                if chained:  # the unit's id as a literal: an int
+                    _insert_chain(cursor, chains, str(int(unit_id)), condition, params)
 
 
 def ensure(facility_ids: Iterable[int] | None = None) -> int:

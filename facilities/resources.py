@@ -76,13 +76,24 @@ from facilities.models import (
     RegisterChange,
     RegisterVersion,
     Sector,
+    UnitMembership,
     change_kinds,
     facilities_written,
     register_unit_problem,
+    unit_names,
 )
 
 REQUIRED_COLUMNS = ("code", "name", "sector", "unit")
-OPTIONAL_COLUMNS = ("production_area", "area_type", "kind", "employees", "opened_on", "closed_on", "in_scope")
+OPTIONAL_COLUMNS = (
+    "production_area",
+    "area_type",
+    "kind",
+    "employees",
+    "opened_on",
+    "closed_on",
+    "in_scope",
+    "earlier_unit",
+)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # What an import can change on a stored facility (the code identifies it).
 UPDATABLE_FIELDS = (
@@ -133,6 +144,7 @@ COLUMN_LABELS = {
     "opened_on": _("Opened on"),
     "closed_on": _("Closed on"),
     "in_scope": _("Counts toward targets"),
+    "earlier_unit": _("Earlier unit"),
 }
 #: What goes in each column: the template's notes sheet.
 COLUMN_NOTES = {
@@ -147,6 +159,10 @@ COLUMN_NOTES = {
     "opened_on": _("The day it started operating; empty if unknown."),
     "closed_on": _("The day it stopped operating; empty while it operates."),
     "in_scope": _("Whether it counts toward the industrial-facility targets; empty means yes."),
+    "earlier_unit": _(
+        "For a facility in a unit formed after it opened from several units (the 2025 reform): the one "
+        "it was in before, so that its earlier figures count there. Empty if not known."
+    ),
 }
 
 # Example rows for the downloadable templates (docs/import.md shows the first).
@@ -163,6 +179,7 @@ TEMPLATE_EXAMPLES = (
         "opened_on": datetime.date(2010, 3, 15),
         "closed_on": None,
         "in_scope": "yes",
+        "earlier_unit": None,
     },
     {
         "code": "0105556667",
@@ -176,6 +193,7 @@ TEMPLATE_EXAMPLES = (
         "opened_on": datetime.date(2005, 1, 10),
         "closed_on": None,
         "in_scope": "yes",
+        "earlier_unit": None,
     },
 )
 TEMPLATE_EXAMPLE = TEMPLATE_EXAMPLES[0]
@@ -263,6 +281,18 @@ def _stored_rows(codes: set[str]) -> dict[str, tuple]:
     return found
 
 
+def _memberships(facility_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    """facility id → [(unit id, since, until)] of each of its unit memberships: a query per
+    IN_CHUNK facilities (one on PostgreSQL)."""
+    found: dict[int, list[tuple]] = {}
+    size = connection.features.max_query_params or len(facility_ids) or 1
+    for start in range(0, len(facility_ids), size):
+        rows = UnitMembership.objects.filter(facility_id__in=facility_ids[start : start + size]).order_by()
+        for facility_id, *row in rows.values_list("facility_id", "unit_id", "since", "until"):
+            found.setdefault(facility_id, []).append(tuple(row))
+    return found
+
+
 def _field_name(attname: str) -> str:
     return next(f.name for f in Facility._meta.concrete_fields if f.attname == attname)
 
@@ -290,6 +320,13 @@ class _Chunk:
     # (column, attname, readings) of the columns that set a field; the area_type column's readings
     readings: list[tuple[str, str, list["imports.Reading"]]] = field(default_factory=list)
     area_types: list["imports.Reading"] | None = None
+    # The earlier_unit column's readings; the unit memberships of the stored facilities it names one
+    # for (facility id → [(unit id, since, until)]); the earlier units to write: of new facilities
+    # (position in ``new``, unit id), of stored ones (unit id → facility ids).
+    earlier: list["imports.Reading"] | None = None
+    memberships: dict[int, list[tuple]] = field(default_factory=dict)
+    earlier_new: list[tuple[int, int]] = field(default_factory=list)
+    earlier_stored: dict[int, list[int]] = field(default_factory=dict)
     # Each row's RowResult, or for a valid row when the rows are not kept its import type alone;
     # None for a blank row.
     results: list[RowResult | str | None] = field(default_factory=list)
@@ -337,6 +374,11 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
     opened_on = Field("opened_on", "opened_on", widget=DayWidget())
     closed_on = Field("closed_on", "closed_on", widget=DayWidget())
     in_scope = Field("in_scope", "in_scope", widget=YesNoWidget())
+    # Read-only: written to the facility's unit memberships, not to a field (facilities/membership.py);
+    # exported empty.
+    earlier_unit = Field(
+        None, "earlier_unit", readonly=True, widget=NameWidget(_("Unknown administrative unit “%(value)s”."))
+    )
 
     class Meta:
         model = Facility
@@ -428,6 +470,9 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         if "area_type" in self.headers:
             cells = list(map(operator.itemgetter(self.headers.index("area_type")), table))
             chunk.area_types = imports.read_column(self.fields["area_type"].widget, cells)
+        if "earlier_unit" in self.headers:
+            cells = list(map(operator.itemgetter(self.headers.index("earlier_unit")), table))
+            chunk.earlier = imports.read_column(self.fields["earlier_unit"].widget, cells, _pk)
         return chunk
 
     def fetch_chunk(self, chunk: "_Chunk") -> None:
@@ -436,6 +481,9 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         this chunk repeats is refused as a repeated row either way.)"""
         codes = next((reading for column, _, reading in chunk.readings if column == "code"), [])
         chunk.stored = _stored_rows({code for code, message in codes if message is None})
+        if chunk.earlier is not None:
+            named = {code for (code, _), (unit, _) in zip(codes, chunk.earlier, strict=True) if unit is not None}
+            chunk.memberships = _memberships([chunk.stored[code][0] for code in named if code in chunk.stored])
 
     def match_chunk(self, chunk: "_Chunk") -> None:
         """Each row checked against its stored facility (fetch_chunk): new, changed or
@@ -491,7 +539,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         """The chunk's writes (_write) in a savepoint: a failed write leaves the transaction
         usable. Run beside the reading of the next chunk (``overlap_writes``): a failure is
         raised, for write_failed."""
-        if chunk.new or chunk.updated:
+        if chunk.new or chunk.updated or chunk.update_changes:
             with transaction.atomic():
                 self._write(chunk)
 
@@ -544,8 +592,10 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         self.fields["sector"].widget.index = NameIndex.build(Sector.objects.all())
         # With their successors: a row naming a unit that had ended says which ones succeeded it
         # (AdministrativeUnit.not_valid_reason), read here, not while a chunk is written.
-        units = AdministrativeUnit.objects.prefetch_related("successors__successors")
+        # And their predecessors, for the earlier unit a row names (_earlier_check).
+        units = AdministrativeUnit.objects.prefetch_related("successors__successors", "predecessors")
         self.fields["unit"].widget.index = NameIndex.build(units)
+        self.fields["earlier_unit"].widget.index = self.fields["unit"].widget.index
         self.fields["production_area"].widget.index = NameIndex.build(ProductionArea.objects.all())
         self._related = {
             name: {obj.pk: obj for objs in self.fields[name].widget.index.exact.values() for obj in objs}
@@ -598,18 +648,32 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         moved = before is not None and values["unit_id"] != before[STORED_FIELDS.index("unit_id")]
         for column, message in self._row_checks(values, area_type, errors, number, new=before is None, moved=moved):
             errors.setdefault(column, []).append(message)
+        sets_earlier = False
+        if chunk.earlier is not None:
+            problem, sets_earlier = self._earlier_check(values, chunk.earlier[index], errors, before, moved, chunk)
+            if problem:
+                errors.setdefault("earlier_unit", []).append(problem)
         if errors:
             row_result = RowResult()
             row_result.import_type = RowResult.IMPORT_TYPE_INVALID
             row_result.validation_error = ValidationError(errors)
             return row_result
         # The widgets gave only values the fields take (lengths, kinds, counts, dates, yes/no).
+        # A stored facility whose earlier unit alone is new to the register is updated too.
+        earlier_only = False
         if before is None:
             import_type = RowResult.IMPORT_TYPE_NEW
         elif _compared(values) == _compared_stored(before):
-            import_type = RowResult.IMPORT_TYPE_SKIP
+            earlier_only = sets_earlier
+            import_type = RowResult.IMPORT_TYPE_UPDATE if earlier_only else RowResult.IMPORT_TYPE_SKIP
         else:
             import_type = RowResult.IMPORT_TYPE_UPDATE
+        if sets_earlier:
+            unit_id = chunk.earlier[index][0]
+            if before is None:
+                chunk.earlier_new.append((len(chunk.new), unit_id))
+            else:
+                chunk.earlier_stored.setdefault(unit_id, []).append(values["id"])
         row_result: RowResult | str = import_type
         instance = None
         if keep_rows:
@@ -620,6 +684,9 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         if import_type == RowResult.IMPORT_TYPE_NEW:
             chunk.new.append((_inserted(values), instance))
             self._changes[_NEW] += 1
+        elif earlier_only:
+            self._changes[Change.OTHER.value] += 1
+            chunk.update_changes.append(RegisterChange.row(values["id"], values["code"], [Change.OTHER], None, values))
         elif import_type == RowResult.IMPORT_TYPE_UPDATE:
             stored_values = dict(zip(STORED_FIELDS, before, strict=True))
             chunk.changed.update(f for f in UPDATABLE_ATTNAMES if values[f] != stored_values[f])
@@ -704,6 +771,62 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             area = self._related["production_area"].get(values["area_id"])
             yield from self._area_type_check(area, area_type)
 
+    def _earlier_check(
+        self, values: dict, reading: "imports.Reading", errors: dict, before: tuple | None, moved: bool, chunk: "_Chunk"
+    ) -> tuple[str | None, bool]:
+        """The row's earlier unit (``reading``, the earlier_unit cell as read): (a problem or
+        None, whether to write it to the facility's memberships). It must be one of the units
+        the row's unit was formed from, after the facility opened. A new facility in a unit
+        formed from one unit was in that unit anyway (membership.sync); a stored facility
+        whose memberships already say where it was before is left as it is when they agree
+        with the row, and the row is refused when they do not."""
+        earlier_id, message = reading
+        if message is not None:
+            return message, False
+        if earlier_id is None or {"unit", "opened_on"} & errors.keys():
+            return None, False
+        units = self._related["unit"]
+        unit, earlier = units[values["unit_id"]], units[earlier_id]
+        if moved:
+            return gettext(
+                "A facility moving to another unit keeps the units it was in: leave the earlier unit empty."
+            ), False
+        predecessors = list(unit.predecessors.all())
+        if unit.valid_from is None or not predecessors:
+            return gettext("“%(unit)s” was not formed from other units: leave the earlier unit empty.") % {
+                "unit": unit.name
+            }, False
+        opened = values["opened_on"]
+        if opened is not None and opened >= unit.valid_from:
+            return gettext(
+                "It opened on %(opened)s, after “%(unit)s” was formed on %(formed)s: leave the earlier unit empty."
+            ) % {"opened": local_day(opened), "unit": unit.name, "formed": local_day(unit.valid_from)}, False
+        if earlier.pk not in {p.pk for p in predecessors}:
+            return gettext("“%(earlier)s” is not one of the units “%(unit)s” was formed from: %(units)s.") % {
+                "earlier": earlier.name,
+                "unit": unit.name,
+                "units": unit_names(predecessors),
+            }, False
+        if before is None:
+            return None, len(predecessors) > 1
+        day = unit.valid_from - datetime.timedelta(days=1)
+        then = next(
+            (
+                (unit_id, since)
+                for unit_id, since, until in chunk.memberships.get(values["id"], ())
+                if (since is None or since <= day) and (until is None or until > day)
+            ),
+            None,
+        )
+        if then is None or then[0] == earlier.pk:
+            return None, False
+        if then == (unit.pk, None):  # in its unit from its first day: where before is not known yet
+            return None, True
+        other = units.get(then[0])
+        return gettext(
+            "Its unit memberships put it in “%(unit)s” before %(day)s: correct them on its page in the admin."
+        ) % {"unit": other.name if other else then[0], "day": local_day(unit.valid_from)}, False
+
     def _area_type_check(self, area: ProductionArea | None, reading: "imports.Reading") -> Iterable[tuple[str, str]]:
         expected, message = reading
         if message is not None:
@@ -739,6 +862,11 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                     instance.pk = pk
             bulk.write_history(Facility, ids, "+", self._user, imports.IMPORT_REASON)
             membership.sync(ids, new=True)
+            if chunk.earlier_new:
+                earlier: dict[int, list[int]] = {}
+                for position, unit_id in chunk.earlier_new:
+                    earlier.setdefault(unit_id, []).append(ids[position])
+                membership.set_earlier(earlier)
             codes = [row[0] for row, _ in chunk.new]
             facilities_written.send(Facility, codes=codes, ids=ids, created=True)
         if chunk.updated:
@@ -754,6 +882,11 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                 membership.sync(ids, moved_on=self.moved_on)
             codes = [v["code"] for v in chunk.updated]
             facilities_written.send(Facility, codes=codes, ids=ids, created=False, fields=frozenset(chunk.changed))
+        if chunk.earlier_stored:
+            membership.set_earlier(chunk.earlier_stored)
+            ids = sorted(pk for pks in chunk.earlier_stored.values() for pk in pks)
+            facilities_written.send(Facility, codes=(), ids=ids, created=None)
+        if chunk.update_changes:
             rows = [(self._version.pk, *row) for row in chunk.update_changes]
             bulk.insert(RegisterChange, REGISTER_CHANGE_FIELDS, rows, returning=False)
 

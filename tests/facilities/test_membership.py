@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from facilities import membership
-from facilities.models import AdministrativeUnit, Facility, UnitMembership
+from facilities.models import AdministrativeUnit, Change, Facility, UnitMembership
 from programmes import pathway
 from programmes.models import FacilityPathway
 from tests import builders
+from tests.facilities.conftest import problems
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,92 @@ def test_an_import_of_new_facilities_writes_the_same_memberships_as_one_by_one(w
     written = sorted(FacilityPathway.objects.values_list("membership_id", "unit_id", "opened_on", "closed_on"))
     pathway.rebuild()
     assert sorted(FacilityPathway.objects.values_list("membership_id", "unit_id", "opened_on", "closed_on")) == written
+
+
+def _import_ward_rows(*rows: dict):
+    from tests.facilities.test_bulk_import import run
+
+    base = {"name": "Cơ sở", "sector": "Gốm sứ", "unit": "Phường Tây Tựu", "opened_on": "2012-05-01"}
+    return run([{**base, **row} for row in rows])
+
+
+def _pathway_is_rebuilt_alike() -> bool:
+    written = sorted(FacilityPathway.objects.values_list("membership_id", "unit_id", "opened_on", "closed_on"))
+    pathway.rebuild()
+    return sorted(FacilityPathway.objects.values_list("membership_id", "unit_id", "opened_on", "closed_on")) == written
+
+
+@pytest.mark.parametrize(
+    ("earlier", "opened_on", "expected"),
+    [
+        (  # Bắc Từ Liêm was itself formed from Từ Liêm after the facility opened
+            "Bắc Từ Liêm",
+            "2012-05-01",
+            [("Từ Liêm", None, SPLIT), ("Bắc Từ Liêm", SPLIT, REFORM), ("Phường Tây Tựu", REFORM, None)],
+        ),
+        ("Bắc Từ Liêm", "2016-05-01", [("Bắc Từ Liêm", None, REFORM), ("Phường Tây Tựu", REFORM, None)]),
+        ("Nam Từ Liêm", "2012-05-01", [("Nam Từ Liêm", None, REFORM), ("Phường Tây Tựu", REFORM, None)]),
+        ("nam tu liem", "", [("Nam Từ Liêm", None, REFORM), ("Phường Tây Tựu", REFORM, None)]),
+    ],
+)
+def test_an_import_says_which_unit_a_facility_was_in_before_its_unit_was_formed_from_several(
+    ward, earlier, opened_on, expected
+):
+    builders.sector("Gốm sứ")
+
+    result = _import_ward_rows({"code": "W1", "opened_on": opened_on, "earlier_unit": earlier}, {"code": "W2"})
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert periods(Facility.objects.get(code="W1")) == expected
+    assert periods(Facility.objects.get(code="W2")) == [("Phường Tây Tựu", None, None)]  # none given: not known
+    assert _pathway_is_rebuilt_alike()
+
+
+def test_a_re_import_gives_a_stored_facility_its_earlier_unit_once(ward):
+    builders.sector("Gốm sứ")
+    _import_ward_rows({"code": "W1"})
+    row = {"code": "W1", "earlier_unit": "Nam Từ Liêm"}
+
+    first = _import_ward_rows(row)
+    again = _import_ward_rows(row)
+
+    assert (first.totals["update"], again.totals["skip"]) == (1, 1)
+    assert first.register_changes[Change.OTHER] == 1
+    assert periods(Facility.objects.get(code="W1")) == [("Nam Từ Liêm", None, REFORM), ("Phường Tây Tựu", REFORM, None)]
+    assert _pathway_is_rebuilt_alike()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            {"earlier_unit": "Từ Liêm"},
+            "“Từ Liêm” is not one of the units “Phường Tây Tựu” was formed from: Bắc Từ Liêm, Nam Từ Liêm.",
+        ),
+        ({"earlier_unit": "Hà Tây"}, "Unknown administrative unit “Hà Tây”."),
+        ({"unit": "Nam Từ Liêm", "earlier_unit": "Từ Liêm"}, "“Nam Từ Liêm” was not formed from other units"),
+        (
+            {"opened_on": "2025-08-01", "earlier_unit": "Nam Từ Liêm"},
+            "It opened on 01/08/2025, after “Phường Tây Tựu” was formed on 01/07/2025",
+        ),
+        (
+            {"code": "STORED", "earlier_unit": "Bắc Từ Liêm"},
+            "Its unit memberships put it in “Nam Từ Liêm” before 01/07/2025",
+        ),
+    ],
+)
+def test_an_earlier_unit_that_says_nothing_or_contradicts_is_refused(ward, row, message):
+    builders.sector("Gốm sứ")
+    _import_ward_rows({"code": "STORED", "earlier_unit": "Nam Từ Liêm"})
+    before = sorted(UnitMembership.objects.values_list("facility_id", "unit_id", "since", "until"))
+
+    with translation.override("en"):
+        result = _import_ward_rows({"code": "NEW", **row})
+
+    [(number, column, found)] = problems(result)
+    assert (number, column) == (2, "earlier_unit") and message in found
+    assert not Facility.objects.filter(code="NEW").exists()
+    assert sorted(UnitMembership.objects.values_list("facility_id", "unit_id", "since", "until")) == before
 
 
 def test_a_move_on_a_day_keeps_the_past_and_a_correction_does_not():
