@@ -214,12 +214,12 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     object_history_form_template = "admin/history_form.html"
 
     def set_history_delta_changes(self, request, historical_records, *args, **kwargs) -> None:
-        """simple-history's hook for the History page's entries: each entry without a reason
-        shows none (the package's list prints None, in English)."""
+        """simple-history's hook for the History page's entries: each reason in the reader's
+        language (history.reason_label), none for an entry without (the package's list prints
+        None, in English)."""
         super().set_history_delta_changes(request, historical_records, *args, **kwargs)
         for record in historical_records:
-            if record.history_change_reason is None:
-                record.history_change_reason = ""
+            record.history_change_reason = history.reason_label(record.history_change_reason)
 
     def delete_model(self, request: HttpRequest, obj) -> None:
         history.delete(obj)
@@ -317,9 +317,12 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             raise PermissionDenied
         pk = self.opts.pk.attname
         alive = self.model._default_manager.filter(pk=OuterRef(pk))
+        # A deletion undone since (the record restored, perhaps deleted again later) is not listed.
+        later = self.model.history.filter(**{pk: OuterRef(pk), "history_id__gt": OuterRef("history_id")})
         entries = list(
             self.model.history.filter(history_type="-")
             .exclude(Exists(alive))
+            .exclude(Exists(later))
             .select_related("history_user")
             .order_by("-history_date", "-history_id")[: self.deleted_list_size]
         )

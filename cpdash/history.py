@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CASCADE, SET_NULL, ForeignObjectRel, Model, QuerySet
+from django.db.models import CASCADE, SET_NULL, ForeignObjectRel, Model, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cpdash import bulk
+from cpdash.imports import IMPORT_REASON
 
 #: Entries shown on a record's page; the admin's "History" page has them all.
 HISTORY_SIZE = 20
@@ -35,6 +37,17 @@ class Change:
     kind: str
     fields: tuple[str, ...]
     reason: str
+
+
+#: The change reason of the entries restore() writes. Reasons are stored as such codes, in no
+#: language, and shown in the reader's (reason_label()).
+RESTORE_REASON = "restore"
+REASON_LABELS = {IMPORT_REASON: gettext_lazy("import"), RESTORE_REASON: gettext_lazy("restored after its deletion")}
+
+
+def reason_label(reason: str | None) -> str:
+    """A history entry's change reason as the reader's language says it ("" for none)."""
+    return str(REASON_LABELS.get(reason or "", reason or ""))
 
 
 def recent_changes(history: QuerySet, *, limit: int = HISTORY_SIZE) -> list[Change]:
@@ -55,7 +68,7 @@ def recent_changes(history: QuerySet, *, limit: int = HISTORY_SIZE) -> list[Chan
                 user=newer.history_user,
                 kind=newer.history_type,
                 fields=fields,
-                reason=newer.history_change_reason or "",
+                reason=reason_label(newer.history_change_reason),
             )
         )
     return changes
@@ -175,7 +188,12 @@ def restore(model: type[Model], pk: int, moment: datetime.datetime) -> Model:
     entry = model.history.filter(history_type="-", history_date=moment, **{model._meta.pk.attname: pk}).first()
     if entry is None:
         raise NotRestored(_("There is no such deletion to undo."), "missing")
-    if model._base_manager.filter(pk=pk).exists():
+    # Undone already: the row is back, or came back and was written again since (an old Undo
+    # button would bring back a version older than the last one).
+    later = model.history.filter(**{model._meta.pk.attname: pk}).filter(
+        Q(history_date__gt=moment) | Q(history_date=moment, history_id__gt=entry.history_id)
+    )
+    if model._base_manager.filter(pk=pk).exists() or later.exists():
         raise NotRestored(_("This deletion was already undone."), "restored")
     _check_parents(model, entry)
     try:
@@ -251,7 +269,7 @@ def _insert_again(model: type[Model], entries) -> list:
         return [_save_again(entry).pk for entry in entries]
     model._base_manager.bulk_create(rows)
     ids = [row.pk for row in rows]
-    bulk.write_history(model, ids, "+", None, "")
+    bulk.write_history(model, ids, "+", None, RESTORE_REASON)
     rows_restored.send(sender=model, rows=rows)
     return ids
 
@@ -260,6 +278,7 @@ def _save_again(entry) -> Model:
     """The row ``entry`` (a deletion's history entry) recorded, checked and saved again."""
     row = entry.instance
     row.full_clean()
+    row._change_reason = RESTORE_REASON
     row.save()
     return row
 

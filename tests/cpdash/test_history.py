@@ -306,6 +306,42 @@ def test_a_refused_revert_of_a_deleted_survey_writes_nothing(admin_client):
     assert Survey.history.filter(id=pk).latest("history_id").history_type == "-"
 
 
+def test_a_deletion_undone_since_is_not_listed(admin_client):
+    survey = builders.survey()
+    pk = survey.pk
+    admin_client.post(_url(Survey, "delete", pk), {"post": "yes"})
+    first = Survey.history.get(id=pk, history_type="-")
+    admin_client.post(_url(Survey, "restore", first.history_id))
+    admin_client.post(_url(Survey, "delete", pk), {"post": "yes"})
+    last = Survey.history.filter(id=pk, history_type="-").latest("history_id")
+
+    page = admin_client.get(_url(Survey, "deleted")).content.decode()
+
+    assert _url(Survey, "restore", last.history_id) in page
+    assert _url(Survey, "restore", first.history_id) not in page
+    response = admin_client.post(_url(Survey, "restore", first.history_id), follow=True)
+    assert "already undone" in response.content.decode()
+    assert not Survey.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"), [("en", "restored after its deletion"), ("vi", "khôi phục sau khi bị xóa")]
+)
+def test_a_restored_record_s_history_says_it_was_restored_in_the_reader_s_language(admin_client, language, reason):
+    survey = builders.survey()
+    survey.options.create(category="good_housekeeping", description="Fix the leaks")
+    pk = survey.pk
+    admin_client.post(_url(Survey, "delete", pk), {"post": "yes"})
+    admin_client.post(_url(Survey, "restore", Survey.history.get(id=pk, history_type="-").history_id))
+    assert Survey.history.filter(id=pk).latest("history_id").history_change_reason == "restore"
+    assert CPOption.history.filter(survey_id=pk).latest("history_id").history_change_reason == "restore"
+
+    admin_client.cookies["django_language"] = language
+    page = _visible(admin_client.get(_url(Survey, "history", pk)).content.decode())
+
+    assert reason in page
+
+
 def test_a_row_deleted_with_its_record_is_listed_without_restore(admin_client):
     survey = builders.survey()
     option = survey.options.create(category="good_housekeeping", description="Fix the leaks")

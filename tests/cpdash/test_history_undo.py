@@ -145,6 +145,28 @@ def test_a_deletion_is_undone_once(surveyed):
         history.restore(Survey, pk, moment + dt.timedelta(seconds=1))
 
 
+def test_an_old_undo_after_the_record_came_back_changed_and_went_again_brings_nothing_back(surveyed):
+    """Undo, edit, delete again: the first deletion's Undo (Back to its message) would bring
+    back the version before the edit."""
+    survey, _solution = surveyed
+    pk = survey.pk
+    first = history.delete(survey)
+    survey = history.restore(Survey, pk, first)
+    survey.findings = "second visit"
+    survey.save()
+    CPOption.objects.filter(survey_id=pk, category="input_change").delete()
+    second = history.delete(Survey.objects.get(pk=pk))
+
+    with pytest.raises(history.NotRestored, match="already undone") as refused:
+        history.restore(Survey, pk, first)
+
+    assert refused.value.code == "restored"
+    assert not Survey.objects.filter(pk=pk).exists() and not CPOption.objects.filter(survey_id=pk).exists()
+    history.restore(Survey, pk, second)  # the last deletion is undone: the edited version
+    assert Survey.objects.get(pk=pk).findings == "second visit"
+    assert list(CPOption.objects.filter(survey_id=pk).values_list("category", flat=True)) == ["good_housekeeping"]
+
+
 def test_a_record_stored_since_with_the_same_key_stops_the_restore_and_nothing_is_written(surveyed):
     survey, solution = surveyed
     pk = survey.pk
