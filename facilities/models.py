@@ -83,6 +83,8 @@ class AdministrativeUnit(Searchable):
         ),
         output_field=models.CharField(_("level"), max_length=10, choices=Level.choices),
         db_persist=True,
+        # The admin's column and form read the field's own name, not its output field's.
+        verbose_name=_("level"),
     )
     committee_name = models.CharField(
         _("People's Committee"),

@@ -397,12 +397,12 @@ HISTORY_PAGES = {
     "vi": {
         "intro": "Chọn một thời điểm trong danh sách dưới đây để khôi phục bản ghi này về phiên bản đó.",
         "headers": ["Bản ghi", "Ngày/giờ", "Thao tác", "Người thay đổi", "Lý do thay đổi", "Thay đổi"],
-        "kinds": ["Xoá", "Tạo mới"],
+        "kinds": ["Xóa", "Tạo mới"],
         "count": "2 mục",
         "trail": "Trang chủ › Danh mục cơ sở › Cơ sở › Lò gốm › Lịch sử thay đổi › Khôi phục cơ sở",
         "press": "Bấm nút “Khôi phục” bên dưới để khôi phục bản ghi về phiên bản này.",
         "revert": "Khôi phục",
-        "deleted": "Cơ sở đã xoá",
+        "deleted": "Cơ sở đã xóa",
     },
 }
 

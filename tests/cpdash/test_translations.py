@@ -73,6 +73,20 @@ def test_every_entry_is_translated_and_none_is_fuzzy(entries):
     assert [e["msgid"] for e in messages if "msgstr[1]" in e] == []
 
 
+def test_delete_is_spelt_one_way(entries):
+    """The spelling "xóa" (the mark on the o), as the Delete buttons say, never "xoá" beside it on one page."""
+    other = [e["msgid"] for e in entries if e["msgid"] and any("xoá" in t.lower() for t in _translations(e))]
+    assert other == []
+
+
+def test_a_generated_field_s_name_is_translated():
+    """The admin names a GeneratedField by its own verbose name, not its output field's."""
+    from facilities.models import AdministrativeUnit
+
+    with translation.override("vi"):
+        assert str(AdministrativeUnit._meta.get_field("level").verbose_name) == "cấp"
+
+
 def test_translations_keep_the_placeholders(entries):
     def placeholders(text: str, formatted: bool) -> set[str]:
         found = set(_PLACEHOLDER.findall(text))
