@@ -254,7 +254,7 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # leading "=" (not +, -, @) and turns every cell into text. The resources escape
 # their exports with cpdash.exports.escape_formula instead (FacilityResource.export_field).
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "cpdash/table.html"
 
 # Production hardening: on whenever DEBUG is off (see README "Production").
 if not DEBUG:

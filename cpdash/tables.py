@@ -15,8 +15,9 @@ from cpdash.database import in_vietnamese_order
 
 #: Rows per page on every list.
 PER_PAGE = 50
-#: django-tables2's plain template: the project ships no Bootstrap CSS.
-TEMPLATE = "django_tables2/table.html"
+#: django-tables2's plain template (the project ships no Bootstrap CSS), whose headers sort from
+#: the first page.
+TEMPLATE = "cpdash/table.html"
 #: Where a number is right-aligned.
 NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 

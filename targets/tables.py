@@ -7,6 +7,7 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cpdash.tables import TEMPLATE
 from facilities.models import AdministrativeUnit
 from programmes.models import percent
 from targets import arithmetic
@@ -48,7 +49,7 @@ class UnitsTable(tables.Table):
     class Meta:
         model = AdministrativeUnit
         fields = ("name", "kind", "facility_count", "aware_count", "applying_count", "has_specialist")
-        template_name = "django_tables2/table.html"
+        template_name = TEMPLATE
         orderable = True
         attrs = {"class": "data"}
 

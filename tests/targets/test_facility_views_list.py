@@ -57,7 +57,7 @@ class TestPage:
         assert listed(response) == ["A001", "B002", "C003", "D004", "E005", "F006"]
         page = response.content.decode()
         assert "6 facilities match." in page
-        assert "4 of them count toward targets: 2 aware, 1 applying, 2 never reached." in page
+        assert "4 of them count toward targets: 2 aware (of which 1 applying), 2 never reached." in page
         assert "Xưởng gốm Bát Tràng" in page
         assert reverse("facilities:detail", args=["A001"]) in page
 
@@ -84,6 +84,9 @@ class TestPage:
 
     def test_sort_by_a_column(self, viewer_client, register):
         assert listed(viewer_client.get(URL, {"sort": "-code"}))[0] == "F006"
+        # A header sorts from the first page, keeping the filters.
+        page = viewer_client.get(URL, {"q": "a", "sort": "code", "page": "1"}).content.decode()
+        assert 'href="?q=a&amp;sort=-code"' in page and "page=1" not in page.split("<thead", 1)[1].split("</thead>")[0]
         by_aware = listed(viewer_client.get(URL, {"sort": "aware_since"}))
         # First contacts: E005 2013, A001 and F006 2014, B002 2015, D004 2016; C003 never (last).
         assert by_aware == ["E005", "A001", "F006", "B002", "D004", "C003"]
@@ -159,10 +162,11 @@ class TestPage:
     @pytest.mark.parametrize(
         ("language", "sentence"),
         [
-            ("en", "1 of them counts toward targets: 0 aware, 0 applying, 1 never reached."),
+            ("en", "1 of them counts toward targets: 0 aware (of which 0 applying), 1 never reached."),
             (
                 "vi",
-                "1 cơ sở trong số này được tính vào mục tiêu: 0 đã có nhận thức, 0 đã áp dụng, 1 chưa được tiếp cận.",
+                "1 cơ sở trong số này được tính vào mục tiêu: 0 đã có nhận thức (trong đó 0 đã áp dụng), "
+                "1 chưa được tiếp cận.",
             ),
         ],
     )
