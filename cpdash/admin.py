@@ -100,6 +100,8 @@ DJANGO_ADMIN_MESSAGES = (
     gettext_noop("Disable password-based authentication"),
     gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
     gettext_noop("Forgotten your login credentials?"),
+    gettext_noop("Select all objects on this page for an action"),
+    gettext_noop("Select this object for an action - {}"),
     # Its Vietnamese has these two apart; the change form asks for them as one plural message.
     ngettext_lazy("Please correct the error below.", "Please correct the errors below."),
 )

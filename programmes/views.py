@@ -522,22 +522,41 @@ def _counted(rows: dict[type[Model], int]) -> list[str]:
 
 def _deleted(request: HttpRequest, model: type[Model], pk: int, list_name: str) -> HttpResponse:
     """The answer for a record that is not stored: when it was deleted (Back to a page of a
-    record deleted since, a second tab), the list with who deleted it and when; else 404."""
+    record deleted since, a second tab), the list with what it was, who deleted it and when,
+    and "Undo" while the one who deleted it may still undo it (_undo_message); else 404."""
     entry = (
         model.history.filter(history_type="-", **{model._meta.pk.attname: pk})
         .select_related("history_user")
-        .order_by("-history_date")
+        .order_by("-history_date", "-history_id")
         .first()
     )
     if entry is None:
         raise Http404
-    params = {
+    text = _("%(kind)s “%(record)s” was deleted on %(when)s by %(user)s.") % {
         "kind": capfirst(model._meta.verbose_name),
+        "record": entry.instance,
         "when": date_format(timezone.localtime(entry.history_date), "SHORT_DATETIME_FORMAT"),
         "user": entry.history_user.get_username() if entry.history_user else "—",
     }
-    messages.info(request, _("%(kind)s #%(pk)s was deleted on %(when)s by %(user)s.") % {**params, "pk": pk})
+    undoable = (
+        entry.history_user_id == request.user.pk
+        and (timezone.now() - entry.history_date).total_seconds() <= UNDO_MAX_AGE
+        and request.user.has_perm(_permission("delete", model))
+    )
+    if undoable:
+        _undo_message(request, _KIND_OF[model], pk, entry.history_date, text)
+    else:
+        messages.info(request, text)
     return redirect(list_name)
+
+
+def _undo_message(request: HttpRequest, kind: str, pk: int, moment: datetime.datetime, text: str) -> None:
+    """``text`` in a message with an "Undo" button for the deletion of the record ``pk`` of
+    ``kind`` made at ``moment``, which only the signed-in user can press (record_restore)."""
+    token = signing.dumps(
+        {"kind": kind, "pk": pk, "at": moment.isoformat(), "user": request.user.pk}, salt=_UNDO_SALT, compress=True
+    )
+    messages.success(request, render_to_string("programmes/_undo.html", {"text": text, "token": token}, request))
 
 
 @login_required
@@ -569,11 +588,8 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         LogEntry.objects.log_actions(request.user.pk, [record], DELETION, single_object=True)
         with pathway.deferred():
             moment = history.delete(record)
-    token = signing.dumps(
-        {"kind": kind, "pk": pk, "at": moment.isoformat(), "user": request.user.pk}, salt=_UNDO_SALT, compress=True
-    )
     text = _("%(kind)s “%(record)s” was deleted.") % {"kind": capfirst(model._meta.verbose_name), "record": label}
-    messages.success(request, render_to_string("programmes/_undo.html", {"text": text, "token": token}, request))
+    _undo_message(request, kind, pk, moment, text)
     return redirect(list_name)
 
 
@@ -598,9 +614,12 @@ def record_restore(request: HttpRequest) -> HttpResponse:
             record = history.restore(model, undo["pk"], moment)
             LogEntry.objects.log_actions(request.user.pk, [record], ADDITION, single_object=True)
     except history.NotRestored as error:
-        if error.code == "restored":  # Undo pressed twice: it is back
-            messages.info(request, _("%(kind)s #%(pk)s is back already.") % {"kind": kind, "pk": undo["pk"]})
-            return redirect(page_name, undo["pk"])
+        if error.code == "restored":
+            if model._default_manager.filter(pk=undo["pk"]).exists():  # Undo pressed twice: it is back
+                messages.info(request, _("%(kind)s #%(pk)s is back already.") % {"kind": kind, "pk": undo["pk"]})
+                return redirect(page_name, undo["pk"])
+            # An older Undo (Back to its message): the record came back and was deleted again since.
+            return _deleted(request, model, undo["pk"], list_name)
         messages.error(request, _("The deletion was not undone: %(reason)s") % {"reason": error})
         return redirect(list_name)
     messages.success(request, _("%(kind)s “%(record)s” is back, as it was.") % {"kind": kind, "record": record})

@@ -3,6 +3,8 @@ changelist costs the same number of queries for 2 rows as for 20, and
 anonymous users are sent to the admin login. Iterating the registry means a
 newly registered model is covered (or fails, asking for a builder) at once."""
 
+import html
+
 import pytest
 from django.contrib import admin
 from django.db.models import Model
@@ -203,6 +205,28 @@ def test_the_admins_own_words_are_in_the_users_language(admin_client, language, 
     change form asks for one plural message) come from cpdash's (cpdash.admin)."""
     admin_client.cookies["django_language"] = language
     page = admin_client.post(reverse("admin:facilities_sector_add"), {}).content.decode()
+    for words in shown:
+        assert words in page
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        (
+            "vi",
+            [
+                "Chọn tất cả đối tượng trên trang này để thực hiện thao tác",
+                "Chọn đối tượng này để thực hiện thao tác - Dệt",
+            ],
+        ),
+        ("en", ["Select all objects on this page for an action", "Select this object for an action - Dệt"]),
+    ],
+)
+def test_the_changelists_checkboxes_are_named_in_the_users_language(admin_client, language, shown):
+    """What a screen reader says of the action checkboxes (Django's admin: not in its Vietnamese)."""
+    builders.sector("Dệt")
+    admin_client.cookies["django_language"] = language
+    page = html.unescape(admin_client.get(reverse("admin:facilities_sector_changelist")).content.decode())
     for words in shown:
         assert words in page
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core import signing
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -171,7 +172,7 @@ def test_delete_pressed_twice_deletes_once_and_says_who_deleted_it(deleter, surv
     again = deleter.post(delete_url("surveys", survey.pk), follow=True)
 
     assert again.redirect_chain[-1][0] == reverse("programmes:survey_list")
-    assert f"CP survey #{survey.pk} was deleted on " in again.content.decode()
+    assert f"CP survey “{survey}” was deleted on " in again.content.decode()
     assert f"by {staff_user.username}." in again.content.decode()
     assert Survey.history.filter(id=survey.pk, history_type="-").count() == 1
 
@@ -184,7 +185,39 @@ def test_back_to_the_page_of_a_deleted_record_says_it_was_deleted(deleter, surve
     response = deleter.get(url, follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("programmes:survey_list")
+    assert f"CP survey “{survey}” was deleted on" in response.content.decode()
+    # The one who deleted it may still undo it from there.
+    restored = deleter.post(reverse("programmes:record_restore"), {"token": _undo_token(response)}, follow=True)
+    assert "is back, as it was" in restored.content.decode()
+    assert Survey.objects.filter(pk=survey.pk).exists()
+
+
+def test_back_to_a_deleted_record_offers_no_undo_to_someone_else(deleter, survey, django_user_model):
+    deleter.post(delete_url("surveys", survey.pk), follow=True)  # its own message shown
+    other = django_user_model.objects.create_user("other-staff", password="x")
+    client = Client()
+    client.force_login(grant(other, "programmes.delete_survey"))
+
+    response = client.get(delete_url("surveys", survey.pk), follow=True)
+
     assert "was deleted on" in response.content.decode()
+    assert reverse("programmes:record_restore") not in response.content.decode()
+
+
+def test_an_older_undo_after_the_record_came_back_and_went_again_restores_nothing(deleter, survey):
+    pk = survey.pk
+    first = _undo_token(deleter.post(delete_url("surveys", pk), follow=True))
+    deleter.post(reverse("programmes:record_restore"), {"token": first})
+    Survey.objects.filter(pk=pk).update(findings="edited since")
+    deleter.post(delete_url("surveys", pk))
+
+    response = deleter.post(reverse("programmes:record_restore"), {"token": first}, follow=True)
+
+    assert not Survey.objects.filter(pk=pk).exists()
+    assert "was deleted on" in response.content.decode()
+    restored = deleter.post(reverse("programmes:record_restore"), {"token": _undo_token(response)}, follow=True)
+    assert Survey.objects.get(pk=pk).findings == "edited since"
+    assert "is back, as it was" in restored.content.decode()
 
 
 def test_a_staff_deletion_is_named_in_the_admins_deleted_records(deleter, survey, admin_client):
