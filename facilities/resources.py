@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,7 @@ from facilities.models import (
     facilities_written,
     register_unit_problem,
     unit_names,
+    unit_valid_q,
 )
 
 REQUIRED_COLUMNS = ("code", "name", "sector", "unit")
@@ -935,13 +937,18 @@ def template_dataset(day: datetime.date | None = None) -> tablib.Dataset:
 
 
 def _template_choices(day: datetime.date) -> dict[str, list[str]]:
-    """The sectors, the units valid on ``day`` and the production areas by name, in the order
-    of the Vietnamese alphabet (the database's puts "Điện tử" after "Gốm sứ"), and yes/no."""
+    """The sectors, the units valid on ``day``, the units others were formed from (earlier
+    units) and the production areas by name, in the order of the Vietnamese alphabet (the
+    database's puts "Điện tử" after "Gốm sứ"), and yes/no. The units in one query."""
+    units = AdministrativeUnit.objects.annotate(
+        valid=ExpressionWrapper(unit_valid_q(day), output_field=BooleanField()),
+        earlier=Exists(AdministrativeUnit.predecessors.through.objects.filter(to_administrativeunit=OuterRef("pk"))),
+    ).values_list("name", "valid", "earlier")
+    found = list(units)
     return {
         "sector": sorted(Sector.objects.values_list("name", flat=True), key=vietnamese_key),
-        "unit": sorted(
-            set(AdministrativeUnit.objects.valid_on(day).values_list("name", flat=True)), key=vietnamese_key
-        ),
+        "unit": sorted({name for name, valid, _earlier in found if valid}, key=vietnamese_key),
+        "earlier_unit": sorted({name for name, _valid, earlier in found if earlier}, key=vietnamese_key),
         "production_area": sorted(ProductionArea.objects.values_list("name", flat=True), key=vietnamese_key),
         "in_scope": [gettext("yes"), gettext("no")],
     }

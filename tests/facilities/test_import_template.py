@@ -42,7 +42,8 @@ def drop_downs(book: openpyxl.Workbook) -> dict[str, list[str]]:
 
 
 def test_vietnamese_template(admin_client, register):
-    builders.unit("Từ Liêm", valid_until=dt.date(2013, 12, 31))  # ended: not offered
+    ended = builders.unit("Từ Liêm", valid_until=dt.date(2013, 12, 31))  # ended: not offered as a unit
+    builders.unit("Bắc Từ Liêm", valid_from=dt.date(2014, 1, 1)).predecessors.add(ended)  # but as an earlier one
 
     _, book = template(admin_client, "vi")
 
@@ -58,6 +59,7 @@ def test_vietnamese_template(admin_client, register):
     lists = drop_downs(book)
     assert lists["Ngành"] == ["Cơ khí", "Dệt may", "Gốm sứ"]
     assert "Từ Liêm" not in lists["Đơn vị hành chính"] and "Gia Lâm" in lists["Đơn vị hành chính"]
+    assert lists["Đơn vị trước đây"] == ["Từ Liêm"]
     assert lists["Loại hình"] == ["doanh nghiệp", "hợp tác xã", "hộ sản xuất"]
     assert len(lists["Loại khu vực"]) == 3
     assert lists["Tính vào mục tiêu"] == ["có", "không"]
