@@ -235,7 +235,7 @@ class FacilityAdminForm(VersionedModelForm):
     """The register entry, and the day a changed unit or area took effect."""
 
     moved_on = forms.DateField(
-        label=_("moved on"),
+        label=capfirst(_("moved on")),
         required=False,
         help_text=_(
             "If you change the unit or the production area: the first day the facility was there. "

@@ -153,7 +153,7 @@ COLUMN_NOTES = {
     "code": _("Business registration or tax code; a known code updates that facility. Keep leading zeros."),
     "name": _("The facility's name, as registered."),
     "sector": _("The facility's sector, as named in the register (with or without diacritics)."),
-    "unit": _("The district-level unit the facility lies in, among the units valid today."),
+    "unit": _("The administrative unit the facility lies in, among the units valid today."),
     "production_area": _("The industrial zone, industrial cluster or craft village it lies in; empty if none."),
     "area_type": _("The production area's type, to check it; empty to skip the check."),
     "kind": _("Enterprise, cooperative or craft household; empty means enterprise."),
@@ -198,7 +198,6 @@ TEMPLATE_EXAMPLES = (
         "earlier_unit": None,
     },
 )
-TEMPLATE_EXAMPLE = TEMPLATE_EXAMPLES[0]
 
 
 def column_label(column: str) -> str:
@@ -377,9 +376,9 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
     closed_on = Field("closed_on", "closed_on", widget=DayWidget())
     in_scope = Field("in_scope", "in_scope", widget=YesNoWidget())
     # Read-only: written to the facility's unit memberships, not to a field (facilities/membership.py);
-    # exported empty.
+    # exported empty (a facility has no such attribute), shown in the preview as the row gives it.
     earlier_unit = Field(
-        None, "earlier_unit", readonly=True, widget=NameWidget(_("Unknown administrative unit “%(value)s”."))
+        "earlier_unit", "earlier_unit", readonly=True, widget=NameWidget(_("Unknown administrative unit “%(value)s”."))
     )
 
     class Meta:
@@ -681,7 +680,8 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
         if keep_rows:
             row_result = RowResult()
             row_result.import_type = import_type
-            instance = self._instance(values, before, row_result, keep_rows)
+            earlier_id = chunk.earlier[index][0] if chunk.earlier is not None else None
+            instance = self._instance(values, before, row_result, keep_rows, earlier_id)
         # Counted by value: a str hashes in C, a Change (an Enum) in Python, at 10⁴ rows/s.
         if import_type == RowResult.IMPORT_TYPE_NEW:
             chunk.new.append((_inserted(values), instance))
@@ -700,13 +700,17 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             self._changes[_UNCHANGED] += 1
         return row_result
 
-    def _instance(self, values: dict, before: tuple | None, row_result: RowResult, keep_rows: bool):
-        """The facility as a model instance, for the admin's preview and log (``keep_rows``)."""
+    def _instance(
+        self, values: dict, before: tuple | None, row_result: RowResult, keep_rows: bool, earlier_id: int | None = None
+    ):
+        """The facility as a model instance, for the admin's preview and log (``keep_rows``), with
+        the earlier unit the row names (``earlier_id``) for the preview to show."""
         if not keep_rows:
             return None
         new = before is None
         original = Facility() if new else self._facility(dict(zip(STORED_FIELDS, before, strict=True)))
         instance = self._facility(values)
+        instance.earlier_unit = self._related["unit"].get(earlier_id)
         if not self._meta.skip_html_diff:
             diff = self.get_diff_class()(self, original, new)
             diff.compare_with(self, instance)
@@ -929,11 +933,27 @@ def row_problems(result: Result) -> list[RowProblem]:
 
 
 def template_dataset(day: datetime.date | None = None) -> tablib.Dataset:
-    """The downloadable CSV template: the header row in the current language, as the page names
-    the columns (the import reads either language's), and one example row the import takes on
-    ``day`` (default today: a unit of that day, as the workbook's)."""
-    example = _example_in(TEMPLATE_EXAMPLE, _template_choices(day or timezone.localdate()))
-    return tablib.Dataset([example[c] for c in COLUMNS], headers=[column_label(c) for c in COLUMNS])
+    """The downloadable CSV template: the header row and the workbook's example rows, in the
+    current language (the page names the columns so; the import reads either language's), rows
+    the import takes on ``day`` (default today: units of that day)."""
+    rows = _example_rows(_template_choices(day or timezone.localdate()))
+    return tablib.Dataset(*rows, headers=[column_label(c) for c in COLUMNS])
+
+
+def _example_rows(choices: dict[str, list[str]]) -> list[list[object]]:
+    """TEMPLATE_EXAMPLES as rows of COLUMNS, in the current language ("hộ sản xuất", "có"), with
+    the sectors and units ``choices`` offers (_example_in)."""
+    fields = FacilityResource.fields
+    yes_no = {"yes": gettext("yes"), "no": gettext("no")}
+    return [
+        [
+            yes_no.get(example[c], example[c])
+            if c == "in_scope"
+            else imports.example_label(fields[c].widget, example[c])
+            for c in COLUMNS
+        ]
+        for example in (_example_in(example, choices) for example in TEMPLATE_EXAMPLES)
+    ]
 
 
 def _template_choices(day: datetime.date) -> dict[str, list[str]]:
@@ -984,16 +1004,7 @@ def template_xlsx(day: datetime.date) -> bytes:
         if name in choices:
             column = dataclasses.replace(column, choices=choices[name])
         columns.append(column)
-    yes_no = {"yes": gettext("yes"), "no": gettext("no")}
-    rows = [
-        [
-            yes_no.get(example[c], example[c])
-            if c == "in_scope"
-            else imports.example_label(fields[c].widget, example[c])
-            for c in COLUMNS
-        ]
-        for example in (_example_in(example, choices) for example in TEMPLATE_EXAMPLES)
-    ]
+    rows = _example_rows(choices)
     notes = (
         _(
             "Facilities are matched by code: a known code updates that facility. "

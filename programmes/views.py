@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -102,7 +103,11 @@ def _record(
     kind = _KIND_OF.get(type(record))
     if deletable and kind and not created and request.user.has_perm(_permission("delete", type(record))):
         delete_url = reverse("programmes:record_delete", args=[kind, record.pk])
-    return render(request, template, {"form": form, "creating": created, "delete_url": delete_url})
+    response = render(request, template, {"form": form, "creating": created, "delete_url": delete_url})
+    # Never kept by the browser: Back to the page of a record deleted since asks again (_deleted),
+    # rather than showing the old form from its cache, whose Save would be lost.
+    add_never_cache_headers(response)
+    return response
 
 
 def _edit(
@@ -582,7 +587,9 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "unlinked": _counted(unlinked),
             "back_url": reverse(page_name, args=[pk]),
         }
-        return render(request, "programmes/record_delete.html", context)
+        response = render(request, "programmes/record_delete.html", context)
+        add_never_cache_headers(response)
+        return response
     label = str(record)
     with transaction.atomic():
         LogEntry.objects.log_actions(request.user.pk, [record], DELETION, single_object=True)

@@ -9,6 +9,7 @@ import pytest
 from django.contrib import admin
 from django.db.models import Model
 from django.urls import reverse
+from django.utils import translation
 
 from cpdash.text import vietnamese_key
 from facilities.models import AdministrativeUnit, Facility
@@ -229,6 +230,22 @@ def test_the_changelists_checkboxes_are_named_in_the_users_language(admin_client
     page = html.unescape(admin_client.get(reverse("admin:facilities_sector_changelist")).content.decode())
     for words in shown:
         assert words in page
+
+
+@pytest.mark.parametrize(("language", "shown"), [("vi", "Ngày chuyển đến"), ("en", "Moved on")])
+def test_the_facility_form_s_own_field_is_labelled_like_the_others(admin_client, language, shown):
+    admin_client.cookies["django_language"] = language
+    page = admin_client.get(reverse("admin:facilities_facility_add")).content.decode()
+    assert f'for="id_moved_on">{shown}:</label>' in page
+
+
+def test_the_english_import_preview_reads_as_a_sentence():
+    """import-export's English lacks its full stop: cpdash's English catalogue gives it."""
+    with translation.override("en"):
+        text = translation.gettext(
+            "Below is a preview of data to be imported. If you are satisfied with the results, click 'Confirm import'"
+        )
+    assert text.endswith("click “Confirm import”.")
 
 
 # --- Names in the order of the Vietnamese alphabet -----------------------------------------------

@@ -1,7 +1,10 @@
 """The facility import in the admin: upload, preview, confirm, template download."""
 
 import csv
+import datetime as dt
+import html
 import io
+import re
 
 import openpyxl
 import pytest
@@ -10,8 +13,9 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from facilities.models import Change, Facility, RegisterVersion, Sector
+from facilities.models import AdministrativeUnit, Change, Facility, RegisterVersion, Sector, UnitMembership
 from facilities.resources import COLUMNS, TEMPLATE_EXAMPLES, column_label
+from tests import builders
 from tests.facilities.conftest import csv_bytes, good_row, rows_of, xlsx_bytes
 
 IMPORT_URL = "admin:facilities_facility_import"
@@ -45,9 +49,11 @@ def test_csv_template_has_the_header_and_an_example(admin_client):
     assert response["Content-Disposition"] == 'attachment; filename="facilities-template.csv"'
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")  # so that Excel reads it as UTF-8
-    header, example = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    header, example, _other = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert header == [column_label(column) for column in COLUMNS]  # as the import page names them
     assert example[:2] == ["0101234567", "Cơ sở gốm Minh Long"]
+    # The workbook's examples, in the user's language as the workbook's are.
+    assert example[COLUMNS.index("kind")] == "craft household" and example[COLUMNS.index("in_scope")] == "yes"
 
 
 def test_xlsx_template_has_the_header(admin_client):
@@ -125,6 +131,21 @@ def test_valid_file_previews_then_imports_on_confirm(admin_client, register):
     assert Facility.objects.count() == 3
     assert Facility.objects.get(code="F00001").search_text == "f00001 co so f00001"
     assert LogEntry.objects.count() == 3
+
+
+def test_the_preview_shows_the_earlier_unit_a_row_names(admin_client, register):
+    ward = builders.unit("Phường Gia Lâm", kind=AdministrativeUnit.Kind.WARD, valid_from=dt.date(2025, 7, 1))
+    ward.predecessors.add(
+        AdministrativeUnit.objects.get(name="Gia Lâm"), AdministrativeUnit.objects.get(name="Đông Anh")
+    )
+    row = good_row("W1", unit="Phường Gia Lâm", production_area="", area_type="", earlier_unit="gia lam")
+
+    preview = upload(admin_client, csv_bytes([row]))
+
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", preview.content.decode(), flags=re.S)
+    assert "Gia Lâm" in [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
+    confirm(admin_client, preview)
+    assert UnitMembership.objects.filter(facility__code="W1", unit__name="Gia Lâm", until=ward.valid_from).exists()
 
 
 def test_xlsx_upload_imports(admin_client, register):

@@ -310,7 +310,8 @@ def test_template_example_imports(register):
     data = ("\ufeff" + template_dataset().export("csv")).encode()
 
     assert problems(run_import(data)) == []
-    assert Facility.objects.get().area.name == "Bát Tràng"
+    assert Facility.objects.count() == 2  # the workbook's two examples
+    assert Facility.objects.get(code="0101234567").area.name == "Bát Tràng"
 
 
 def test_the_csv_template_in_vietnamese_imports_after_the_2025_reform(register):
@@ -321,8 +322,9 @@ def test_the_csv_template_in_vietnamese_imports_after_the_2025_reform(register):
     with translation.override("vi"):
         data = ("\ufeff" + template_dataset().export("csv")).encode()
         assert data.decode("utf-8-sig").startswith("Mã,Tên cơ sở,Ngành,Đơn vị hành chính")
+        assert ",hộ sản xuất,12,2010-03-15,,có," in data.decode("utf-8-sig")  # the values in Vietnamese too
         assert problems(run_import(data)) == []
-    assert Facility.objects.get().unit.name == "Xã Gia Lâm"
+    assert Facility.objects.get(code="0101234567").unit.name == "Xã Gia Lâm"
 
 
 def _statements_to_import(rows: list[dict]) -> list[str]:

@@ -178,6 +178,12 @@ def test_delete_pressed_twice_deletes_once_and_says_who_deleted_it(deleter, surv
 
 
 @pytest.mark.parametrize("page", ["delete", "edit"])
+def test_a_record_s_pages_are_never_kept_by_the_browser(deleter, survey, page):
+    url = delete_url("surveys", survey.pk) if page == "delete" else reverse("programmes:survey_edit", args=[survey.pk])
+    assert "no-store" in deleter.get(url)["Cache-Control"]
+
+
+@pytest.mark.parametrize("page", ["delete", "edit"])
 def test_back_to_the_page_of_a_deleted_record_says_it_was_deleted(deleter, survey, page):
     deleter.post(delete_url("surveys", survey.pk))
     url = delete_url("surveys", survey.pk) if page == "delete" else reverse("programmes:survey_edit", args=[survey.pk])
