@@ -123,6 +123,13 @@ def test_a_wide_table_scrolls_in_its_box_with_its_words_whole_on_a_phone(live_se
     assert layout["broken"] == [], layout
     # A row of a few lines, not a column of letters (the first row was 282–845 px tall).
     assert layout["firstRowHeight"] < 160, layout
+    # A shadow at the side where more of the table is (the box's background, under a clear table).
+    look = phone.evaluate(
+        "box => { const b = document.querySelector(box); return [getComputedStyle(b).backgroundImage, "
+        "getComputedStyle(b.querySelector('table')).backgroundColor]; }",
+        box,
+    )
+    assert look[0].count("radial-gradient") == 2 and look[1] == "rgba(0, 0, 0, 0)", look
 
 
 @pytest.mark.parametrize(
