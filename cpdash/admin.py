@@ -297,10 +297,10 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
                 messages.error(request, gettext("The deletion was not undone: %(reason)s") % {"reason": error})
                 return HttpResponseRedirect(request.path)
             self.log_addition(request, record, [{"added": {}}])
-            # The version the page was opened on was the deletion's; the restore is part of this revert.
-            request.POST = request.POST.copy()
-            request.POST[concurrency.VERSION_FIELD] = concurrency.current_version(record)
-            response = super().history_form_view(request, object_id, version_id, extra_context)
+            # The page was opened on the deletion's version; the restore is part of this revert. A
+            # refused form comes back still carrying it, so that it can be corrected and saved.
+            with concurrency.also_current(self.model, record.pk, opened):
+                response = super().history_form_view(request, object_id, version_id, extra_context)
             if response.status_code != 302:  # the chosen version is refused: the record stays deleted
                 transaction.set_rollback(True)
                 return response

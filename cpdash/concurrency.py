@@ -9,6 +9,10 @@ keeping what the user typed. One mechanism for the staff forms
 (``VersionedFormMixin``) and every admin change form (``VersionedAdminMixin``).
 """
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 from django import forms
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
@@ -38,6 +42,30 @@ def current_version(instance: Model, *, lock: bool = False) -> str:
     return "" if latest is None else str(latest)
 
 
+#: (model, pk, version): a version that counts as the record's current one while this context runs.
+_also_current: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("also_current", default=None)
+
+
+@contextlib.contextmanager
+def also_current(model: type[Model], pk, version: str) -> Iterator[None]:
+    """Within the block, a form opened on ``version`` of ``model``'s record ``pk`` is not
+    outdated, though a newer version was written: one the same action wrote (the admin's revert
+    of a deleted record restores it first, writing its own entry, then saves the form)."""
+    token = _also_current.set((model, str(pk), version))
+    try:
+        yield
+    finally:
+        _also_current.reset(token)
+
+
+def is_current(instance: Model, opened: str) -> bool:
+    """Whether a form opened on version ``opened`` of ``instance`` may save over it (checked
+    under a row lock: current_version())."""
+    if (type(instance), str(instance.pk), opened) == _also_current.get():
+        return True
+    return opened == current_version(instance, lock=True)
+
+
 def version_field() -> forms.CharField:
     return forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -56,7 +84,7 @@ class VersionedFormMixin:
     def clean(self) -> dict:
         if self.instance.pk is not None:
             opened = self.data.get(self.add_prefix(VERSION_FIELD), "")
-            if opened != current_version(self.instance, lock=True):
+            if not is_current(self.instance, opened):
                 self.add_error(None, ValidationError(STALE_MESSAGE, code="stale"))
         return super().clean()
 

@@ -141,17 +141,20 @@ def _chains_sql(chains: list[_Before]) -> tuple[str, list]:
     return f"WITH c (formed_unit, earlier_unit, earlier_since, formed_on, earliest) AS (VALUES {rows}) ", values
 
 
-def _insert_chain(cursor, chains: list[_Before], unit: str, condition: str, params: list) -> None:
+def _insert_chain(
+    cursor, chains: list[_Before], unit: str, condition: str, params: list, *, area: str = "f.area_id", join: str = ""
+) -> None:
     """For each facility f (``condition`` over f) that opened before the unit ``unit`` (SQL
     over f) was formed from one other unit, a membership in each unit of the chain before it
-    (_chains()), the earliest from the facility's first day."""
+    (_chains()), the earliest from the facility's first day, in the production area ``area``
+    (SQL over f and what ``join`` joins)."""
     memberships, facilities = _tables()
     formed, values = _chains_sql(chains)
     cursor.execute(
         f"{formed}INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
-        "SELECT f.id, c.earlier_unit, f.area_id, "
+        f"SELECT f.id, c.earlier_unit, {area}, "
         "CASE WHEN c.earliest = 1 OR f.opened_on >= c.earlier_since THEN NULL ELSE c.earlier_since END, c.formed_on "
-        f"FROM {facilities} f JOIN c ON c.formed_unit = {unit} "
+        f"FROM {facilities} f {join} JOIN c ON c.formed_unit = {unit} "
         f"WHERE (f.opened_on IS NULL OR f.opened_on < c.formed_on) AND {condition}",
         [*values, *params],
     )
@@ -185,9 +188,11 @@ def set_earlier(earlier: dict[int, list[int]]) -> None:
     several units: which one it was in is not known otherwise), starts the day that unit
     was formed; a membership in the earlier unit covers the time before, from the
     facility's first day, or, when the earlier unit was itself formed after the facility
-    opened from one other unit, from that day, with the units before it (_chains()).
-    The import checks all this before (facilities/resources.py). A few statements per
-    earlier unit, whatever the number of facilities."""
+    opened from one other unit, from that day, with the units before it (_chains()). Those
+    earlier memberships take the production area of the facility's first membership in its
+    unit (where it was then, not where it is now). The import checks all this before
+    (facilities/resources.py). A few statements per earlier unit, whatever the number of
+    facilities."""
     memberships, facilities = _tables()
     units = connection.ops.quote_name(AdministrativeUnit._meta.db_table)
     chains = _chains()
@@ -195,6 +200,10 @@ def set_earlier(earlier: dict[int, list[int]]) -> None:
     since: dict[int, datetime.date] = {}
     for link in chains:
         since[link.formed_unit] = max(link.formed_on, since.get(link.formed_unit, link.formed_on))
+    # The facility's first membership in its unit, once it starts the day the unit was formed.
+    first_there = (
+        f"JOIN {units} u ON u.id = f.unit_id JOIN {memberships} m ON m.facility_id = f.id AND m.since = u.valid_from"
+    )
     with connection.cursor() as cursor:
         for unit_id, ids in sorted(earlier.items()):
             chained = unit_id in since
@@ -210,12 +219,14 @@ def set_earlier(earlier: dict[int, list[int]]) -> None:
                 first = "CASE WHEN f.opened_on IS NULL OR f.opened_on < %s THEN %s ELSE NULL END" if chained else "NULL"
                 cursor.execute(
                     f"INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
-                    f"SELECT f.id, %s, f.area_id, {first}, u.valid_from FROM {facilities} f "
-                    f"JOIN {units} u ON u.id = f.unit_id WHERE {condition}",
+                    f"SELECT f.id, %s, m.area_id, {first}, u.valid_from FROM {facilities} f {first_there} "
+                    f"WHERE {condition}",
                     [unit_id, *([since[unit_id]] * 2 if chained else []), *params],
                 )
                 if chained:  # the unit's id as a literal: an int
-                    _insert_chain(cursor, chains, str(int(unit_id)), condition, params)
+                    _insert_chain(
+                        cursor, chains, str(int(unit_id)), condition, params, area="m.area_id", join=first_there
+                    )
 
 
 def ensure(facility_ids: Iterable[int] | None = None) -> int:

@@ -694,6 +694,8 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
             chunk.changed.update(f for f in UPDATABLE_ATTNAMES if values[f] != stored_values[f])
             chunk.updated.append(values)
             kinds = change_kinds(stored_values, values, CHANGE_COMPARED)
+            if sets_earlier and Change.OTHER not in kinds:  # its past moves to the earlier unit too
+                kinds.append(Change.OTHER)
             self._changes.update(kind.value for kind in kinds)
             chunk.update_changes.append(RegisterChange.row(values["id"], values["code"], kinds, stored_values, values))
         else:

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest, ObjectDoesNotExist, PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Model, QuerySet
 from django.forms import ModelForm
@@ -537,9 +537,13 @@ def _deleted(request: HttpRequest, model: type[Model], pk: int, list_name: str) 
     )
     if entry is None:
         raise Http404
+    try:
+        name = str(entry.instance)
+    except ObjectDoesNotExist:  # named by a record deleted too (a replication's model, deleted with it)
+        name = f"#{pk}"
     text = _("%(kind)s “%(record)s” was deleted on %(when)s by %(user)s.") % {
         "kind": capfirst(model._meta.verbose_name),
-        "record": entry.instance,
+        "record": name,
         "when": date_format(timezone.localtime(entry.history_date), "SHORT_DATETIME_FORMAT"),
         "user": entry.history_user.get_username() if entry.history_user else "—",
     }

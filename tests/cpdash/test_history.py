@@ -306,6 +306,18 @@ def test_a_refused_revert_of_a_deleted_survey_writes_nothing(admin_client):
     assert Survey.history.filter(id=pk).latest("history_id").history_type == "-"
 
 
+def test_a_refused_revert_of_a_deleted_survey_can_be_corrected_and_saved(admin_client):
+    pk, refused = _revert_deleted_survey(admin_client, surveyed_on="not a date")
+    first = Survey.history.get(id=pk, history_type="+")
+    data = {**change_form_data(refused), "surveyed_on": "2024-05-02"}  # the admin corrects the date
+
+    response = admin_client.post(_url(Survey, "simple_history", pk, first.history_id), data)
+
+    assert response.status_code == 302, _errors(response)
+    assert Survey.objects.get(pk=pk).surveyed_on == dt.date(2024, 5, 2)
+    assert CPOption.objects.filter(survey_id=pk).exists()
+
+
 def test_a_deletion_undone_since_is_not_listed(admin_client):
     survey = builders.survey()
     pk = survey.pk

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from facilities import membership
-from facilities.models import AdministrativeUnit, Change, Facility, UnitMembership
+from facilities.models import AdministrativeUnit, Change, Facility, RegisterChange, UnitMembership
 from programmes import pathway
 from programmes.models import FacilityPathway
 from tests import builders
@@ -166,6 +166,44 @@ def test_a_re_import_gives_a_stored_facility_its_earlier_unit_once(ward):
     assert first.register_changes[Change.OTHER] == 1
     assert periods(Facility.objects.get(code="W1")) == [("Nam Từ Liêm", None, REFORM), ("Phường Tây Tựu", REFORM, None)]
     assert _pathway_is_rebuilt_alike()
+
+
+def _area_periods(code: str) -> list[tuple]:
+    rows = UnitMembership.objects.filter(facility__code=code).order_by(F("since").asc(nulls_first=True))
+    return [
+        (m.unit.name, m.area.name if m.area else None, m.since, m.until) for m in rows.select_related("unit", "area")
+    ]
+
+
+def test_the_earlier_unit_of_a_stored_facility_keeps_the_area_it_had_then(ward):
+    builders.sector("Gốm sứ")
+    _, tay_tuu = ward
+    builders.area("Khu A", unit=tay_tuu)
+    builders.area("Khu B", unit=tay_tuu)
+    _import_ward_rows({"code": "W1", "production_area": "Khu A"})
+    _import_ward_rows({"code": "W1", "production_area": "Khu B"})  # in area B from today
+    today = UnitMembership.objects.get(facility__code="W1", until=None).since
+
+    result = _import_ward_rows({"code": "W1", "production_area": "Khu B", "earlier_unit": "Nam Từ Liêm"})
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert _area_periods("W1") == [
+        ("Nam Từ Liêm", "Khu A", None, REFORM),  # where it was then, not where it is now
+        ("Phường Tây Tựu", "Khu A", REFORM, today),
+        ("Phường Tây Tựu", "Khu B", today, None),
+    ]
+    assert _pathway_is_rebuilt_alike()
+
+
+def test_an_earlier_unit_given_with_another_change_is_told_as_other_details_changed(ward):
+    builders.sector("Gốm sứ")
+    _import_ward_rows({"code": "W1"})
+
+    result = _import_ward_rows({"code": "W1", "closed_on": "2025-08-01", "earlier_unit": "Nam Từ Liêm"})
+
+    assert UnitMembership.objects.filter(facility__code="W1", unit__name="Nam Từ Liêm").exists()
+    assert (result.register_changes[Change.CLOSED], result.register_changes[Change.OTHER]) == (1, 1)
+    assert RegisterChange.objects.filter(facility__code="W1", closed=True, other=True).exists()
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from programmes.models import CPOption, FacilityPathway, Solution, Survey
+from programmes.models import CPOption, FacilityPathway, Replication, Solution, Survey
 from programmes.views import _UNDO_SALT, DELETABLE, UNDO_MAX_AGE
 from tests import builders
 from tests.programmes.conftest import grant
@@ -248,3 +248,15 @@ def test_in_vietnamese(deleter, survey):
     deleted = deleter.post(delete_url("surveys", survey.pk), follow=True).content.decode()
 
     assert "đã bị xóa" in deleted and ">Hoàn tác</button>" in deleted
+
+
+def test_the_page_of_a_record_deleted_with_the_one_it_names_answers(admin_client):
+    """A replication deleted with its demonstration model: its name needs the model, gone too."""
+    model = builders.demonstration(replicated_at=[builders.facility()])
+    replication = Replication.objects.get(model=model)
+    admin_client.post(delete_url("demonstrations", model.pk))
+
+    response = admin_client.get(reverse("programmes:replication_edit", args=[replication.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("programmes:replication_list")
+    assert f"#{replication.pk}” was deleted on" in response.content.decode()
