@@ -283,8 +283,8 @@ def _stored_rows(codes: set[str]) -> dict[str, tuple]:
 
 
 def _memberships(facility_ids: Sequence[int]) -> dict[int, list[tuple]]:
-    """facility id → [(unit id, since, until)] of each of its unit memberships: a query per
-    IN_CHUNK facilities (one on PostgreSQL)."""
+    """facility id → [(unit id, since, until)] of each of its unit memberships: one query (SQLite:
+    one per its limit of parameters)."""
     found: dict[int, list[tuple]] = {}
     size = connection.features.max_query_params or len(facility_ids) or 1
     for start in range(0, len(facility_ids), size):
