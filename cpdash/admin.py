@@ -281,8 +281,7 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             or self.model._default_manager.filter(pk=object_id).exists()
         ):
             return super().history_form_view(request, object_id, version_id, extra_context)
-        deletions = self.model.history.filter(**{pk: object_id}, history_type="-")
-        deletion = deletions.order_by("-history_date", "-history_id").first()
+        deletion = history.deletions(self.model, object_id).first()
         opened = request.POST.get(concurrency.VERSION_FIELD, "")
         if deletion is None or opened != str(deletion.history_id):
             # Never deleted through history.delete, or deleted again since the page was opened:

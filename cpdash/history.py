@@ -178,6 +178,13 @@ def delete(record: Model) -> datetime.datetime:
     return moment
 
 
+def deletions(model: type[Model], pk) -> QuerySet:
+    """The deletion entries of ``model``'s row ``pk``, the last first."""
+    return model.history.filter(history_type="-", **{model._meta.pk.attname: pk}).order_by(
+        "-history_date", "-history_id"
+    )
+
+
 def restore(model: type[Model], pk: int, moment: datetime.datetime) -> Model:
     """Undo the deletion of ``model``'s row ``pk`` made at ``moment`` (``delete()``): the row as
     it was, the rows deleted with it, the links cleared (unless set again since), each checked

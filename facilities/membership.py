@@ -196,32 +196,34 @@ def set_earlier(earlier: dict[int, list[int]]) -> None:
     memberships, facilities = _tables()
     units = connection.ops.quote_name(AdministrativeUnit._meta.db_table)
     chains = _chains()
-    # The day each unit formed from one other was formed: the latest of its chain's links.
-    since: dict[int, datetime.date] = {}
-    for link in chains:
-        since[link.formed_unit] = max(link.formed_on, since.get(link.formed_unit, link.formed_on))
+    formed_from_one = {link.formed_unit for link in chains}
     # The facility's first membership in its unit, once it starts the day the unit was formed.
     first_there = (
         f"JOIN {units} u ON u.id = f.unit_id JOIN {memberships} m ON m.facility_id = f.id AND m.since = u.valid_from"
     )
     with connection.cursor() as cursor:
+        for condition, params in bulk.id_filter("f.id", sorted({pk for ids in earlier.values() for pk in ids})):
+            cursor.execute(
+                f"UPDATE {memberships} SET since = (SELECT u.valid_from FROM {units} u "
+                f"WHERE u.id = {memberships}.unit_id) WHERE {memberships}.since IS NULL "
+                f"AND {memberships}.facility_id IN (SELECT f.id FROM {facilities} f WHERE {condition})",
+                params,
+            )
         for unit_id, ids in sorted(earlier.items()):
-            chained = unit_id in since
+            chained = unit_id in formed_from_one
+            # Its first day in the earlier unit e: e's first day when e was formed from one unit after
+            # the facility opened (the units before it then follow), else none.
+            first = (
+                "CASE WHEN f.opened_on IS NULL OR f.opened_on < e.valid_from THEN e.valid_from END"
+                if chained
+                else "NULL"
+            )
             for condition, params in bulk.id_filter("f.id", sorted(ids)):
                 cursor.execute(
-                    f"UPDATE {memberships} SET since = (SELECT u.valid_from FROM {units} u "
-                    f"WHERE u.id = {memberships}.unit_id) WHERE {memberships}.since IS NULL "
-                    f"AND {memberships}.facility_id IN (SELECT f.id FROM {facilities} f WHERE {condition})",
-                    params,
-                )
-                # Its first day in the earlier unit: that unit's first day when formed from one unit
-                # after the facility opened (the units before it then follow), else none.
-                first = "CASE WHEN f.opened_on IS NULL OR f.opened_on < %s THEN %s ELSE NULL END" if chained else "NULL"
-                cursor.execute(
                     f"INSERT INTO {memberships} (facility_id, unit_id, area_id, since, until) "
-                    f"SELECT f.id, %s, m.area_id, {first}, u.valid_from FROM {facilities} f {first_there} "
-                    f"WHERE {condition}",
-                    [unit_id, *([since[unit_id]] * 2 if chained else []), *params],
+                    f"SELECT f.id, e.id, m.area_id, {first}, u.valid_from FROM {facilities} f {first_there} "
+                    f"JOIN {units} e ON e.id = %s WHERE {condition}",
+                    [unit_id, *params],
                 )
                 if chained:  # the unit's id as a literal: an int
                     _insert_chain(

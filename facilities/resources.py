@@ -800,7 +800,7 @@ class FacilityResource(imports.ImportEngine, resources.ModelResource):
                 "A facility moving to another unit keeps the units it was in: leave the earlier unit empty."
             ), False
         predecessors = list(unit.predecessors.all())
-        if unit.valid_from is None or not predecessors:
+        if not predecessors:
             return gettext("“%(unit)s” was not formed from other units: leave the earlier unit empty.") % {
                 "unit": unit.name
             }, False

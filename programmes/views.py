@@ -529,12 +529,7 @@ def _deleted(request: HttpRequest, model: type[Model], pk: int, list_name: str) 
     """The answer for a record that is not stored: when it was deleted (Back to a page of a
     record deleted since, a second tab), the list with what it was, who deleted it and when,
     and "Undo" while the one who deleted it may still undo it (_undo_message); else 404."""
-    entry = (
-        model.history.filter(history_type="-", **{model._meta.pk.attname: pk})
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
+    entry = history.deletions(model, pk).select_related("history_user").first()
     if entry is None:
         raise Http404
     try:
